@@ -1,0 +1,81 @@
+/**
+ * Growable little-endian byte writer for sketch images.
+ *
+ * @example
+ * ```ts
+ * import { ByteWriter } from "papertrail/codec";
+ * const writer = new ByteWriter();
+ * writer.u8(1).u16(0x0203).f64(0.5);
+ * writer.finish().length; // => 11
+ * ```
+ */
+export class ByteWriter {
+  private buffer: Uint8Array;
+  private view: DataView;
+  private position = 0;
+
+  constructor(initialCapacity = 64) {
+    this.buffer = new Uint8Array(Math.max(8, initialCapacity));
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.position;
+  }
+
+  private reserve(count: number): number {
+    const at = this.position;
+    const needed = at + count;
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, at));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    this.position = needed;
+    return at;
+  }
+
+  /** Writes an unsigned 8-bit integer. */
+  u8(value: number): this {
+    this.view.setUint8(this.reserve(1), value);
+    return this;
+  }
+
+  /** Writes an unsigned 16-bit integer, little-endian. */
+  u16(value: number): this {
+    this.view.setUint16(this.reserve(2), value, true);
+    return this;
+  }
+
+  /** Writes an unsigned 32-bit integer, little-endian. */
+  u32(value: number): this {
+    this.view.setUint32(this.reserve(4), value, true);
+    return this;
+  }
+
+  /** Writes an unsigned 64-bit integer, little-endian. */
+  u64(value: bigint): this {
+    this.view.setBigUint64(this.reserve(8), value, true);
+    return this;
+  }
+
+  /** Writes an IEEE-754 double, little-endian. */
+  f64(value: number): this {
+    this.view.setFloat64(this.reserve(8), value, true);
+    return this;
+  }
+
+  /** Copies raw bytes. */
+  bytes(value: Uint8Array): this {
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
+    return this;
+  }
+
+  /** The bytes written, as an exact-length copy. */
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.position);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Deterministic hashing: MurmurHash3 (x86_32, x64_128), MurmurHash64A with
+ * Redis's seed, canonical item bytes, and the {@link HashedKey} handle for
+ * hashing once and feeding many sketches. These hashes are frozen: golden
+ * tests guard them, because a changed hash silently breaks stored sketches.
+ *
+ * @module hashing
+ */
+export { murmurHash3x86_32 } from "./murmur3-x86-32.js";
+export { murmurHash3x64_128 } from "./murmur3-x64-128.js";
+export { murmurHash64A, REDIS_HLL_SEED } from "./murmur64a.js";
+export type { Hash64Out } from "./murmur64a.js";
+export { HashedKey, hash64 } from "./hashed-key.js";
+export type { Hashable } from "./hashed-key.js";

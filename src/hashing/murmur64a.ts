@@ -1,0 +1,108 @@
+import { encodeUtf8, utf8Scratch } from "./utf8.js";
+import { mulHigh32 } from "./uint64.js";
+
+/** Redis's seed for HyperLogLog hashing (`hyperloglog.c`: `0xadc83b19`). */
+export const REDIS_HLL_SEED = 0xadc83b19;
+
+// m = 0xc6a4a7935bd1e995, r = 47 (Appleby, MurmurHash2 64-bit "64A").
+const M_HI = 0xc6a4a793;
+const M_LO = 0x5bd1e995;
+
+/** Receives a 64-bit hash as two unsigned 32-bit halves. */
+export interface Hash64Out {
+  hi: number;
+  lo: number;
+}
+
+/**
+ * MurmurHash64A over `bytes[0, length)`, written into `out` as 32-bit
+ * halves. Every 64-bit product is done on 32-bit halves: the low word with
+ * Math.imul, the high word from {@link mulHigh32} plus the cross terms.
+ *
+ * @internal
+ */
+export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: number, out: Hash64Out): void {
+  // h = seed ^ (len * m); seed is a 32-bit unsigned int, len < 2^32.
+  let hLo = Math.imul(length, M_LO) >>> 0;
+  let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) >>> 0;
+  hLo = (hLo ^ seed) >>> 0;
+
+  const blocks = length - (length & 7);
+  let i = 0;
+  for (; i < blocks; i += 8) {
+    let kLo =
+      ((bytes[i] as number) |
+        ((bytes[i + 1] as number) << 8) |
+        ((bytes[i + 2] as number) << 16) |
+        ((bytes[i + 3] as number) << 24)) >>>
+      0;
+    let kHi =
+      ((bytes[i + 4] as number) |
+        ((bytes[i + 5] as number) << 8) |
+        ((bytes[i + 6] as number) << 16) |
+        ((bytes[i + 7] as number) << 24)) >>>
+      0;
+    // k *= m
+    let tLo = Math.imul(kLo, M_LO) >>> 0;
+    kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
+    kLo = tLo;
+    // k ^= k >> 47
+    kLo = (kLo ^ (kHi >>> 15)) >>> 0;
+    // k *= m
+    tLo = Math.imul(kLo, M_LO) >>> 0;
+    kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
+    kLo = tLo;
+    // h ^= k; h *= m
+    hLo = (hLo ^ kLo) >>> 0;
+    hHi = (hHi ^ kHi) >>> 0;
+    tLo = Math.imul(hLo, M_LO) >>> 0;
+    hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+    hLo = tLo;
+  }
+
+  const rest = length & 7;
+  if (rest > 0) {
+    // Tail bytes j = 0..rest-1 go to bit 8j of h (little-endian), then h *= m.
+    for (let j = rest - 1; j >= 0; j--) {
+      const b = bytes[i + j] as number;
+      if (j >= 4) hHi = (hHi ^ (b << ((j - 4) * 8))) >>> 0;
+      else hLo = (hLo ^ (b << (j * 8))) >>> 0;
+    }
+    const tLo = Math.imul(hLo, M_LO) >>> 0;
+    hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+    hLo = tLo;
+  }
+
+  // h ^= h >> r; h *= m; h ^= h >> r;
+  hLo = (hLo ^ (hHi >>> 15)) >>> 0;
+  const tLo = Math.imul(hLo, M_LO) >>> 0;
+  hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+  hLo = (tLo ^ (hHi >>> 15)) >>> 0;
+
+  out.hi = hHi;
+  out.lo = hLo;
+}
+
+const scratchOut: Hash64Out = { hi: 0, lo: 0 };
+
+/**
+ * MurmurHash64A (Appleby's 64-bit MurmurHash2), the hash Redis uses for
+ * HyperLogLog, as an unsigned 64-bit bigint. Strings are hashed as UTF-8.
+ * The default seed is Redis's, {@link REDIS_HLL_SEED}.
+ *
+ * @example
+ * ```ts
+ * import { murmurHash64A } from "papertrail/hashing";
+ * murmurHash64A("hello", 0).toString(16); // => "1e68d17c457bf117"
+ * murmurHash64A("") === murmurHash64A(new Uint8Array(0)); // => true
+ * ```
+ */
+export function murmurHash64A(input: string | Uint8Array, seed: number = REDIS_HLL_SEED): bigint {
+  if (typeof input === "string") {
+    const length = encodeUtf8(input);
+    murmurHash64ABytesInto(utf8Scratch, length, seed >>> 0, scratchOut);
+  } else {
+    murmurHash64ABytesInto(input, input.length, seed >>> 0, scratchOut);
+  }
+  return (BigInt(scratchOut.hi) << 32n) | BigInt(scratchOut.lo);
+}

@@ -1,0 +1,69 @@
+/**
+ * UTF-8 encoding of strings into a reused scratch buffer, so hashing a string
+ * allocates nothing. Produces exactly the bytes of `TextEncoder.encode`,
+ * including U+FFFD (EF BF BD) for lone surrogates.
+ *
+ * @internal
+ */
+
+const LONG_STRING = 64;
+const encoder = new TextEncoder();
+
+/** The scratch buffer holding the most recently encoded string. */
+export let utf8Scratch = new Uint8Array(1024);
+
+// Why this read: creating any String subclass (ioredis 6 does, at load time)
+// turns String.prototype back into a slow-mode prototype, and from then on V8
+// 11 (Node 20) runs every `charCodeAt` loop about 4x slower. A property load
+// with String.prototype as receiver makes V8 re-optimize that prototype. Kept
+// in the hot function: when a later subclass invalidates the prototype, the
+// optimized code deoptimizes and this load runs again in the interpreter.
+// Measured in bench/hash.mjs with and without ioredis loaded.
+let prototypeProbe: unknown;
+
+/**
+ * Encodes `text` as UTF-8 into {@link utf8Scratch} (growing it when needed)
+ * and returns the number of bytes written.
+ */
+export function encodeUtf8(text: string): number {
+  prototypeProbe = String.prototype.charCodeAt;
+  const length = text.length;
+  if (length * 3 > utf8Scratch.length) utf8Scratch = new Uint8Array(Math.max(length * 3, utf8Scratch.length * 2));
+  const out = utf8Scratch;
+  if (length > LONG_STRING) return encoder.encodeInto(text, out).written;
+  let p = 0;
+  for (let i = 0; i < length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[p++] = c;
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 63);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      out[p++] = 0xe0 | (c >> 12);
+      out[p++] = 0x80 | ((c >> 6) & 63);
+      out[p++] = 0x80 | (c & 63);
+    } else {
+      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        out[p++] = 0xf0 | (c >> 18);
+        out[p++] = 0x80 | ((c >> 12) & 63);
+        out[p++] = 0x80 | ((c >> 6) & 63);
+        out[p++] = 0x80 | (c & 63);
+      } else {
+        // Lone surrogate: U+FFFD, as TextEncoder does.
+        out[p++] = 0xef;
+        out[p++] = 0xbf;
+        out[p++] = 0xbd;
+      }
+    }
+  }
+  return p;
+}
+
+/** Keeps bundlers from treating the probe as dead. @internal */
+export function prototypeProbeValue(): unknown {
+  return prototypeProbe;
+}

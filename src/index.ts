@@ -1,0 +1,13 @@
+/**
+ * PaperTrail: Algebird-style monoids and probabilistic sketches for
+ * real-time security and compliance monitoring.
+ *
+ * The root re-exports the algebra, hashing and codec modules. The law kit
+ * lives at `papertrail/laws` (it needs the `fast-check` peer dependency).
+ *
+ * @packageDocumentation
+ */
+export * from "./algebra/index.js";
+export * from "./hashing/index.js";
+export * from "./codec/index.js";
+export { PaperTrailError, ParameterMismatchError, InvalidArgumentError } from "./errors.js";

@@ -1,0 +1,11 @@
+/**
+ * The law kit: property-based checks (fast-check) for semigroup, monoid,
+ * group and commutativity laws, bulk-combine consistency and codec round
+ * trips. Use it on your own instances; `fast-check` is a peer dependency.
+ *
+ * @module laws
+ */
+export { semigroupLaws, commutativeLaws, monoidLaws, groupLaws, codecLaws, checkLaws } from "./laws.js";
+export type { Law, LawOptions, LawParameters, CodecUnderTest } from "./laws.js";
+export { exactEquals, approximateEquals } from "./equivalence.js";
+export type { Equivalence, Tolerance } from "./equivalence.js";

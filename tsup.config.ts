@@ -1,0 +1,19 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    "algebra/index": "src/algebra/index.ts",
+    "hashing/index": "src/hashing/index.ts",
+    "codec/index": "src/codec/index.ts",
+    "laws/index": "src/laws/index.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+  target: "es2022",
+  external: ["fast-check", "@msgpack/msgpack"],
+});
