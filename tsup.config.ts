@@ -13,7 +13,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  treeshake: true,
   target: "es2022",
   external: ["fast-check", "@msgpack/msgpack"],
 });

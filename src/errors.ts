@@ -56,6 +56,13 @@ export class ParameterMismatchError extends PaperTrailError {
  * - `length-mismatch`: the declared sizes and the actual byte count disagree.
  * - `too-large`: a declared size exceeds what the input could possibly hold.
  * - `malformed`: anything else (for example invalid MessagePack).
+ *
+ * @example
+ * ```ts
+ * import { type DecodeErrorCode, DecodeError } from "papertrail";
+ * const code: DecodeErrorCode = "truncated";
+ * new DecodeError(code, "image ended early").code; // => "truncated"
+ * ```
  */
 export type DecodeErrorCode =
   | "truncated"

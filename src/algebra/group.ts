@@ -17,7 +17,16 @@ export interface Group<A> extends Monoid<A> {
   readonly inverse: (x: A) => A;
 }
 
-/** What {@link makeGroup} needs. */
+/**
+ * What {@link makeGroup} needs.
+ *
+ * @example
+ * ```ts
+ * import { type GroupDefinition, makeGroup } from "papertrail/algebra";
+ * const definition: GroupDefinition<number> = { combine: (a, b) => a + b, empty: 0, inverse: (a) => -a, commutative: true };
+ * makeGroup(definition).inverse(2); // => -2
+ * ```
+ */
 export interface GroupDefinition<A> extends MonoidDefinition<A> {
   readonly inverse: (x: A) => A;
 }

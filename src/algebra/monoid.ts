@@ -22,7 +22,16 @@ export interface Monoid<A> extends Semigroup<A> {
   readonly combineAll: (values: Iterable<A>) => A;
 }
 
-/** What {@link makeMonoid} needs. */
+/**
+ * What {@link makeMonoid} needs.
+ *
+ * @example
+ * ```ts
+ * import { type MonoidDefinition, makeMonoid } from "papertrail/algebra";
+ * const definition: MonoidDefinition<readonly string[]> = { combine: (x, y) => [...x, ...y], empty: () => [], freshEmpty: true, commutative: false };
+ * makeMonoid(definition).combineAll([["a"], ["b"]]); // => ["a", "b"]
+ * ```
+ */
 export interface MonoidDefinition<A> {
   readonly combine: (x: A, y: A) => A;
   readonly empty: A | (() => A);

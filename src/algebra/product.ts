@@ -2,33 +2,86 @@ import { makeGroup, type Group } from "./group.js";
 import { makeMonoid, type Monoid } from "./monoid.js";
 import { makeSemigroup, type Semigroup } from "./semigroup.js";
 
-/** Structural stand-in for "a semigroup of some type", used as a constraint. */
+/**
+ * Structural stand-in for "a semigroup of some type", used as a constraint.
+ *
+ * @example
+ * ```ts
+ * import { type SomeSemigroup, MonoidSum, MonoidString } from "papertrail/algebra";
+ * const instances: SomeSemigroup[] = [MonoidSum, MonoidString];
+ * instances.every((instance) => typeof instance.combine === "function"); // => true
+ * ```
+ */
 export interface SomeSemigroup {
   readonly combine: (x: never, y: never) => unknown;
   readonly commutative: boolean;
 }
-/** Structural stand-in for "a monoid of some type". */
+/**
+ * Structural stand-in for "a monoid of some type".
+ *
+ * @example
+ * ```ts
+ * import { type SomeMonoid, MonoidMax } from "papertrail/algebra";
+ * const instance: SomeMonoid = MonoidMax;
+ * instance.empty; // => -Infinity
+ * ```
+ */
 export interface SomeMonoid extends SomeSemigroup {
   readonly empty: unknown;
 }
-/** Structural stand-in for "a group of some type". */
+/**
+ * Structural stand-in for "a group of some type".
+ *
+ * @example
+ * ```ts
+ * import { type SomeGroup, GroupSum } from "papertrail/algebra";
+ * const instance: SomeGroup = GroupSum;
+ * "inverse" in instance; // => true
+ * ```
+ */
 export interface SomeGroup extends SomeMonoid {
   readonly inverse: (x: never) => unknown;
 }
 
-/** The value type described by a record of instances. */
+/**
+ * The value type described by a record of instances.
+ *
+ * @example
+ * ```ts
+ * import { type StructOf, MonoidSum, MonoidAny } from "papertrail/algebra";
+ * const value: StructOf<{ count: typeof MonoidSum; alerted: typeof MonoidAny }> = { count: 3, alerted: false };
+ * value.count; // => 3
+ * ```
+ */
 export type StructOf<R> = { readonly [K in keyof R]: R[K] extends Semigroup<infer A> ? A : never };
 
-/** The value type described by a tuple of instances. */
+/**
+ * The value type described by a tuple of instances.
+ *
+ * @example
+ * ```ts
+ * import { type TupleOf, MonoidSum, MonoidString } from "papertrail/algebra";
+ * const value: TupleOf<[typeof MonoidSum, typeof MonoidString]> = [1, "a"];
+ * value[1]; // => "a"
+ * ```
+ */
 export type TupleOf<R> = { readonly [K in keyof R]: R[K] extends Semigroup<infer A> ? A : never };
 
 /**
- * The strongest type class that every member of `R` has: a group when all are
+ * The strongest type class that every instance in the union `I` has: a group when all are
  * groups, a monoid when all are monoids, otherwise a semigroup.
+ *
+ * @example
+ * ```ts
+ * import { type Strongest, type StructOf, struct, GroupSum } from "papertrail/algebra";
+ * const fields = { total: GroupSum };
+ * const instance: Strongest<typeof GroupSum, StructOf<typeof fields>> = struct(fields);
+ * instance.inverse({ total: 4 }); // => { total: -4 }
+ * ```
  */
-export type Strongest<R, A> = [R[keyof R]] extends [SomeGroup]
+export type Strongest<I, A> = [I] extends [SomeGroup]
   ? Group<A>
-  : [R[keyof R]] extends [SomeMonoid]
+  : [I] extends [SomeMonoid]
     ? Monoid<A>
     : Semigroup<A>;
 
@@ -52,7 +105,7 @@ function hasInverse(value: Semigroup<unknown>): value is Group<unknown> {
  * stats.empty; // => { count: 0, largest: -Infinity }
  * ```
  */
-export function struct<R extends { readonly [key: string]: SomeSemigroup }>(fields: R): Strongest<R, StructOf<R>> {
+export function struct<R extends { readonly [key: string]: SomeSemigroup }>(fields: R): Strongest<R[keyof R], StructOf<R>> {
   const keys = Object.keys(fields) as (keyof R & string)[];
   const instances = keys.map((key) => fields[key] as unknown as Semigroup<unknown>);
   type S = StructOf<R>;
@@ -77,7 +130,7 @@ export function struct<R extends { readonly [key: string]: SomeSemigroup }>(fiel
  * pair.commutative; // => false
  * ```
  */
-export function tuple<R extends readonly SomeSemigroup[]>(...instances: R): Strongest<R, TupleOf<R>> {
+export function tuple<R extends readonly SomeSemigroup[]>(...instances: R): Strongest<R[number], TupleOf<R>> {
   type T = TupleOf<R>;
   const build = (values: (i: number) => unknown): T => {
     const out: unknown[] = [];

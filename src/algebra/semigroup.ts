@@ -32,7 +32,16 @@ export interface Semigroup<A> {
   readonly commutative: boolean;
 }
 
-/** What {@link makeSemigroup} needs: the operation and whether it commutes. */
+/**
+ * What {@link makeSemigroup} needs: the operation and whether it commutes.
+ *
+ * @example
+ * ```ts
+ * import { type SemigroupDefinition, makeSemigroup } from "papertrail/algebra";
+ * const definition: SemigroupDefinition<number> = { combine: Math.max, commutative: true };
+ * makeSemigroup(definition).combine(2, 9); // => 9
+ * ```
+ */
 export interface SemigroupDefinition<A> {
   readonly combine: (x: A, y: A) => A;
   readonly commutative: boolean;

@@ -39,31 +39,36 @@ export class ByteWriter {
 
   /** Writes an unsigned 8-bit integer. */
   u8(value: number): this {
-    this.view.setUint8(this.reserve(1), value);
+    const at = this.reserve(1); // reserve may replace this.view
+    this.view.setUint8(at, value);
     return this;
   }
 
   /** Writes an unsigned 16-bit integer, little-endian. */
   u16(value: number): this {
-    this.view.setUint16(this.reserve(2), value, true);
+    const at = this.reserve(2); // reserve may replace this.view
+    this.view.setUint16(at, value, true);
     return this;
   }
 
   /** Writes an unsigned 32-bit integer, little-endian. */
   u32(value: number): this {
-    this.view.setUint32(this.reserve(4), value, true);
+    const at = this.reserve(4); // reserve may replace this.view
+    this.view.setUint32(at, value, true);
     return this;
   }
 
   /** Writes an unsigned 64-bit integer, little-endian. */
   u64(value: bigint): this {
-    this.view.setBigUint64(this.reserve(8), value, true);
+    const at = this.reserve(8); // reserve may replace this.view
+    this.view.setBigUint64(at, value, true);
     return this;
   }
 
   /** Writes an IEEE-754 double, little-endian. */
   f64(value: number): this {
-    this.view.setFloat64(this.reserve(8), value, true);
+    const at = this.reserve(8); // reserve may replace this.view
+    this.view.setFloat64(at, value, true);
     return this;
   }
 

@@ -4,7 +4,16 @@ import { ByteReader } from "./byte-reader.js";
 import type { ImageCodec, SomeImageCodec } from "./image-codec.js";
 import { Family, PREAMBLE_BYTES, familyName, readPreamble } from "./preamble.js";
 
-/** Encodes and decodes composite state (maps of sketches, window stores) in one call. */
+/**
+ * Encodes and decodes composite state (maps of sketches, window stores) in one call.
+ *
+ * @example
+ * ```ts
+ * import { type Envelope, createEnvelope } from "papertrail/codec";
+ * const envelope: Envelope = createEnvelope();
+ * envelope.decode(envelope.encode([1, "two", 3n])); // => [1, "two", 3n]
+ * ```
+ */
 export interface Envelope {
   /** Serializes `value` to a versioned MessagePack envelope. */
   readonly encode: (value: unknown) => Uint8Array;
@@ -12,7 +21,16 @@ export interface Envelope {
   readonly decode: (bytes: Uint8Array) => unknown;
 }
 
-/** Options of {@link createEnvelope}. */
+/**
+ * Options of {@link createEnvelope}.
+ *
+ * @example
+ * ```ts
+ * import { type EnvelopeOptions, createEnvelope, compensatedSumCodec } from "papertrail/codec";
+ * const options: EnvelopeOptions = { codecs: [compensatedSumCodec], maxDepth: 16 };
+ * createEnvelope(options).decode(createEnvelope(options).encode([[1]])); // => [[1]]
+ * ```
+ */
 export interface EnvelopeOptions {
   /** Image codecs of the types to carry (sketch classes expose theirs as `.codec`). */
   readonly codecs?: readonly SomeImageCodec[];

@@ -23,10 +23,27 @@ export const Family = {
   Envelope: 0x7f,
 } as const;
 
-/** A family id from {@link Family}. */
+/**
+ * A family id from {@link Family}.
+ *
+ * @example
+ * ```ts
+ * import { type FamilyId, Family } from "papertrail/codec";
+ * const id: FamilyId = Family.HyperLogLog;
+ * id; // => 1
+ * ```
+ */
 export type FamilyId = (typeof Family)[keyof typeof Family];
 
-/** Size of the common preamble in bytes. */
+/**
+ * Size of the common preamble in bytes.
+ *
+ * @example
+ * ```ts
+ * import { PREAMBLE_BYTES } from "papertrail/codec";
+ * PREAMBLE_BYTES; // => 8
+ * ```
+ */
 export const PREAMBLE_BYTES = 8;
 const MAGIC_0 = 0x50; // "P"
 const MAGIC_1 = 0x54; // "T"
@@ -54,7 +71,16 @@ export function writePreamble(writer: ByteWriter, family: FamilyId, version: num
   writer.u8(MAGIC_0).u8(MAGIC_1).u8(family).u8(version).u8(flags).u8(0).u16(0);
 }
 
-/** What {@link readPreamble} returns. */
+/**
+ * What {@link readPreamble} returns.
+ *
+ * @example
+ * ```ts
+ * import { type Preamble, ByteReader, readPreamble, encodeCompensatedSum, Family } from "papertrail/codec";
+ * const preamble: Preamble = readPreamble(new ByteReader(encodeCompensatedSum({ sum: 0, compensation: 0 }), "sum"), Family.CompensatedSum, [1]);
+ * preamble; // => { family: 16, version: 1, flags: 0 }
+ * ```
+ */
 export interface Preamble {
   readonly family: number;
   readonly version: number;

@@ -1,14 +1,33 @@
 import { encodeUtf8, utf8Scratch } from "./utf8.js";
 import { mulHigh32 } from "./uint64.js";
 
-/** Redis's seed for HyperLogLog hashing (`hyperloglog.c`: `0xadc83b19`). */
+/**
+ * Redis's seed for HyperLogLog hashing (`hyperloglog.c`: `0xadc83b19`), and
+ * the default seed of every PaperTrail item hash.
+ *
+ * @example
+ * ```ts
+ * import { REDIS_HLL_SEED, murmurHash64A } from "papertrail/hashing";
+ * REDIS_HLL_SEED.toString(16); // => "adc83b19"
+ * murmurHash64A("x") === murmurHash64A("x", REDIS_HLL_SEED); // => true
+ * ```
+ */
 export const REDIS_HLL_SEED = 0xadc83b19;
 
 // m = 0xc6a4a7935bd1e995, r = 47 (Appleby, MurmurHash2 64-bit "64A").
 const M_HI = 0xc6a4a793;
 const M_LO = 0x5bd1e995;
 
-/** Receives a 64-bit hash as two unsigned 32-bit halves. */
+/**
+ * Receives a 64-bit hash as two unsigned 32-bit halves.
+ *
+ * @example
+ * ```ts
+ * import { type Hash64Out, HashedKey } from "papertrail/hashing";
+ * const out: Hash64Out = HashedKey.of("alice");
+ * out.hi >>> 0 === out.hi; // => true
+ * ```
+ */
 export interface Hash64Out {
   hi: number;
   lo: number;

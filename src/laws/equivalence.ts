@@ -69,7 +69,16 @@ function makeDeepEquivalence(numbers: (x: number, y: number) => boolean): Equiva
  */
 export const exactEquals: Equivalence<unknown> = makeDeepEquivalence((x, y) => x === y || (x !== x && y !== y));
 
-/** Tolerances of {@link approximateEquals}. */
+/**
+ * Tolerances of {@link approximateEquals}.
+ *
+ * @example
+ * ```ts
+ * import { type Tolerance, approximateEquals } from "papertrail/laws";
+ * const tolerance: Tolerance = { relative: 1e-6, absolute: 1e-9 };
+ * approximateEquals(tolerance)(1, 1 + 1e-7); // => true
+ * ```
+ */
 export interface Tolerance {
   /** Allowed difference relative to the larger magnitude; default 1e-9. */
   readonly relative?: number;

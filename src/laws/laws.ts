@@ -23,7 +23,18 @@ export interface Law {
   readonly check: () => void;
 }
 
-/** The fast-check run parameters the law kit passes through. */
+/**
+ * The fast-check run parameters the law kit passes through.
+ *
+ * @example
+ * ```ts
+ * import { type LawParameters, monoidLaws, checkLaws } from "papertrail/laws";
+ * import { MonoidMax } from "papertrail/algebra";
+ * import fc from "fast-check";
+ * const parameters: LawParameters = { numRuns: 20, seed: 42 };
+ * checkLaws(monoidLaws(MonoidMax, fc.integer(), { parameters })); // => undefined
+ * ```
+ */
 export interface LawParameters {
   /** Random inputs per law; fast-check's default is 100. */
   readonly numRuns?: number;
@@ -33,7 +44,18 @@ export interface LawParameters {
   readonly path?: string;
 }
 
-/** Options of the law builders. */
+/**
+ * Options of the law builders.
+ *
+ * @example
+ * ```ts
+ * import { type LawOptions, monoidLaws, checkLaws, approximateEquals } from "papertrail/laws";
+ * import { MonoidProduct } from "papertrail/algebra";
+ * import fc from "fast-check";
+ * const options: LawOptions<number> = { equals: approximateEquals({ relative: 1e-9 }), maxBulk: 4 };
+ * checkLaws(monoidLaws(MonoidProduct, fc.double({ min: 0.5, max: 2 }), options)); // => undefined
+ * ```
+ */
 export interface LawOptions<A> {
   /** Equality of results; {@link exactEquals} by default. */
   readonly equals?: Equivalence<A>;
@@ -46,6 +68,17 @@ export interface LawOptions<A> {
   readonly parameters?: LawParameters;
   /** Longest list generated for bulk combines; default 8. */
   readonly maxBulk?: number;
+}
+
+function cloneOf<A>(options: LawOptions<A>): (value: A) => A {
+  return options.clone ?? ((value: A) => structuredClone(value));
+}
+
+// Each property receives copies of the generated values, so an instance that
+// wrongly mutates its inputs fails its law instead of corrupting the values
+// fast-check keeps for shrinking (which can otherwise run for a very long time).
+function isolated<A>(values: Arbitrary<A>, options: LawOptions<A>): Arbitrary<A> {
+  return values.map(cloneOf(options));
 }
 
 function describe(value: unknown): string {
@@ -63,7 +96,7 @@ function expectEqual<A>(equals: Equivalence<A>, actual: A, expected: A, what: st
 }
 
 function run<T extends [unknown, ...unknown[]]>(parameters: LawParameters | undefined, prop: IProperty<T>): void {
-  assert(prop, { ...parameters });
+  assert(prop, { includeErrorInReport: true, ...parameters });
 }
 
 /**
@@ -79,9 +112,10 @@ function run<T extends [unknown, ...unknown[]]>(parameters: LawParameters | unde
  * checkLaws(semigroupLaws(SemigroupFirst<string>(), fc.string())); // => undefined
  * ```
  */
-export function semigroupLaws<A>(semigroup: Semigroup<A>, values: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
+export function semigroupLaws<A>(semigroup: Semigroup<A>, generated: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
   const equals = options.equals ?? (exactEquals as Equivalence<A>);
-  const clone = options.clone ?? ((value: A) => structuredClone(value));
+  const clone = cloneOf(options);
+  const values = isolated(generated, options);
   const parameters = options.parameters;
   const many = array(values, { maxLength: options.maxBulk ?? 8 });
   const laws: Law[] = [
@@ -128,7 +162,7 @@ export function semigroupLaws<A>(semigroup: Semigroup<A>, values: Arbitrary<A>, 
         ),
     },
   ];
-  if (semigroup.commutative) laws.push(...commutativeLaws(semigroup, values, options));
+  if (semigroup.commutative) laws.push(...commutativeLaws(semigroup, generated, options));
   return laws;
 }
 
@@ -145,8 +179,9 @@ export function semigroupLaws<A>(semigroup: Semigroup<A>, values: Arbitrary<A>, 
  * checkLaws(commutativeLaws(setUnion<number>(), fc.array(fc.nat()).map((xs) => new Set(xs)))); // => undefined
  * ```
  */
-export function commutativeLaws<A>(semigroup: Semigroup<A>, values: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
+export function commutativeLaws<A>(semigroup: Semigroup<A>, generated: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
   const equals = options.equals ?? (exactEquals as Equivalence<A>);
+  const values = isolated(generated, options);
   return [
     {
       name: "commutativity",
@@ -175,12 +210,13 @@ export function commutativeLaws<A>(semigroup: Semigroup<A>, values: Arbitrary<A>
  * checkLaws(monoidLaws(MonoidSum, doubles, { equals: approximateEquals({ relative: 1e-9, absolute: 1e-6 }) })); // => undefined
  * ```
  */
-export function monoidLaws<A>(monoid: Monoid<A>, values: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
+export function monoidLaws<A>(monoid: Monoid<A>, generated: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
   const equals = options.equals ?? (exactEquals as Equivalence<A>);
+  const values = isolated(generated, options);
   const parameters = options.parameters;
   const many = array(values, { maxLength: options.maxBulk ?? 8 });
   return [
-    ...semigroupLaws(monoid, values, options),
+    ...semigroupLaws(monoid, generated, options),
     {
       name: "left identity",
       check: () =>
@@ -222,10 +258,11 @@ export function monoidLaws<A>(monoid: Monoid<A>, values: Arbitrary<A>, options: 
  * checkLaws(groupLaws(GroupBigIntSum, fc.bigInt())); // => undefined
  * ```
  */
-export function groupLaws<A>(group: Group<A>, values: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
+export function groupLaws<A>(group: Group<A>, generated: Arbitrary<A>, options: LawOptions<A> = {}): Law[] {
   const equals = options.equals ?? (exactEquals as Equivalence<A>);
+  const values = isolated(generated, options);
   return [
-    ...monoidLaws(group, values, options),
+    ...monoidLaws(group, generated, options),
     {
       name: "right inverse",
       check: () =>
@@ -245,7 +282,20 @@ export function groupLaws<A>(group: Group<A>, values: Arbitrary<A>, options: Law
   ];
 }
 
-/** A serializer checked by {@link codecLaws}. */
+/**
+ * A serializer checked by {@link codecLaws}.
+ *
+ * @example
+ * ```ts
+ * import { type CodecUnderTest, codecLaws, checkLaws } from "papertrail/laws";
+ * import fc from "fast-check";
+ * const json: CodecUnderTest<number[]> = {
+ *   toBytes: (value) => new TextEncoder().encode(JSON.stringify(value)),
+ *   fromBytes: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
+ * };
+ * checkLaws(codecLaws(json, fc.array(fc.integer()))); // => undefined
+ * ```
+ */
 export interface CodecUnderTest<A> {
   readonly toBytes: (value: A) => Uint8Array;
   readonly fromBytes: (bytes: Uint8Array) => A;
@@ -269,10 +319,11 @@ export interface CodecUnderTest<A> {
  */
 export function codecLaws<A>(
   codec: CodecUnderTest<A>,
-  values: Arbitrary<A>,
+  generated: Arbitrary<A>,
   options: LawOptions<A> & { readonly semigroup?: Semigroup<A> } = {},
 ): Law[] {
   const equals = options.equals ?? (exactEquals as Equivalence<A>);
+  const values = isolated(generated, options);
   const laws: Law[] = [
     {
       name: "decode(encode(x)) equals x",
