@@ -296,7 +296,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
   });
 
   it("tarball contains the built entry points and no sources or tests", () => {
-    for (const file of ["package.json", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/laws/index.d.cts"]) {
+    for (const file of ["package.json", "README.md", "LICENSE", "docs/format.md", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/laws/index.d.cts"]) {
       expect(tarballFiles, `tarball should contain ${file}; it has:\n${tarballFiles.join("\n")}`).toContain(file);
     }
     const forbidden = tarballFiles.filter(

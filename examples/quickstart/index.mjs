@@ -1,0 +1,104 @@
+// PaperTrail quick start: what the library can do today, on embedded data
+// (no server needed). Run with `npm run demo` (builds, then runs this file
+// against the built package, exactly as a user who installed it would).
+import {
+  Approximate,
+  combineAll,
+  compensatedSum,
+  compensatedValue,
+  createEnvelope,
+  compensatedSumCodec,
+  DecodeError,
+  decodeCompensatedSum,
+  encodeCompensatedSum,
+  GroupCompensatedSum,
+  hash64,
+  HashedKey,
+  mapMerge,
+  MonoidApproximateSum,
+  MonoidMax,
+  MonoidSum,
+  murmurHash3x86_32,
+  ParameterMismatchError,
+  setUnion,
+  struct,
+  vectorSum,
+} from "papertrail";
+import { checkLaws, monoidLaws } from "papertrail/laws";
+import fc from "fast-check";
+
+const heading = (text) => console.log(`\n== ${text}`);
+
+// A small synthetic login stream, split across three "workers".
+const users = ["alice", "bob", "carol", "dave", "erin"];
+const systems = ["prod_db", "billing", "vpn"];
+let state = 42;
+const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const events = Array.from({ length: 30 }, (_, i) => ({
+  user: users[Math.floor(random() * users.length)],
+  system: systems[Math.floor(random() * systems.length)],
+  bytes: 1 + Math.floor(random() * 5000),
+  failed: random() < 0.2,
+  worker: i % 3,
+}));
+
+heading("Monoids: per-worker partial results, merged in any order");
+const loginStats = struct({ logins: MonoidSum, failures: MonoidSum, largestTransfer: MonoidMax });
+const perSystem = mapMerge(loginStats);
+const partials = [0, 1, 2].map((worker) =>
+  perSystem.combineAll(
+    events
+      .filter((event) => event.worker === worker)
+      .map((event) => new Map([[event.system, { logins: 1, failures: event.failed ? 1 : 0, largestTransfer: event.bytes }]])),
+  ),
+);
+const merged = combineAll(perSystem, partials);
+const reversed = combineAll(perSystem, [...partials].reverse());
+for (const [system, stats] of merged) console.log(`${system.padEnd(8)} ${JSON.stringify(stats)}`);
+const sorted = (map) => JSON.stringify([...map].sort(([a], [b]) => a.localeCompare(b)));
+console.log(`commutative: ${perSystem.commutative}; same result merged in reverse order: ${sorted(merged) === sorted(reversed)}`);
+const usersSeen = combineAll(setUnion(), events.map((event) => new Set([event.user])));
+console.log(`distinct users (exact, set union): ${usersSeen.size}`);
+
+heading("Compensated sums: long sums of doubles without drift");
+const tenths = Array.from({ length: 1_000_000 }, () => 0.1);
+console.log(`naive sum of 1e6 x 0.1: ${tenths.reduce((a, b) => a + b, 0)}`);
+const halves = [compensatedSum(tenths.slice(0, 500_000)), compensatedSum(tenths.slice(500_000))];
+console.log(`compensated, merged from two workers: ${compensatedValue(GroupCompensatedSum.combineAll(halves))}`);
+
+heading("Estimates carry their bounds");
+const total = MonoidApproximateSum.combineAll([new Approximate(1000, 980, 1021, 0.99), new Approximate(250, 240, 262, 0.99)]);
+console.log(`sum of two estimates: ${total}`);
+
+heading("Hash once, feed many");
+const key = new HashedKey();
+for (const user of ["alice", "bob"]) {
+  key.set(user);
+  console.log(`${user}: hash64 = 0x${key.toBigInt().toString(16).padStart(16, "0")} (hi=${key.hi}, lo=${key.lo})`);
+}
+console.log(`same as hash64("alice"): ${HashedKey.of("alice").toBigInt() === hash64("alice")}`);
+console.log(`MurmurHash3 x86_32("hello") = ${murmurHash3x86_32("hello")}`);
+
+heading("Binary images and the envelope");
+const image = encodeCompensatedSum(halves[0]);
+console.log(`CompensatedSum image: ${image.length} bytes, ${Buffer.from(image.subarray(0, 8)).toString("hex")}... -> ${compensatedValue(decodeCompensatedSum(image))}`);
+const envelope = createEnvelope({ codecs: [compensatedSumCodec] });
+const checkpoint = envelope.encode({ perSystem: merged, bytesPerHour: Float64Array.of(10, 20, 30), totals: new Map([["prod_db", halves[1]]]) });
+const restored = envelope.decode(checkpoint);
+console.log(`envelope checkpoint: ${checkpoint.length} bytes; restored Map of ${restored.perSystem.size} systems, prod_db logins ${restored.perSystem.get("prod_db")?.logins}`);
+try {
+  decodeCompensatedSum(image.subarray(0, 10));
+} catch (error) {
+  console.log(`truncated image rejected: ${error instanceof DecodeError} (${error.code}: ${error.message})`);
+}
+
+heading("Mismatched parameters refuse to combine");
+try {
+  vectorSum(24).combine(new Float64Array(24), new Float64Array(23));
+} catch (error) {
+  console.log(`${error instanceof ParameterMismatchError}: ${error.message}`);
+}
+
+heading("The law kit checks a monoid on random inputs");
+checkLaws(monoidLaws(loginStats, fc.record({ logins: fc.nat(1000), failures: fc.nat(1000), largestTransfer: fc.double({ noNaN: true }) })));
+console.log("struct({ logins, failures, largestTransfer }) satisfies the monoid and commutativity laws");
