@@ -6,6 +6,7 @@ export default defineConfig({
     "algebra/index": "src/algebra/index.ts",
     "hashing/index": "src/hashing/index.ts",
     "codec/index": "src/codec/index.ts",
+    "sketches/index": "src/sketches/index.ts",
     "laws/index": "src/laws/index.ts",
   },
   format: ["esm", "cjs"],

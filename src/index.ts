@@ -10,4 +10,5 @@
 export * from "./algebra/index.js";
 export * from "./hashing/index.js";
 export * from "./codec/index.js";
+export * from "./sketches/index.js";
 export { PaperTrailError, ParameterMismatchError, InvalidArgumentError } from "./errors.js";

@@ -20,6 +20,7 @@ const SUBPATHS: Record<string, string> = {
   "papertrail/algebra": "src/algebra/index.ts",
   "papertrail/hashing": "src/hashing/index.ts",
   "papertrail/codec": "src/codec/index.ts",
+  "papertrail/sketches": "src/sketches/index.ts",
   "papertrail/laws": "src/laws/index.ts",
 };
 

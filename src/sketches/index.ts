@@ -1,0 +1,9 @@
+/**
+ * Probabilistic sketches: HyperLogLog (distinct counts, Redis-compatible),
+ * Bloom filter (membership) and Count-Min (frequencies). Each has the same
+ * verbs (`add`, `addHashed`, `merge`, `clone`, `toBytes`, `fromBytes`), a
+ * monoid whose `combine` never mutates its inputs, and estimates with bounds.
+ *
+ * @module sketches
+ */
+export {};
