@@ -6,4 +6,5 @@
  *
  * @module sketches
  */
-export {};
+export { HyperLogLog } from "./hyperloglog.js";
+export type { HyperLogLogOptions } from "./hyperloglog.js";

@@ -1,0 +1,455 @@
+import { Approximate } from "../algebra/approximate.js";
+import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import { ByteReader } from "../codec/byte-reader.js";
+import { ByteWriter } from "../codec/byte-writer.js";
+import type { ImageCodec } from "../codec/image-codec.js";
+import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
+import { InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
+import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
+import { twoSidedZ } from "../statistics.js";
+import { ertlEstimate } from "./hyperloglog-estimator.js";
+import { decodeRedisHll, encodeRedisHll, packRegisters, REDIS_PRECISION, unpackRegisters } from "./hyperloglog-redis.js";
+
+/** Options of {@link HyperLogLog}. */
+export interface HyperLogLogOptions {
+  /** log2 of the number of registers, 4..18; default 14 (16384 registers, 0.81 % error, as Redis). */
+  readonly precision?: number;
+  /** Seed of the item hash; default Redis's `0xadc83b19`. Sketches of different seeds never merge. */
+  readonly seed?: number;
+}
+
+const MIN_PRECISION = 4;
+const MAX_PRECISION = 18;
+const DEFAULT_PRECISION = 14;
+const VERSION = 1;
+const FLAG_SPARSE = 1;
+// Below this many registers a sketch starts dense: the dense array is tiny anyway.
+const SPARSE_MIN_REGISTERS = 2048;
+const EMPTY_SLOT = 0;
+
+const scratchKey = new HashedKey();
+
+/** Number of trailing zero bits of a non-zero 32-bit integer. */
+function trailingZeros(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/**
+ * HyperLogLog distinct counter (Flajolet et al. 2007), with Redis's hashing
+ * and register rule and Ertl's improved estimator (arXiv:1702.01284): at
+ * precision 14 the same items give exactly Redis's registers and PFCOUNT.
+ *
+ * - Register index = the low `precision` bits of the item's 64-bit
+ *   MurmurHash64A; register value = 1 + the number of trailing zeros of the
+ *   remaining `64 - precision` bits (with a sentinel bit, so at most `65 - precision`).
+ * - Sparse (a small hash table of non-zero registers) while few registers
+ *   are set, dense (one byte per register) after; the switch is invisible.
+ * - `merge` takes the register-wise maximum. Merging sketches of different
+ *   precision folds the larger into the smaller: the receiver ends at the
+ *   smaller precision, with exactly the registers a sketch of that precision
+ *   would have had (as DataSketches unions do).
+ * - Relative standard error about `1.04 / sqrt(2^precision)`.
+ *
+ * @example
+ * ```ts
+ * import { HyperLogLog } from "papertrail/sketches";
+ * const users = new HyperLogLog();
+ * for (let i = 0; i < 1000; i++) users.add(`user-${i % 250}`);
+ * users.count(); // => 250
+ * users.estimate(0.95).contains(250); // => true
+ * ```
+ */
+export class HyperLogLog {
+  private p: number;
+  private m: number;
+  /** The hash seed items are hashed with. */
+  readonly seed: number;
+  /** Dense registers, one byte each; `undefined` while sparse. */
+  private dense: Uint8Array | undefined;
+  /** Sparse table: register index + 1 per slot (0 = empty), linear probing. */
+  private sparseKeys: Uint32Array | undefined;
+  private sparseValues: Uint8Array | undefined;
+  private sparseSize = 0;
+  private sparseShift = 0;
+
+  constructor(options: HyperLogLogOptions = {}) {
+    const precision = options.precision ?? DEFAULT_PRECISION;
+    if (!Number.isInteger(precision) || precision < MIN_PRECISION || precision > MAX_PRECISION) {
+      throw new InvalidArgumentError(`HyperLogLog precision must be an integer from ${MIN_PRECISION} to ${MAX_PRECISION}, got ${precision}`);
+    }
+    const seed = options.seed ?? REDIS_HLL_SEED;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new InvalidArgumentError(`HyperLogLog seed must be a 32-bit unsigned integer, got ${seed}`);
+    }
+    this.p = precision;
+    this.m = 1 << precision;
+    this.seed = seed;
+    if (this.m < SPARSE_MIN_REGISTERS) this.dense = new Uint8Array(this.m);
+    else this.allocateSparse(64);
+  }
+
+  /** log2 of the number of registers. */
+  get precision(): number {
+    return this.p;
+  }
+
+  /** Number of registers, 2^precision. */
+  get registerCount(): number {
+    return this.m;
+  }
+
+  /** Relative standard error of the estimate, `1.04 / sqrt(registerCount)`. */
+  get relativeStandardError(): number {
+    return 1.04 / Math.sqrt(this.m);
+  }
+
+  /** True while the sketch holds its registers sparsely. */
+  get isSparse(): boolean {
+    return this.dense === undefined;
+  }
+
+  /** Bytes held by the register storage (not the object header). */
+  get sizeInBytes(): number {
+    if (this.dense !== undefined) return this.dense.byteLength;
+    return (this.sparseKeys as Uint32Array).byteLength + (this.sparseValues as Uint8Array).byteLength;
+  }
+
+  /** `HyperLogLog(precision=14, seed=0xadc83b19)`, for error messages. */
+  describe(): string {
+    return `HyperLogLog(precision=${this.p}, seed=0x${this.seed.toString(16)})`;
+  }
+
+  /** Adds an item (hashed once with MurmurHash64A of its canonical bytes). */
+  add(item: Hashable): this {
+    hashItemInto(item, this.seed, scratchKey);
+    this.setRegister(scratchKey.lo & (this.m - 1), this.rankOf(scratchKey.hi, scratchKey.lo));
+    return this;
+  }
+
+  /**
+   * Adds an item already hashed into `key` (the "hash once, feed many" path).
+   * The key must have been hashed with this sketch's seed (the default seed
+   * of `HashedKey.set`).
+   */
+  addHashed(key: Hash64Out): this {
+    this.setRegister(key.lo & (this.m - 1), this.rankOf(key.hi, key.lo));
+    return this;
+  }
+
+  /** 1 + trailing zeros of hash >> p, with Redis's sentinel bit at 64 - p. */
+  private rankOf(hi: number, lo: number): number {
+    const low = lo >>> this.p;
+    if (low !== 0) return trailingZeros(low) + 1;
+    if (hi !== 0) return 32 - this.p + trailingZeros(hi) + 1;
+    return 64 - this.p + 1;
+  }
+
+  private setRegister(index: number, value: number): void {
+    const dense = this.dense;
+    if (dense !== undefined) {
+      if (value > (dense[index] as number)) dense[index] = value;
+      return;
+    }
+    const keys = this.sparseKeys as Uint32Array;
+    const values = this.sparseValues as Uint8Array;
+    const mask = keys.length - 1;
+    // Fibonacci hashing of the index picks the first slot.
+    let slot = Math.imul(index + 1, 0x9e3779b1) >>> this.sparseShift;
+    for (;;) {
+      const key = keys[slot] as number;
+      if (key === index + 1) {
+        if (value > (values[slot] as number)) values[slot] = value;
+        return;
+      }
+      if (key === EMPTY_SLOT) break;
+      slot = (slot + 1) & mask;
+    }
+    keys[slot] = index + 1;
+    values[slot] = value;
+    this.sparseSize++;
+    if (this.sparseSize * 16 > this.m) this.convertToDense();
+    else if (this.sparseSize * 2 > keys.length) this.growSparse();
+  }
+
+  private allocateSparse(capacity: number): void {
+    this.sparseKeys = new Uint32Array(capacity);
+    this.sparseValues = new Uint8Array(capacity);
+    this.sparseShift = 32 - Math.log2(capacity);
+    this.sparseSize = 0;
+  }
+
+  private growSparse(): void {
+    const keys = this.sparseKeys as Uint32Array;
+    const values = this.sparseValues as Uint8Array;
+    this.allocateSparse(keys.length * 2);
+    for (let slot = 0; slot < keys.length; slot++) {
+      const key = keys[slot] as number;
+      if (key !== EMPTY_SLOT) this.setRegister(key - 1, values[slot] as number);
+    }
+  }
+
+  private convertToDense(): void {
+    const dense = new Uint8Array(this.m);
+    this.forEachRegister((index, value) => {
+      dense[index] = value;
+    });
+    this.dense = dense;
+    this.sparseKeys = undefined;
+    this.sparseValues = undefined;
+    this.sparseSize = 0;
+  }
+
+  /** Calls `visit` for every non-zero register, in no particular order. */
+  private forEachRegister(visit: (index: number, value: number) => void): void {
+    const dense = this.dense;
+    if (dense !== undefined) {
+      for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) visit(i, dense[i] as number);
+      return;
+    }
+    const keys = this.sparseKeys as Uint32Array;
+    const values = this.sparseValues as Uint8Array;
+    for (let slot = 0; slot < keys.length; slot++) {
+      if (keys[slot] !== EMPTY_SLOT) visit((keys[slot] as number) - 1, values[slot] as number);
+    }
+  }
+
+  /** A copy of all registers, one byte each (index = register number). */
+  registers(): Uint8Array {
+    if (this.dense !== undefined) return this.dense.slice();
+    const out = new Uint8Array(this.m);
+    this.forEachRegister((index, value) => {
+      out[index] = value;
+    });
+    return out;
+  }
+
+  /** The estimated number of distinct items (Ertl's improved estimator, as Redis PFCOUNT). */
+  count(): number {
+    const q = 64 - this.p;
+    const histogram = new Int32Array(q + 2);
+    let nonZero = 0;
+    this.forEachRegister((_index, value) => {
+      histogram[value]++;
+      nonZero++;
+    });
+    histogram[0] = this.m - nonZero;
+    return ertlEstimate(histogram, this.m, q);
+  }
+
+  /**
+   * The estimate with an interval holding the true count with probability
+   * about `confidence` (normal approximation with relative standard error
+   * `1.04 / sqrt(m)`, inverted around the truth: `[e / (1 + z s), e / (1 - z s)]`).
+   * The lower end is at least the number of non-zero registers, a hard bound.
+   *
+   * @param confidence - probability in (0, 1); default 0.95
+   */
+  estimate(confidence = 0.95): Approximate {
+    const estimate = this.count();
+    const spread = twoSidedZ(confidence) * this.relativeStandardError;
+    let nonZero = 0;
+    this.forEachRegister(() => {
+      nonZero++;
+    });
+    const lower = Math.min(estimate, Math.max(nonZero, estimate / (1 + spread)));
+    const upper = spread < 1 ? Math.max(estimate, estimate / (1 - spread)) : Number.POSITIVE_INFINITY;
+    return new Approximate(estimate, lower, upper, confidence);
+  }
+
+  /**
+   * Merges `other` into this sketch (register-wise maximum) and returns this.
+   * A sketch of higher precision is folded down; if `other` has the lower
+   * precision, this sketch is folded down to it first. Throws
+   * {@link ParameterMismatchError} when the seeds differ.
+   */
+  merge(other: HyperLogLog): this {
+    if (other.seed !== this.seed) throw new ParameterMismatchError(this.describe(), other.describe(), "hash seeds differ");
+    if (other.p < this.p) this.foldTo(other.p);
+    if (other.p === this.p) {
+      const dense = other.dense;
+      if (dense !== undefined) {
+        if (this.dense === undefined) this.convertToDense();
+        const target = this.dense as Uint8Array;
+        for (let i = 0; i < target.length; i++) if ((dense[i] as number) > (target[i] as number)) target[i] = dense[i] as number;
+      } else {
+        other.forEachRegister((index, value) => this.setRegister(index, value));
+      }
+      return this;
+    }
+    const shift = this.p;
+    const extra = other.p - this.p;
+    const mask = this.m - 1;
+    other.forEachRegister((index, value) => {
+      const high = index >>> shift;
+      this.setRegister(index & mask, high !== 0 ? trailingZeros(high) + 1 : value + extra);
+    });
+    return this;
+  }
+
+  /** Lowers this sketch's precision, re-deriving every register exactly. */
+  private foldTo(precision: number): void {
+    const old = this.registers();
+    const extra = this.p - precision;
+    this.p = precision;
+    this.m = 1 << precision;
+    if (this.m < SPARSE_MIN_REGISTERS) {
+      this.dense = new Uint8Array(this.m);
+      this.sparseKeys = undefined;
+      this.sparseValues = undefined;
+    } else {
+      this.dense = undefined;
+      this.allocateSparse(64);
+    }
+    const mask = this.m - 1;
+    for (let index = 0; index < old.length; index++) {
+      const value = old[index] as number;
+      if (value === 0) continue;
+      const high = index >>> precision;
+      this.setRegister(index & mask, high !== 0 ? trailingZeros(high) + 1 : value + extra);
+    }
+  }
+
+  /** An independent copy. */
+  clone(): HyperLogLog {
+    const copy = new HyperLogLog({ precision: this.p, seed: this.seed });
+    if (this.dense !== undefined) copy.dense = this.dense.slice();
+    else {
+      copy.sparseKeys = (this.sparseKeys as Uint32Array).slice();
+      copy.sparseValues = (this.sparseValues as Uint8Array).slice();
+      copy.sparseSize = this.sparseSize;
+      copy.sparseShift = this.sparseShift;
+    }
+    return copy;
+  }
+
+  /** Same precision, seed and registers (whatever the internal representation). */
+  equals(other: HyperLogLog): boolean {
+    if (other.p !== this.p || other.seed !== this.seed) return false;
+    const a = this.registers();
+    const b = other.registers();
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  /**
+   * The PaperTrail image (family 0x01, version 1; see `docs/format.md`):
+   * sparse entries when smaller, else 6-bit packed registers.
+   */
+  toBytes(): Uint8Array {
+    const entries: number[] = [];
+    this.forEachRegister((index, value) => {
+      entries.push(index * 256 + value);
+    });
+    const denseBytes = (this.m * 6) / 8;
+    const sparse = 4 + entries.length * 4 < denseBytes;
+    const writer = new ByteWriter(16 + (sparse ? 4 + entries.length * 4 : denseBytes));
+    writePreamble(writer, Family.HyperLogLog, VERSION, sparse ? FLAG_SPARSE : 0);
+    writer.u8(this.p).u8(0).u16(0).u32(this.seed);
+    if (sparse) {
+      entries.sort((a, b) => a - b);
+      writer.u32(entries.length);
+      for (const entry of entries) writer.u32(entry);
+    } else {
+      const packed = new Uint8Array(denseBytes);
+      packRegisters(this.registers(), packed, 0);
+      writer.bytes(packed);
+    }
+    return writer.finish();
+  }
+
+  /** Parses an image written by {@link HyperLogLog.toBytes}; throws `DecodeError` on anything else. */
+  static fromBytes(bytes: Uint8Array): HyperLogLog {
+    const reader = new ByteReader(bytes, "HyperLogLog image");
+    const { flags } = readPreamble(reader, Family.HyperLogLog, [VERSION]);
+    if ((flags & ~FLAG_SPARSE) !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
+    const precision = reader.u8("precision");
+    if (precision < MIN_PRECISION || precision > MAX_PRECISION) reader.invalid(`precision ${precision} is outside ${MIN_PRECISION}..${MAX_PRECISION}`);
+    if ((reader.u8("reserved") | reader.u16("reserved")) !== 0) reader.invalid("reserved bytes must be zero");
+    const seed = reader.u32("seed");
+    const sketch = new HyperLogLog({ precision, seed });
+    const maxValue = 65 - precision;
+    if ((flags & FLAG_SPARSE) !== 0) {
+      const count = reader.u32("entry count");
+      if (count > sketch.m) reader.invalid(`${count} sparse entries for ${sketch.m} registers`);
+      reader.requireElements(count, 4, "sparse entries");
+      let previous = -1;
+      for (let i = 0; i < count; i++) {
+        const entry = reader.u32("sparse entry");
+        const index = Math.floor(entry / 256);
+        const value = entry & 0xff;
+        if (index <= previous || index >= sketch.m) reader.invalid(`sparse entry ${i} has index ${index} (previous ${previous}, registers ${sketch.m})`);
+        if (value < 1 || value > maxValue) reader.invalid(`sparse entry ${i} has register value ${value} outside 1..${maxValue}`);
+        sketch.setRegister(index, value);
+        previous = index;
+      }
+    } else {
+      const packed = reader.bytesView((sketch.m * 6) / 8, "dense registers");
+      const registers = new Uint8Array(sketch.m);
+      unpackRegisters(packed, 0, registers);
+      for (let i = 0; i < registers.length; i++) {
+        if ((registers[i] as number) > maxValue) reader.invalid(`register ${i} has value ${registers[i]} above ${maxValue}`);
+      }
+      sketch.dense = registers;
+      sketch.sparseKeys = undefined;
+      sketch.sparseValues = undefined;
+    }
+    reader.expectEnd();
+    return sketch;
+  }
+
+  /**
+   * The sketch as a Redis HyperLogLog string (`HYLL`), ready for `SET` and
+   * then `PFCOUNT` / `PFMERGE` in Redis. Sparse when Redis would keep it
+   * sparse (values <= 32, at most 3000 bytes), else dense. The cached
+   * cardinality is marked invalid, so Redis recomputes it.
+   * Requires precision 14 and Redis's seed.
+   */
+  toRedisBytes(): Uint8Array {
+    if (this.p !== REDIS_PRECISION || this.seed !== REDIS_HLL_SEED) {
+      throw new ParameterMismatchError(this.describe(), `Redis HyperLogLog(precision=14, seed=0x${REDIS_HLL_SEED.toString(16)})`);
+    }
+    return encodeRedisHll(this.registers());
+  }
+
+  /**
+   * Reads a Redis HyperLogLog string (as returned by `GET` on a key written
+   * by PFADD or PFMERGE), dense or sparse. Throws `DecodeError` on anything
+   * malformed.
+   */
+  static fromRedisBytes(bytes: Uint8Array): HyperLogLog {
+    const registers = decodeRedisHll(bytes);
+    const sketch = new HyperLogLog({ precision: REDIS_PRECISION });
+    for (let i = 0; i < registers.length; i++) if (registers[i] !== 0) sketch.setRegister(i, registers[i] as number);
+    return sketch;
+  }
+
+  /**
+   * The monoid of HyperLogLog sketches at `precision` (register-wise max).
+   * `empty` is a fresh sketch on each read; `combine` never mutates its
+   * inputs; the bulk path merges every input into one buffer. Commutative
+   * and idempotent.
+   */
+  static monoid(precision: number = DEFAULT_PRECISION, seed: number = REDIS_HLL_SEED): Monoid<HyperLogLog> {
+    return makeMonoid<HyperLogLog>({
+      combine: (x, y) => x.clone().merge(y),
+      combineMany: (first, rest) => {
+        const out = first.clone();
+        for (const sketch of rest) out.merge(sketch);
+        return out;
+      },
+      empty: () => new HyperLogLog({ precision, seed }),
+      freshEmpty: true,
+      commutative: true,
+    });
+  }
+
+  /** The {@link ImageCodec} of HyperLogLog sketches, for envelopes. */
+  static readonly codec: ImageCodec<HyperLogLog> = {
+    family: Family.HyperLogLog,
+    name: "HyperLogLog",
+    is: (value: unknown): value is HyperLogLog => value instanceof HyperLogLog,
+    toBytes: (value) => value.toBytes(),
+    fromBytes: (bytes) => HyperLogLog.fromBytes(bytes),
+  };
+}
