@@ -43,7 +43,9 @@ function tau(x: number): number {
 
 /**
  * Estimates the cardinality from `histogram[v]` = number of registers of
- * value v (v = 0..q+1), with m = 2^p registers and q = 64 - p.
+ * value v (v = 0..q+1), with m = 2^p registers and q = 64 - p. Returns the
+ * unrounded value; Redis's PFCOUNT is `Math.round` of it (llroundl, half away
+ * from zero, on a non-negative double).
  */
 export function ertlEstimate(histogram: Float64Array | Int32Array, registerCount: number, q: number): number {
   const m = registerCount;
@@ -53,6 +55,5 @@ export function ertlEstimate(histogram: Float64Array | Int32Array, registerCount
     z *= 0.5;
   }
   z += m * sigma((histogram[0] as number) / m);
-  // llroundl: round half away from zero; the value is non-negative here.
-  return Math.round((ALPHA_INF * m * m) / z);
+  return (ALPHA_INF * m * m) / z;
 }

@@ -224,8 +224,15 @@ export class HyperLogLog {
     return out;
   }
 
-  /** The estimated number of distinct items (Ertl's improved estimator, as Redis PFCOUNT). */
+  /**
+   * The estimated number of distinct items, rounded to an integer exactly as
+   * Redis's PFCOUNT rounds it (Ertl's improved estimator).
+   */
   count(): number {
+    return Math.round(this.rawEstimate());
+  }
+
+  private rawEstimate(): number {
     const q = 64 - this.p;
     const histogram = new Int32Array(q + 2);
     let nonZero = 0;
@@ -238,15 +245,17 @@ export class HyperLogLog {
   }
 
   /**
-   * The estimate with an interval holding the true count with probability
-   * about `confidence` (normal approximation with relative standard error
+   * The unrounded estimate (integer rounding makes `count()` biased by a
+   * fraction of an item at small cardinalities; this value is not) with an
+   * interval holding the true count with probability about `confidence`
+   * (normal approximation with relative standard error
    * `1.04 / sqrt(m)`, inverted around the truth: `[e / (1 + z s), e / (1 - z s)]`).
    * The lower end is at least the number of non-zero registers, a hard bound.
    *
    * @param confidence - probability in (0, 1); default 0.95
    */
   estimate(confidence = 0.95): Approximate {
-    const estimate = this.count();
+    const estimate = this.rawEstimate();
     const spread = twoSidedZ(confidence) * this.relativeStandardError;
     let nonZero = 0;
     this.forEachRegister(() => {

@@ -1,0 +1,313 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createEnvelope } from "../src/codec/index.js";
+import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
+import { codecLaws, monoidLaws, type Law } from "../src/laws/index.js";
+import { HyperLogLog } from "../src/sketches/index.js";
+import { mulberry32 } from "./support/random.js";
+
+function register(name: string, laws: Law[]): void {
+  describe(name, () => {
+    for (const law of laws) it(law.name, law.check);
+  });
+}
+const build = (precision: number) => (items: readonly string[]) => {
+  const sketch = new HyperLogLog({ precision });
+  for (const item of items) sketch.add(item);
+  return sketch;
+};
+const sketchOptions = { equals: (a: HyperLogLog, b: HyperLogLog) => a.equals(b), clone: (s: HyperLogLog) => s.clone() };
+const itemLists = fc.array(fc.string({ maxLength: 8 }), { maxLength: 200 });
+
+function codeOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof DecodeError) return error.code;
+    throw error;
+  }
+  return "no error";
+}
+
+// Redis's register rule, written independently with BigInt: index = low p
+// bits of the hash; value = 1 + trailing zeros of (hash >> p | 1 << (64 - p)).
+function referenceRegisters(items: readonly string[], precision: number): Uint8Array {
+  const registers = new Uint8Array(1 << precision);
+  for (const item of items) {
+    const hash = hash64(item);
+    const index = Number(hash & BigInt((1 << precision) - 1));
+    let rest = (hash >> BigInt(precision)) | (1n << BigInt(64 - precision));
+    let value = 1;
+    while ((rest & 1n) === 0n) {
+      rest >>= 1n;
+      value++;
+    }
+    registers[index] = Math.max(registers[index] as number, value);
+  }
+  return registers;
+}
+
+describe("HyperLogLog registers", () => {
+  it("follow Redis's rule (independent BigInt reference), sparse and dense alike", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 3000 }), fc.constantFrom(4, 10, 12, 14, 18), (items, precision) => {
+        expect(build(precision)(items).registers()).toEqual(referenceRegisters(items, precision));
+      }),
+      { numRuns: 40 },
+    );
+  });
+  it("switch from sparse to dense invisibly", () => {
+    const sketch = new HyperLogLog({ precision: 14 });
+    const items: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      items.push(`k${i}`);
+      sketch.add(`k${i}`);
+      if (i === 100) expect(sketch.isSparse).toBe(true);
+    }
+    expect(sketch.isSparse).toBe(false);
+    expect(sketch.registers()).toEqual(referenceRegisters(items, 14));
+  });
+  it("addHashed with a HashedKey equals add", () => {
+    const a = new HyperLogLog();
+    const b = new HyperLogLog();
+    const key = new HashedKey();
+    for (let i = 0; i < 2000; i++) {
+      a.add(`ip-${i}`);
+      b.addHashed(key.set(`ip-${i}`));
+    }
+    expect(a.equals(b)).toBe(true);
+  });
+  it("a ~100-item sketch serializes well under 1 KB", () => {
+    const sketch = build(14)(Array.from({ length: 100 }, (_, i) => `user-${i}`));
+    expect(sketch.toBytes().length).toBeLessThan(512);
+    expect(sketch.sizeInBytes).toBeLessThan(2048);
+  });
+});
+
+describe("HyperLogLog merge", () => {
+  it("is commutative and idempotent", () => {
+    fc.assert(
+      fc.property(itemLists, itemLists, (x, y) => {
+        const a = build(12)(x);
+        const b = build(12)(y);
+        expect(a.clone().merge(b).equals(b.clone().merge(a))).toBe(true);
+        expect(a.clone().merge(a).equals(a)).toBe(true);
+      }),
+    );
+  });
+  it("folds a larger precision into a smaller one exactly", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 3000 }), fc.integer({ min: 4, max: 17 }), fc.integer({ min: 1, max: 4 }), (items, small, extra) => {
+        const large = Math.min(18, small + extra);
+        const direct = build(small)(items);
+        expect(new HyperLogLog({ precision: small }).merge(build(large)(items)).equals(direct)).toBe(true);
+        // The receiver folds itself down when the argument is smaller.
+        const folded = build(large)(items).merge(new HyperLogLog({ precision: small }));
+        expect(folded.precision).toBe(small);
+        expect(folded.equals(direct)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+  it("refuses sketches of different seeds, naming both", () => {
+    const a = new HyperLogLog();
+    const b = new HyperLogLog({ seed: 1 });
+    expect(() => a.merge(b)).toThrow(ParameterMismatchError);
+    expect(() => a.merge(b)).toThrow("HyperLogLog(precision=14, seed=0xadc83b19) with HyperLogLog(precision=14, seed=0x1)");
+  });
+  it("splitting a stream across workers and merging gives the single-worker registers", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 4000 }), fc.integer({ min: 1, max: 8 }), (items, workers) => {
+        const parts = Array.from({ length: workers }, () => new HyperLogLog());
+        items.forEach((item, i) => parts[i % workers]?.add(item));
+        expect(HyperLogLog.monoid().combineAll(parts).equals(build(14)(items))).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+register("monoid laws: HyperLogLog.monoid(10) (dense)", monoidLaws(HyperLogLog.monoid(10), itemLists.map(build(10)), sketchOptions));
+register("monoid laws: HyperLogLog.monoid(14) (sparse and dense)", monoidLaws(HyperLogLog.monoid(14), fc.array(fc.string({ maxLength: 6 }), { maxLength: 1500 }).map(build(14)), sketchOptions));
+register("codec laws: HyperLogLog image", codecLaws(HyperLogLog.codec, itemLists.map(build(12)), { ...sketchOptions, semigroup: HyperLogLog.monoid(12) }));
+register("codec laws: HyperLogLog dense image", codecLaws(HyperLogLog.codec, fc.array(fc.string(), { minLength: 900, maxLength: 1200 }).map(build(11)), sketchOptions));
+
+describe("HyperLogLog accuracy (seeded trials)", () => {
+  // Random 64-bit hashes stand in for distinct items: they exercise the
+  // estimator itself. (The real hash on real keys is checked separately.)
+  function trial(precision: number, n: number, next: () => number): HyperLogLog {
+    const sketch = new HyperLogLog({ precision });
+    const key = { hi: 0, lo: 0 };
+    for (let i = 0; i < n; i++) {
+      key.hi = next();
+      key.lo = next();
+      sketch.addHashed(key);
+    }
+    return sketch;
+  }
+  const plan: [precision: number, n: number, trials: number][] = [
+    [8, 100, 300], [8, 1000, 300], [8, 10_000, 200], [8, 100_000, 60],
+    [11, 100, 300], [11, 1000, 300], [11, 10_000, 200], [11, 100_000, 60], [11, 1_000_000, 12],
+    [14, 100, 200], [14, 1000, 200], [14, 10_000, 120], [14, 100_000, 40], [14, 1_000_000, 12],
+  ];
+  const coverage = { inside: 0, total: 0 };
+  for (const [precision, n, trials] of plan) {
+    it(`precision ${precision}, n = ${n}: unbiased within 4 standard errors of the mean over ${trials} trials`, () => {
+      const next = mulberry32(precision * 1_000_003 + n);
+      let sum = 0;
+      for (let t = 0; t < trials; t++) {
+        const sketch = trial(precision, n, next);
+        const approximate = sketch.estimate(0.95);
+        expect(Math.round(approximate.estimate)).toBe(sketch.count());
+        sum += (approximate.estimate - n) / n;
+        if (approximate.contains(n)) coverage.inside++;
+        coverage.total++;
+      }
+      const meanRelativeError = sum / trials;
+      // The relative error has standard deviation at most ~1.04/sqrt(m), so its
+      // mean over `trials` independent sketches has at most that / sqrt(trials).
+      const bound = (4 * 1.04) / Math.sqrt(2 ** precision) / Math.sqrt(trials);
+      expect(Math.abs(meanRelativeError)).toBeLessThanOrEqual(bound);
+    }, 30_000);
+  }
+  it("95% bounds contain the truth at least 95% of the time (Hoeffding slack)", () => {
+    expect(coverage.total).toBeGreaterThan(2000);
+    // P(observed < promised - slack) <= exp(-2 T slack^2) = 1e-4.
+    const slack = Math.sqrt(Math.log(1e4) / (2 * coverage.total));
+    expect(coverage.inside / coverage.total).toBeGreaterThanOrEqual(0.95 - slack);
+  });
+  it("real string keys through the real hash: 10^5 distinct user ids within 4 sigma at p = 14", () => {
+    const sketch = new HyperLogLog();
+    for (let i = 0; i < 100_000; i++) sketch.add(`user-${i}`);
+    expect(Math.abs(sketch.count() - 100_000) / 100_000).toBeLessThanOrEqual(4 * sketch.relativeStandardError);
+  });
+  it("small counts are exact or nearly so, and the lower bound never exceeds the truth", () => {
+    for (let n = 0; n <= 50; n++) {
+      const sketch = build(14)(Array.from({ length: n }, (_, i) => `x${i}`));
+      expect(Math.abs(sketch.count() - n)).toBeLessThanOrEqual(1);
+      expect(sketch.estimate(0.99).lower).toBeLessThanOrEqual(n);
+    }
+  });
+  it("estimate rejects a confidence outside (0, 1)", () => {
+    expect(() => new HyperLogLog().estimate(1)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("HyperLogLog images", () => {
+  it("golden bytes: sparse image", () => {
+    const sketch = build(12)(["alice", "bob"]);
+    const hex = Buffer.from(sketch.toBytes()).toString("hex");
+    // preamble | p=12, reserved, seed 0xadc83b19 | 2 entries | (index << 8 | value) x 2
+    expect(hex).toBe("50540101010000000c000000193bc8ad02000000" + hex.slice(40));
+    const entries = referenceRegisters(["alice", "bob"], 12);
+    const expected = [...entries.entries()].filter(([, v]) => v > 0).map(([i, v]) => i * 256 + v);
+    const view = new DataView(sketch.toBytes().buffer);
+    expect([view.getUint32(20, true), view.getUint32(24, true)]).toEqual(expected);
+    // Frozen: a changed image breaks every stored sketch.
+    expect(hex).toBe("50540101010000000c000000193bc8ad02000000" + "083d0500" + "02ba0e00");
+  });
+  it("golden bytes: dense image", () => {
+    const sketch = build(4)(["a", "b", "c", "d", "e", "f", "g", "h"]);
+    // preamble (flags 0: dense) | p=4, reserved, seed | 16 registers x 6 bits (frozen)
+    expect(Buffer.from(sketch.toBytes()).toString("hex")).toBe("5054010100000000" + "04000000193bc8ad" + "000000420008011000012000");
+    expect(sketch.toBytes().length).toBe(16 + 12);
+    expect(HyperLogLog.fromBytes(sketch.toBytes()).registers()).toEqual(referenceRegisters(["a", "b", "c", "d", "e", "f", "g", "h"], 4));
+  });
+  it("fuzz: every truncation is rejected, bit flips and random bytes never crash", () => {
+    fc.assert(
+      fc.property(itemLists, fc.constantFrom(4, 12), fc.nat(), (items, precision, at) => {
+        const bytes = build(precision)(items).toBytes();
+        for (let length = 0; length < bytes.length; length += 1 + (length >> 4)) {
+          expect(codeOf(() => HyperLogLog.fromBytes(bytes.subarray(0, length)))).not.toBe("no error");
+        }
+        const flipped = bytes.slice();
+        const bit = at % (bytes.length * 8);
+        flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+        codeOf(() => HyperLogLog.fromBytes(flipped));
+      }),
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => void codeOf(() => HyperLogLog.fromBytes(bytes))));
+  });
+  it("rejects inconsistent fields with a typed error", () => {
+    const bytes = build(12)(["alice", "bob"]).toBytes();
+    const view = new DataView(bytes.buffer);
+    const withField = (offset: number, value: number, size: 1 | 4) => {
+      const copy = bytes.slice();
+      const v = new DataView(copy.buffer);
+      if (size === 1) v.setUint8(offset, value);
+      else v.setUint32(offset, value, true);
+      return copy;
+    };
+    expect(codeOf(() => HyperLogLog.fromBytes(withField(8, 3, 1)))).toBe("invalid-field"); // precision 3
+    expect(codeOf(() => HyperLogLog.fromBytes(withField(16, 0xffffffff, 4)))).toBe("invalid-field"); // entry count
+    expect(codeOf(() => HyperLogLog.fromBytes(withField(16, 3, 4)))).toBe("too-large"); // 3 entries, 2 present
+    expect(codeOf(() => HyperLogLog.fromBytes(withField(20, view.getUint32(24, true), 4)))).toBe("invalid-field"); // not increasing
+    expect(codeOf(() => HyperLogLog.fromBytes(withField(20, (5 << 8) | 60, 4)))).toBe("invalid-field"); // value 60 > 53
+    expect(codeOf(() => HyperLogLog.fromBytes(Uint8Array.from([...bytes, 0])))).toBe("length-mismatch");
+    expect(codeOf(() => HyperLogLog.fromBytes(withField(2, 2, 1)))).toBe("wrong-family");
+  });
+  it("travels in an envelope", () => {
+    const envelope = createEnvelope({ codecs: [HyperLogLog.codec] });
+    const state = new Map([["prod_db", build(14)(["alice", "bob"])], ["vpn", build(14)(["carol"])]]);
+    const restored = envelope.decode(envelope.encode(state)) as Map<string, HyperLogLog>;
+    expect(restored.get("prod_db")?.equals(state.get("prod_db") as HyperLogLog)).toBe(true);
+    expect(restored.get("vpn")?.count()).toBe(1);
+  });
+});
+
+describe("Redis HYLL strings", () => {
+  it("round-trip sparse and dense", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 6000 }), (items) => {
+        const sketch = build(14)(items);
+        const bytes = sketch.toRedisBytes();
+        expect(bytes[4]).toBe(items.length < 400 ? 1 : bytes[4]);
+        expect(HyperLogLog.fromRedisBytes(bytes).equals(sketch)).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+  it("an empty sketch is header + XZERO(16384): 18 bytes", () => {
+    expect(Buffer.from(new HyperLogLog().toRedisBytes()).toString("hex")).toBe("48594c4c01000000000000000000008" + "07fff");
+  });
+  it("a register above 32 forces the dense encoding", () => {
+    const sketch = new HyperLogLog();
+    sketch.addHashed({ hi: 0, lo: 5 }); // all-zero high bits: value 51
+    const bytes = sketch.toRedisBytes();
+    expect(bytes[4]).toBe(0);
+    expect(bytes.length).toBe(12304);
+    expect(HyperLogLog.fromRedisBytes(bytes).registers()[5]).toBe(51);
+  });
+  it("fuzz: malformed strings throw DecodeError, never anything else", () => {
+    const sparse = build(14)(["a", "b", "c"]).toRedisBytes();
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), (at, cut) => {
+        const flipped = sparse.slice();
+        const bit = at % (sparse.length * 8);
+        flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+        codeOf(() => HyperLogLog.fromRedisBytes(flipped));
+        expect(codeOf(() => HyperLogLog.fromRedisBytes(sparse.subarray(0, cut % sparse.length)))).not.toBe("no error");
+      }),
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void codeOf(() => HyperLogLog.fromRedisBytes(Uint8Array.from([0x48, 0x59, 0x4c, 0x4c, ...bytes])))));
+    expect(codeOf(() => HyperLogLog.fromRedisBytes(new Uint8Array(12303).fill(0).map((_, i) => [0x48, 0x59, 0x4c, 0x4c][i] ?? 0)))).toBe("truncated");
+    expect(codeOf(() => HyperLogLog.fromRedisBytes(Uint8Array.from([0x48, 0x59, 0x4c, 0x4c, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])))).toBe("invalid-field");
+    // Two XZERO(16384) opcodes describe too many registers.
+    expect(codeOf(() => HyperLogLog.fromRedisBytes(Uint8Array.from([...sparse.subarray(0, 16), 0x7f, 0xff, 0x7f, 0xff])))).toBe("invalid-field");
+  });
+  it("toRedisBytes refuses other precisions and seeds", () => {
+    expect(() => new HyperLogLog({ precision: 12 }).toRedisBytes()).toThrow(ParameterMismatchError);
+    expect(() => new HyperLogLog({ seed: 0 }).toRedisBytes()).toThrow(/Redis HyperLogLog/);
+  });
+});
+
+describe("HyperLogLog arguments", () => {
+  it("validates precision and seed", () => {
+    expect(() => new HyperLogLog({ precision: 3 })).toThrow(InvalidArgumentError);
+    expect(() => new HyperLogLog({ precision: 19 })).toThrow(/4 to 18/);
+    expect(() => new HyperLogLog({ precision: 12.5 })).toThrow(InvalidArgumentError);
+    expect(() => new HyperLogLog({ seed: -1 })).toThrow(InvalidArgumentError);
+    expect(new HyperLogLog().seed).toBe(REDIS_HLL_SEED);
+  });
+});
