@@ -11,7 +11,16 @@ import { twoSidedZ } from "../statistics.js";
 import { ertlEstimate } from "./hyperloglog-estimator.js";
 import { decodeRedisHll, encodeRedisHll, packRegisters, REDIS_PRECISION, unpackRegisters } from "./hyperloglog-redis.js";
 
-/** Options of {@link HyperLogLog}. */
+/**
+ * Options of {@link HyperLogLog}.
+ *
+ * @example
+ * ```ts
+ * import { type HyperLogLogOptions, HyperLogLog } from "papertrail/sketches";
+ * const options: HyperLogLogOptions = { precision: 12 };
+ * new HyperLogLog(options).registerCount; // => 4096
+ * ```
+ */
 export interface HyperLogLogOptions {
   /** log2 of the number of registers, 4..18; default 14 (16384 registers, 0.81 % error, as Redis). */
   readonly precision?: number;
@@ -29,6 +38,25 @@ const SPARSE_MIN_REGISTERS = 2048;
 const EMPTY_SLOT = 0;
 
 const scratchKey = new HashedKey();
+
+/**
+ * target[i] = max(target[i], source[i]) for byte arrays of equal length
+ * (a multiple of 4) holding values below 128, four bytes at a time (SWAR):
+ * bit 7 of each byte of ((t | 0x80808080) - s) is set where t >= s, and no
+ * borrow crosses bytes because every byte of t | 0x80 is at least 128 > s.
+ */
+function maxBytesInto(target: Uint8Array, source: Uint8Array): void {
+  // Int32 views and `| 0` keep every step in V8's int32 arithmetic.
+  const t = new Int32Array(target.buffer, target.byteOffset, target.length >> 2);
+  const s = new Int32Array(source.buffer, source.byteOffset, source.length >> 2);
+  for (let i = 0; i < t.length; i++) {
+    const a = t[i] as number;
+    const b = s[i] as number;
+    const keepA = ((((a | 0x80808080) - b) | 0) & 0x80808080) >>> 7;
+    const mask = ((keepA << 8) - keepA) | 0; // keepA * 255 modulo 2^32
+    t[i] = (a & mask) | (b & ~mask);
+  }
+}
 
 /** Number of trailing zero bits of a non-zero 32-bit integer. */
 function trailingZeros(x: number): number {
@@ -72,6 +100,13 @@ export class HyperLogLog {
   private sparseValues: Uint8Array | undefined;
   private sparseSize = 0;
   private sparseShift = 0;
+  /**
+   * histogram[v] = number of registers of value v, kept up to date by `add`
+   * (a register changes rarely) so `count` needs no pass over the registers;
+   * bulk operations mark it stale and `count` rebuilds it once.
+   */
+  private histogram: Int32Array;
+  private histogramValid = true;
 
   constructor(options: HyperLogLogOptions = {}) {
     const precision = options.precision ?? DEFAULT_PRECISION;
@@ -85,6 +120,8 @@ export class HyperLogLog {
     this.p = precision;
     this.m = 1 << precision;
     this.seed = seed;
+    this.histogram = new Int32Array(66 - precision);
+    this.histogram[0] = this.m;
     if (this.m < SPARSE_MIN_REGISTERS) this.dense = new Uint8Array(this.m);
     else this.allocateSparse(64);
   }
@@ -148,7 +185,14 @@ export class HyperLogLog {
   private setRegister(index: number, value: number): void {
     const dense = this.dense;
     if (dense !== undefined) {
-      if (value > (dense[index] as number)) dense[index] = value;
+      const old = dense[index] as number;
+      if (value > old) {
+        dense[index] = value;
+        if (this.histogramValid) {
+          this.histogram[old]--;
+          this.histogram[value]++;
+        }
+      }
       return;
     }
     const keys = this.sparseKeys as Uint32Array;
@@ -159,7 +203,14 @@ export class HyperLogLog {
     for (;;) {
       const key = keys[slot] as number;
       if (key === index + 1) {
-        if (value > (values[slot] as number)) values[slot] = value;
+        const old = values[slot] as number;
+        if (value > old) {
+          values[slot] = value;
+          if (this.histogramValid) {
+            this.histogram[old]--;
+            this.histogram[value]++;
+          }
+        }
         return;
       }
       if (key === EMPTY_SLOT) break;
@@ -167,6 +218,10 @@ export class HyperLogLog {
     }
     keys[slot] = index + 1;
     values[slot] = value;
+    if (this.histogramValid) {
+      this.histogram[0]--;
+      this.histogram[value]++;
+    }
     this.sparseSize++;
     if (this.sparseSize * 16 > this.m) this.convertToDense();
     else if (this.sparseSize * 2 > keys.length) this.growSparse();
@@ -183,10 +238,14 @@ export class HyperLogLog {
     const keys = this.sparseKeys as Uint32Array;
     const values = this.sparseValues as Uint8Array;
     this.allocateSparse(keys.length * 2);
+    // Re-inserting moves registers without changing them: keep the histogram out of it.
+    const valid = this.histogramValid;
+    this.histogramValid = false;
     for (let slot = 0; slot < keys.length; slot++) {
       const key = keys[slot] as number;
       if (key !== EMPTY_SLOT) this.setRegister(key - 1, values[slot] as number);
     }
+    this.histogramValid = valid;
   }
 
   private convertToDense(): void {
@@ -233,15 +292,38 @@ export class HyperLogLog {
   }
 
   private rawEstimate(): number {
-    const q = 64 - this.p;
-    const histogram = new Int32Array(q + 2);
-    let nonZero = 0;
-    this.forEachRegister((_index, value) => {
-      histogram[value]++;
-      nonZero++;
-    });
-    histogram[0] = this.m - nonZero;
-    return ertlEstimate(histogram, this.m, q);
+    return ertlEstimate(this.registerHistogram(), this.m, 64 - this.p);
+  }
+
+  private registerHistogram(): Int32Array {
+    const histogram = this.histogram;
+    if (this.histogramValid) return histogram;
+    histogram.fill(0);
+    const dense = this.dense;
+    if (dense !== undefined) {
+      // Four interleaved histograms, one per byte lane of a 32-bit word, break
+      // the store-to-load dependency between neighbours of equal value.
+      const lanes = histogram.length;
+      const counts = new Int32Array(lanes * 4);
+      const words = new Int32Array(dense.buffer, dense.byteOffset, dense.length >> 2);
+      for (let i = 0; i < words.length; i++) {
+        const word = words[i] as number;
+        counts[word & 0xff]++;
+        counts[lanes + ((word >>> 8) & 0xff)]++;
+        counts[2 * lanes + ((word >>> 16) & 0xff)]++;
+        counts[3 * lanes + (word >>> 24)]++;
+      }
+      for (let v = 0; v < lanes; v++) {
+        histogram[v] = (counts[v] as number) + (counts[lanes + v] as number) + (counts[2 * lanes + v] as number) + (counts[3 * lanes + v] as number);
+      }
+    } else {
+      const keys = this.sparseKeys as Uint32Array;
+      const values = this.sparseValues as Uint8Array;
+      for (let slot = 0; slot < keys.length; slot++) if (keys[slot] !== EMPTY_SLOT) histogram[values[slot] as number]++;
+      histogram[0] = this.m - this.sparseSize;
+    }
+    this.histogramValid = true;
+    return histogram;
   }
 
   /**
@@ -257,10 +339,7 @@ export class HyperLogLog {
   estimate(confidence = 0.95): Approximate {
     const estimate = this.rawEstimate();
     const spread = twoSidedZ(confidence) * this.relativeStandardError;
-    let nonZero = 0;
-    this.forEachRegister(() => {
-      nonZero++;
-    });
+    const nonZero = this.m - (this.registerHistogram()[0] as number);
     const lower = Math.min(estimate, Math.max(nonZero, estimate / (1 + spread)));
     const upper = spread < 1 ? Math.max(estimate, estimate / (1 - spread)) : Number.POSITIVE_INFINITY;
     return new Approximate(estimate, lower, upper, confidence);
@@ -279,8 +358,8 @@ export class HyperLogLog {
       const dense = other.dense;
       if (dense !== undefined) {
         if (this.dense === undefined) this.convertToDense();
-        const target = this.dense as Uint8Array;
-        for (let i = 0; i < target.length; i++) if ((dense[i] as number) > (target[i] as number)) target[i] = dense[i] as number;
+        maxBytesInto(this.dense as Uint8Array, dense);
+        this.histogramValid = false;
       } else {
         other.forEachRegister((index, value) => this.setRegister(index, value));
       }
@@ -302,6 +381,9 @@ export class HyperLogLog {
     const extra = this.p - precision;
     this.p = precision;
     this.m = 1 << precision;
+    this.histogram = new Int32Array(66 - precision);
+    this.histogram[0] = this.m;
+    this.histogramValid = true;
     if (this.m < SPARSE_MIN_REGISTERS) {
       this.dense = new Uint8Array(this.m);
       this.sparseKeys = undefined;
@@ -329,6 +411,8 @@ export class HyperLogLog {
       copy.sparseSize = this.sparseSize;
       copy.sparseShift = this.sparseShift;
     }
+    copy.histogram = this.histogram.slice();
+    copy.histogramValid = this.histogramValid;
     return copy;
   }
 
@@ -402,6 +486,7 @@ export class HyperLogLog {
       sketch.dense = registers;
       sketch.sparseKeys = undefined;
       sketch.sparseValues = undefined;
+      sketch.histogramValid = false;
     }
     reader.expectEnd();
     return sketch;
