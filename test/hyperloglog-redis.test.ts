@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HyperLogLog } from "../src/sketches/index.js";
+import { uniform } from "./support/random.js";
 import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
 
 const binary = redisServerPath();
@@ -13,17 +14,6 @@ if (binary === undefined) {
   console.warn("SKIPPED: redis-server not found; the Redis HyperLogLog interop tests did not run (apt-get install redis-server)");
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Item = string | Uint8Array;
 const cases: Record<string, () => Item[]> = {
   "one item": () => ["alice"],
@@ -31,12 +21,12 @@ const cases: Record<string, () => Item[]> = {
   "2,000 dotted IPv4 (sparse/dense boundary)": () => Array.from({ length: 2000 }, (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`),
   "20,000 items (dense)": () => Array.from({ length: 20_000 }, (_, i) => `session-${i * 7919}`),
   "200,000 items with repeats": () => {
-    const random = seeded(7);
+    const random = uniform(7);
     return Array.from({ length: 200_000 }, () => `user-${Math.floor(random() * 150_000)}`);
   },
   "multi-byte UTF-8": () => ["naïve", "café", "東京", "🔐 vault", "Ωmega", "\u0000nul", "e\u0301"],
   "binary keys": () => {
-    const random = seeded(11);
+    const random = uniform(11);
     return Array.from({ length: 3000 }, (_, i) => Uint8Array.from({ length: 1 + (i % 40) }, () => Math.floor(random() * 256)));
   },
 };
