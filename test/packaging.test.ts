@@ -79,6 +79,7 @@ const imported = {
   murmurHash3x86_32, hash64, murmurHash64A, HashedKey,
   encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError,
   checkLaws, monoidLaws, semigroupLaws,
+  HyperLogLog, BloomFilter, CountMinSketch, RootHyperLogLog,
   RootMonoidSum, RootDecodeError, RootHash64, PaperTrailError, fc,
 };
 const out = {};
@@ -93,6 +94,19 @@ out.murmurHash3x86_32 = murmurHash3x86_32("hello");
 out.hash64 = hash64("alice").toString();
 out.hash64MatchesMurmurHash64A = hash64("alice") === murmurHash64A("alice");
 out.hashedKeyHex = new HashedKey().set("user-1").toBigInt().toString(16);
+
+// papertrail/sketches
+const hll = new HyperLogLog().add("alice").add("bob").add("alice");
+const bloom = new BloomFilter({ capacity: 1000, falsePositiveRate: 0.01 }).add("alice");
+const frequencies = new CountMinSketch({ epsilon: 0.01, delta: 0.01 }).add("alice", 3);
+out.sketches = {
+  hllCount: hll.count(),
+  hllRoundTrip: HyperLogLog.fromBytes(hll.toBytes()).equals(hll),
+  hllRedisRoundTrip: HyperLogLog.fromRedisBytes(hll.toRedisBytes()).count(),
+  bloomHas: [bloom.has("alice"), BloomFilter.fromBytes(bloom.toBytes()).has("alice")],
+  countMin: CountMinSketch.fromBytes(frequencies.toBytes()).count("alice"),
+  sameClassFromRoot: RootHyperLogLog === HyperLogLog,
+};
 
 // papertrail/codec (the envelope needs the @msgpack/msgpack dependency)
 out.compensatedSum = decodeCompensatedSum(encodeCompensatedSum({ sum: 1, compensation: 0 }));
@@ -146,7 +160,8 @@ console.log(JSON.stringify({ format: FORMAT, resolved: RESOLVED, results: out })
 `;
 
 const CHECK_MJS = `import { fileURLToPath } from "node:url";
-import { MonoidSum as RootMonoidSum, DecodeError as RootDecodeError, hash64 as RootHash64, PaperTrailError } from "papertrail";
+import { MonoidSum as RootMonoidSum, DecodeError as RootDecodeError, hash64 as RootHash64, PaperTrailError, HyperLogLog as RootHyperLogLog } from "papertrail";
+import { HyperLogLog, BloomFilter, CountMinSketch } from "papertrail/sketches";
 import { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } from "papertrail/algebra";
 import { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } from "papertrail/hashing";
 import { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } from "papertrail/codec";
@@ -155,7 +170,7 @@ import fc from "fast-check";
 
 const FORMAT = "esm";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/laws"].map((id) => [
     id,
     fileURLToPath(import.meta.resolve(id)),
   ]),
@@ -163,7 +178,8 @@ const RESOLVED = Object.fromEntries(
 ${CHECK_BODY}`;
 
 const CHECK_CJS = `"use strict";
-const { MonoidSum: RootMonoidSum, DecodeError: RootDecodeError, hash64: RootHash64, PaperTrailError } = require("papertrail");
+const { MonoidSum: RootMonoidSum, DecodeError: RootDecodeError, hash64: RootHash64, PaperTrailError, HyperLogLog: RootHyperLogLog } = require("papertrail");
+const { HyperLogLog, BloomFilter, CountMinSketch } = require("papertrail/sketches");
 const { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } = require("papertrail/algebra");
 const { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } = require("papertrail/hashing");
 const { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } = require("papertrail/codec");
@@ -172,7 +188,7 @@ const fc = require("fast-check");
 
 const FORMAT = "cjs";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/laws"].map((id) => [
     id,
     require.resolve(id),
   ]),
@@ -330,7 +346,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     };
     collect(manifest.exports);
     expect(Object.keys(manifest.exports).sort(), "exports map subpaths").toEqual(
-      [".", "./algebra", "./codec", "./hashing", "./laws", "./package.json"].sort(),
+      [".", "./algebra", "./codec", "./hashing", "./laws", "./package.json", "./sketches"].sort(),
     );
     const missing = [...targets].map((target) => target.replace(/^\.\//, "")).filter((target) => !tarballFiles.includes(target));
     expect(missing, "paths referenced by package.json but absent from the tarball").toEqual([]);
@@ -352,6 +368,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         "papertrail/algebra": "algebra/index",
         "papertrail/hashing": "hashing/index",
         "papertrail/codec": "codec/index",
+        "papertrail/sketches": "sketches/index",
         "papertrail/laws": "laws/index",
       };
       for (const [id, file] of Object.entries(expected)) {
@@ -374,6 +391,14 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
       expect(results.hashedKeyHex, `${format}: HashedKey.set("user-1") against the BigInt reference MurmurHash64A`).toBe(
         murmurHash64AReference(new TextEncoder().encode("user-1"), seed).toString(16),
       );
+      expect(results.sketches, `${format}: papertrail/sketches HyperLogLog, BloomFilter, CountMinSketch`).toEqual({
+        hllCount: 2,
+        hllRoundTrip: true,
+        hllRedisRoundTrip: 2,
+        bloomHas: [true, true],
+        countMin: 3,
+        sameClassFromRoot: true,
+      });
       expect(results.compensatedSum, `${format}: compensated sum codec round trip`).toEqual({ sum: 1, compensation: 0 });
       expect(results.envelope, `${format}: envelope round trip of Map([["a", 1n]]) (uses @msgpack/msgpack)`).toEqual({
         isMap: true,
@@ -447,9 +472,9 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
   );
 
   it(
-    "root, algebra, hashing and codec load without the optional fast-check peer",
+    "root, algebra, hashing, codec and sketches load without the optional fast-check peer",
     () => {
-      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec"];
+      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches"];
       const esmScript = `
 const out = {};
 for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(await import(id)).length > 0;
@@ -467,6 +492,7 @@ console.log(JSON.stringify(out));`;
         "papertrail/algebra": true,
         "papertrail/hashing": true,
         "papertrail/codec": true,
+        "papertrail/sketches": true,
         laws: "needs fast-check",
       };
       for (const script of ["check.mjs", "check.cjs"]) {

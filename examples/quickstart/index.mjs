@@ -24,6 +24,7 @@ import {
   struct,
   vectorSum,
 } from "papertrail";
+import { BloomFilter, CountMinSketch, HyperLogLog } from "papertrail/sketches";
 import { checkLaws, monoidLaws } from "papertrail/laws";
 import fc from "fast-check";
 
@@ -92,9 +93,57 @@ try {
   console.log(`truncated image rejected: ${error instanceof DecodeError} (${error.code}: ${error.message})`);
 }
 
+heading("Sketches: distinct users, membership and frequencies over a login stream");
+// 300,000 synthetic logins by 40,000 users (a few very active), split across 4 workers.
+const workerCount = 4;
+const stream = Array.from({ length: 300_000 }, () => {
+  const u = random();
+  return { user: `user-${Math.floor(40_000 * u * u * u)}`, worker: Math.floor(random() * workerCount) };
+});
+const workers = Array.from({ length: workerCount }, () => ({
+  distinct: new HyperLogLog(),
+  seen: new BloomFilter({ capacity: 50_000, falsePositiveRate: 0.001 }),
+  frequency: new CountMinSketch({ epsilon: 0.0005, delta: 0.01 }),
+}));
+const hashed = new HashedKey();
+for (const login of stream) {
+  const worker = workers[login.worker];
+  hashed.set(login.user); // hash once, feed all three sketches
+  worker.distinct.addHashed(hashed);
+  worker.seen.addHashed(hashed);
+  worker.frequency.addHashed(hashed);
+}
+const distinct = HyperLogLog.monoid().combineAll(workers.map((w) => w.distinct));
+const seen = BloomFilter.monoid({ capacity: 50_000, falsePositiveRate: 0.001 }).combineAll(workers.map((w) => w.seen));
+const frequency = CountMinSketch.monoid({ epsilon: 0.0005, delta: 0.01 }).combineAll(workers.map((w) => w.frequency));
+const exactCounts = new Map();
+for (const login of stream) exactCounts.set(login.user, (exactCounts.get(login.user) ?? 0) + 1);
+console.log(`distinct users: exact ${exactCounts.size}, HyperLogLog ${distinct.count()} (${distinct.estimate(0.95)})`);
+console.log(`did user-7 log in? ${seen.has("user-7")}; did mallory? ${seen.has("mallory")} (false-positive rate now ~${seen.estimatedFalsePositiveRate().toExponential(1)})`);
+console.log(`logins by user-0: exact ${exactCounts.get("user-0")}, Count-Min ${frequency.count("user-0")} (${frequency.estimate("user-0")})`);
+console.log(`sizes: HLL ${distinct.sizeInBytes} B in memory, Bloom ${seen.sizeInBytes} B, Count-Min ${frequency.sizeInBytes} B`);
+
+heading("Sketches as bytes, and as Redis HyperLogLog strings");
+const hllImage = distinct.toBytes();
+console.log(`HyperLogLog image: ${hllImage.length} bytes -> count ${HyperLogLog.fromBytes(hllImage).count()}`);
+const small = new HyperLogLog().add("alice").add("bob");
+console.log(`2-item HyperLogLog image: ${small.toBytes().length} bytes`);
+const redisString = distinct.toRedisBytes(); // SET this into Redis, then PFCOUNT / PFMERGE it there
+const fromRedis = HyperLogLog.fromRedisBytes(redisString); // or the bytes of GET on a PFADD key
+console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: count ${fromRedis.count()}, equal: ${fromRedis.equals(distinct)}`);
+const sketchEnvelope = createEnvelope({ codecs: [HyperLogLog.codec, BloomFilter.codec, CountMinSketch.codec] });
+const sketchCheckpoint = sketchEnvelope.encode(new Map([["prod_db", { distinct, seen, frequency }]]));
+const back = sketchEnvelope.decode(sketchCheckpoint).get("prod_db");
+console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.count()}, user-0 frequency ${back.frequency.count("user-0")}`);
+
 heading("Mismatched parameters refuse to combine");
 try {
   vectorSum(24).combine(new Float64Array(24), new Float64Array(23));
+} catch (error) {
+  console.log(`${error instanceof ParameterMismatchError}: ${error.message}`);
+}
+try {
+  new BloomFilter({ capacity: 1000, falsePositiveRate: 0.01 }).merge(new BloomFilter({ capacity: 1000, falsePositiveRate: 0.001 }));
 } catch (error) {
   console.log(`${error instanceof ParameterMismatchError}: ${error.message}`);
 }

@@ -61,9 +61,10 @@ export class Approximate {
     return value >= this.lower && value <= this.upper;
   }
 
-  /** For logs: `estimate [lower, upper] @ probability%`. */
+  /** For logs: `estimate [lower, upper] @ probability%`, non-integers to 6 significant digits. */
   toString(): string {
-    return `${this.estimate} [${this.lower}, ${this.upper}] @ ${+(this.probability * 100).toFixed(4)}%`;
+    const show = (x: number): string => (Number.isInteger(x) ? String(x) : String(+x.toPrecision(6)));
+    return `${show(this.estimate)} [${show(this.lower)}, ${show(this.upper)}] @ ${+(this.probability * 100).toFixed(4)}%`;
   }
 }
 

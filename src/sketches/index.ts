@@ -8,3 +8,7 @@
  */
 export { HyperLogLog } from "./hyperloglog.js";
 export type { HyperLogLogOptions } from "./hyperloglog.js";
+export { BloomFilter } from "./bloom-filter.js";
+export type { BloomFilterOptions } from "./bloom-filter.js";
+export { CountMinSketch } from "./count-min-sketch.js";
+export type { CountMinSketchOptions } from "./count-min-sketch.js";

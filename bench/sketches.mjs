@@ -1,0 +1,844 @@
+// Sketch throughput, latency, memory and accuracy: papertrail's HyperLogLog,
+// BloomFilter and CountMinSketch against bloom-filters 3.0.4, bloomfilter
+// (jasondavies) and a private redis-server through ioredis.
+//
+// Workloads, all built from seeded PRNGs (mulberry32) before any timing:
+// - 1,000,000 distinct short ASCII keys, alternating "user-123456" and dotted
+//   IPv4 like "192.168.3.7" (duplicates rejected), plus 100,000 further
+//   distinct keys that are never added (the false-positive probe set).
+// - A Zipf(1.1) stream of 1,000,000 events over the first 100,000 of those
+//   keys (inverse-CDF table + binary search); exact counts come from a Map.
+//
+// What is measured (papertrail rows: median of 5 timed runs after 1 warm-up
+// run; every run starts from a fresh sketch built outside the timing):
+// - HyperLogLog p=14: add(string) and addHashed(HashedKey) over the 1M keys
+//   (M keys/s); count() in µs right after adds (incremental histogram) and
+//   right after a merge (histogram rebuilt from the registers), averaged over
+//   many calls; merge of two dense p=14 sketches (µs); sizeInBytes,
+//   toBytes().length and toRedisBytes().length.
+// - BloomFilter capacity 1e6, p=0.001: add/has from strings and
+//   addHashed/hasHashed from pre-hashed keys over the 1M keys (has on present
+//   keys, i.e. all k probes); bytes and image length; measured
+//   false-positive rate over the 100,000 absent keys.
+// - CountMinSketch ε=0.001, δ=0.01 on the Zipf stream: add(string) and
+//   addHashed (M events/s); bytes and image length; max and mean
+//   overestimate over all 100,000 keys against the exact counts.
+// - "Hash once, feed many": per event one HashedKey.set(event) feeding an
+//   HLL, a Bloom filter and a Count-Min via addHashed, against add(string) on
+//   each of the three (M events/s; sketch updates/s = 3x).
+// Peers: bloom-filters HyperLogLog(16384), BloomFilter.create(1e6, 0.001),
+// CountMinSketch.create(0.001, 0.01); bloomfilter's BloomFilter(m, k) at
+// papertrail's m and k; Redis PFADD (variadic, batches of 1000, one awaited
+// call per batch), PFCOUNT and PFMERGE through ioredis, µs per call averaged
+// over 1000 sequential awaited calls (so each includes a loopback round trip;
+// a PING row gives the bare round trip). Slow peers use fewer keys or fewer
+// runs; each such row says how many.
+// Every timed candidate folds its result into a checksum (a count, a number
+// of set bits, a number of hits) that is printed, so V8 cannot drop the work;
+// string and hashed paths of the same sketch must print the same checksum.
+// Each candidate is its own function literal, so its call sites stay
+// monomorphic for it (the library's shared internals still see every path
+// that ran before them in the same process, as in an application).
+//
+// Process states: once any String subclass exists (ioredis 6 defines
+// `class VerbatimString extends String` when it loads), String.prototype
+// goes to dictionary mode and Node 20's V8 runs charCodeAt-heavy code
+// slower (see bench/hash.mjs). So the script forks itself three times:
+//   sketches - every in-process row, ioredis never loaded;
+//   ioredis  - papertrail's string-key rows again, after `import("ioredis")`;
+//   redis    - the Redis rows (ioredis loaded), against a redis-server
+//              started on a free loopback port and stopped at the end
+//              (skipped with a note when redis-server is not on PATH).
+// Children run with --allow-natives-syntax only to report
+// %HasFastProperties(String.prototype).
+//
+// Targets (from the issue): HLL add >= 8 M/s, count <= 20 µs, merge <= 10 µs;
+// Bloom add/has >= 8 M/s; Count-Min update >= 8 M/s; hashed-path updates
+// >= 30 M/s (applied to every addHashed/hasHashed row and to the sketch
+// updates/s of the hash-once path).
+//
+// Run: npx tsup --silent && node bench/sketches.mjs
+// One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|ioredis|redis
+
+import { fork, spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+
+const KEY_COUNT = 1_000_000;
+const ABSENT_COUNT = 100_000;
+const ZIPF_EVENTS = 1_000_000;
+const ZIPF_UNIVERSE = 100_000;
+const ZIPF_S = 1.1;
+const RUNS = 5;
+const SEED = 0x5eed;
+const ZIPF_SEED = 0x21bf;
+const BLOOM = { capacity: 1_000_000, falsePositiveRate: 0.001 };
+const CMS = { epsilon: 0.001, delta: 0.01 };
+// Slow peers.
+const BF_HLL_KEYS = 5_000;
+const BF_RUNS = 3;
+const BF_CHUNKS = 10;
+const BF_HAS_KEYS = 100_000;
+// Latency loops.
+const COUNT_CALLS = 10_000;
+const COUNT_AFTER_MERGE_CALLS = 500;
+const MERGE_CALLS = 1_000;
+const REDIS_CALLS = 1_000;
+const REDIS_BATCH = 1_000;
+const REDIS_RUNS = 3;
+
+const CHILDREN = [
+  ["sketches", "in-process sketches (ioredis not loaded)"],
+  ["ioredis", "papertrail string-key rows again, ioredis loaded"],
+  ["redis", "Redis through ioredis"],
+];
+
+// ---------------------------------------------------------------------------
+// Parent: forks the children in turn, then prints the summary tables.
+
+async function runParent() {
+  const started = performance.now();
+  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} logical CPUs, load average ${loadAverage()}`);
+  console.log(
+    `${KEY_COUNT.toLocaleString("en-US")} distinct keys (+${ABSENT_COUNT.toLocaleString("en-US")} absent), ` +
+      `Zipf(${ZIPF_S}) stream of ${ZIPF_EVENTS.toLocaleString("en-US")} events over ${ZIPF_UNIVERSE.toLocaleString("en-US")} keys; ` +
+      `papertrail rows: median of ${RUNS} runs after 1 warm-up run\n`,
+  );
+  const results = {};
+  for (const [mode, heading] of CHILDREN) {
+    console.log(`## ${heading}\n`);
+    results[mode] = await runInChild(mode);
+    console.log("");
+  }
+  printSummary(results);
+  console.log(`\ntotal wall time ${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadAverage()}`);
+}
+
+function runInChild(mode) {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ["--child", mode], {
+      execArgv: [...process.execArgv, "--allow-natives-syntax", "--max-old-space-size=4096"],
+    });
+    let results;
+    child.on("message", (message) => (results = message));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 && results ? resolve(results) : reject(new Error(`${mode} child exited with ${code}`))));
+  });
+}
+
+function printSummary(results) {
+  const plain = byId(results.sketches.rows);
+  const withIoredis = byId(results.ioredis.rows);
+  const redis = byId(results.redis.rows);
+  const redisSkipped = results.redis.skipped;
+  const num = (map, id) => map.get(id)?.value;
+
+  // papertrail cell: plain figure, plus the ioredis-loaded one for string rows.
+  const pt = (id) => {
+    const row = plain.get(id);
+    if (!row) return "n/a";
+    const other = withIoredis.get(id);
+    return other ? `${fmt(row)} (ioredis loaded: ${fmt(other)})` : fmt(row);
+  };
+  const rd = (id, label) => {
+    if (redisSkipped) return `Redis ${label}: skipped (${redisSkipped})`;
+    const row = redis.get(id);
+    return row ? `Redis ${label}: ${fmt(row)}${row.note ? ` (${row.note})` : ""}` : `Redis ${label}: n/a`;
+  };
+  const peer = (map, id, label) => {
+    const row = map.get(id);
+    return row ? `${label}: ${fmt(row)}${row.note ? ` (${row.note})` : ""}` : `${label}: n/a`;
+  };
+  const atLeast = (id, goal) => {
+    const v = num(plain, id);
+    return v === undefined ? `≥ ${goal} M/s` : `≥ ${goal} M/s ${v >= goal ? "✓" : "✗ missed"}`;
+  };
+  const atMost = (id, goal) => {
+    const v = num(plain, id);
+    return v === undefined ? `≤ ${goal} µs` : `≤ ${goal} µs ${v <= goal ? "✓" : "✗ missed"}`;
+  };
+  const facts = results.sketches.facts;
+  const redisFacts = results.redis.facts ?? {};
+
+  console.log("## summary\n");
+  console.log("### HyperLogLog (precision 14, 16384 registers)\n");
+  console.log("| metric | papertrail | peer(s) | target |");
+  console.log("|---|---|---|---|");
+  console.log(
+    `| add, string keys | ${pt("hll.add")} | ${peer(plain, "bf.hll.update", "bloom-filters update")}; ${rd("redis.pfadd", "PFADD x1000")} | ${atLeast("hll.add", 8)} |`,
+  );
+  console.log(`| addHashed, pre-hashed HashedKey | ${pt("hll.addHashed")} | — | ${atLeast("hll.addHashed", 30)} |`);
+  console.log(
+    `| count() right after adds | ${pt("hll.count")} | ${peer(plain, "bf.hll.count", "bloom-filters count")}; ${rd("redis.pfcount", "PFCOUNT (cached)")} | ${atMost("hll.count", 20)} |`,
+  );
+  console.log(
+    `| count() right after a merge | ${pt("hll.countAfterMerge")} | ${rd("redis.pfcountAfterMerge", "PFCOUNT after PFMERGE")} | ${atMost("hll.countAfterMerge", 20)} |`,
+  );
+  console.log(
+    `| merge of two dense sketches | ${pt("hll.merge")} | ${peer(plain, "bf.hll.merge", "bloom-filters merge")}; ${rd("redis.pfmerge", "PFMERGE")} | ${atMost("hll.merge", 10)} |`,
+  );
+  console.log(`| client round trip (context) | — | ${rd("redis.ping", "PING")} | — |`);
+  console.log(
+    `| memory (bytes) | sizeInBytes ${facts.hllSize}, toBytes ${facts.hllImage}, toRedisBytes ${facts.hllRedisImage}; ` +
+      `at 1,000 keys (sparse): ${facts.hllSparseSize} / ${facts.hllSparseImage} / ${facts.hllSparseRedisImage} | ` +
+      `bloom-filters: Array(16384) ≈ ${facts.bfHllHeap} in heap, saveAsJSON ${facts.bfHllJson} chars; ` +
+      (redisSkipped ? "Redis: skipped" : `Redis: STRLEN ${redisFacts.strlen}, MEMORY USAGE ${redisFacts.memoryUsage}`) +
+      " | — |",
+  );
+  console.log(
+    `| estimate of 1,000,000 distinct | ${facts.hllCount} | ` +
+      (redisSkipped ? "Redis: skipped" : `Redis PFCOUNT ${redisFacts.pfcount} (PFCOUNT of SET toRedisBytes: ${redisFacts.pfcountOfImage})`) +
+      `; bloom-filters on ${BF_HLL_KEYS.toLocaleString("en-US")} distinct keys: ${facts.bfHllCount} | — |`,
+  );
+
+  console.log("\n### BloomFilter (n = 1e6, p = 0.001)\n");
+  console.log("| metric | papertrail | peer(s) | target |");
+  console.log("|---|---|---|---|");
+  console.log(`| shape | m = ${facts.bloomBits} bits, k = ${facts.bloomHashes} | bloomfilter: m = ${facts.jdBits}, k = ${facts.jdHashes}; bloom-filters: m = ${facts.bfBloomBits}, k = ${facts.bfBloomHashes} | — |`);
+  console.log(
+    `| add, string keys | ${pt("bloom.add")} | ${peer(plain, "jd.add", "bloomfilter add")}; ${peer(plain, "bf.bloom.add", "bloom-filters add")} | ${atLeast("bloom.add", 8)} |`,
+  );
+  console.log(
+    `| has, string keys (present) | ${pt("bloom.has")} | ${peer(plain, "jd.test", "bloomfilter test")}; ${peer(plain, "bf.bloom.has", "bloom-filters has")} | ${atLeast("bloom.has", 8)} |`,
+  );
+  console.log(`| has, string keys (absent, context) | ${pt("bloom.hasAbsent")} | ${peer(plain, "jd.testAbsent", "bloomfilter test")} | — |`);
+  console.log(`| addHashed, pre-hashed | ${pt("bloom.addHashed")} | — | ${atLeast("bloom.addHashed", 30)} |`);
+  console.log(`| hasHashed, pre-hashed (present) | ${pt("bloom.hasHashed")} | — | ${atLeast("bloom.hasHashed", 30)} |`);
+  console.log(
+    `| false-positive rate, ${ABSENT_COUNT.toLocaleString("en-US")} absent keys | ${facts.bloomFp} | bloomfilter ${facts.jdFp}; bloom-filters ${facts.bfBloomFp} | configured 0.001 |`,
+  );
+  console.log(
+    `| memory (bytes) | sizeInBytes ${facts.bloomSize}, toBytes ${facts.bloomImage} | bloomfilter: buckets ${facts.jdSize}, toJSON ${facts.jdJson} chars; bloom-filters: bit set ${facts.bfBloomSize}, saveAsJSON ${facts.bfBloomJson} chars | — |`,
+  );
+
+  console.log(`\n### CountMinSketch (ε = 0.001, δ = 0.01; Zipf(${ZIPF_S}) stream)\n`);
+  console.log("| metric | papertrail | peer(s) | target |");
+  console.log("|---|---|---|---|");
+  console.log(`| shape | ${facts.cmsWidth} x ${facts.cmsDepth} doubles | bloom-filters: ${facts.bfCmsColumns} x ${facts.bfCmsRows} | — |`);
+  console.log(`| add, string keys | ${pt("cms.add")} | ${peer(plain, "bf.cms.update", "bloom-filters update")} | ${atLeast("cms.add", 8)} |`);
+  console.log(`| addHashed, pre-hashed | ${pt("cms.addHashed")} | — | ${atLeast("cms.addHashed", 30)} |`);
+  console.log(
+    `| max overestimate, all ${ZIPF_UNIVERSE.toLocaleString("en-US")} keys | ${facts.cmsMaxOver} | bloom-filters ${facts.bfCmsMaxOver} | ε·N = ${facts.cmsBound.toFixed(1)} (w.p. 1 − δ per key) |`,
+  );
+  console.log(`| mean overestimate | ${facts.cmsMeanOver} | bloom-filters ${facts.bfCmsMeanOver} | — |`);
+  console.log(`| keys over ε·N | ${facts.cmsOverBound} | bloom-filters ${facts.bfCmsOverBound} | ≤ δ = 1 % of keys |`);
+  console.log(
+    `| memory (bytes) | sizeInBytes ${facts.cmsSize}, toBytes ${facts.cmsImage} | bloom-filters: 5 Arrays(2719) ≈ ${facts.bfCmsHeap} in heap, saveAsJSON ${facts.bfCmsJson} chars | — |`,
+  );
+
+  console.log("\n### Hash once, feed many (HLL + Bloom + Count-Min per event, Zipf stream)\n");
+  console.log("| metric | papertrail | peer(s) | target |");
+  console.log("|---|---|---|---|");
+  const once = num(plain, "feed.once");
+  const strings = num(plain, "feed.strings");
+  console.log(`| HashedKey.set + 3x addHashed, events | ${pt("feed.once")} | — | — |`);
+  console.log(
+    `| same, sketch updates (3 per event) | ${(once * 3).toFixed(2)} M/s | — | ≥ 30 M/s ${once * 3 >= 30 ? "✓" : "✗ missed"} |`,
+  );
+  console.log(`| 3x add(string), events | ${pt("feed.strings")} | — | — |`);
+  console.log(`| speed-up of hashing once | ${(once / strings).toFixed(2)}x | — | — |`);
+
+  console.log("\n### ioredis loaded vs plain process (papertrail string-key rows)\n");
+  console.log("| row | plain | ioredis loaded | ioredis / plain |");
+  console.log("|---|---:|---:|---:|");
+  for (const row of results.ioredis.rows) {
+    const base = plain.get(row.id);
+    if (!base) continue;
+    console.log(`| ${row.label} | ${fmt(base)} | ${fmt(row)} | ${(row.value / base.value).toFixed(2)}x |`);
+  }
+}
+
+function byId(rows) {
+  return new Map((rows ?? []).map((row) => [row.id, row]));
+}
+
+function fmt(row) {
+  if (row.unit === "µs") return `${row.value.toFixed(2)} µs`;
+  return row.value >= 0.1 ? `${row.value.toFixed(2)} M/s` : `${(row.value * 1000).toFixed(2)} k/s`;
+}
+
+function loadAverage() {
+  return os.loadavg().map((load) => load.toFixed(2)).join(", ");
+}
+
+// ---------------------------------------------------------------------------
+// Children.
+
+async function runChild(mode) {
+  if (mode === "redis") return runRedisChild();
+  if (mode === "ioredis") await import("ioredis"); // defines class VerbatimString extends String
+  const { HyperLogLog, BloomFilter, CountMinSketch } = await import("papertrail/sketches");
+  const { HashedKey } = await import("papertrail/hashing");
+  const full = mode === "sketches";
+  const peers = full ? await loadPeers() : undefined;
+  const hasFastProperties = new Function("object", "return %HasFastProperties(object)");
+  console.log(`String.prototype has fast properties: ${hasFastProperties(String.prototype)} (after imports)`);
+
+  const t0 = performance.now();
+  const { keys, absent } = makeKeys(KEY_COUNT, ABSENT_COUNT, SEED);
+  const zipfKeys = keys.slice(0, ZIPF_UNIVERSE);
+  const ranks = makeZipfRanks(ZIPF_EVENTS, ZIPF_UNIVERSE, ZIPF_S, ZIPF_SEED);
+  const events = Array.from(ranks, (rank) => zipfKeys[rank]);
+  const exact = new Map();
+  for (const event of events) exact.set(event, (exact.get(event) ?? 0) + 1);
+  const hashedKeys = full ? keys.map((key) => HashedKey.of(key)) : undefined;
+  const hashedZipf = full ? zipfKeys.map((key) => HashedKey.of(key)) : undefined;
+  const hashedEvents = full ? Array.from(ranks, (rank) => hashedZipf[rank]) : undefined;
+  console.log(
+    `workload built in ${((performance.now() - t0) / 1000).toFixed(1)} s: Zipf stream touches ${exact.size.toLocaleString("en-US")} distinct keys, ` +
+      `top key ${exact.get(zipfKeys[0]).toLocaleString("en-US")} events (${((exact.get(zipfKeys[0]) / ZIPF_EVENTS) * 100).toFixed(1)} %)\n`,
+  );
+
+  const rows = [];
+  const facts = {};
+  const bench = new Bench(rows);
+  console.log("| row | median | min-max | runs | checksum |");
+  console.log("|---|---:|---:|---:|---|");
+
+  // --- HyperLogLog -----------------------------------------------------------
+  bench.throughput("hll.add", "papertrail HLL add(string)", keys.length, () => new HyperLogLog(), (hll) => {
+    for (let i = 0; i < keys.length; i++) hll.add(keys[i]);
+    return hll.count();
+  });
+  if (full) {
+    bench.throughput("hll.addHashed", "papertrail HLL addHashed(HashedKey)", keys.length, () => new HyperLogLog(), (hll) => {
+      for (let i = 0; i < hashedKeys.length; i++) hll.addHashed(hashedKeys[i]);
+      return hll.count();
+    });
+
+    const dense = new HyperLogLog();
+    for (const key of hashedKeys) dense.addHashed(key);
+    bench.latency("hll.count", `papertrail HLL count() after adds (avg of ${COUNT_CALLS})`, () => dense, (hll) => {
+      let sink = 0;
+      const start = performance.now();
+      for (let i = 0; i < COUNT_CALLS; i++) sink += hll.count();
+      return { ms: performance.now() - start, calls: COUNT_CALLS, checksum: sink / COUNT_CALLS };
+    });
+
+    const half = keys.length >> 1;
+    const left = new HyperLogLog();
+    const right = new HyperLogLog();
+    for (let i = 0; i < half; i++) left.addHashed(hashedKeys[i]);
+    for (let i = half; i < keys.length; i++) right.addHashed(hashedKeys[i]);
+    bench.latency(
+      "hll.countAfterMerge",
+      `papertrail HLL count() after a merge (avg of ${COUNT_AFTER_MERGE_CALLS})`,
+      () => left.clone(),
+      (hll) => {
+        let sink = 0;
+        let ms = 0;
+        for (let i = 0; i < COUNT_AFTER_MERGE_CALLS; i++) {
+          hll.merge(right); // untimed: invalidates the histogram
+          const start = performance.now();
+          sink += hll.count();
+          ms += performance.now() - start;
+        }
+        return { ms, calls: COUNT_AFTER_MERGE_CALLS, checksum: sink / COUNT_AFTER_MERGE_CALLS };
+      },
+    );
+    bench.latency("hll.merge", `papertrail HLL merge(dense p=14) (avg of ${MERGE_CALLS})`, () => left.clone(), (hll) => {
+      const start = performance.now();
+      for (let i = 0; i < MERGE_CALLS; i++) hll.merge(right);
+      const ms = performance.now() - start;
+      return { ms, calls: MERGE_CALLS, checksum: hll.count() };
+    });
+    facts.hllCount = dense.count();
+    facts.hllSize = dense.sizeInBytes;
+    facts.hllImage = dense.toBytes().length;
+    facts.hllRedisImage = dense.toRedisBytes().length;
+    const sparse = new HyperLogLog();
+    for (let i = 0; i < 1000; i++) sparse.addHashed(hashedKeys[i]);
+    facts.hllSparseSize = `${sparse.sizeInBytes}${sparse.isSparse ? "" : " (dense!)"}`;
+    facts.hllSparseImage = sparse.toBytes().length;
+    facts.hllSparseRedisImage = sparse.toRedisBytes().length;
+
+    // bloom-filters HyperLogLog: xxhashjs h64 -> toString(2) per key, thousands of keys/s.
+    const bfKeys = keys.slice(0, BF_HLL_KEYS);
+    bench.throughput(
+      "bf.hll.update",
+      `bloom-filters HLL(16384) update(string)`,
+      bfKeys.length,
+      () => new peers.bf.HyperLogLog(16384),
+      (hll) => {
+        for (let i = 0; i < bfKeys.length; i++) hll.update(bfKeys[i]);
+        return Math.round(hll.count());
+      },
+      { runs: BF_RUNS, note: `${BF_HLL_KEYS.toLocaleString("en-US")} keys, ${BF_RUNS} runs` },
+    );
+    const bfLeft = new peers.bf.HyperLogLog(16384);
+    const bfRight = new peers.bf.HyperLogLog(16384);
+    for (let i = 0; i < bfKeys.length; i++) (i & 1 ? bfRight : bfLeft).update(bfKeys[i]);
+    facts.bfHllCount = Math.round(bfLeft.merge(bfRight).count());
+    bench.latency(
+      "bf.hll.count",
+      "bloom-filters HLL count() (avg of 20)",
+      () => bfLeft,
+      (hll) => {
+        let sink = 0;
+        const start = performance.now();
+        for (let i = 0; i < 20; i++) sink += hll.count();
+        return { ms: performance.now() - start, calls: 20, checksum: Math.round(sink / 20) };
+      },
+      { runs: BF_RUNS },
+    );
+    bench.latency(
+      "bf.hll.merge",
+      "bloom-filters HLL merge() (avg of 20)",
+      () => bfLeft,
+      (hll) => {
+        let merged;
+        const start = performance.now();
+        for (let i = 0; i < 20; i++) merged = hll.merge(bfRight);
+        return { ms: performance.now() - start, calls: 20, checksum: Math.round(merged.count()) };
+      },
+      { runs: BF_RUNS, note: "returns a new sketch" },
+    );
+    facts.bfHllHeap = `${16384 * 8}`;
+    facts.bfHllJson = JSON.stringify(bfLeft.saveAsJSON()).length;
+  }
+
+  // --- BloomFilter -----------------------------------------------------------
+  let filled;
+  bench.throughput("bloom.add", "papertrail Bloom add(string)", keys.length, () => new BloomFilter(BLOOM), (bloom) => {
+    for (let i = 0; i < keys.length; i++) bloom.add(keys[i]);
+    filled = bloom;
+    return bloom.bitCount;
+  });
+  bench.throughput("bloom.has", "papertrail Bloom has(string), present", keys.length, () => filled, (bloom) => {
+    let hits = 0;
+    for (let i = 0; i < keys.length; i++) if (bloom.has(keys[i])) hits++;
+    return hits;
+  });
+  if (full) {
+    bench.throughput("bloom.hasAbsent", "papertrail Bloom has(string), absent", absent.length, () => filled, (bloom) => {
+      let hits = 0;
+      for (let i = 0; i < absent.length; i++) if (bloom.has(absent[i])) hits++;
+      return hits;
+    });
+    bench.throughput("bloom.addHashed", "papertrail Bloom addHashed(HashedKey)", keys.length, () => new BloomFilter(BLOOM), (bloom) => {
+      for (let i = 0; i < hashedKeys.length; i++) bloom.addHashed(hashedKeys[i]);
+      return bloom.bitCount;
+    });
+    bench.throughput("bloom.hasHashed", "papertrail Bloom hasHashed(HashedKey), present", keys.length, () => filled, (bloom) => {
+      let hits = 0;
+      for (let i = 0; i < hashedKeys.length; i++) if (bloom.hasHashed(hashedKeys[i])) hits++;
+      return hits;
+    });
+    facts.bloomBits = filled.bits;
+    facts.bloomHashes = filled.hashes;
+    facts.bloomSize = filled.sizeInBytes;
+    facts.bloomImage = filled.toBytes().length;
+    facts.bloomFp = falsePositives(absent, (key) => filled.has(key));
+
+    // bloomfilter (jasondavies): FNV-1a 64 over charCodeAt, enhanced double hashing; m rounded up to 32.
+    let jdFilled;
+    bench.throughput(
+      "jd.add",
+      "bloomfilter add(string)",
+      keys.length,
+      () => new peers.JasonBloom(filled.bits, filled.hashes),
+      (bloom) => {
+        for (let i = 0; i < keys.length; i++) bloom.add(keys[i]);
+        jdFilled = bloom;
+        return bloom.countBits();
+      },
+    );
+    bench.throughput("jd.test", "bloomfilter test(string), present", keys.length, () => jdFilled, (bloom) => {
+      let hits = 0;
+      for (let i = 0; i < keys.length; i++) if (bloom.test(keys[i])) hits++;
+      return hits;
+    });
+    bench.throughput("jd.testAbsent", "bloomfilter test(string), absent", absent.length, () => jdFilled, (bloom) => {
+      let hits = 0;
+      for (let i = 0; i < absent.length; i++) if (bloom.test(absent[i])) hits++;
+      return hits;
+    });
+    facts.jdBits = jdFilled.m;
+    facts.jdHashes = jdFilled.k;
+    facts.jdSize = jdFilled.buckets.byteLength;
+    facts.jdJson = JSON.stringify(jdFilled.toJSON()).length;
+    facts.jdFp = falsePositives(absent, (key) => jdFilled.test(key));
+
+    // bloom-filters BloomFilter: two xxhashjs h64 per key; one pass over the 1M keys, timed per chunk.
+    const bfBloom = peers.bf.BloomFilter.create(BLOOM.capacity, BLOOM.falsePositiveRate);
+    bench.chunked("bf.bloom.add", "bloom-filters Bloom add(string)", keys, BF_CHUNKS, (chunk) => {
+      for (let i = 0; i < chunk.length; i++) bfBloom.add(chunk[i]);
+      return bfBloom.length;
+    });
+    const bfHasKeys = keys.slice(0, BF_HAS_KEYS);
+    bench.throughput(
+      "bf.bloom.has",
+      "bloom-filters Bloom has(string), present",
+      bfHasKeys.length,
+      () => bfBloom,
+      (bloom) => {
+        let hits = 0;
+        for (let i = 0; i < bfHasKeys.length; i++) if (bloom.has(bfHasKeys[i])) hits++;
+        return hits;
+      },
+      { runs: BF_RUNS, note: `${BF_HAS_KEYS.toLocaleString("en-US")} keys, ${BF_RUNS} runs` },
+    );
+    facts.bfBloomBits = bfBloom.size;
+    facts.bfBloomHashes = bfBloom._nbHashes;
+    facts.bfBloomSize = bfBloom._filter.array.byteLength;
+    facts.bfBloomJson = JSON.stringify(bfBloom.saveAsJSON()).length;
+    facts.bfBloomFp = falsePositives(absent, (key) => bfBloom.has(key));
+  }
+
+  // --- Count-Min ---------------------------------------------------------------
+  let cmsFilled;
+  const cmsChecksum = (cms) => `${cms.total}/${cms.count(zipfKeys[0])}`;
+  bench.throughput("cms.add", "papertrail Count-Min add(string), Zipf", events.length, () => new CountMinSketch(CMS), (cms) => {
+    for (let i = 0; i < events.length; i++) cms.add(events[i]);
+    cmsFilled = cms;
+    return cmsChecksum(cms);
+  });
+  if (full) {
+    bench.throughput("cms.addHashed", "papertrail Count-Min addHashed(HashedKey), Zipf", events.length, () => new CountMinSketch(CMS), (cms) => {
+      for (let i = 0; i < hashedEvents.length; i++) cms.addHashed(hashedEvents[i]);
+      return cmsChecksum(cms);
+    });
+    facts.cmsWidth = cmsFilled.width;
+    facts.cmsDepth = cmsFilled.depth;
+    facts.cmsSize = cmsFilled.sizeInBytes;
+    facts.cmsImage = cmsFilled.toBytes().length;
+    facts.cmsBound = cmsFilled.epsilon * cmsFilled.total;
+    Object.assign(facts, overestimates("cms", zipfKeys, exact, (key) => cmsFilled.count(key), facts.cmsBound));
+
+    // bloom-filters CountMinSketch.create(errorRate, accuracy): rows = ceil(ln(1 / accuracy)).
+    const bfCms = peers.bf.CountMinSketch.create(CMS.epsilon, CMS.delta);
+    bench.chunked("bf.cms.update", "bloom-filters Count-Min update(string), Zipf", events, BF_CHUNKS, (chunk) => {
+      for (let i = 0; i < chunk.length; i++) bfCms.update(chunk[i]);
+      return `${bfCms.sum}/${bfCms.count(zipfKeys[0])}`;
+    });
+    facts.bfCmsColumns = bfCms.columns;
+    facts.bfCmsRows = bfCms.rows;
+    facts.bfCmsHeap = `${bfCms.columns * bfCms.rows * 8}`;
+    facts.bfCmsJson = JSON.stringify(bfCms.saveAsJSON()).length;
+    Object.assign(facts, overestimates("bfCms", zipfKeys, exact, (key) => bfCms.count(key), facts.cmsBound));
+  }
+
+  // --- Hash once, feed many ------------------------------------------------------
+  const scratchKey = new HashedKey();
+  const three = () => ({ hll: new HyperLogLog(), bloom: new BloomFilter(BLOOM), cms: new CountMinSketch(CMS) });
+  const threeChecksum = ({ hll, bloom, cms }) => `${hll.count()}/${bloom.bitCount}/${cms.count(zipfKeys[0])}`;
+  bench.throughput("feed.once", "HashedKey.set + HLL/Bloom/CMS addHashed, Zipf", events.length, three, (sketches) => {
+    const { hll, bloom, cms } = sketches;
+    const key = scratchKey;
+    for (let i = 0; i < events.length; i++) {
+      key.set(events[i]);
+      hll.addHashed(key);
+      bloom.addHashed(key);
+      cms.addHashed(key);
+    }
+    return threeChecksum(sketches);
+  });
+  bench.throughput("feed.strings", "HLL/Bloom/CMS add(string) each, Zipf", events.length, three, (sketches) => {
+    const { hll, bloom, cms } = sketches;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      hll.add(event);
+      bloom.add(event);
+      cms.add(event);
+    }
+    return threeChecksum(sketches);
+  });
+
+  if (full) {
+    console.log(
+      `\nHLL estimate of ${KEY_COUNT.toLocaleString("en-US")} distinct keys: ${facts.hllCount}; ` +
+        `bloom-filters HLL on ${BF_HLL_KEYS.toLocaleString("en-US")} distinct keys: ${facts.bfHllCount}`,
+    );
+    console.log(
+      `false positives over ${ABSENT_COUNT.toLocaleString("en-US")} absent keys: papertrail ${facts.bloomFp}, ` +
+        `bloomfilter ${facts.jdFp}, bloom-filters ${facts.bfBloomFp}`,
+    );
+    console.log(
+      `Count-Min overestimate over ${ZIPF_UNIVERSE.toLocaleString("en-US")} keys (ε·N = ${facts.cmsBound.toFixed(1)}): ` +
+        `papertrail max ${facts.cmsMaxOver}, mean ${facts.cmsMeanOver}, over ε·N ${facts.cmsOverBound}; ` +
+        `bloom-filters max ${facts.bfCmsMaxOver}, mean ${facts.bfCmsMeanOver}, over ε·N ${facts.bfCmsOverBound}`,
+    );
+  }
+  console.log(`\nString.prototype has fast properties: ${hasFastProperties(String.prototype)} (after the runs)`);
+  process.send({ rows, facts });
+}
+
+async function loadPeers() {
+  const { default: bf } = await import("bloom-filters");
+  const { BloomFilter: JasonBloom } = await import("bloomfilter");
+  return { bf, JasonBloom };
+}
+
+function falsePositives(absent, has) {
+  let hits = 0;
+  for (let i = 0; i < absent.length; i++) if (has(absent[i])) hits++;
+  return `${(hits / absent.length).toFixed(5)} (${hits})`;
+}
+
+function overestimates(prefix, universe, exact, count, bound) {
+  let max = 0;
+  let sum = 0;
+  let over = 0;
+  for (const key of universe) {
+    const error = count(key) - (exact.get(key) ?? 0);
+    if (error < 0) throw new Error(`${prefix}: underestimate for ${key}`);
+    if (error > max) max = error;
+    if (error > bound) over++;
+    sum += error;
+  }
+  return {
+    [`${prefix}MaxOver`]: max,
+    [`${prefix}MeanOver`]: (sum / universe.length).toFixed(2),
+    [`${prefix}OverBound`]: `${over} (${((over / universe.length) * 100).toFixed(2)} %)`,
+  };
+}
+
+/** Timing helpers; each prints a row and records it for the parent. */
+class Bench {
+  constructor(rows) {
+    this.rows = rows;
+  }
+
+  /** items per run / time, M/s; setup() outside the timing; median of `runs` after one warm-up run. */
+  throughput(id, label, items, setup, run, { runs = RUNS, note } = {}) {
+    run(setup()); // warm-up
+    const mps = [];
+    let checksum;
+    for (let r = 0; r < runs; r++) {
+      const state = setup();
+      const start = performance.now();
+      checksum = run(state);
+      mps.push(items / (performance.now() - start) / 1000);
+    }
+    this.record(id, label, "M/s", mps, checksum, note ?? (runs === RUNS ? undefined : `${runs} runs`));
+  }
+
+  /** µs per call, from run() returning { ms, calls, checksum }; median of `runs` after one warm-up run. */
+  latency(id, label, setup, run, { runs = RUNS, note } = {}) {
+    run(setup());
+    const us = [];
+    let checksum;
+    for (let r = 0; r < runs; r++) {
+      const result = run(setup());
+      us.push((result.ms * 1000) / result.calls);
+      checksum = result.checksum;
+    }
+    this.record(id, label, "µs", us, checksum, note ?? (runs === RUNS ? undefined : `${runs} runs`));
+  }
+
+  /** One pass over `items` in `chunks` equal slices, each timed; median chunk M/s (for slow peers). */
+  chunked(id, label, items, chunks, run) {
+    const size = Math.ceil(items.length / chunks);
+    const slices = [];
+    for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+    const mps = [];
+    let checksum;
+    for (const slice of slices) {
+      const start = performance.now();
+      checksum = run(slice);
+      mps.push(slice.length / (performance.now() - start) / 1000);
+    }
+    const note = `one pass over ${items.length.toLocaleString("en-US")} in ${slices.length} chunks`;
+    this.record(id, label, "M/s", mps, checksum, note);
+  }
+
+  record(id, label, unit, values, checksum, note) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const value = sorted[sorted.length >> 1];
+    this.rows.push({ id, label, unit, value, min: sorted[0], max: sorted[sorted.length - 1], checksum, note });
+    const digits = unit === "µs" ? 2 : value < 0.1 ? 5 : 3;
+    console.log(
+      `| ${label}${note ? ` (${note})` : ""} | ${value.toFixed(digits)} ${unit} | ` +
+        `${sorted[0].toFixed(digits)}-${sorted[sorted.length - 1].toFixed(digits)} | ${values.length} | ${checksum} |`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Redis child: a private redis-server, PFADD / PFCOUNT / PFMERGE through ioredis.
+
+async function runRedisChild() {
+  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+  const binary = found.status === 0 ? found.stdout.trim() : "";
+  if (binary === "") {
+    console.log("redis-server not found on PATH: Redis rows skipped");
+    process.send({ rows: [], skipped: "redis-server not on PATH" });
+    return;
+  }
+  const { Redis } = await import("ioredis");
+  const { HyperLogLog } = await import("papertrail/sketches");
+  const { keys } = makeKeys(KEY_COUNT, 0, SEED);
+  const port = await freePort();
+  const server = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  server.stderr.on("data", (chunk) => (stderr += chunk));
+  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  client.on("error", () => undefined);
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await client.connect();
+        await client.ping();
+        break;
+      } catch (error) {
+        if (Date.now() > deadline || server.exitCode !== null) throw new Error(`redis-server did not start on ${port}: ${error} ${stderr}`);
+        client.disconnect();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const info = await client.info("server");
+    console.log(`redis-server ${/redis_version:(\S+)/.exec(info)?.[1]} on 127.0.0.1:${port}, ioredis client, sequential awaited calls\n`);
+    const rows = [];
+    const facts = {};
+    const record = Bench.prototype.record.bind({ rows });
+    console.log("| row | median | min-max | runs | checksum |");
+    console.log("|---|---:|---:|---:|---|");
+
+    const batches = [];
+    for (let i = 0; i < keys.length; i += REDIS_BATCH) batches.push(keys.slice(i, i + REDIS_BATCH));
+    const pfaddAll = async (name, from, to) => {
+      for (let b = from; b < to; b++) await client.pfadd(name, ...batches[b]);
+    };
+
+    // PFADD: warm-up over a tenth, then full runs into a fresh key.
+    await client.del("bench:warm");
+    await pfaddAll("bench:warm", 0, batches.length / 10);
+    const mps = [];
+    for (let r = 0; r < REDIS_RUNS; r++) {
+      await client.del("bench:hll");
+      const start = performance.now();
+      await pfaddAll("bench:hll", 0, batches.length);
+      mps.push(keys.length / (performance.now() - start) / 1000);
+    }
+    facts.pfcount = await client.pfcount("bench:hll");
+    record("redis.pfadd", `PFADD, ${REDIS_BATCH} keys per call`, "M/s", mps, facts.pfcount, `${REDIS_RUNS} runs`);
+
+    const perCall = async (id, label, before, call, checksum) => {
+      const us = [];
+      for (let r = 0; r <= REDIS_RUNS; r++) {
+        let ms = 0;
+        for (let i = 0; i < REDIS_CALLS; i++) {
+          if (before) await before();
+          const start = performance.now();
+          await call();
+          ms += performance.now() - start;
+        }
+        if (r > 0) us.push((ms * 1000) / REDIS_CALLS); // run 0 is the warm-up
+      }
+      record(id, `${label} (avg of ${REDIS_CALLS})`, "µs", us, await checksum(), `${REDIS_RUNS} runs`);
+    };
+    await perCall("redis.ping", "PING", undefined, () => client.ping(), async () => "PONG");
+    await perCall("redis.pfcount", "PFCOUNT, cached cardinality", undefined, () => client.pfcount("bench:hll"), () => client.pfcount("bench:hll"));
+
+    await client.del("bench:a", "bench:b");
+    await pfaddAll("bench:a", 0, batches.length / 2);
+    await pfaddAll("bench:b", batches.length / 2, batches.length);
+    await perCall(
+      "redis.pfcountAfterMerge",
+      "PFCOUNT right after PFMERGE",
+      () => client.pfmerge("bench:a", "bench:b"),
+      () => client.pfcount("bench:a"),
+      () => client.pfcount("bench:a"),
+    );
+    await perCall("redis.pfmerge", "PFMERGE a b (dense)", undefined, () => client.pfmerge("bench:a", "bench:b"), () => client.pfcount("bench:a"));
+
+    facts.strlen = await client.strlen("bench:hll");
+    facts.memoryUsage = await client.call("MEMORY", "USAGE", "bench:hll");
+    const ours = new HyperLogLog();
+    for (const key of keys) ours.add(key);
+    await client.set("bench:image", Buffer.from(ours.toRedisBytes()));
+    facts.pfcountOfImage = await client.pfcount("bench:image");
+    const fromRedis = HyperLogLog.fromRedisBytes(new Uint8Array(await client.getBuffer("bench:hll")));
+    console.log(
+      `\nPFCOUNT of the 1M PFADDed keys ${facts.pfcount}; papertrail count() of the same keys ${ours.count()}; ` +
+        `PFCOUNT of SET toRedisBytes() ${facts.pfcountOfImage}; registers equal to GET bench:hll: ${fromRedis.equals(ours)}`,
+    );
+    console.log(`STRLEN ${facts.strlen} bytes, MEMORY USAGE ${facts.memoryUsage} bytes`);
+    process.send({ rows, facts });
+  } finally {
+    client.disconnect();
+    server.kill("SIGTERM");
+    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Workloads.
+
+/** mulberry32: a tiny seeded PRNG returning uint32s, so every run sees the same keys. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** `count` + `absentCount` distinct keys, alternating "user-123456" and "192.168.3.7"-style. */
+function makeKeys(count, absentCount, seed) {
+  const next = mulberry32(seed);
+  const seen = new Set();
+  const all = [];
+  while (all.length < count + absentCount) {
+    const key =
+      all.length % 2 === 0
+        ? `user-${100000 + (next() % 900000)}`
+        : `${next() & 255}.${next() & 255}.${next() & 255}.${next() & 255}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    all.push(key);
+  }
+  // Template literals of 13+ chars can be cons strings; a JSON round trip
+  // makes every key a flat one-byte string, as keys read off a socket are.
+  const flat = JSON.parse(JSON.stringify(all));
+  return { keys: flat.slice(0, count), absent: flat.slice(count) };
+}
+
+/** Zipf(s) ranks 0..universe-1 (rank r with probability proportional to (r + 1)^-s), by inverse CDF. */
+function makeZipfRanks(events, universe, s, seed) {
+  const cdf = new Float64Array(universe);
+  let total = 0;
+  for (let r = 0; r < universe; r++) {
+    total += Math.pow(r + 1, -s);
+    cdf[r] = total;
+  }
+  const next = mulberry32(seed);
+  const ranks = new Int32Array(events);
+  for (let e = 0; e < events; e++) {
+    const u = ((next() + 0.5) / 4294967296) * total;
+    let lo = 0;
+    let hi = universe - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    ranks[e] = lo;
+  }
+  return ranks;
+}
+
+// Dispatch last: the class and functions above must be initialized first.
+if (process.argv[2] === "--child") {
+  await runChild(process.argv[3]);
+} else {
+  await runParent();
+}

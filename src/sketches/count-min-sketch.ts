@@ -1,0 +1,591 @@
+import { Approximate } from "../algebra/approximate.js";
+import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import { ByteReader } from "../codec/byte-reader.js";
+import { ByteWriter } from "../codec/byte-writer.js";
+import type { ImageCodec } from "../codec/image-codec.js";
+import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
+import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+import { hashItemInto, type Hashable } from "../hashing/hashed-key.js";
+import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
+import { mulHigh32 } from "../hashing/uint64.js";
+
+const VERSION = 1;
+const FLAG_CONSERVATIVE = 0x01;
+/** Most rows: delta = e^-64 is about 1.6e-28, far below any useful failure probability. */
+const MAX_DEPTH = 64;
+/** Most counters (2^28 doubles = 2 GiB); also bounds width. */
+const MAX_CELLS = 2 ** 28;
+/** Bytes before the counters: preamble 8, width 4, depth 4, seed 4, total 8. */
+const HEADER_BYTES = 28;
+
+// MurmurHash3 x86_32 constants (Appleby, SMHasher).
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+/** Row r is hashed with seed (r + 1) * 0x9e3779b9 mod 2^32 (the golden-ratio constant). */
+const ROW_SEED_STEP = 0x9e3779b9;
+
+// Scratch for one update: the item hash and the absolute counter offset of
+// each row. Module-level, so `add` and `count` allocate nothing.
+const scratch: Hash64Out = { hi: 0, lo: 0 };
+const cells = new Uint32Array(MAX_DEPTH);
+const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * Writes into `cells[0..depth)` the counter offset of `key` in each row.
+ *
+ * Rows must be independent hashes of the key: Count-Min's bound multiplies
+ * the per-row failure probabilities (1/e each), which assumes it. Deriving
+ * row r as `h1 + r*h2` (as the `bloom-filters` npm package does) makes rows
+ * collide together: two keys that agree on `(h1, h2) mod width` share every
+ * row, so on a Zipf stream a rare key can inherit a top item's whole count in
+ * all rows at once. Instead, row r's column is MurmurHash3_x86_32 of the
+ * key's 8 bytes (lo, then hi, little-endian) seeded with `(r + 1) * 0x9e3779b9`,
+ * reduced to `[0, width)` by multiply-high, `floor(h * width / 2^32)`
+ * (Lemire 2019). The two block mixes do not depend on the row, so each row
+ * costs the seed rounds and the 32-bit finalizer only.
+ */
+function locate(key: Hash64Out, width: number, depth: number): void {
+  let k1 = Math.imul(key.lo, C1);
+  k1 = Math.imul((k1 << 15) | (k1 >>> 17), C2);
+  let k2 = Math.imul(key.hi, C1);
+  k2 = Math.imul((k2 << 15) | (k2 >>> 17), C2);
+  for (let r = 0, base = 0; r < depth; r++, base += width) {
+    let h = Math.imul(r + 1, ROW_SEED_STEP) ^ k1;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h ^= k2;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    // Length 8, then fmix32.
+    h ^= 8;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    cells[r] = base + mulHigh32(h >>> 0, width);
+  }
+}
+
+/**
+ * How to size a {@link CountMinSketch}: by the guarantee (`epsilon`,
+ * `delta`: every count is overestimated by at most `epsilon * total` with
+ * probability at least `1 - delta`), or directly by `width` and `depth`.
+ * `conservative` turns on conservative update (default off); `seed` is the
+ * item-hash seed (default Redis's `0xadc83b19`).
+ *
+ * @example
+ * ```ts
+ * import { type CountMinSketchOptions, CountMinSketch } from "papertrail/sketches";
+ * const byBound: CountMinSketchOptions = { epsilon: 0.001, delta: 0.01 };
+ * const byShape: CountMinSketchOptions = { width: 2719, depth: 5 };
+ * new CountMinSketch(byBound).equals(new CountMinSketch(byShape)); // => true
+ * ```
+ */
+export type CountMinSketchOptions =
+  | { readonly epsilon: number; readonly delta: number; readonly conservative?: boolean; readonly seed?: number }
+  | { readonly width: number; readonly depth: number; readonly conservative?: boolean; readonly seed?: number };
+
+/**
+ * A Count-Min sketch (Cormode & Muthukrishnan 2005): approximate counts of
+ * items in a stream, in `width * depth` counters. A count is never
+ * underestimated; it is overestimated by more than `epsilon * total` with
+ * probability at most `delta`, where `width = ceil(e / epsilon)` and
+ * `depth = ceil(ln(1 / delta))`.
+ *
+ * Counters are doubles: counts may be any finite non-negative numbers
+ * (events, bytes), exact while every counter and the total stay below 2^53.
+ * `add` and `merge` mutate the sketch and return it; merging adds counters,
+ * so merging sketches of parts of a stream gives exactly the sketch of the
+ * whole stream (without conservative update).
+ *
+ * With `conservative: true` (Estan & Varghese 2002) an update raises only
+ * the counters that are below `min + count`, up to that value: still never
+ * an underestimate, and often much closer on skewed streams.
+ *
+ * @example
+ * ```ts
+ * import { CountMinSketch } from "papertrail/sketches";
+ * const failures = new CountMinSketch({ epsilon: 0.001, delta: 0.01 });
+ * failures.add("alice", 3).add("bob");
+ * failures.count("alice"); // => 3
+ * failures.total; // => 4
+ * [failures.width, failures.depth]; // => [2719, 5]
+ * CountMinSketch.fromBytes(failures.toBytes()).equals(failures); // => true
+ * ```
+ */
+export class CountMinSketch {
+  /** Counters per row, `w`. */
+  readonly width: number;
+  /** Rows, `d`. */
+  readonly depth: number;
+  /** Whether updates use conservative update (an update policy, not a shape). */
+  readonly conservative: boolean;
+  /** Seed of the item hash (unsigned 32-bit). */
+  readonly seed: number;
+  /** Row-major counters: row r, column c at `r * width + c`. */
+  private readonly counters: Float64Array;
+  private sum = 0;
+
+  constructor(options: CountMinSketchOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidArgumentError(`CountMinSketch needs { epsilon, delta } or { width, depth }, got ${String(options)}`);
+    }
+    const byBound = "epsilon" in options || "delta" in options;
+    const byShape = "width" in options || "depth" in options;
+    if (byBound === byShape) {
+      throw new InvalidArgumentError("CountMinSketch needs either { epsilon, delta } or { width, depth } (exactly one of the two forms)");
+    }
+    let width: number;
+    let depth: number;
+    if ("epsilon" in options) {
+      const { epsilon, delta } = options;
+      if (typeof epsilon !== "number" || !(epsilon > 0 && epsilon < 1)) {
+        throw new InvalidArgumentError(`CountMinSketch epsilon must be in (0, 1), got ${epsilon}`);
+      }
+      if (typeof delta !== "number" || !(delta > 0 && delta < 1)) {
+        throw new InvalidArgumentError(`CountMinSketch delta must be in (0, 1), got ${delta}`);
+      }
+      width = Math.ceil(Math.E / epsilon);
+      depth = Math.ceil(Math.log(1 / delta));
+      if (depth > MAX_DEPTH) {
+        throw new InvalidArgumentError(`CountMinSketch delta ${delta} needs ${depth} rows, more than the maximum ${MAX_DEPTH}`);
+      }
+      if (width * depth > MAX_CELLS) {
+        throw new InvalidArgumentError(
+          `CountMinSketch epsilon ${epsilon} and delta ${delta} need ${width} x ${depth} counters, more than the maximum ${MAX_CELLS}`,
+        );
+      }
+    } else if ("width" in options) {
+      width = options.width;
+      depth = options.depth;
+      if (!Number.isInteger(width) || width < 1 || width > MAX_CELLS) {
+        throw new InvalidArgumentError(`CountMinSketch width must be an integer in [1, ${MAX_CELLS}], got ${width}`);
+      }
+      if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
+        throw new InvalidArgumentError(`CountMinSketch depth must be an integer in [1, ${MAX_DEPTH}], got ${depth}`);
+      }
+      if (width * depth > MAX_CELLS) {
+        throw new InvalidArgumentError(`CountMinSketch width x depth = ${width * depth} counters is more than the maximum ${MAX_CELLS}`);
+      }
+    } else {
+      throw new InvalidArgumentError("CountMinSketch: give both epsilon and delta");
+    }
+    const conservative = options.conservative ?? false;
+    if (typeof conservative !== "boolean") {
+      throw new InvalidArgumentError(`CountMinSketch conservative must be a boolean, got ${String(conservative)}`);
+    }
+    const seed = options.seed ?? REDIS_HLL_SEED;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new InvalidArgumentError(`CountMinSketch seed must be an unsigned 32-bit integer, got ${seed}`);
+    }
+    this.width = width;
+    this.depth = depth;
+    this.conservative = conservative;
+    this.seed = seed;
+    this.counters = new Float64Array(width * depth);
+  }
+
+  /**
+   * Adds `count` occurrences of `item` (default 1). `count` must be a finite
+   * number `>= 0`.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ width: 100, depth: 3 }).add("GET /login", 2).add("GET /login").count("GET /login"); // => 3
+   * ```
+   */
+  add(item: Hashable, count = 1): this {
+    if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
+    hashItemInto(item, this.seed, scratch);
+    return this.addHashed(scratch, count);
+  }
+
+  /**
+   * Adds an already-hashed item ("hash once, feed many"). The key must have
+   * been hashed with this sketch's seed (`key.set(item, sketch.seed)`; the
+   * default seed of both is `REDIS_HLL_SEED`).
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * import { HashedKey } from "papertrail/hashing";
+   * const key = HashedKey.of("10.0.0.7");
+   * new CountMinSketch({ width: 100, depth: 3 }).addHashed(key, 5).count("10.0.0.7"); // => 5
+   * ```
+   */
+  addHashed(key: Hash64Out, count = 1): this {
+    if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
+    const depth = this.depth;
+    const counters = this.counters;
+    locate(key, this.width, depth);
+    if (this.conservative) {
+      // Estan–Varghese: the true count is at most min + count after this
+      // update, so raising only the counters below that keeps every counter
+      // an upper bound for every item hashed to it.
+      let min = counters[cells[0] as number] as number;
+      for (let r = 1; r < depth; r++) {
+        const value = counters[cells[r] as number] as number;
+        if (value < min) min = value;
+      }
+      const target = min + count;
+      for (let r = 0; r < depth; r++) {
+        const cell = cells[r] as number;
+        if ((counters[cell] as number) < target) counters[cell] = target;
+      }
+    } else {
+      for (let r = 0; r < depth; r++) {
+        const cell = cells[r] as number;
+        counters[cell] = (counters[cell] as number) + count;
+      }
+    }
+    this.sum += count;
+    return this;
+  }
+
+  /**
+   * The point estimate of `item`'s count: the minimum of its counters. Never
+   * below the true count; above it by more than `epsilon * total` with
+   * probability at most `delta`.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const sketch = new CountMinSketch({ epsilon: 0.01, delta: 0.01 }).add("alice", 7);
+   * [sketch.count("alice"), sketch.count("bob")]; // => [7, 0]
+   * ```
+   */
+  count(item: Hashable): number {
+    hashItemInto(item, this.seed, scratch);
+    return this.countHashed(scratch);
+  }
+
+  /**
+   * {@link CountMinSketch.count} for an already-hashed item; the key must
+   * have been hashed with this sketch's seed.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * import { HashedKey } from "papertrail/hashing";
+   * new CountMinSketch({ width: 100, depth: 3 }).add("alice", 2).countHashed(HashedKey.of("alice")); // => 2
+   * ```
+   */
+  countHashed(key: Hash64Out): number {
+    const depth = this.depth;
+    const counters = this.counters;
+    locate(key, this.width, depth);
+    let min = counters[cells[0] as number] as number;
+    for (let r = 1; r < depth; r++) {
+      const value = counters[cells[r] as number] as number;
+      if (value < min) min = value;
+    }
+    return min;
+  }
+
+  /**
+   * `item`'s count with its bound: estimate `c`, interval
+   * `[max(0, c - epsilon * total), c]`, holding with probability `1 - delta`
+   * (the upper end always holds).
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const sketch = new CountMinSketch({ width: 272, depth: 5 });
+   * for (let i = 0; i < 1000; i++) sketch.add(`user-${i % 100}`);
+   * const alice = sketch.add("alice", 50).estimate("alice");
+   * [alice.upper, alice.lower <= 50, alice.probability > 0.99]; // => [alice.estimate, true, true]
+   * ```
+   */
+  estimate(item: Hashable): Approximate {
+    const c = this.count(item);
+    return new Approximate(c, Math.max(0, c - this.epsilon * this.sum), c, 1 - this.delta);
+  }
+
+  /**
+   * Sum of every count added (`N`, the stream length for unit counts).
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ width: 10, depth: 2 }).add("a", 2.5).add("b").total; // => 3.5
+   * ```
+   */
+  get total(): number {
+    return this.sum;
+  }
+
+  /**
+   * The additive error factor of this shape, `e / width`.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ epsilon: 0.001, delta: 0.01 }).epsilon <= 0.001; // => true
+   * ```
+   */
+  get epsilon(): number {
+    return Math.E / this.width;
+  }
+
+  /**
+   * The failure probability of this shape, `e^-depth`.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ epsilon: 0.001, delta: 0.01 }).delta.toFixed(4); // => "0.0067"
+   * ```
+   */
+  get delta(): number {
+    return Math.exp(-this.depth);
+  }
+
+  /**
+   * Adds `other`'s counters to this sketch's. Both must have the same width,
+   * depth and seed, else a `ParameterMismatchError` names both.
+   *
+   * The update policy may differ: this sketch keeps its own. A merge of
+   * conservative sketches still never underestimates (each counter bounds
+   * every count hashed to it, and sums of bounds bound sums) and keeps the
+   * `epsilon * total` bound (each counter is at most its plain counterpart),
+   * but it is not identical to the conservative sketch of the union stream.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const east = new CountMinSketch({ width: 100, depth: 3 }).add("alice", 2);
+   * const west = new CountMinSketch({ width: 100, depth: 3 }).add("alice", 3);
+   * east.merge(west).count("alice"); // => 5
+   * ```
+   */
+  merge(other: CountMinSketch): this {
+    this.checkCompatible(other);
+    const target = this.counters;
+    const source = other.counters;
+    for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) + (source[i] as number);
+    this.sum += other.sum;
+    return this;
+  }
+
+  /**
+   * An independent copy.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const a = new CountMinSketch({ width: 100, depth: 3 }).add("x");
+   * const b = a.clone().add("x");
+   * [a.count("x"), b.count("x")]; // => [1, 2]
+   * ```
+   */
+  clone(): CountMinSketch {
+    const copy = new CountMinSketch({ width: this.width, depth: this.depth, conservative: this.conservative, seed: this.seed });
+    copy.counters.set(this.counters);
+    copy.sum = this.sum;
+    return copy;
+  }
+
+  /**
+   * Same shape, seed, update policy, total and counters.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const a = new CountMinSketch({ width: 100, depth: 3 }).add("x");
+   * [a.equals(a.clone()), a.equals(new CountMinSketch({ width: 100, depth: 3 }))]; // => [true, false]
+   * ```
+   */
+  equals(other: CountMinSketch): boolean {
+    if (!(other instanceof CountMinSketch) || !this.sameShape(other)) return false;
+    if (this.conservative !== other.conservative || this.sum !== other.sum) return false;
+    const a = this.counters;
+    const b = other.counters;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  /**
+   * Bytes of the counters, `8 * width * depth`.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ epsilon: 0.001, delta: 0.01 }).sizeInBytes; // => 108760
+   * ```
+   */
+  get sizeInBytes(): number {
+    return this.counters.byteLength;
+  }
+
+  /**
+   * Names the sketch's parameters, as in error messages.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ width: 2719, depth: 5 }).describe(); // => "CountMinSketch(width=2719, depth=5, seed=0xadc83b19, conservative=false)"
+   * ```
+   */
+  describe(): string {
+    return `CountMinSketch(width=${this.width}, depth=${this.depth}, seed=0x${this.seed.toString(16)}, conservative=${this.conservative})`;
+  }
+
+  /** Same as {@link CountMinSketch.describe}. */
+  toString(): string {
+    return this.describe();
+  }
+
+  /**
+   * The sketch's binary image (family 0x03, version 1; `docs/format.md`): 28
+   * header bytes, then the counters as little-endian doubles, row by row.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * new CountMinSketch({ width: 4, depth: 2 }).toBytes().length; // => 92
+   * ```
+   */
+  toBytes(): Uint8Array {
+    const counters = this.counters;
+    const writer = new ByteWriter(HEADER_BYTES + counters.byteLength);
+    writePreamble(writer, Family.CountMinSketch, VERSION, this.conservative ? FLAG_CONSERVATIVE : 0);
+    writer.u32(this.width).u32(this.depth).u32(this.seed).f64(this.sum);
+    if (littleEndianHost) {
+      writer.bytes(new Uint8Array(counters.buffer, counters.byteOffset, counters.byteLength));
+    } else {
+      for (let i = 0; i < counters.length; i++) writer.f64(counters[i] as number);
+    }
+    return writer.finish();
+  }
+
+  /**
+   * Parses an image written by {@link CountMinSketch.toBytes}; throws a
+   * `DecodeError` on anything else (including negative or non-finite
+   * counters), before allocating more than the input could describe.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const image = new CountMinSketch({ width: 4, depth: 2, conservative: true }).add("alice", 2).toBytes();
+   * const copy = CountMinSketch.fromBytes(image);
+   * [copy.count("alice"), copy.conservative]; // => [2, true]
+   * ```
+   */
+  static fromBytes(bytes: Uint8Array): CountMinSketch {
+    const reader = new ByteReader(bytes, "CountMinSketch image");
+    const { flags } = readPreamble(reader, Family.CountMinSketch, [VERSION]);
+    if ((flags & ~FLAG_CONSERVATIVE) !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
+    const width = reader.u32("width");
+    if (width < 1) reader.invalid("width must be at least 1, got 0");
+    const depth = reader.u32("depth");
+    if (depth < 1 || depth > MAX_DEPTH) reader.invalid(`depth must be in [1, ${MAX_DEPTH}], got ${depth}`);
+    const seed = reader.u32("seed");
+    const total = reader.f64("total");
+    if (!(total >= 0 && total <= Number.MAX_VALUE)) reader.invalid(`total must be finite and >= 0, got ${total}`);
+    const cellCount = width * depth; // < 2^38: exact
+    if (cellCount > MAX_CELLS) {
+      throw new DecodeError(
+        "too-large",
+        `CountMinSketch image: ${width} x ${depth} counters is more than the maximum ${MAX_CELLS}`,
+        reader.offset,
+      );
+    }
+    reader.requireElements(cellCount, 8, "counters");
+    const raw = reader.bytesView(cellCount * 8, "counters");
+    reader.expectEnd();
+    const sketch = new CountMinSketch({ width, depth, conservative: (flags & FLAG_CONSERVATIVE) !== 0, seed });
+    const counters = sketch.counters;
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < cellCount; i++) {
+      const value = view.getFloat64(i * 8, true);
+      if (!(value >= 0 && value <= Number.MAX_VALUE)) {
+        throw new DecodeError(
+          "invalid-field",
+          `CountMinSketch image: counter ${i} (row ${Math.floor(i / width)}) must be finite and >= 0, got ${value}`,
+          HEADER_BYTES + i * 8,
+        );
+      }
+      counters[i] = value;
+    }
+    sketch.sum = total;
+    return sketch;
+  }
+
+  /**
+   * The {@link ImageCodec} of Count-Min sketches, for envelopes.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * import { createEnvelope } from "papertrail/codec";
+   * const envelope = createEnvelope({ codecs: [CountMinSketch.codec] });
+   * const state = { failures: new CountMinSketch({ width: 8, depth: 2 }).add("alice", 4) };
+   * (envelope.decode(envelope.encode(state)) as typeof state).failures.count("alice"); // => 4
+   * ```
+   */
+  static readonly codec: ImageCodec<CountMinSketch> = {
+    family: Family.CountMinSketch,
+    name: "CountMinSketch",
+    is: (value: unknown): value is CountMinSketch => value instanceof CountMinSketch,
+    toBytes: (value: CountMinSketch) => value.toBytes(),
+    fromBytes: (bytes: Uint8Array) => CountMinSketch.fromBytes(bytes),
+  };
+
+  /**
+   * The sum monoid of sketches with the given parameters: `empty` is a fresh
+   * empty sketch, `combine` adds counters into a copy (never its inputs),
+   * and `combineAll` adds everything into one new buffer. Commutative. The
+   * result keeps the update policy of the left operand.
+   *
+   * @example
+   * ```ts
+   * import { CountMinSketch } from "papertrail/sketches";
+   * const sum = CountMinSketch.monoid({ epsilon: 0.01, delta: 0.01 });
+   * const hourly = [sum.empty.add("alice", 2), sum.empty.add("alice", 3).add("bob")];
+   * const day = sum.combineAll(hourly);
+   * [day.count("alice"), day.total, hourly[0].total]; // => [5, 6, 2]
+   * ```
+   */
+  static monoid(parameters: CountMinSketchOptions): Monoid<CountMinSketch> {
+    const template = new CountMinSketch(parameters);
+    const shape = { width: template.width, depth: template.depth, conservative: template.conservative, seed: template.seed };
+    return makeMonoid<CountMinSketch>({
+      combine: (x, y) => {
+        template.checkCompatible(x);
+        return x.clone().merge(y);
+      },
+      combineMany: (first, rest) => {
+        template.checkCompatible(first);
+        const out = first.clone();
+        for (const value of rest) out.merge(value);
+        return out;
+      },
+      empty: () => new CountMinSketch(shape),
+      freshEmpty: true,
+      commutative: true,
+    });
+  }
+
+  private sameShape(other: CountMinSketch): boolean {
+    return this.width === other.width && this.depth === other.depth && this.seed === other.seed;
+  }
+
+  private checkCompatible(other: CountMinSketch): void {
+    if (!(other instanceof CountMinSketch)) {
+      throw new ParameterMismatchError(this.describe(), describeValue(other), "not a CountMinSketch");
+    }
+    if (!this.sameShape(other)) throw new ParameterMismatchError(this.describe(), other.describe());
+  }
+}
+
+function invalidCount(count: number): InvalidArgumentError {
+  return new InvalidArgumentError(`CountMinSketch count must be a finite number >= 0, got ${count}`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  return typeof value;
+}

@@ -1,0 +1,464 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createEnvelope } from "../src/codec/index.js";
+import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
+import { codecLaws, monoidLaws, type Law } from "../src/laws/index.js";
+import { BloomFilter, CountMinSketch, type BloomFilterOptions } from "../src/sketches/index.js";
+import { mulberry32 } from "./support/random.js";
+
+function register(name: string, laws: Law[]): void {
+  describe(name, () => {
+    for (const law of laws) it(law.name, law.check);
+  });
+}
+
+function codeOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof DecodeError) return error.code;
+    throw error;
+  }
+  return "no error";
+}
+
+/** Runs `decode`; passes if it returns or throws DecodeError, fails on any other throw. */
+function decodesOrRejectsCleanly(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "rejected" {
+  try {
+    decode(bytes);
+    return "ok";
+  } catch (error) {
+    if (error instanceof DecodeError) return "rejected";
+    throw new Error(`decoder threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of DecodeError`);
+  }
+}
+
+const build = (options: BloomFilterOptions) => (items: readonly string[]) => {
+  const filter = new BloomFilter(options);
+  for (const item of items) filter.add(item);
+  return filter;
+};
+const filterOptions = { equals: (a: BloomFilter, b: BloomFilter) => a.equals(b), clone: (f: BloomFilter) => f.clone() };
+const itemLists = fc.array(fc.string({ maxLength: 8 }), { maxLength: 60 });
+const HEADER = 20;
+
+/** The bit array of a filter, read from its image. */
+function bitArray(filter: BloomFilter): Uint8Array {
+  return filter.toBytes().subarray(HEADER);
+}
+
+// Kirsch–Mitzenmacher positions written independently with BigInt from the
+// canonical 64-bit hash: g_i = (lo + i * hi) mod m.
+function referenceBits(items: readonly string[], bits: number, hashes: number, seed: number): Uint8Array {
+  const array = new Uint8Array(Math.ceil(bits / 8));
+  for (const item of items) {
+    const hash = hash64(item, seed);
+    const lo = hash & 0xffffffffn;
+    const hi = hash >> 32n;
+    for (let i = 0n; i < BigInt(hashes); i++) {
+      const index = Number((lo + i * hi) % BigInt(bits));
+      array[index >> 3] = (array[index >> 3] as number) | (1 << (index & 7));
+    }
+  }
+  return array;
+}
+
+/** Byte equality that stays fast on large arrays (toEqual compares element by element); names the first difference. */
+function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  if (Buffer.compare(actual, expected) === 0) return;
+  let i = 0;
+  while (i < Math.min(actual.length, expected.length) && actual[i] === expected[i]) i++;
+  expect({ length: actual.length, firstDifference: i, byte: actual[i] }).toEqual({ length: expected.length, firstDifference: i, byte: expected[i] });
+}
+
+function popcount(bytes: Uint8Array): number {
+  let count = 0;
+  for (const byte of bytes) for (let b = byte; b !== 0; b &= b - 1) count++;
+  return count;
+}
+
+describe("BloomFilter sizing and arguments", () => {
+  it("sizes at the optimum m = ceil(-n ln p / ln(2)^2), k = round((m/n) ln 2)", () => {
+    expect(BloomFilter.optimalParameters(100_000, 0.01)).toEqual({ bits: 958_506, hashes: 7 });
+    expect(BloomFilter.optimalParameters(100_000, 0.001)).toEqual({ bits: 1_437_759, hashes: 10 });
+    expect(BloomFilter.optimalParameters(1, 0.5)).toEqual({ bits: 2, hashes: 1 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.double({ min: 1e-12, max: 0.999, noNaN: true }), (n, p) => {
+        const { bits, hashes } = BloomFilter.optimalParameters(n, p);
+        expect(bits).toBe(Math.ceil((-n * Math.log(p)) / Math.LN2 ** 2));
+        expect(hashes).toBe(Math.max(1, Math.round((bits / n) * Math.LN2)));
+        const filter = new BloomFilter({ capacity: n, falsePositiveRate: p });
+        expect([filter.bits, filter.hashes, filter.sizeInBytes]).toEqual([bits, hashes, Math.ceil(bits / 8)]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it("rejects invalid arguments with InvalidArgumentError", () => {
+    const bad: unknown[] = [
+      { capacity: 0, falsePositiveRate: 0.01 },
+      { capacity: 1.5, falsePositiveRate: 0.01 },
+      { capacity: -3, falsePositiveRate: 0.01 },
+      { capacity: Number.NaN, falsePositiveRate: 0.01 },
+      { capacity: 100, falsePositiveRate: 0 },
+      { capacity: 100, falsePositiveRate: 1 },
+      { capacity: 100, falsePositiveRate: -0.1 },
+      { capacity: 100, falsePositiveRate: Number.NaN },
+      { capacity: 100 },
+      { falsePositiveRate: 0.01 },
+      { capacity: 100, falsePositiveRate: 1e-30 }, // needs k = 100 > 64
+      { capacity: 1e9, falsePositiveRate: 1e-6 }, // needs 2.9e10 bits > 2^32 - 1
+      { bits: 0, hashes: 3 },
+      { bits: 2 ** 32, hashes: 3 },
+      { bits: 100.5, hashes: 3 },
+      { bits: 100, hashes: 0 },
+      { bits: 100, hashes: 65 },
+      { bits: 100, hashes: 2.5 },
+      { bits: 100 },
+      { bits: 100, hashes: 3, seed: -1 },
+      { bits: 100, hashes: 3, seed: 2 ** 32 },
+      { bits: 100, hashes: 3, seed: 1.5 },
+      { bits: 100, hashes: 3, capacity: 10, falsePositiveRate: 0.1 },
+      {},
+      null,
+      undefined,
+    ];
+    for (const options of bad) {
+      expect(() => new BloomFilter(options as BloomFilterOptions), JSON.stringify(options)).toThrow(InvalidArgumentError);
+    }
+    expect(() => BloomFilter.monoid({ bits: 0, hashes: 1 })).toThrow(InvalidArgumentError);
+    expect(() => new BloomFilter({ capacity: 100, falsePositiveRate: 2 })).toThrow(/falsePositiveRate must be in \(0, 1\), got 2/);
+    expect(() => new BloomFilter({ bits: 100, hashes: 99 })).toThrow(/hashes must be an integer in \[1, 64\], got 99/);
+  });
+});
+
+describe("BloomFilter bits", () => {
+  it("follow Kirsch–Mitzenmacher double hashing (independent BigInt reference)", () => {
+    fc.assert(
+      fc.property(
+        itemLists,
+        fc.oneof(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 1 << 20 })),
+        fc.integer({ min: 1, max: 64 }),
+        fc.oneof(fc.constant(REDIS_HLL_SEED), fc.nat({ max: 0xffffffff })),
+        (items, bits, hashes, seed) => {
+          const filter = build({ bits, hashes, seed })(items);
+          expectSameBytes(bitArray(filter), referenceBits(items, bits, hashes, seed));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+  it("stay exact for bit counts above 2^31, up to the maximum 2^32 - 1", () => {
+    // A 512 MiB filter: the zeroed pages are only mapped when touched. Each
+    // bit is probed with a crafted key {lo: position, hi: 0}, whose probes
+    // all land on `position`.
+    const items = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+    for (const bits of [3 * 2 ** 30 + 7, 2 ** 32 - 1]) {
+      const filter = new BloomFilter({ bits, hashes: 10 });
+      const expected = new Set<number>();
+      for (const item of items) {
+        filter.add(item);
+        const hash = hash64(item);
+        for (let i = 0n; i < 10n; i++) expected.add(Number(((hash & 0xffffffffn) + i * (hash >> 32n)) % BigInt(bits)));
+      }
+      for (const position of expected) expect(filter.hasHashed({ lo: position, hi: 0 })).toBe(true);
+      expect(filter.hasHashed({ lo: bits - 1, hi: 0 })).toBe(expected.has(bits - 1));
+      for (const item of items) expect(filter.has(item)).toBe(true);
+      expect([...expected].some((position) => position >= 2 ** 31)).toBe(true);
+    }
+  });
+  it("have no false negatives, for items of every Hashable type", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 12 }), fc.double(), fc.bigInt()), { maxLength: 100 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 12 }),
+        (items, bits, hashes) => {
+          const filter = new BloomFilter({ bits, hashes });
+          for (const item of items) filter.add(item);
+          for (const item of items) expect(filter.has(item)).toBe(true);
+        },
+      ),
+    );
+  });
+  it("addHashed and hasHashed with a HashedKey equal add and has, for any seed", () => {
+    fc.assert(
+      fc.property(itemLists, fc.nat({ max: 0xffffffff }), (items, seed) => {
+        const byItem = new BloomFilter({ bits: 2048, hashes: 5, seed });
+        const byKey = new BloomFilter({ bits: 2048, hashes: 5, seed });
+        const key = new HashedKey();
+        for (const item of items) {
+          byItem.add(item);
+          byKey.addHashed(key.set(item, seed));
+        }
+        expect(byKey.equals(byItem)).toBe(true);
+        for (const item of items) expect(byItem.hasHashed(key.set(item, seed))).toBe(true);
+      }),
+    );
+  });
+  it("an empty filter contains nothing; bitCount is the popcount of the array", () => {
+    const filter = new BloomFilter({ capacity: 1000, falsePositiveRate: 0.01 });
+    expect([filter.has("alice"), filter.has(""), filter.bitCount, filter.estimatedItemCount()]).toEqual([false, false, 0, 0]);
+    fc.assert(
+      fc.property(itemLists, fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 10 }), (items, bits, hashes) => {
+        const f = build({ bits, hashes })(items);
+        expect(f.bitCount).toBe(popcount(bitArray(f)));
+        expect(f.bitCount).toBeLessThanOrEqual(Math.min(bits, items.length * hashes));
+      }),
+    );
+  });
+  it("a full filter estimates Infinity items and a false-positive rate of 1", () => {
+    const filter = new BloomFilter({ bits: 13, hashes: 2 });
+    for (let i = 0; filter.bitCount < 13; i++) filter.add(i);
+    expect([filter.estimatedItemCount(), filter.estimatedFalsePositiveRate(), filter.has("anything")]).toEqual([Infinity, 1, true]);
+  });
+});
+
+describe("BloomFilter merge and monoid", () => {
+  it("is a bitwise OR: merging filters of two streams equals the filter of both", () => {
+    fc.assert(
+      fc.property(itemLists, itemLists, (a, b) => {
+        const options = { bits: 777, hashes: 4 };
+        const merged = build(options)(a).merge(build(options)(b));
+        expect(merged.equals(build(options)([...a, ...b]))).toBe(true);
+      }),
+    );
+  });
+  it("is commutative and idempotent", () => {
+    fc.assert(
+      fc.property(itemLists, itemLists, (a, b) => {
+        const options = { capacity: 50, falsePositiveRate: 0.05 };
+        const [fa, fb] = [build(options)(a), build(options)(b)];
+        expect(fa.clone().merge(fb).equals(fb.clone().merge(fa))).toBe(true);
+        expect(fa.clone().merge(fa).equals(fa)).toBe(true);
+        expect(fa.clone().merge(fa.clone()).equals(fa)).toBe(true);
+        const union = BloomFilter.monoid(options);
+        expect(union.combine(fa, fa).equals(fa)).toBe(true);
+      }),
+    );
+  });
+  it("splitting a stream across 4 workers and merging gives the single filter", () => {
+    const options = { capacity: 20_000, falsePositiveRate: 0.01 };
+    const single = new BloomFilter(options);
+    const workers = [0, 1, 2, 3].map(() => new BloomFilter(options));
+    for (let i = 0; i < 20_000; i++) {
+      single.add(`user-${i}`);
+      (workers[i % 4] as BloomFilter).add(`user-${i}`);
+    }
+    const merged = BloomFilter.monoid(options).combineAll(workers);
+    expect(merged.equals(single)).toBe(true);
+    expect(workers.some((w) => w.equals(single))).toBe(false);
+  });
+  it("refuses filters of other bits, hashes or seed, naming both", () => {
+    const base = new BloomFilter({ bits: 1000, hashes: 5 });
+    const others = [
+      new BloomFilter({ bits: 1001, hashes: 5 }),
+      new BloomFilter({ bits: 1000, hashes: 6 }),
+      new BloomFilter({ bits: 1000, hashes: 5, seed: 7 }),
+    ];
+    for (const other of others) {
+      expect(() => base.merge(other)).toThrow(ParameterMismatchError);
+      expect(() => base.merge(other)).toThrow(`cannot combine ${base.describe()} with ${other.describe()}`);
+      expect(base.equals(other)).toBe(false);
+    }
+    expect(base.describe()).toBe("BloomFilter(bits=1000, hashes=5, seed=0xadc83b19)");
+    expect(others[2]?.describe()).toBe("BloomFilter(bits=1000, hashes=5, seed=0x7)");
+    const union = BloomFilter.monoid({ bits: 1000, hashes: 5 });
+    expect(() => union.combine(others[0] as BloomFilter, others[0] as BloomFilter)).toThrow(ParameterMismatchError);
+    expect(() => union.combine(base, others[1] as BloomFilter)).toThrow(ParameterMismatchError);
+    expect(() => union.combineAll([base, others[2] as BloomFilter])).toThrow(ParameterMismatchError);
+  });
+  it("a monoid's empty is fresh on every read", () => {
+    const union = BloomFilter.monoid({ bits: 64, hashes: 2 });
+    union.empty.add("alice");
+    expect(union.empty.has("alice")).toBe(false);
+    expect(union.combineAll([]).bitCount).toBe(0);
+  });
+});
+
+register(
+  "monoid laws: BloomFilter union (bits=512, hashes=3)",
+  monoidLaws(BloomFilter.monoid({ bits: 512, hashes: 3 }), itemLists.map(build({ bits: 512, hashes: 3 })), filterOptions),
+);
+register(
+  "monoid laws: BloomFilter union (capacity=20, p=0.1, seed=42)",
+  monoidLaws(
+    BloomFilter.monoid({ capacity: 20, falsePositiveRate: 0.1, seed: 42 }),
+    itemLists.map(build({ capacity: 20, falsePositiveRate: 0.1, seed: 42 })),
+    filterOptions,
+  ),
+);
+register(
+  "codec laws: BloomFilter image",
+  codecLaws(BloomFilter.codec, itemLists.map(build({ bits: 300, hashes: 4 })), {
+    ...filterOptions,
+    semigroup: BloomFilter.monoid({ bits: 300, hashes: 4 }),
+  }),
+);
+
+describe("BloomFilter accuracy", () => {
+  // Why the bounds are sound. The filter is fixed once built; each query of a
+  // never-inserted key is then an independent Bernoulli trial with success
+  // probability f = (X/m)^k (X = set bits). For the two n = 100,000 cases,
+  // the occupancy X has standard deviation about sqrt(0.08 m) (< 0.06% of X),
+  // so f sits within 0.5% of the textbook (1 - e^(-kn/m))^k, itself within
+  // 0.4% of the target p at these rounded (m, k). Over Q queries the false-
+  // positive count has mean Qf and standard deviation sqrt(Qf): Q = 250,000 at
+  // p = 0.01 and Q = 2,500,000 at p = 0.001 both give a mean near 2,500 and a
+  // standard deviation near 50, so the 1.1 x target bound (2,750) lies about
+  // 5 standard deviations above the mean. For the small filter (n = 1,000,
+  // m = 9,586) the occupancy itself varies: f has a relative standard
+  // deviation of about 7 x 0.56% = 3.9%, plus 2% from the queries, so its
+  // bound is 1.25 x target, again more than 5 standard deviations.
+  const cases = [
+    { n: 100_000, p: 0.01, queries: 250_000, bound: 1.1 },
+    { n: 100_000, p: 0.001, queries: 2_500_000, bound: 1.1 },
+    { n: 1_000, p: 0.01, queries: 250_000, bound: 1.25 },
+  ];
+  for (const { n, p, queries, bound } of cases) {
+    it(`n = ${n}, p = ${p}: no false negatives, false-positive rate <= ${bound} x p over ${queries} fresh keys`, () => {
+      const filter = new BloomFilter({ capacity: n, falsePositiveRate: p });
+      for (let i = 0; i < n; i++) filter.add(`user-${i}`);
+      let falseNegatives = 0;
+      for (let i = 0; i < n; i++) if (!filter.has(`user-${i}`)) falseNegatives++;
+      expect(falseNegatives).toBe(0);
+      let falsePositives = 0;
+      for (let i = 0; i < queries; i++) if (filter.has(`visitor-${i}`)) falsePositives++;
+      const measured = falsePositives / queries;
+      const predicted = filter.estimatedFalsePositiveRate();
+      const items = filter.estimatedItemCount();
+      console.log(
+        `BloomFilter n=${n} p=${p} (bits=${filter.bits}, hashes=${filter.hashes}): measured FP ${measured.toFixed(6)} ` +
+          `(${falsePositives}/${queries}), predicted from fill ${predicted.toFixed(6)}, estimated items ${items.toFixed(0)}`,
+      );
+      expect(measured).toBeLessThanOrEqual(bound * p);
+      // The fill's prediction (X/m)^k is the success probability of the
+      // queries: the count must be within 5 binomial standard deviations.
+      expect(Math.abs(falsePositives - queries * predicted)).toBeLessThanOrEqual(5 * Math.sqrt(queries * predicted));
+      expect(Math.abs(predicted / p - 1)).toBeLessThan(bound - 1);
+      // Swamidass–Baldi: standard deviation about 0.1% of n here, 0.8% for n = 1,000.
+      expect(Math.abs(items / n - 1)).toBeLessThan(0.03);
+    });
+  }
+  it("the false-positive rate grows past the target when the filter is overfilled", () => {
+    const filter = new BloomFilter({ capacity: 1000, falsePositiveRate: 0.01 });
+    for (let i = 0; i < 3000; i++) filter.add(`user-${i}`);
+    let falsePositives = 0;
+    for (let i = 0; i < 20_000; i++) if (filter.has(`visitor-${i}`)) falsePositives++;
+    // (1 - e^(-7 * 3000 / 9586))^7 = 0.47: far above p, and the fill sees it.
+    expect(falsePositives / 20_000).toBeGreaterThan(0.4);
+    expect(filter.estimatedFalsePositiveRate()).toBeGreaterThan(0.4);
+    expect(Math.abs(filter.estimatedItemCount() / 3000 - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe("BloomFilter image", () => {
+  const goldenFilter = () => new BloomFilter({ bits: 64, hashes: 3, seed: 0x5eed }).add("alice").add("bob");
+  it("golden bytes", () => {
+    // Computed once with this implementation and frozen; the bit positions
+    // are checked against the BigInt reference below.
+    expect([...goldenFilter().toBytes()]).toEqual([
+      0x50, 0x54, 0x02, 0x01, 0x00, 0x00, 0x00, 0x00, // preamble: "PT", family 0x02, version 1, flags 0
+      0x40, 0x00, 0x00, 0x00, // bits = 64
+      0x03, 0x00, 0x00, 0x00, // hashes = 3, 3 reserved zero bytes
+      0xed, 0x5e, 0x00, 0x00, // seed = 0x5eed
+      0x10, 0x00, 0x04, 0x10, 0x00, 0x20, 0x81, 0x00, // bits 4, 18, 28, 45, 48, 55
+    ]);
+    expect(bitArray(goldenFilter())).toEqual(referenceBits(["alice", "bob"], 64, 3, 0x5eed));
+  });
+  it("fuzz: every truncation is rejected: truncated header or too-large bit array", () => {
+    fc.assert(
+      fc.property(itemLists, fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 8 }), (items, bits, hashes) => {
+        const bytes = build({ bits, hashes })(items).toBytes();
+        for (let length = 0; length < bytes.length; length++) {
+          expect(codeOf(() => BloomFilter.fromBytes(bytes.subarray(0, length)))).toBe(length < HEADER ? "truncated" : "too-large");
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it("fuzz: bit flips and random bytes decode or throw DecodeError, nothing else", () => {
+    fc.assert(
+      fc.property(itemLists, fc.integer({ min: 1, max: 200 }), fc.nat(), (items, bits, at) => {
+        const bytes = build({ bits, hashes: 3 })(items).toBytes();
+        const bit = at % (bytes.length * 8);
+        bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
+        const outcome = decodesOrRejectsCleanly(BloomFilter.fromBytes, bytes);
+        // Every flip in the preamble, in the top two bits of hashes (3 becomes 67 or 131) or in the reserved bytes is caught.
+        if (bit < 64 || (bit >= 96 + 6 && bit < 128)) expect(outcome).toBe("rejected");
+      }),
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void decodesOrRejectsCleanly(BloomFilter.fromBytes, bytes)));
+    const preamble = [0x50, 0x54, 0x02, 0x01, 0, 0, 0, 0];
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (tail) => {
+        decodesOrRejectsCleanly(BloomFilter.fromBytes, Uint8Array.from([...preamble, ...tail]));
+      }),
+    );
+  });
+  it("refuses a huge declared bit array before allocating it", () => {
+    const bytes = goldenFilter().toBytes();
+    new DataView(bytes.buffer).setUint32(8, 0xffffffff, true); // 512 MiB of bits, 8 bytes present
+    const before = process.memoryUsage().arrayBuffers;
+    expect(codeOf(() => BloomFilter.fromBytes(bytes))).toBe("too-large");
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+  });
+  it("rejects invalid fields with typed errors", () => {
+    const withByte = (offset: number, value: number) => {
+      const bytes = goldenFilter().toBytes();
+      bytes[offset] = value;
+      return bytes;
+    };
+    // The golden image with another bits field and the first arrayBytes of its bit array.
+    const withBits = (bits: number, arrayBytes: number) => {
+      const golden = goldenFilter().toBytes();
+      const bytes = new Uint8Array(HEADER + arrayBytes);
+      bytes.set(golden.subarray(0, Math.min(golden.length, bytes.length)));
+      new DataView(bytes.buffer).setUint32(8, bits, true);
+      return bytes;
+    };
+    expect(codeOf(() => BloomFilter.fromBytes(withByte(4, 1)))).toBe("invalid-field"); // flags
+    expect(codeOf(() => BloomFilter.fromBytes(withByte(12, 0)))).toBe("invalid-field"); // hashes 0
+    expect(codeOf(() => BloomFilter.fromBytes(withByte(12, 65)))).toBe("invalid-field"); // hashes 65
+    expect(codeOf(() => BloomFilter.fromBytes(withByte(13, 1)))).toBe("invalid-field"); // reserved
+    expect(codeOf(() => BloomFilter.fromBytes(withByte(15, 1)))).toBe("invalid-field"); // reserved
+    expect(codeOf(() => BloomFilter.fromBytes(withBits(0, 0)))).toBe("invalid-field");
+    expect(BloomFilter.fromBytes(withBits(56, 7)).bitCount).toBe(6);
+    expect(codeOf(() => BloomFilter.fromBytes(withBits(50, 7)))).toBe("invalid-field"); // bit 55 is set in the golden array
+    expect(codeOf(() => BloomFilter.fromBytes(withBits(72, 8)))).toBe("too-large");
+    expect(codeOf(() => BloomFilter.fromBytes(Uint8Array.from([...goldenFilter().toBytes(), 0])))).toBe("length-mismatch");
+    // Unused high bits of the last byte must be zero; the used ones may be anything.
+    const partial = withBits(13, 2);
+    partial[HEADER + 1] = 0x1f; // bits 8..12, plus bit 4 from the golden array
+    expect(BloomFilter.fromBytes(partial).bitCount).toBe(6);
+    partial[HEADER + 1] = 0x20;
+    expect(codeOf(() => BloomFilter.fromBytes(partial))).toBe("invalid-field");
+    expect(codeOf(() => BloomFilter.fromBytes(withByte(3, 2)))).toBe("unsupported-version");
+    expect(codeOf(() => BloomFilter.fromBytes("not bytes" as unknown as Uint8Array))).toBe("malformed");
+  });
+  it("rejects images of other families as wrong-family", () => {
+    const countMin = new CountMinSketch({ width: 4, depth: 2 }).toBytes();
+    expect(codeOf(() => BloomFilter.fromBytes(countMin))).toBe("wrong-family");
+    expect(() => BloomFilter.fromBytes(countMin)).toThrow(/this is CountMinSketch \(family 3\), not BloomFilter \(family 2\)/);
+  });
+  it("decoded filters are independent of the input bytes", () => {
+    const bytes = goldenFilter().toBytes();
+    const filter = BloomFilter.fromBytes(bytes);
+    bytes.fill(0, HEADER);
+    expect(filter.has("alice")).toBe(true);
+    filter.add("carol");
+    expect(BloomFilter.fromBytes(goldenFilter().toBytes()).equals(goldenFilter())).toBe(true);
+  });
+  it("travels in an envelope", () => {
+    const envelope = createEnvelope({ codecs: [BloomFilter.codec, CountMinSketch.codec] });
+    const state = new Map([
+      ["logins", goldenFilter()],
+      ["big", build({ capacity: 10_000, falsePositiveRate: 0.001, seed: 9 })(["x", "y"])],
+    ]);
+    const decoded = envelope.decode(envelope.encode(state)) as Map<string, BloomFilter>;
+    expect(decoded.get("logins")?.equals(goldenFilter())).toBe(true);
+    expect(decoded.get("big")?.has("y")).toBe(true);
+    expect(BloomFilter.codec.is(goldenFilter())).toBe(true);
+    expect(BloomFilter.codec.is(new CountMinSketch({ width: 1, depth: 1 }))).toBe(false);
+  });
+});
