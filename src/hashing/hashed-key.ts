@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
-import { murmurHash64ABytesInto, REDIS_HLL_SEED, type Hash64Out } from "./murmur64a.js";
-import { encodeUtf8, utf8Scratch } from "./utf8.js";
+import { murmurHash64ABytesInto, murmurHash64AStringInto, REDIS_HLL_SEED, type Hash64Out } from "./murmur64a.js";
 
 /**
  * What PaperTrail can hash: strings (as UTF-8), bytes, numbers and bigints.
@@ -41,8 +40,7 @@ function canonicalBigIntBytes(value: bigint): Uint8Array {
  */
 export function hashItemInto(item: Hashable, seed: number, out: Hash64Out): void {
   if (typeof item === "string") {
-    const length = encodeUtf8(item);
-    murmurHash64ABytesInto(utf8Scratch, length, seed, out);
+    murmurHash64AStringInto(item, seed, out);
   } else if (item instanceof Uint8Array) {
     murmurHash64ABytesInto(item, item.length, seed, out);
   } else if (typeof item === "number") {

@@ -1,4 +1,4 @@
-import { encodeUtf8, utf8Scratch } from "./utf8.js";
+import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
 import { mulHigh32 } from "./uint64.js";
 
 /**
@@ -102,6 +102,79 @@ export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: 
   out.lo = hLo;
 }
 
+// Strings up to this many UTF-16 units try the ASCII path below.
+const ASCII_PATH_MAX = 64;
+
+/**
+ * MurmurHash64A of a string's UTF-8 bytes into `out`. Short strings are
+ * first hashed optimistically as ASCII straight from their char codes (no
+ * scratch buffer); if any char turns out to be >= 0x80 the result is
+ * discarded and the string is encoded to UTF-8 and hashed as bytes. Both
+ * paths give the same hash for ASCII strings, whose UTF-8 bytes are their
+ * char codes.
+ *
+ * @internal
+ */
+export function murmurHash64AStringInto(text: string, seed: number, out: Hash64Out): void {
+  prototypeProbe.charCodeAt = String.prototype.charCodeAt; // see utf8.ts
+  const length = text.length;
+  if (length <= ASCII_PATH_MAX) {
+    let hLo = Math.imul(length, M_LO) >>> 0;
+    let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) >>> 0;
+    hLo = (hLo ^ seed) >>> 0;
+    let seen = 0; // OR of every char code: >= 0x80 means not ASCII
+    const blocks = length - (length & 7);
+    let i = 0;
+    for (; i < blocks; i += 8) {
+      const c0 = text.charCodeAt(i);
+      const c1 = text.charCodeAt(i + 1);
+      const c2 = text.charCodeAt(i + 2);
+      const c3 = text.charCodeAt(i + 3);
+      const c4 = text.charCodeAt(i + 4);
+      const c5 = text.charCodeAt(i + 5);
+      const c6 = text.charCodeAt(i + 6);
+      const c7 = text.charCodeAt(i + 7);
+      seen |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
+      let kLo = (c0 | (c1 << 8) | (c2 << 16) | (c3 << 24)) >>> 0;
+      let kHi = (c4 | (c5 << 8) | (c6 << 16) | (c7 << 24)) >>> 0;
+      let tLo = Math.imul(kLo, M_LO) >>> 0;
+      kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
+      kLo = tLo;
+      kLo = (kLo ^ (kHi >>> 15)) >>> 0;
+      tLo = Math.imul(kLo, M_LO) >>> 0;
+      kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
+      kLo = tLo;
+      hLo = (hLo ^ kLo) >>> 0;
+      hHi = (hHi ^ kHi) >>> 0;
+      tLo = Math.imul(hLo, M_LO) >>> 0;
+      hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+      hLo = tLo;
+    }
+    const rest = length & 7;
+    if (rest > 0) {
+      for (let j = rest - 1; j >= 0; j--) {
+        const c = text.charCodeAt(i + j);
+        seen |= c;
+        if (j >= 4) hHi = (hHi ^ (c << ((j - 4) * 8))) >>> 0;
+        else hLo = (hLo ^ (c << (j * 8))) >>> 0;
+      }
+      const tLo = Math.imul(hLo, M_LO) >>> 0;
+      hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+      hLo = tLo;
+    }
+    if (seen < 0x80) {
+      hLo = (hLo ^ (hHi >>> 15)) >>> 0;
+      const tLo = Math.imul(hLo, M_LO) >>> 0;
+      hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+      out.hi = hHi;
+      out.lo = (tLo ^ (hHi >>> 15)) >>> 0;
+      return;
+    }
+  }
+  const byteLength = encodeUtf8(text); // may replace utf8Scratch: read it after
+  murmurHash64ABytesInto(utf8Scratch, byteLength, seed, out);
+}
+
 const scratchOut: Hash64Out = { hi: 0, lo: 0 };
 
 /**
@@ -118,8 +191,7 @@ const scratchOut: Hash64Out = { hi: 0, lo: 0 };
  */
 export function murmurHash64A(input: string | Uint8Array, seed: number = REDIS_HLL_SEED): bigint {
   if (typeof input === "string") {
-    const length = encodeUtf8(input);
-    murmurHash64ABytesInto(utf8Scratch, length, seed >>> 0, scratchOut);
+    murmurHash64AStringInto(input, seed >>> 0, scratchOut);
   } else {
     murmurHash64ABytesInto(input, input.length, seed >>> 0, scratchOut);
   }

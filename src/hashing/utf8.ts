@@ -21,7 +21,7 @@ export let utf8Scratch = new Uint8Array(1024);
 // Measured in bench/hash.mjs with and without ioredis loaded. The value is
 // stored on an object so that bundlers keep the read (a store to an unread
 // local was dropped by tree shaking); test/packaging.test.ts checks dist/.
-const prototypeProbe: { charCodeAt: unknown } = { charCodeAt: undefined };
+export const prototypeProbe: { charCodeAt: unknown } = { charCodeAt: undefined };
 
 /**
  * Encodes `text` as UTF-8 into {@link utf8Scratch} (growing it when needed)
