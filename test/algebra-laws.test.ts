@@ -30,7 +30,8 @@ import {
   vectorSum,
   type CompensatedSum,
 } from "../src/algebra/index.js";
-import { approximateEquals, groupLaws, monoidLaws, semigroupLaws, type Law } from "../src/laws/index.js";
+import { approximateEquals, groupLaws, monoidLaws, semigroupLaws } from "../src/laws/index.js";
+import { registerLaws } from "./support/checks.js";
 
 const smallInt = fc.integer({ min: -1_000_000, max: 1_000_000 });
 const anyNumber = fc.double({ noNaN: false });
@@ -50,67 +51,61 @@ const approximate = fc
   .tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), fc.double({ min: 0.5, max: 1, noNaN: true }))
   .map(([estimate, below, above, probability]) => new Approximate(estimate, estimate - below, estimate + above, probability));
 
-function register(name: string, laws: Law[]): void {
-  describe(name, () => {
-    for (const law of laws) it(law.name, law.check);
-  });
-}
-
-register("GroupSum on safe integers", groupLaws(GroupSum, smallInt));
-register("MonoidProduct on small integers", monoidLaws(MonoidProduct, fc.integer({ min: -30, max: 30 })));
-register("MonoidMin on doubles (NaN absorbing)", monoidLaws(MonoidMin, anyNumber));
-register("MonoidMax on doubles (NaN absorbing)", monoidLaws(MonoidMax, anyNumber));
-register("GroupBigIntSum", groupLaws(GroupBigIntSum, fc.bigInt()));
-register("MonoidAll", monoidLaws(MonoidAll, fc.boolean()));
-register("MonoidAny", monoidLaws(MonoidAny, fc.boolean()));
-register("MonoidString", monoidLaws(MonoidString, fc.string()));
-register("reverse(MonoidString)", semigroupLaws(reverse(MonoidString), fc.string()));
-register("arrayConcat", monoidLaws(arrayConcat<number>(), fc.array(fc.integer())));
-register("setUnion", monoidLaws(setUnion<number>(), fc.array(fc.integer({ min: 0, max: 20 })).map((xs) => new Set(xs))));
-register(
+registerLaws("GroupSum on safe integers", groupLaws(GroupSum, smallInt));
+registerLaws("MonoidProduct on small integers", monoidLaws(MonoidProduct, fc.integer({ min: -30, max: 30 })));
+registerLaws("MonoidMin on doubles (NaN absorbing)", monoidLaws(MonoidMin, anyNumber));
+registerLaws("MonoidMax on doubles (NaN absorbing)", monoidLaws(MonoidMax, anyNumber));
+registerLaws("GroupBigIntSum", groupLaws(GroupBigIntSum, fc.bigInt()));
+registerLaws("MonoidAll", monoidLaws(MonoidAll, fc.boolean()));
+registerLaws("MonoidAny", monoidLaws(MonoidAny, fc.boolean()));
+registerLaws("MonoidString", monoidLaws(MonoidString, fc.string()));
+registerLaws("reverse(MonoidString)", semigroupLaws(reverse(MonoidString), fc.string()));
+registerLaws("arrayConcat", monoidLaws(arrayConcat<number>(), fc.array(fc.integer())));
+registerLaws("setUnion", monoidLaws(setUnion<number>(), fc.array(fc.integer({ min: 0, max: 20 })).map((xs) => new Set(xs))));
+registerLaws(
   "mapMerge(MonoidSum)",
   monoidLaws(
     mapMerge<string, number>(MonoidSum),
     fc.array(fc.tuple(fc.constantFrom("a", "b", "c", "d"), smallInt)).map((entries) => new Map(entries)),
   ),
 );
-register(
+registerLaws(
   "mapMerge(SemigroupFirst) is not commutative but lawful",
   monoidLaws(
     mapMerge<number, string>(SemigroupFirst<string>()),
     fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.string())).map((entries) => new Map(entries)),
   ),
 );
-register("SemigroupFirst", semigroupLaws(SemigroupFirst<string>(), fc.string()));
-register("SemigroupLast", semigroupLaws(SemigroupLast<string>(), fc.string()));
-register("min(order)", semigroupLaws(min<number>((x, y) => x - y), smallInt));
-register("max(order)", semigroupLaws(max<string>((x, y) => (x < y ? -1 : x > y ? 1 : 0)), fc.string()));
-register("option(SemigroupFirst)", monoidLaws(option(SemigroupFirst<string>()), fc.option(fc.string(), { nil: undefined })));
-register("option(min(order))", monoidLaws(option(min<number>((x, y) => x - y)), fc.option(smallInt, { nil: undefined })));
-register(
+registerLaws("SemigroupFirst", semigroupLaws(SemigroupFirst<string>(), fc.string()));
+registerLaws("SemigroupLast", semigroupLaws(SemigroupLast<string>(), fc.string()));
+registerLaws("min(order)", semigroupLaws(min<number>((x, y) => x - y), smallInt));
+registerLaws("max(order)", semigroupLaws(max<string>((x, y) => (x < y ? -1 : x > y ? 1 : 0)), fc.string()));
+registerLaws("option(SemigroupFirst)", monoidLaws(option(SemigroupFirst<string>()), fc.option(fc.string(), { nil: undefined })));
+registerLaws("option(min(order))", monoidLaws(option(min<number>((x, y) => x - y)), fc.option(smallInt, { nil: undefined })));
+registerLaws(
   "struct of groups",
   groupLaws(struct({ count: GroupSum, bytes: GroupBigIntSum }), fc.record({ count: smallInt, bytes: fc.bigInt() })),
 );
-register(
+registerLaws(
   "struct of monoids",
   monoidLaws(struct({ count: MonoidSum, any: MonoidAny, name: MonoidString }), fc.record({ count: smallInt, any: fc.boolean(), name: fc.string() })),
 );
-register(
+registerLaws(
   "tuple of semigroup and monoid",
   semigroupLaws(tuple(SemigroupLast<string>(), MonoidSum), fc.tuple(fc.string(), smallInt)),
 );
-register("tuple of groups", groupLaws(tuple(GroupSum, GroupSum), fc.tuple(smallInt, smallInt)));
-register(
+registerLaws("tuple of groups", groupLaws(tuple(GroupSum, GroupSum), fc.tuple(smallInt, smallInt)));
+registerLaws(
   "vectorSum(4) on integer vectors",
   groupLaws(vectorSum(4), fc.array(smallInt, { minLength: 4, maxLength: 4 }).map((xs) => Float64Array.from(xs))),
 );
-register(
+registerLaws(
   "GroupCompensatedSum (approximate: the value sum + compensation)",
   groupLaws(GroupCompensatedSum, compensated, {
     equals: (x, y) => approximateEquals({ relative: 1e-12, absolute: 1e-3 })(x.sum + x.compensation, y.sum + y.compensation),
   }),
 );
-register(
+registerLaws(
   "MonoidApproximateSum (approximate equality of the probability)",
   monoidLaws(MonoidApproximateSum, approximate, { equals: approximateEquals({ relative: 1e-12, absolute: 1e-12 }) }),
 );

@@ -1,38 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEnvelope } from "../src/codec/index.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
-import { codecLaws, monoidLaws, type Law } from "../src/laws/index.js";
+import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { BloomFilter, CountMinSketch, type BloomFilterOptions } from "../src/sketches/index.js";
-import { mulberry32 } from "./support/random.js";
-
-function register(name: string, laws: Law[]): void {
-  describe(name, () => {
-    for (const law of laws) it(law.name, law.check);
-  });
-}
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DecodeError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
-
-/** Runs `decode`; passes if it returns or throws DecodeError, fails on any other throw. */
-function decodesOrRejectsCleanly(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "rejected" {
-  try {
-    decode(bytes);
-    return "ok";
-  } catch (error) {
-    if (error instanceof DecodeError) return "rejected";
-    throw new Error(`decoder threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of DecodeError`);
-  }
-}
+import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
 const build = (options: BloomFilterOptions) => (items: readonly string[]) => {
   const filter = new BloomFilter(options);
@@ -276,11 +249,11 @@ describe("BloomFilter merge and monoid", () => {
   });
 });
 
-register(
+registerLaws(
   "monoid laws: BloomFilter union (bits=512, hashes=3)",
   monoidLaws(BloomFilter.monoid({ bits: 512, hashes: 3 }), itemLists.map(build({ bits: 512, hashes: 3 })), filterOptions),
 );
-register(
+registerLaws(
   "monoid laws: BloomFilter union (capacity=20, p=0.1, seed=42)",
   monoidLaws(
     BloomFilter.monoid({ capacity: 20, falsePositiveRate: 0.1, seed: 42 }),
@@ -288,7 +261,7 @@ register(
     filterOptions,
   ),
 );
-register(
+registerLaws(
   "codec laws: BloomFilter image",
   codecLaws(BloomFilter.codec, itemLists.map(build({ bits: 300, hashes: 4 })), {
     ...filterOptions,
@@ -371,7 +344,7 @@ describe("BloomFilter image", () => {
       fc.property(itemLists, fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 8 }), (items, bits, hashes) => {
         const bytes = build({ bits, hashes })(items).toBytes();
         for (let length = 0; length < bytes.length; length++) {
-          expect(codeOf(() => BloomFilter.fromBytes(bytes.subarray(0, length)))).toBe(length < HEADER ? "truncated" : "too-large");
+          expect(decodeErrorCode(() => BloomFilter.fromBytes(bytes.subarray(0, length)))).toBe(length < HEADER ? "truncated" : "too-large");
         }
       }),
       { numRuns: 50 },
@@ -400,7 +373,7 @@ describe("BloomFilter image", () => {
     const bytes = goldenFilter().toBytes();
     new DataView(bytes.buffer).setUint32(8, 0xffffffff, true); // 512 MiB of bits, 8 bytes present
     const before = process.memoryUsage().arrayBuffers;
-    expect(codeOf(() => BloomFilter.fromBytes(bytes))).toBe("too-large");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(bytes))).toBe("too-large");
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
   });
   it("rejects invalid fields with typed errors", () => {
@@ -417,28 +390,28 @@ describe("BloomFilter image", () => {
       new DataView(bytes.buffer).setUint32(8, bits, true);
       return bytes;
     };
-    expect(codeOf(() => BloomFilter.fromBytes(withByte(4, 1)))).toBe("invalid-field"); // flags
-    expect(codeOf(() => BloomFilter.fromBytes(withByte(12, 0)))).toBe("invalid-field"); // hashes 0
-    expect(codeOf(() => BloomFilter.fromBytes(withByte(12, 65)))).toBe("invalid-field"); // hashes 65
-    expect(codeOf(() => BloomFilter.fromBytes(withByte(13, 1)))).toBe("invalid-field"); // reserved
-    expect(codeOf(() => BloomFilter.fromBytes(withByte(15, 1)))).toBe("invalid-field"); // reserved
-    expect(codeOf(() => BloomFilter.fromBytes(withBits(0, 0)))).toBe("invalid-field");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withByte(4, 1)))).toBe("invalid-field"); // flags
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withByte(12, 0)))).toBe("invalid-field"); // hashes 0
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withByte(12, 65)))).toBe("invalid-field"); // hashes 65
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withByte(13, 1)))).toBe("invalid-field"); // reserved
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withByte(15, 1)))).toBe("invalid-field"); // reserved
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withBits(0, 0)))).toBe("invalid-field");
     expect(BloomFilter.fromBytes(withBits(56, 7)).bitCount).toBe(6);
-    expect(codeOf(() => BloomFilter.fromBytes(withBits(50, 7)))).toBe("invalid-field"); // bit 55 is set in the golden array
-    expect(codeOf(() => BloomFilter.fromBytes(withBits(72, 8)))).toBe("too-large");
-    expect(codeOf(() => BloomFilter.fromBytes(Uint8Array.from([...goldenFilter().toBytes(), 0])))).toBe("length-mismatch");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withBits(50, 7)))).toBe("invalid-field"); // bit 55 is set in the golden array
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withBits(72, 8)))).toBe("too-large");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(Uint8Array.from([...goldenFilter().toBytes(), 0])))).toBe("length-mismatch");
     // Unused high bits of the last byte must be zero; the used ones may be anything.
     const partial = withBits(13, 2);
     partial[HEADER + 1] = 0x1f; // bits 8..12, plus bit 4 from the golden array
     expect(BloomFilter.fromBytes(partial).bitCount).toBe(6);
     partial[HEADER + 1] = 0x20;
-    expect(codeOf(() => BloomFilter.fromBytes(partial))).toBe("invalid-field");
-    expect(codeOf(() => BloomFilter.fromBytes(withByte(3, 2)))).toBe("unsupported-version");
-    expect(codeOf(() => BloomFilter.fromBytes("not bytes" as unknown as Uint8Array))).toBe("malformed");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(partial))).toBe("invalid-field");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(withByte(3, 2)))).toBe("unsupported-version");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes("not bytes" as unknown as Uint8Array))).toBe("malformed");
   });
   it("rejects images of other families as wrong-family", () => {
     const countMin = new CountMinSketch({ width: 4, depth: 2 }).toBytes();
-    expect(codeOf(() => BloomFilter.fromBytes(countMin))).toBe("wrong-family");
+    expect(decodeErrorCode(() => BloomFilter.fromBytes(countMin))).toBe("wrong-family");
     expect(() => BloomFilter.fromBytes(countMin)).toThrow(/this is CountMinSketch \(family 3\), not BloomFilter \(family 2\)/);
   });
   it("decoded filters are independent of the input bytes", () => {

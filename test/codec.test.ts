@@ -13,34 +13,8 @@ import {
   writePreamble,
 } from "../src/codec/index.js";
 import { DecodeError, InvalidArgumentError } from "../src/errors.js";
-import { checkLaws, codecLaws, exactEquals, type Law } from "../src/laws/index.js";
-
-function register(name: string, laws: Law[]): void {
-  describe(name, () => {
-    for (const law of laws) it(law.name, law.check);
-  });
-}
-
-/** Runs `decode`; passes if it returns or throws DecodeError, fails on any other throw. */
-function decodesOrRejectsCleanly(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "rejected" {
-  try {
-    decode(bytes);
-    return "ok";
-  } catch (error) {
-    if (error instanceof DecodeError) return "rejected";
-    throw new Error(`decoder threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of DecodeError`);
-  }
-}
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DecodeError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
+import { checkLaws, codecLaws, exactEquals } from "../src/laws/index.js";
+import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
 const sums: fc.Arbitrary<CompensatedSum> = fc.record({
   sum: fc.double(),
@@ -52,22 +26,22 @@ describe("ByteReader", () => {
     const reader = new ByteReader(Uint8Array.of(1, 2, 3), "test image");
     expect(reader.u16()).toBe(0x0201);
     expect(() => reader.u32("count")).toThrow(DecodeError);
-    expect(codeOf(() => new ByteReader(Uint8Array.of(1), "x").f64())).toBe("truncated");
+    expect(decodeErrorCode(() => new ByteReader(Uint8Array.of(1), "x").f64())).toBe("truncated");
     expect(() => new ByteReader(Uint8Array.of(1), "x").u64("total")).toThrow(/total needs 8 bytes, 1 left/);
   });
   it("refuses a declared size larger than the input before allocating", () => {
     const reader = new ByteReader(new Uint8Array(16), "x");
-    expect(codeOf(() => reader.requireElements(2 ** 40, 8, "registers"))).toBe("too-large");
-    expect(codeOf(() => reader.requireElements(-1, 1, "registers"))).toBe("invalid-field");
+    expect(decodeErrorCode(() => reader.requireElements(2 ** 40, 8, "registers"))).toBe("too-large");
+    expect(decodeErrorCode(() => reader.requireElements(-1, 1, "registers"))).toBe("invalid-field");
     expect(() => reader.requireElements(2, 8, "registers")).not.toThrow();
   });
   it("rejects trailing bytes", () => {
     const reader = new ByteReader(Uint8Array.of(1, 2), "x");
     reader.u8();
-    expect(codeOf(() => reader.expectEnd())).toBe("length-mismatch");
+    expect(decodeErrorCode(() => reader.expectEnd())).toBe("length-mismatch");
   });
   it("rejects input that is not a Uint8Array", () => {
-    expect(codeOf(() => new ByteReader("abc" as unknown as Uint8Array, "x"))).toBe("malformed");
+    expect(decodeErrorCode(() => new ByteReader("abc" as unknown as Uint8Array, "x"))).toBe("malformed");
   });
   it("reads what ByteWriter wrote", () => {
     fc.assert(
@@ -84,12 +58,12 @@ describe("ByteReader", () => {
 describe("preamble", () => {
   const image = (bytes: number[]) => new ByteReader(Uint8Array.from(bytes), "image");
   it("checks magic, family, version and reserved bytes", () => {
-    expect(codeOf(() => readPreamble(image([0x50, 0x54, 0x10, 1, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("truncated");
-    expect(codeOf(() => readPreamble(image([0x50, 0x55, 0x10, 1, 0, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("bad-magic");
-    expect(codeOf(() => readPreamble(image([0x50, 0x54, 0x01, 1, 0, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("wrong-family");
-    expect(codeOf(() => readPreamble(image([0x50, 0x54, 0x10, 2, 0, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("unsupported-version");
-    expect(codeOf(() => readPreamble(image([0x50, 0x54, 0x10, 1, 0, 0, 1, 0]), Family.CompensatedSum, [1]))).toBe("invalid-field");
-    expect(codeOf(() => readPreamble(image([0x50, 0x54, 0x66, 1, 0, 0, 0, 0]), undefined, [1]))).toBe("wrong-family");
+    expect(decodeErrorCode(() => readPreamble(image([0x50, 0x54, 0x10, 1, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("truncated");
+    expect(decodeErrorCode(() => readPreamble(image([0x50, 0x55, 0x10, 1, 0, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("bad-magic");
+    expect(decodeErrorCode(() => readPreamble(image([0x50, 0x54, 0x01, 1, 0, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("wrong-family");
+    expect(decodeErrorCode(() => readPreamble(image([0x50, 0x54, 0x10, 2, 0, 0, 0, 0]), Family.CompensatedSum, [1]))).toBe("unsupported-version");
+    expect(decodeErrorCode(() => readPreamble(image([0x50, 0x54, 0x10, 1, 0, 0, 1, 0]), Family.CompensatedSum, [1]))).toBe("invalid-field");
+    expect(decodeErrorCode(() => readPreamble(image([0x50, 0x54, 0x66, 1, 0, 0, 0, 0]), undefined, [1]))).toBe("wrong-family");
   });
   it("names both families in a wrong-family error", () => {
     expect(() => readPreamble(image([0x50, 0x54, 0x01, 1, 0, 0, 0, 0]), Family.CompensatedSum, [1])).toThrow(
@@ -117,7 +91,7 @@ describe("CompensatedSum image", () => {
       fc.property(sums, (value) => {
         const bytes = encodeCompensatedSum(value);
         for (let length = 0; length < bytes.length; length++) {
-          expect(codeOf(() => decodeCompensatedSum(bytes.subarray(0, length)))).toBe("truncated");
+          expect(decodeErrorCode(() => decodeCompensatedSum(bytes.subarray(0, length)))).toBe("truncated");
         }
       }),
     );
@@ -136,14 +110,14 @@ describe("CompensatedSum image", () => {
   });
   it("rejects trailing bytes and unknown flags", () => {
     const bytes = encodeCompensatedSum({ sum: 1, compensation: 0 });
-    expect(codeOf(() => decodeCompensatedSum(Uint8Array.from([...bytes, 0])))).toBe("length-mismatch");
+    expect(decodeErrorCode(() => decodeCompensatedSum(Uint8Array.from([...bytes, 0])))).toBe("length-mismatch");
     const flagged = bytes.slice();
     flagged[4] = 1;
-    expect(codeOf(() => decodeCompensatedSum(flagged))).toBe("invalid-field");
+    expect(decodeErrorCode(() => decodeCompensatedSum(flagged))).toBe("invalid-field");
   });
 });
 
-register("codec laws: CompensatedSum image", codecLaws(compensatedSumCodec, sums, { semigroup: MonoidCompensatedSum }));
+registerLaws("codec laws: CompensatedSum image", codecLaws(compensatedSumCodec, sums, { semigroup: MonoidCompensatedSum }));
 
 // Values the envelope promises to round-trip.
 const leaf = fc.oneof(
@@ -170,7 +144,7 @@ const { tree } = fc.letrec((tie) => ({
 
 describe("envelope", () => {
   const envelope = createEnvelope({ codecs: [compensatedSumCodec] });
-  register(
+  registerLaws(
     "codec laws: envelope",
     codecLaws({ toBytes: envelope.encode, fromBytes: envelope.decode }, tree as fc.Arbitrary<unknown>, { equals: exactEquals }),
   );
@@ -205,7 +179,7 @@ describe("envelope", () => {
     // array32 / map32 / bin32 / str32 / ext32 headers declaring ~4 billion elements, then nothing.
     for (const header of [0xdd, 0xdf, 0xc6, 0xdb, 0xc9]) {
       const bytes = Uint8Array.from([...preamble, header, 0xff, 0xff, 0xff, 0xf0, 1]);
-      expect(codeOf(() => envelope.decode(bytes))).not.toBe("no error");
+      expect(decodeErrorCode(() => envelope.decode(bytes))).not.toBe("no error");
     }
   });
   it("refuses nesting deeper than maxDepth", () => {
@@ -213,7 +187,7 @@ describe("envelope", () => {
     for (let i = 0; i < 40; i++) value = new Set([value]);
     const shallow = createEnvelope({ maxDepth: 16 });
     const bytes = shallow.encode(value);
-    expect(codeOf(() => shallow.decode(bytes))).toBe("too-large");
+    expect(decodeErrorCode(() => shallow.decode(bytes))).toBe("too-large");
     expect(createEnvelope().decode(bytes)).toEqual(value);
   });
   it("a deeply nested hostile payload is rejected, not a stack overflow", () => {
@@ -227,8 +201,8 @@ describe("envelope", () => {
   it("checks its own preamble", () => {
     const bytes = envelope.encode([1]);
     bytes[2] = Family.CompensatedSum;
-    expect(codeOf(() => envelope.decode(bytes))).toBe("wrong-family");
-    expect(codeOf(() => envelope.decode(bytes.subarray(0, 8)))).not.toBe("no error");
+    expect(decodeErrorCode(() => envelope.decode(bytes))).toBe("wrong-family");
+    expect(decodeErrorCode(() => envelope.decode(bytes.subarray(0, 8)))).not.toBe("no error");
   });
   it("the law kit checks the envelope round trip for real", () => {
     const lossy = { toBytes: envelope.encode, fromBytes: (bytes: Uint8Array) => JSON.parse(JSON.stringify(envelope.decode(bytes) ?? null)) };

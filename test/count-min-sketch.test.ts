@@ -1,38 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEnvelope } from "../src/codec/index.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, murmurHash3x86_32, REDIS_HLL_SEED, type Hash64Out } from "../src/hashing/index.js";
-import { codecLaws, monoidLaws, type Law } from "../src/laws/index.js";
+import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { BloomFilter, CountMinSketch, type CountMinSketchOptions } from "../src/sketches/index.js";
 import { uniform } from "./support/random.js";
-
-function register(name: string, laws: Law[]): void {
-  describe(name, () => {
-    for (const law of laws) it(law.name, law.check);
-  });
-}
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DecodeError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
-
-/** Runs `decode`; passes if it returns or throws DecodeError, fails on any other throw. */
-function decodesOrRejectsCleanly(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "rejected" {
-  try {
-    decode(bytes);
-    return "ok";
-  } catch (error) {
-    if (error instanceof DecodeError) return "rejected";
-    throw new Error(`decoder threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of DecodeError`);
-  }
-}
+import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
 type Stream = readonly (readonly [string, number])[];
 const build = (options: CountMinSketchOptions) => (stream: Stream) => {
@@ -306,11 +280,11 @@ describe("CountMinSketch merge and monoid", () => {
   });
 });
 
-register(
+registerLaws(
   "monoid laws: CountMinSketch sum (width=16, depth=3)",
   monoidLaws(CountMinSketch.monoid({ width: 16, depth: 3 }), streams.map(build({ width: 16, depth: 3 })), sketchOptions),
 );
-register(
+registerLaws(
   "monoid laws: CountMinSketch sum (conservative, seed=42)",
   monoidLaws(
     CountMinSketch.monoid({ width: 5, depth: 2, conservative: true, seed: 42 }),
@@ -318,7 +292,7 @@ register(
     sketchOptions,
   ),
 );
-register(
+registerLaws(
   "codec laws: CountMinSketch image",
   codecLaws(
     CountMinSketch.codec,
@@ -482,7 +456,7 @@ describe("CountMinSketch image", () => {
       fc.property(streams, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), (stream, width, depth) => {
         const bytes = build({ width, depth })(stream).toBytes();
         for (let length = 0; length < bytes.length; length++) {
-          expect(codeOf(() => CountMinSketch.fromBytes(bytes.subarray(0, length)))).toBe(length < HEADER ? "truncated" : "too-large");
+          expect(decodeErrorCode(() => CountMinSketch.fromBytes(bytes.subarray(0, length)))).toBe(length < HEADER ? "truncated" : "too-large");
         }
       }),
       { numRuns: 50 },
@@ -521,10 +495,10 @@ describe("CountMinSketch image", () => {
       return bytes;
     };
     const before = process.memoryUsage().arrayBuffers;
-    expect(codeOf(() => CountMinSketch.fromBytes(withShape(0xffffffff, 64)))).toBe("too-large");
-    expect(codeOf(() => CountMinSketch.fromBytes(withShape(1 << 24, 16)))).toBe("too-large");
-    expect(codeOf(() => CountMinSketch.fromBytes(withShape(1 << 20, 2)))).toBe("too-large");
-    expect(codeOf(() => CountMinSketch.fromBytes(withShape(5, 2)))).toBe("too-large");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(withShape(0xffffffff, 64)))).toBe("too-large");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(withShape(1 << 24, 16)))).toBe("too-large");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(withShape(1 << 20, 2)))).toBe("too-large");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(withShape(5, 2)))).toBe("too-large");
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
   });
   it("rejects invalid fields with typed errors", () => {
@@ -533,7 +507,7 @@ describe("CountMinSketch image", () => {
       patch(new DataView(bytes.buffer));
       return bytes;
     };
-    const code = (patch: (view: DataView) => void) => codeOf(() => CountMinSketch.fromBytes(patched(patch)));
+    const code = (patch: (view: DataView) => void) => decodeErrorCode(() => CountMinSketch.fromBytes(patched(patch)));
     expect(code((v) => v.setUint8(4, 2))).toBe("invalid-field"); // unknown flag
     expect(code((v) => v.setUint8(4, 0x81))).toBe("invalid-field");
     expect(code((v) => v.setUint32(8, 0, true))).toBe("invalid-field"); // width 0
@@ -547,14 +521,14 @@ describe("CountMinSketch image", () => {
     expect(code((v) => v.setFloat64(HEADER + 24, Infinity, true))).toBe("invalid-field");
     expect(() => CountMinSketch.fromBytes(patched((v) => v.setFloat64(HEADER + 56, -2, true)))).toThrow(/counter 7 \(row 1\)/);
     expect(code((v) => v.setUint8(3, 2))).toBe("unsupported-version");
-    expect(codeOf(() => CountMinSketch.fromBytes(Uint8Array.from([...goldenSketch().toBytes(), 0])))).toBe("length-mismatch");
-    expect(codeOf(() => CountMinSketch.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(Uint8Array.from([...goldenSketch().toBytes(), 0])))).toBe("length-mismatch");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
     // The conservative flag is the only flag.
     expect(CountMinSketch.fromBytes(patched((v) => v.setUint8(4, 1))).conservative).toBe(true);
   });
   it("rejects images of other families as wrong-family", () => {
     const bloom = new BloomFilter({ bits: 64, hashes: 3 }).toBytes();
-    expect(codeOf(() => CountMinSketch.fromBytes(bloom))).toBe("wrong-family");
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(bloom))).toBe("wrong-family");
     expect(() => CountMinSketch.fromBytes(bloom)).toThrow(/this is BloomFilter \(family 2\), not CountMinSketch \(family 3\)/);
   });
   it("decoded sketches are independent of the input bytes and keep total and policy", () => {

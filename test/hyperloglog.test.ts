@@ -1,17 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEnvelope } from "../src/codec/index.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
-import { codecLaws, monoidLaws, type Law } from "../src/laws/index.js";
+import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { HyperLogLog } from "../src/sketches/index.js";
 import { mulberry32 } from "./support/random.js";
+import { registerLaws, decodeErrorCode } from "./support/checks.js";
 
-function register(name: string, laws: Law[]): void {
-  describe(name, () => {
-    for (const law of laws) it(law.name, law.check);
-  });
-}
 const build = (precision: number) => (items: readonly string[]) => {
   const sketch = new HyperLogLog({ precision });
   for (const item of items) sketch.add(item);
@@ -19,16 +15,6 @@ const build = (precision: number) => (items: readonly string[]) => {
 };
 const sketchOptions = { equals: (a: HyperLogLog, b: HyperLogLog) => a.equals(b), clone: (s: HyperLogLog) => s.clone() };
 const itemLists = fc.array(fc.string({ maxLength: 8 }), { maxLength: 200 });
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DecodeError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
 
 // Redis's register rule, written independently with BigInt: index = low p
 // bits of the hash; value = 1 + trailing zeros of (hash >> p | 1 << (64 - p)).
@@ -128,10 +114,10 @@ describe("HyperLogLog merge", () => {
   });
 });
 
-register("monoid laws: HyperLogLog.monoid(10) (dense)", monoidLaws(HyperLogLog.monoid(10), itemLists.map(build(10)), sketchOptions));
-register("monoid laws: HyperLogLog.monoid(14) (sparse and dense)", monoidLaws(HyperLogLog.monoid(14), fc.array(fc.string({ maxLength: 6 }), { maxLength: 1500 }).map(build(14)), sketchOptions));
-register("codec laws: HyperLogLog image", codecLaws(HyperLogLog.codec, itemLists.map(build(12)), { ...sketchOptions, semigroup: HyperLogLog.monoid(12) }));
-register("codec laws: HyperLogLog dense image", codecLaws(HyperLogLog.codec, fc.array(fc.string(), { minLength: 900, maxLength: 1200 }).map(build(11)), sketchOptions));
+registerLaws("monoid laws: HyperLogLog.monoid(10) (dense)", monoidLaws(HyperLogLog.monoid(10), itemLists.map(build(10)), sketchOptions));
+registerLaws("monoid laws: HyperLogLog.monoid(14) (sparse and dense)", monoidLaws(HyperLogLog.monoid(14), fc.array(fc.string({ maxLength: 6 }), { maxLength: 1500 }).map(build(14)), sketchOptions));
+registerLaws("codec laws: HyperLogLog image", codecLaws(HyperLogLog.codec, itemLists.map(build(12)), { ...sketchOptions, semigroup: HyperLogLog.monoid(12) }));
+registerLaws("codec laws: HyperLogLog dense image", codecLaws(HyperLogLog.codec, fc.array(fc.string(), { minLength: 900, maxLength: 1200 }).map(build(11)), sketchOptions));
 
 describe("HyperLogLog accuracy (seeded trials)", () => {
   // Random 64-bit hashes stand in for distinct items: they exercise the
@@ -219,15 +205,15 @@ describe("HyperLogLog images", () => {
       fc.property(itemLists, fc.constantFrom(4, 12), fc.nat(), (items, precision, at) => {
         const bytes = build(precision)(items).toBytes();
         for (let length = 0; length < bytes.length; length += 1 + (length >> 4)) {
-          expect(codeOf(() => HyperLogLog.fromBytes(bytes.subarray(0, length)))).not.toBe("no error");
+          expect(decodeErrorCode(() => HyperLogLog.fromBytes(bytes.subarray(0, length)))).not.toBe("no error");
         }
         const flipped = bytes.slice();
         const bit = at % (bytes.length * 8);
         flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
-        codeOf(() => HyperLogLog.fromBytes(flipped));
+        decodeErrorCode(() => HyperLogLog.fromBytes(flipped));
       }),
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => void codeOf(() => HyperLogLog.fromBytes(bytes))));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => void decodeErrorCode(() => HyperLogLog.fromBytes(bytes))));
   });
   it("rejects inconsistent fields with a typed error", () => {
     const bytes = build(12)(["alice", "bob"]).toBytes();
@@ -239,13 +225,13 @@ describe("HyperLogLog images", () => {
       else v.setUint32(offset, value, true);
       return copy;
     };
-    expect(codeOf(() => HyperLogLog.fromBytes(withField(8, 3, 1)))).toBe("invalid-field"); // precision 3
-    expect(codeOf(() => HyperLogLog.fromBytes(withField(16, 0xffffffff, 4)))).toBe("invalid-field"); // entry count
-    expect(codeOf(() => HyperLogLog.fromBytes(withField(16, 3, 4)))).toBe("too-large"); // 3 entries, 2 present
-    expect(codeOf(() => HyperLogLog.fromBytes(withField(20, view.getUint32(24, true), 4)))).toBe("invalid-field"); // not increasing
-    expect(codeOf(() => HyperLogLog.fromBytes(withField(20, (5 << 8) | 60, 4)))).toBe("invalid-field"); // value 60 > 53
-    expect(codeOf(() => HyperLogLog.fromBytes(Uint8Array.from([...bytes, 0])))).toBe("length-mismatch");
-    expect(codeOf(() => HyperLogLog.fromBytes(withField(2, 2, 1)))).toBe("wrong-family");
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(withField(8, 3, 1)))).toBe("invalid-field"); // precision 3
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(withField(16, 0xffffffff, 4)))).toBe("invalid-field"); // entry count
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(withField(16, 3, 4)))).toBe("too-large"); // 3 entries, 2 present
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(withField(20, view.getUint32(24, true), 4)))).toBe("invalid-field"); // not increasing
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(withField(20, (5 << 8) | 60, 4)))).toBe("invalid-field"); // value 60 > 53
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(Uint8Array.from([...bytes, 0])))).toBe("length-mismatch");
+    expect(decodeErrorCode(() => HyperLogLog.fromBytes(withField(2, 2, 1)))).toBe("wrong-family");
   });
   it("travels in an envelope", () => {
     const envelope = createEnvelope({ codecs: [HyperLogLog.codec] });
@@ -286,15 +272,15 @@ describe("Redis HYLL strings", () => {
         const flipped = sparse.slice();
         const bit = at % (sparse.length * 8);
         flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
-        codeOf(() => HyperLogLog.fromRedisBytes(flipped));
-        expect(codeOf(() => HyperLogLog.fromRedisBytes(sparse.subarray(0, cut % sparse.length)))).not.toBe("no error");
+        decodeErrorCode(() => HyperLogLog.fromRedisBytes(flipped));
+        expect(decodeErrorCode(() => HyperLogLog.fromRedisBytes(sparse.subarray(0, cut % sparse.length)))).not.toBe("no error");
       }),
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void codeOf(() => HyperLogLog.fromRedisBytes(Uint8Array.from([0x48, 0x59, 0x4c, 0x4c, ...bytes])))));
-    expect(codeOf(() => HyperLogLog.fromRedisBytes(new Uint8Array(12303).fill(0).map((_, i) => [0x48, 0x59, 0x4c, 0x4c][i] ?? 0)))).toBe("truncated");
-    expect(codeOf(() => HyperLogLog.fromRedisBytes(Uint8Array.from([0x48, 0x59, 0x4c, 0x4c, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])))).toBe("invalid-field");
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void decodeErrorCode(() => HyperLogLog.fromRedisBytes(Uint8Array.from([0x48, 0x59, 0x4c, 0x4c, ...bytes])))));
+    expect(decodeErrorCode(() => HyperLogLog.fromRedisBytes(new Uint8Array(12303).fill(0).map((_, i) => [0x48, 0x59, 0x4c, 0x4c][i] ?? 0)))).toBe("truncated");
+    expect(decodeErrorCode(() => HyperLogLog.fromRedisBytes(Uint8Array.from([0x48, 0x59, 0x4c, 0x4c, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])))).toBe("invalid-field");
     // Two XZERO(16384) opcodes describe too many registers.
-    expect(codeOf(() => HyperLogLog.fromRedisBytes(Uint8Array.from([...sparse.subarray(0, 16), 0x7f, 0xff, 0x7f, 0xff])))).toBe("invalid-field");
+    expect(decodeErrorCode(() => HyperLogLog.fromRedisBytes(Uint8Array.from([...sparse.subarray(0, 16), 0x7f, 0xff, 0x7f, 0xff])))).toBe("invalid-field");
   });
   it("toRedisBytes refuses other precisions and seeds", () => {
     expect(() => new HyperLogLog({ precision: 12 }).toRedisBytes()).toThrow(ParameterMismatchError);
