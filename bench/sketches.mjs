@@ -64,6 +64,7 @@ import { fork, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { makeKeys, makeZipfRanks } from "./workloads.mjs";
 
 const KEY_COUNT = 1_000_000;
 const ABSENT_COUNT = 100_000;
@@ -775,65 +776,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
-}
-
-// ---------------------------------------------------------------------------
-// Workloads.
-
-/** mulberry32: a tiny seeded PRNG returning uint32s, so every run sees the same keys. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-/** `count` + `absentCount` distinct keys, alternating "user-123456" and "192.168.3.7"-style. */
-function makeKeys(count, absentCount, seed) {
-  const next = mulberry32(seed);
-  const seen = new Set();
-  const all = [];
-  while (all.length < count + absentCount) {
-    const key =
-      all.length % 2 === 0
-        ? `user-${100000 + (next() % 900000)}`
-        : `${next() & 255}.${next() & 255}.${next() & 255}.${next() & 255}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    all.push(key);
-  }
-  // Template literals of 13+ chars can be cons strings; a JSON round trip
-  // makes every key a flat one-byte string, as keys read off a socket are.
-  const flat = JSON.parse(JSON.stringify(all));
-  return { keys: flat.slice(0, count), absent: flat.slice(count) };
-}
-
-/** Zipf(s) ranks 0..universe-1 (rank r with probability proportional to (r + 1)^-s), by inverse CDF. */
-function makeZipfRanks(events, universe, s, seed) {
-  const cdf = new Float64Array(universe);
-  let total = 0;
-  for (let r = 0; r < universe; r++) {
-    total += Math.pow(r + 1, -s);
-    cdf[r] = total;
-  }
-  const next = mulberry32(seed);
-  const ranks = new Int32Array(events);
-  for (let e = 0; e < events; e++) {
-    const u = ((next() + 0.5) / 4294967296) * total;
-    let lo = 0;
-    let hi = universe - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    ranks[e] = lo;
-  }
-  return ranks;
 }
 
 // Dispatch last: the class and functions above must be initialized first.
