@@ -79,7 +79,7 @@ const imported = {
   murmurHash3x86_32, hash64, murmurHash64A, HashedKey,
   encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError,
   checkLaws, monoidLaws, semigroupLaws,
-  HyperLogLog, BloomFilter, CountMinSketch, RootHyperLogLog,
+  HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest, RootHyperLogLog,
   RootMonoidSum, RootDecodeError, RootHash64, PaperTrailError, fc,
 };
 const out = {};
@@ -106,6 +106,9 @@ out.sketches = {
   bloomHas: [bloom.has("alice"), BloomFilter.fromBytes(bloom.toBytes()).has("alice")],
   countMin: CountMinSketch.fromBytes(frequencies.toBytes()).count("alice"),
   sameClassFromRoot: RootHyperLogLog === HyperLogLog,
+  topK: TopK.fromBytes(new TopK({ capacity: 2 }).add("a").add("b").add("a").toBytes()).top(1).map((e) => [e.item, e.count]),
+  moments: Moments.fromBytes(new Moments().addAll([1, 2, 3, 4]).toBytes()).mean,
+  tDigestMedian: TDigest.fromBytes(new TDigest().add(1).add(2).add(3).toBytes()).quantile(0.5),
 };
 
 // papertrail/codec (the envelope needs the @msgpack/msgpack dependency)
@@ -161,7 +164,7 @@ console.log(JSON.stringify({ format: FORMAT, resolved: RESOLVED, results: out })
 
 const CHECK_MJS = `import { fileURLToPath } from "node:url";
 import { MonoidSum as RootMonoidSum, DecodeError as RootDecodeError, hash64 as RootHash64, PaperTrailError, HyperLogLog as RootHyperLogLog } from "papertrail";
-import { HyperLogLog, BloomFilter, CountMinSketch } from "papertrail/sketches";
+import { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } from "papertrail/sketches";
 import { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } from "papertrail/algebra";
 import { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } from "papertrail/hashing";
 import { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } from "papertrail/codec";
@@ -179,7 +182,7 @@ ${CHECK_BODY}`;
 
 const CHECK_CJS = `"use strict";
 const { MonoidSum: RootMonoidSum, DecodeError: RootDecodeError, hash64: RootHash64, PaperTrailError, HyperLogLog: RootHyperLogLog } = require("papertrail");
-const { HyperLogLog, BloomFilter, CountMinSketch } = require("papertrail/sketches");
+const { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } = require("papertrail/sketches");
 const { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } = require("papertrail/algebra");
 const { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } = require("papertrail/hashing");
 const { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } = require("papertrail/codec");
@@ -398,6 +401,9 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         bloomHas: [true, true],
         countMin: 3,
         sameClassFromRoot: true,
+        topK: [["a", 2]],
+        moments: 2.5,
+        tDigestMedian: 2,
       });
       expect(results.compensatedSum, `${format}: compensated sum codec round trip`).toEqual({ sum: 1, compensation: 0 });
       expect(results.envelope, `${format}: envelope round trip of Map([["a", 1n]]) (uses @msgpack/msgpack)`).toEqual({

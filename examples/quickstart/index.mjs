@@ -24,7 +24,7 @@ import {
   struct,
   vectorSum,
 } from "papertrail";
-import { BloomFilter, CountMinSketch, HyperLogLog } from "papertrail/sketches";
+import { BloomFilter, CountMinSketch, HyperLogLog, Moments, TDigest, TopK } from "papertrail/sketches";
 import { checkLaws, monoidLaws } from "papertrail/laws";
 import fc from "fast-check";
 
@@ -135,6 +135,35 @@ const sketchEnvelope = createEnvelope({ codecs: [HyperLogLog.codec, BloomFilter.
 const sketchCheckpoint = sketchEnvelope.encode(new Map([["prod_db", { distinct, seen, frequency }]]));
 const back = sketchEnvelope.decode(sketchCheckpoint).get("prod_db");
 console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.count()}, user-0 frequency ${back.frequency.count("user-0")}`);
+
+heading("Heavy hitters, statistics and quantiles");
+// Failed logins by source IP (a few noisy scanners) and request latencies, from 4 workers.
+const failed = Array.from({ length: 200_000 }, () => {
+  const u = random();
+  return `203.0.113.${Math.floor(256 * u * u * u * u)}`;
+});
+const latencies = Array.from({ length: 200_000 }, () => Math.exp(3 + 0.6 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
+const ipSummaries = [0, 1, 2, 3].map((w) => {
+  const summary = new TopK({ capacity: 50 });
+  for (let i = w; i < failed.length; i += 4) summary.add(failed[i]);
+  return summary;
+});
+// TopK is a semigroup (no lawful empty under truncation): combineMany(first, rest).
+const topIps = TopK.semigroup(50).combineMany(ipSummaries[0], ipSummaries.slice(1));
+console.log("top 3 sources of failed logins:");
+for (const entry of topIps.top(3)) console.log(`  ${entry.item}: ${entry.count} (overestimated by at most ${entry.error}; guaranteed in the top 3: ${entry.guaranteed})`);
+const latencyStats = Moments.monoid().combineAll([0, 1, 2, 3].map((w) => new Moments().addAll(latencies.filter((_, i) => i % 4 === w))));
+console.log(`latency: mean ${latencyStats.mean.toFixed(2)} ms, sd ${latencyStats.standardDeviation.toFixed(2)}, skewness ${latencyStats.skewness.toFixed(2)}, min ${latencyStats.min.toFixed(2)}, max ${latencyStats.max.toFixed(2)}; mean ${latencyStats.meanEstimate(0.95)}`);
+const latencyDigest = TDigest.monoid().combineAll([0, 1, 2, 3].map((w) => {
+  const digest = new TDigest();
+  for (let i = w; i < latencies.length; i += 4) digest.add(latencies[i]);
+  return digest;
+}));
+const sortedLatencies = Float64Array.from(latencies).sort();
+for (const q of [0.5, 0.99, 0.999]) {
+  console.log(`  p${q * 100}: t-digest ${latencyDigest.quantile(q).toFixed(2)} ms, exact ${sortedLatencies[Math.ceil(q * sortedLatencies.length) - 1].toFixed(2)} ms`);
+}
+console.log(`t-digest: ${latencyDigest.centroidCount} centroids, image ${latencyDigest.toBytes().length} bytes`);
 
 heading("Mismatched parameters refuse to combine");
 try {

@@ -1,8 +1,11 @@
 /**
  * Probabilistic sketches: HyperLogLog (distinct counts, Redis-compatible),
- * Bloom filter (membership) and Count-Min (frequencies). Each has the same
- * verbs (`add`, `addHashed`, `merge`, `clone`, `toBytes`, `fromBytes`), a
- * monoid whose `combine` never mutates its inputs, and estimates with bounds.
+ * Bloom filter (membership), Count-Min (frequencies), TopK (Space-Saving
+ * heavy hitters), Moments (streaming statistics) and TDigest (quantiles).
+ * Each has the same verbs (`add`, `merge`, `clone`, `equals`, `toBytes`,
+ * `fromBytes`), a monoid (TopK: a semigroup) whose `combine` never mutates
+ * its inputs, and estimates with their error bounds. The hashing sketches
+ * also take pre-hashed keys (`addHashed`).
  *
  * @module sketches
  */
@@ -12,3 +15,8 @@ export { BloomFilter } from "./bloom-filter.js";
 export type { BloomFilterOptions } from "./bloom-filter.js";
 export { CountMinSketch } from "./count-min-sketch.js";
 export type { CountMinSketchOptions } from "./count-min-sketch.js";
+export { Moments } from "./moments.js";
+export { TDigest } from "./t-digest.js";
+export type { TDigestOptions } from "./t-digest.js";
+export { TopK } from "./top-k.js";
+export type { TopKOptions, TopKItem, TopKEntry } from "./top-k.js";

@@ -1,0 +1,963 @@
+import { Approximate } from "../algebra/approximate.js";
+import { makeSemigroup, type Semigroup } from "../algebra/semigroup.js";
+import { ByteReader } from "../codec/byte-reader.js";
+import { ByteWriter } from "../codec/byte-writer.js";
+import type { ImageCodec } from "../codec/image-codec.js";
+import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
+import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+
+const VERSION = 1;
+/** Most counters: 2^24 slots (25 bytes of typed arrays each, plus the items). */
+const MAX_CAPACITY = 2 ** 24;
+/** Bytes before the entries: preamble 8, capacity 4, size 4, total 8, untracked bound 8. */
+const HEADER_BYTES = 32;
+/** Smallest entry: count 8, error 8, kind 1, length 4, empty item. */
+const ENTRY_MIN_BYTES = 21;
+/** Typed arrays start this small and double up to the capacity, so a decoder never allocates by `capacity`. */
+const INITIAL_SLOTS = 16;
+/**
+ * Slack on the decoder's `sum of counts <= total` check, for the rounding of
+ * fractional counts (integer counts below 2^53 are exact and meet it with no slack).
+ */
+const SUM_SLACK = 2 ** -30;
+
+// Item kinds, in item order: every string sorts before every byte string,
+// every byte string before every number, every number before every bigint.
+const KIND_STRING = 0;
+const KIND_BYTES = 1;
+const KIND_NUMBER = 2;
+const KIND_BIGINT = 3;
+
+/** What an item is kept as: the string itself, the bytes as a latin1 string (one char per byte), the number or the bigint. */
+type Key = string | number | bigint;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const utf8Encoder = new TextEncoder();
+// fatal: reject invalid UTF-8 instead of replacing it; ignoreBOM: keep a leading U+FEFF as part of the item.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * What a {@link TopK} counts: strings, byte strings, numbers and bigints.
+ *
+ * Items are compared by kind and value, never by a hash, so two items are
+ * never conflated: a string and a `Uint8Array` holding its UTF-8 bytes are
+ * two different items (unlike in the hashed sketches), as are `1` and `1n`.
+ * Strings are kept as well-formed UTF-16 (a lone surrogate is replaced by
+ * U+FFFD, as in their canonical UTF-8 bytes); numbers as doubles with `-0`
+ * counted as `0` and every `NaN` as one item.
+ *
+ * @example
+ * ```ts
+ * import { type TopKItem, TopK } from "papertrail/sketches";
+ * const items: TopKItem[] = ["10.0.0.7", Uint8Array.of(10, 0, 0, 7), 167772167, 167772167n];
+ * const sketch = new TopK({ capacity: 10 });
+ * for (const item of items) sketch.add(item);
+ * sketch.size; // => 4
+ * ```
+ */
+export type TopKItem = string | Uint8Array | number | bigint;
+
+/**
+ * Options of {@link TopK}: `capacity` is the number of counters, an integer
+ * in `[1, 2^24]`. Every kept count overestimates by at most `total / capacity`.
+ *
+ * @example
+ * ```ts
+ * import { type TopKOptions, TopK } from "papertrail/sketches";
+ * const options: TopKOptions = { capacity: 100 };
+ * new TopK(options).capacity; // => 100
+ * ```
+ */
+export interface TopKOptions {
+  /** Counters kept, `k`: items tracked at once. */
+  readonly capacity: number;
+}
+
+/**
+ * One row of {@link TopK.top}: the item, its counter `count` (never below the
+ * true count), the most `count` can overestimate by, `error` (so the truth is
+ * in `[count - error, count]`), and `guaranteed`: whether the item surely
+ * belongs to the true top `n` (Metwally et al.: `count - error` is at least
+ * the `(n + 1)`-th largest counter, which bounds every item outside the first `n`).
+ *
+ * @example
+ * ```ts
+ * import { type TopKEntry, TopK } from "papertrail/sketches";
+ * const [first]: TopKEntry[] = new TopK({ capacity: 2 }).add("alice", 5).add("bob").top(1);
+ * first; // => { item: "alice", count: 5, error: 0, guaranteed: true }
+ * ```
+ */
+export interface TopKEntry {
+  readonly item: TopKItem;
+  readonly count: number;
+  readonly error: number;
+  readonly guaranteed: boolean;
+}
+
+/**
+ * Heavy hitters by Space-Saving (Metwally, Agrawal & El Abbadi, "Efficient
+ * Computation of Frequent and Top-k Elements in Data Streams", ICDT 2005):
+ * "which IPs have the most failed logins?", "top 10 API consumers".
+ *
+ * The summary keeps up to `capacity` counters, each an item with a count
+ * and an error. A tracked item's count goes up by what is added. An
+ * untracked item takes a free counter while there is one, and after that the
+ * counter with the smallest count `min`, whose old item is forgotten: it
+ * starts at `min + count` with error `min`. (Among counters tied at the
+ * minimum, which one is taken depends on the order of past updates.) So,
+ * with `N = total`:
+ *
+ * - every tracked item's true count is in `[count - error, count]`;
+ * - every untracked item's true count is at most `maxUntrackedCount`;
+ * - every error, every overestimate and `maxUntrackedCount` are at most
+ *   `N / capacity` (`errorBound`): the counters sum to at most `N` and all
+ *   are at least `maxUntrackedCount`, so that is at most `N / capacity`,
+ *   and every error is at most `maxUntrackedCount`.
+ *
+ * Hence any item that occurred more than `N / capacity` times is tracked.
+ * Items are kept as themselves (never hashed), in a `Map` from item to
+ * counter; counters live in typed arrays under an indexed min-heap by count,
+ * so `add` costs O(log capacity) at worst (a heavy hitter's counter sits
+ * near the leaves: usually O(1)), with no allocation for a tracked string,
+ * number or bigint (a byte string builds a key string per add).
+ *
+ * Counts are doubles: any finite number `>= 0`, exact while every count and
+ * the total stay below 2^53. `add` and `merge` mutate the summary and return it.
+ *
+ * @example
+ * ```ts
+ * import { TopK } from "papertrail/sketches";
+ * const failedLogins = new TopK({ capacity: 3 });
+ * for (const ip of ["10.0.0.7", "10.0.0.9", "10.0.0.7", "10.0.0.1", "10.0.0.7", "10.0.0.9", "10.0.0.2"]) failedLogins.add(ip);
+ * // 10.0.0.2 took the counter of 10.0.0.1 (the smallest, 1): count 2, error 1.
+ * failedLogins.top(2).map((e) => [e.item, e.count, e.error, e.guaranteed]); // => [["10.0.0.7", 3, 0, true], ["10.0.0.9", 2, 0, true]]
+ * failedLogins.estimate("10.0.0.2").toString(); // => "2 [1, 2] @ 100%"
+ * failedLogins.estimate("10.0.0.1").toString(); // => "0 [0, 1] @ 100%"
+ * [failedLogins.total, failedLogins.errorBound]; // => [7, 7 / 3]
+ * ```
+ */
+export class TopK {
+  /** Counters kept, `k`. */
+  readonly capacity: number;
+  /** slot -> count (the upper bound of the slot's item). */
+  private counts: Float64Array;
+  /** slot -> error (count - error is a lower bound). */
+  private errors: Float64Array;
+  /** heap position -> slot; a min-heap by count. */
+  private heap: Int32Array;
+  /** slot -> heap position. */
+  private where: Int32Array;
+  /** slot -> item kind. */
+  private kinds: Uint8Array;
+  /** slot -> item key (bytes as a latin1 string). */
+  private keys: Key[] = [];
+  /** Strings, numbers and bigints -> slot (their JavaScript types keep them apart). */
+  private index = new Map<Key, number>();
+  /** Byte strings (as latin1 strings) -> slot. */
+  private byteIndex = new Map<string, number>();
+  /** Slots in use, the first `used` of the arrays. */
+  private used = 0;
+  private sum = 0;
+  /** Upper bound of every untracked item's count: 0 until an item is dropped (so always 0 while a counter is free). */
+  private floor = 0;
+
+  constructor(options: TopKOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidArgumentError(`TopK needs { capacity }, got ${String(options)}`);
+    }
+    const capacity = options.capacity;
+    if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new InvalidArgumentError(`TopK capacity must be an integer in [1, ${MAX_CAPACITY}], got ${String(capacity)}`);
+    }
+    this.capacity = capacity;
+    const slots = Math.min(capacity, INITIAL_SLOTS);
+    this.counts = new Float64Array(slots);
+    this.errors = new Float64Array(slots);
+    this.heap = new Int32Array(slots);
+    this.where = new Int32Array(slots);
+    this.kinds = new Uint8Array(slots);
+  }
+
+  /**
+   * Adds `count` occurrences of `item` (default 1). `count` must be a finite
+   * number `>= 0`; adding 0 changes nothing.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const consumers = new TopK({ capacity: 10 }).add("key-A", 120).add("key-B", 30).add("key-A");
+   * consumers.top(1)[0].count; // => 121
+   * ```
+   */
+  add(item: TopKItem, count = 1): this {
+    if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
+    let kind: number;
+    let key: Key;
+    let slot: number | undefined;
+    if (typeof item === "string") {
+      slot = this.index.get(item);
+      if (slot !== undefined) return this.bump(slot, count);
+      kind = KIND_STRING;
+      key = item;
+      if (LONE_SURROGATE.test(item)) {
+        key = item.replace(LONE_SURROGATES, "\uFFFD");
+        slot = this.index.get(key);
+      }
+    } else if (item instanceof Uint8Array) {
+      kind = KIND_BYTES;
+      key = bytesToKey(item);
+      slot = this.byteIndex.get(key);
+    } else if (typeof item === "number") {
+      kind = KIND_NUMBER;
+      key = item === 0 ? 0 : item; // -0 counts as 0 (as a Map key, too)
+      slot = this.index.get(key);
+    } else if (typeof item === "bigint") {
+      kind = KIND_BIGINT;
+      key = item;
+      slot = this.index.get(key);
+    } else {
+      throw invalidItem(item);
+    }
+    if (slot !== undefined) return this.bump(slot, count);
+    if (count === 0) return this;
+    this.insert(kind, key, count);
+    return this;
+  }
+
+  private bump(slot: number, count: number): this {
+    this.counts[slot] = (this.counts[slot] as number) + count;
+    this.sum += count;
+    this.siftDown(this.where[slot] as number);
+    return this;
+  }
+
+  /** Space-Saving's step for an untracked item (count > 0). */
+  private insert(kind: number, key: Key, count: number): void {
+    let slot: number;
+    let base: number;
+    const free = this.used < this.capacity;
+    if (free) {
+      // A free counter: no item has ever been dropped (the untracked bound
+      // is 0 until the summary is full), so the item is new and counted exactly.
+      if (this.used === this.counts.length) this.grow(this.used + 1);
+      slot = this.used++;
+      base = 0;
+      this.heap[slot] = slot;
+      this.where[slot] = slot;
+    } else {
+      // Evict the minimum: its item occurred at most `min` times, which
+      // becomes the bound for every untracked item (all others are <= floor <= min).
+      slot = this.heap[0] as number;
+      base = this.counts[slot] as number;
+      this.indexOf(this.kinds[slot] as number).delete(this.keys[slot] as Key);
+      this.floor = base;
+    }
+    this.counts[slot] = base + count;
+    this.errors[slot] = base;
+    this.kinds[slot] = kind;
+    this.keys[slot] = key;
+    this.indexOf(kind).set(key, slot);
+    this.sum += count;
+    if (free) this.siftUp(slot);
+    else this.siftDown(0);
+  }
+
+  private indexOf(kind: number): Map<Key, number> {
+    return kind === KIND_BYTES ? (this.byteIndex as Map<Key, number>) : this.index;
+  }
+
+  private grow(needed: number): void {
+    const size = Math.min(this.capacity, Math.max(needed, this.counts.length * 2));
+    const counts = new Float64Array(size);
+    counts.set(this.counts);
+    const errors = new Float64Array(size);
+    errors.set(this.errors);
+    const heap = new Int32Array(size);
+    heap.set(this.heap);
+    const where = new Int32Array(size);
+    where.set(this.where);
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kinds);
+    this.counts = counts;
+    this.errors = errors;
+    this.heap = heap;
+    this.where = where;
+    this.kinds = kinds;
+  }
+
+  /**
+   * Heap order: counts only. Breaking ties by item here would make the
+   * choice among counters tied at the minimum depend on contents alone, but
+   * costs a third of the update rate on skewed streams (where most counters
+   * near the minimum are tied), so ties stay in heap order.
+   */
+  private below(a: number, b: number): boolean {
+    return (this.counts[a] as number) < (this.counts[b] as number);
+  }
+
+  private siftDown(position: number): void {
+    const heap = this.heap;
+    const where = this.where;
+    const n = this.used;
+    const slot = heap[position] as number;
+    for (;;) {
+      let child = 2 * position + 1;
+      if (child >= n) break;
+      let childSlot = heap[child] as number;
+      if (child + 1 < n) {
+        const right = heap[child + 1] as number;
+        if (this.below(right, childSlot)) {
+          child++;
+          childSlot = right;
+        }
+      }
+      if (!this.below(childSlot, slot)) break;
+      heap[position] = childSlot;
+      where[childSlot] = position;
+      position = child;
+    }
+    heap[position] = slot;
+    where[slot] = position;
+  }
+
+  private siftUp(position: number): void {
+    const heap = this.heap;
+    const where = this.where;
+    const slot = heap[position] as number;
+    while (position > 0) {
+      const parent = (position - 1) >> 1;
+      const parentSlot = heap[parent] as number;
+      if (!this.below(slot, parentSlot)) break;
+      heap[position] = parentSlot;
+      where[parentSlot] = position;
+      position = parent;
+    }
+    heap[position] = slot;
+    where[slot] = position;
+  }
+
+  /** The slot of `item`, or -1. */
+  private find(item: TopKItem): number {
+    let slot: number | undefined;
+    if (typeof item === "string") {
+      slot = this.index.get(item);
+      if (slot === undefined && LONE_SURROGATE.test(item)) slot = this.index.get(item.replace(LONE_SURROGATES, "\uFFFD"));
+    } else if (item instanceof Uint8Array) {
+      slot = this.byteIndex.get(bytesToKey(item));
+    } else if (typeof item === "number" || typeof item === "bigint") {
+      slot = this.index.get(item);
+    } else {
+      throw invalidItem(item);
+    }
+    return slot ?? -1;
+  }
+
+  /** The slot of the item (kind, key) in this summary, or -1. */
+  private slotOf(kind: number, key: Key): number {
+    return this.indexOf(kind).get(key) ?? -1;
+  }
+
+  /** Slots in rank order (see {@link rankOrder}). */
+  private ranked(): number[] {
+    return rankOrder(this.used, this.counts, this.errors, this.kinds, this.keys);
+  }
+
+  private itemAt(slot: number): TopKItem {
+    const key = this.keys[slot] as Key;
+    return this.kinds[slot] === KIND_BYTES ? keyToBytes(key as string) : key;
+  }
+
+  /**
+   * The `n` items with the largest counters (default: every tracked item),
+   * largest first; equal counts by error (the larger lower bound first), then
+   * in item order (strings by UTF-16 code units, then byte strings
+   * lexicographically, then numbers with NaN last, then bigints).
+   * `guaranteed` is true when `count - error` is at least the `(n + 1)`-th
+   * largest counter (or `maxUntrackedCount` when fewer are tracked): no item
+   * outside the list can have occurred more often, so the item is in the
+   * true top `n` (Metwally et al. 2005, the guaranteed top-k).
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const sketch = new TopK({ capacity: 2 }).add("a", 10).add("b", 4).add("c", 3);
+   * sketch.top(); // => [{ item: "a", count: 10, error: 0, guaranteed: true }, { item: "c", count: 7, error: 4, guaranteed: false }]
+   * sketch.top(1)[0].guaranteed; // => true
+   * ```
+   */
+  top(n: number = this.used): TopKEntry[] {
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      throw new InvalidArgumentError(`TopK top(n) needs an integer n >= 0, got ${String(n)}`);
+    }
+    const order = this.ranked();
+    const shown = Math.min(n, this.used);
+    const next = n < this.used ? (this.counts[order[n] as number] as number) : this.floor;
+    const out: TopKEntry[] = [];
+    for (let i = 0; i < shown; i++) {
+      const slot = order[i] as number;
+      const count = this.counts[slot] as number;
+      const error = this.errors[slot] as number;
+      out.push({ item: this.itemAt(slot), count, error, guaranteed: count - error >= next });
+    }
+    return out;
+  }
+
+  /**
+   * `item`'s count with its bounds, holding with probability 1. A tracked
+   * item: estimate and upper end `count`, lower end `count - error`. An
+   * untracked one: estimate 0, interval `[0, maxUntrackedCount]`.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const sketch = new TopK({ capacity: 1 }).add("alice", 3).add("bob", 2);
+   * sketch.estimate("bob").toString(); // => "5 [2, 5] @ 100%"
+   * sketch.estimate("alice").toString(); // => "0 [0, 3] @ 100%"
+   * ```
+   */
+  estimate(item: TopKItem): Approximate {
+    const slot = this.find(item);
+    if (slot < 0) return new Approximate(0, 0, this.floor, 1);
+    const count = this.counts[slot] as number;
+    return new Approximate(count, count - (this.errors[slot] as number), count, 1);
+  }
+
+  /**
+   * Sum of every count added (`N`, the stream length for unit counts).
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * new TopK({ capacity: 1 }).add("a", 2.5).add("b").total; // => 3.5
+   * ```
+   */
+  get total(): number {
+    return this.sum;
+  }
+
+  /**
+   * Items tracked now (at most `capacity`).
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * new TopK({ capacity: 2 }).add("a").add("b").add("c").size; // => 2
+   * ```
+   */
+  get size(): number {
+    return this.used;
+  }
+
+  /**
+   * The most any untracked item can have occurred: 0 until an item has been
+   * dropped (every item seen is then tracked, and counted exactly; in
+   * particular while a counter is free), then the count of the last counter
+   * taken over (or, after a merge, the larger of the two sides' bounds summed
+   * and the largest count dropped): at most the smallest counter.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const sketch = new TopK({ capacity: 2 }).add("a", 5).add("b", 2);
+   * sketch.maxUntrackedCount; // => 0
+   * sketch.add("c").maxUntrackedCount; // => 2
+   * ```
+   */
+  get maxUntrackedCount(): number {
+    return this.floor;
+  }
+
+  /**
+   * The guaranteed bound `total / capacity`: no count overestimates by more,
+   * no error is larger, and no untracked item occurred more often.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const sketch = new TopK({ capacity: 4 });
+   * for (let i = 0; i < 100; i++) sketch.add(`user-${i % 10}`);
+   * [sketch.errorBound, sketch.top().every((e) => e.error <= sketch.errorBound)]; // => [25, true]
+   * ```
+   */
+  get errorBound(): number {
+    return this.sum / this.capacity;
+  }
+
+  /**
+   * Merges `other` into this summary (both must have the same capacity, else
+   * a `ParameterMismatchError` names both). For every item of either side,
+   * count and error add; a side that does not track the item contributes
+   * its `maxUntrackedCount` to both (Cafaro, Pulimeno & Tempesta, "A parallel
+   * space saving algorithm", Inf. Sci. 2016). The `capacity` largest counts
+   * are kept (ties as in {@link TopK.top}); the bound on untracked items becomes
+   * the larger of the two sides' bounds summed and the largest dropped count.
+   *
+   * The result keeps every guarantee of a summary of the concatenated
+   * streams: the true count of every item lies in its bounds, and counters
+   * sum to at most `N` and are all at least `maxUntrackedCount`, so every
+   * error stays at most `N / capacity` however many summaries are merged
+   * (the mergeability of Agarwal et al., "Mergeable Summaries", PODS 2012).
+   * It is not always the summary a single Space-Saving pass would build.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const east = new TopK({ capacity: 2 }).add("10.0.0.7", 5).add("10.0.0.9", 1);
+   * const west = new TopK({ capacity: 2 }).add("10.0.0.7", 3).add("10.0.0.8", 2);
+   * east.merge(west).top().map((e) => [e.item, e.count, e.error]); // => [["10.0.0.7", 8, 0], ["10.0.0.8", 2, 0]]
+   * [east.total, east.maxUntrackedCount]; // => [11, 1]
+   * ```
+   */
+  merge(other: TopK): this {
+    this.checkCompatible(other);
+    const source = other === this ? other.clone() : other;
+    const limit = this.used + source.used;
+    const counts = new Float64Array(limit);
+    const errors = new Float64Array(limit);
+    const kinds = new Uint8Array(limit);
+    const keys: Key[] = [];
+    let n = 0;
+    for (let slot = 0; slot < this.used; slot++) {
+      const kind = this.kinds[slot] as number;
+      const key = this.keys[slot] as Key;
+      const there = source.slotOf(kind, key);
+      counts[n] = (this.counts[slot] as number) + (there < 0 ? source.floor : (source.counts[there] as number));
+      errors[n] = (this.errors[slot] as number) + (there < 0 ? source.floor : (source.errors[there] as number));
+      kinds[n] = kind;
+      keys.push(key);
+      n++;
+    }
+    for (let slot = 0; slot < source.used; slot++) {
+      const kind = source.kinds[slot] as number;
+      const key = source.keys[slot] as Key;
+      if (this.slotOf(kind, key) >= 0) continue;
+      counts[n] = this.floor + (source.counts[slot] as number);
+      errors[n] = this.floor + (source.errors[slot] as number);
+      kinds[n] = kind;
+      keys.push(key);
+      n++;
+    }
+    const order = rankOrder(n, counts, errors, kinds, keys);
+    let floor = this.floor + source.floor;
+    if (n > this.capacity) floor = Math.max(floor, counts[order[this.capacity] as number] as number);
+    const kept = Math.min(n, this.capacity);
+    const rankedCounts = new Float64Array(kept);
+    const rankedErrors = new Float64Array(kept);
+    const rankedKinds = new Uint8Array(kept);
+    const rankedKeys: Key[] = [];
+    for (let i = 0; i < kept; i++) {
+      const j = order[i] as number;
+      rankedCounts[i] = counts[j] as number;
+      rankedErrors[i] = errors[j] as number;
+      rankedKinds[i] = kinds[j] as number;
+      rankedKeys.push(keys[j] as Key);
+    }
+    this.load(rankedCounts, rankedErrors, rankedKinds, rankedKeys);
+    this.floor = floor;
+    this.sum += source.sum;
+    return this;
+  }
+
+  /** Replaces the contents by entries given in rank order. */
+  private load(counts: Float64Array, errors: Float64Array, kinds: Uint8Array, keys: Key[]): void {
+    const n = counts.length;
+    this.index = new Map();
+    this.byteIndex = new Map();
+    if (this.counts.length < n) this.grow(n);
+    this.counts.set(counts);
+    this.errors.set(errors);
+    this.kinds.set(kinds);
+    this.keys = keys;
+    for (let slot = 0; slot < n; slot++) {
+      this.indexOf(kinds[slot] as number).set(keys[slot] as Key, slot);
+      // Ascending by count is a valid min-heap: rank i sits at position n - 1 - i.
+      this.heap[n - 1 - slot] = slot;
+      this.where[slot] = n - 1 - slot;
+    }
+    this.used = n;
+  }
+
+  /**
+   * An independent copy (same contents and the same internal layout, so it
+   * evolves exactly as the original would).
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const a = new TopK({ capacity: 4 }).add("x");
+   * const b = a.clone().add("x");
+   * [a.estimate("x").estimate, b.estimate("x").estimate]; // => [1, 2]
+   * ```
+   */
+  clone(): TopK {
+    const copy = new TopK({ capacity: this.capacity });
+    copy.counts = this.counts.slice();
+    copy.errors = this.errors.slice();
+    copy.heap = this.heap.slice();
+    copy.where = this.where.slice();
+    copy.kinds = this.kinds.slice();
+    copy.keys = this.keys.slice(0, this.used);
+    copy.index = new Map(this.index);
+    copy.byteIndex = new Map(this.byteIndex);
+    copy.used = this.used;
+    copy.sum = this.sum;
+    copy.floor = this.floor;
+    return copy;
+  }
+
+  /**
+   * Same capacity, total, `maxUntrackedCount` and tracked items with the
+   * same counts and errors. (Equal summaries give the same `top`, estimates,
+   * merges and image; later adds may still replace different counters among
+   * those tied at the minimum, which is as correct either way.)
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const a = new TopK({ capacity: 4 }).add("x").add("y");
+   * const b = new TopK({ capacity: 4 }).add("y").add("x");
+   * [a.equals(b), a.equals(b.clone().add("x"))]; // => [true, false]
+   * ```
+   */
+  equals(other: TopK): boolean {
+    if (!(other instanceof TopK)) return false;
+    if (this.capacity !== other.capacity || this.used !== other.used || this.sum !== other.sum || this.floor !== other.floor) {
+      return false;
+    }
+    for (let slot = 0; slot < this.used; slot++) {
+      const there = other.slotOf(this.kinds[slot] as number, this.keys[slot] as Key);
+      if (there < 0 || other.counts[there] !== this.counts[slot] || other.errors[there] !== this.errors[slot]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Bytes of the typed arrays behind the counters (25 per allocated slot;
+   * they grow by doubling up to `capacity`), not counting the items
+   * themselves and the `Map` that finds them.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * new TopK({ capacity: 4 }).sizeInBytes; // => 100
+   * ```
+   */
+  get sizeInBytes(): number {
+    return this.counts.length * 25;
+  }
+
+  /**
+   * Names the summary's parameters, as in error messages.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * new TopK({ capacity: 100 }).describe(); // => "TopK(capacity=100)"
+   * ```
+   */
+  describe(): string {
+    return `TopK(capacity=${this.capacity})`;
+  }
+
+  /** Same as {@link TopK.describe}. */
+  toString(): string {
+    return this.describe();
+  }
+
+  /**
+   * The summary's binary image (family 0x04, version 1; `docs/format.md`):
+   * a 32-byte header, then the tracked items in rank order, each as count,
+   * error, kind and length-prefixed bytes.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * new TopK({ capacity: 4 }).add("alice").toBytes().length; // => 58
+   * ```
+   */
+  toBytes(): Uint8Array {
+    const writer = new ByteWriter(HEADER_BYTES + this.used * 32);
+    writePreamble(writer, Family.TopK, VERSION, 0);
+    writer.u32(this.capacity).u32(this.used).f64(this.sum).f64(this.floor);
+    for (const slot of this.ranked()) {
+      const kind = this.kinds[slot] as number;
+      const key = this.keys[slot] as Key;
+      writer.f64(this.counts[slot] as number).f64(this.errors[slot] as number).u8(kind);
+      const payload =
+        kind === KIND_STRING
+          ? utf8Encoder.encode(key as string)
+          : kind === KIND_BYTES
+            ? keyToBytes(key as string)
+            : kind === KIND_NUMBER
+              ? numberBytes(key as number)
+              : bigintBytes(key as bigint);
+      writer.u32(payload.length).bytes(payload);
+    }
+    return writer.finish();
+  }
+
+  /**
+   * Parses an image written by {@link TopK.toBytes}; throws a `DecodeError`
+   * on anything else: sizes beyond the input, invalid UTF-8, items out of
+   * order or repeated, counts or errors that break the summary's invariants
+   * (`maxUntrackedCount <= count <= total`, `0 <= error <= maxUntrackedCount`,
+   * counters summing to at most the total).
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const image = new TopK({ capacity: 4 }).add("alice", 2).add(Uint8Array.of(1, 2)).add(42).add(7n).toBytes();
+   * const copy = TopK.fromBytes(image);
+   * copy.top().map((e) => e.item); // => ["alice", Uint8Array.of(1, 2), 42, 7n]
+   * ```
+   */
+  static fromBytes(bytes: Uint8Array): TopK {
+    const reader = new ByteReader(bytes, "TopK image");
+    const { flags } = readPreamble(reader, Family.TopK, [VERSION]);
+    if (flags !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
+    const capacity = reader.u32("capacity");
+    if (capacity < 1 || capacity > MAX_CAPACITY) reader.invalid(`capacity must be in [1, ${MAX_CAPACITY}], got ${capacity}`);
+    const n = reader.u32("size");
+    if (n > capacity) reader.invalid(`size ${n} is more than the capacity ${capacity}`);
+    const total = reader.f64("total");
+    if (!(total >= 0 && total <= Number.MAX_VALUE)) reader.invalid(`total must be finite and >= 0, got ${total}`);
+    const floor = reader.f64("untracked bound");
+    if (!(floor >= 0 && floor <= Number.MAX_VALUE)) reader.invalid(`untracked bound must be finite and >= 0, got ${floor}`);
+    if (n === 0 && total !== 0) reader.invalid(`an empty summary must have total 0, got ${total}`);
+    // Items are only ever dropped from a full summary, and merges of full summaries are full.
+    if (n < capacity && floor !== 0) reader.invalid(`a summary with free counters has untracked bound 0, got ${floor}`);
+    reader.requireElements(n, ENTRY_MIN_BYTES, "entries");
+    const counts = new Float64Array(n);
+    const errors = new Float64Array(n);
+    const kinds = new Uint8Array(n);
+    const keys: Key[] = [];
+    const seen = [new Map<Key, number>(), new Map<Key, number>()];
+    let sumOfCounts = 0;
+    for (let i = 0; i < n; i++) {
+      const count = reader.f64("count");
+      if (!(count > 0 && count >= floor && count <= total)) {
+        reader.invalid(`entry ${i}: count must be > 0 and in [untracked bound ${floor}, total ${total}], got ${count}`);
+      }
+      const error = reader.f64("error");
+      if (!(error >= 0 && error <= floor)) reader.invalid(`entry ${i}: error must be in [0, untracked bound ${floor}], got ${error}`);
+      const kind = reader.u8("kind");
+      if (kind > KIND_BIGINT) reader.invalid(`entry ${i}: unknown item kind ${kind}`);
+      const length = reader.u32("item length");
+      reader.requireElements(length, 1, `entry ${i} item`);
+      const payload = reader.bytesView(length, "item");
+      const key = decodeKey(reader, kind, payload, i);
+      if (i > 0) {
+        const previousCount = counts[i - 1] as number;
+        const previousError = errors[i - 1] as number;
+        if (
+          count > previousCount ||
+          (count === previousCount &&
+            (error < previousError || (error === previousError && compareItems(kinds[i - 1] as number, keys[i - 1] as Key, kind, key) >= 0)))
+        ) {
+          reader.invalid(`entry ${i}: entries must be in rank order (count descending, error ascending, item ascending) without repeats`);
+        }
+      }
+      const map = seen[kind === KIND_BYTES ? 1 : 0] as Map<Key, number>;
+      if (map.has(key)) reader.invalid(`entry ${i}: item repeats entry ${map.get(key) as number}`);
+      map.set(key, i);
+      counts[i] = count;
+      errors[i] = error;
+      kinds[i] = kind;
+      keys.push(key);
+      sumOfCounts += count;
+    }
+    reader.expectEnd();
+    // Space-Saving's invariant: the counters sum to at most the total
+    // (exactly N without merges, for integer counts; merges only lower it).
+    if (sumOfCounts > total * (1 + SUM_SLACK)) {
+      throw new DecodeError("invalid-field", `TopK image: counters sum to ${sumOfCounts}, more than the total ${total}`, HEADER_BYTES);
+    }
+    const sketch = new TopK({ capacity });
+    sketch.load(counts, errors, kinds, keys);
+    sketch.floor = floor;
+    sketch.sum = total;
+    return sketch;
+  }
+
+  /**
+   * The {@link ImageCodec} of TopK summaries, for envelopes.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * import { createEnvelope } from "papertrail/codec";
+   * const envelope = createEnvelope({ codecs: [TopK.codec] });
+   * const state = { consumers: new TopK({ capacity: 8 }).add("key-A", 4) };
+   * (envelope.decode(envelope.encode(state)) as typeof state).consumers.top(1)[0].count; // => 4
+   * ```
+   */
+  static readonly codec: ImageCodec<TopK> = {
+    family: Family.TopK,
+    name: "TopK",
+    is: (value: unknown): value is TopK => value instanceof TopK,
+    toBytes: (value: TopK) => value.toBytes(),
+    fromBytes: (bytes: Uint8Array) => TopK.fromBytes(bytes),
+  };
+
+  /**
+   * The merge semigroup of summaries of `capacity` counters: `combine` merges
+   * into a copy (never its inputs); `combineMany` merges left to right into
+   * one copy of the first. Commutative, exactly (ties are broken by error and item).
+   *
+   * A semigroup, not a monoid, and associative only up to the guarantee:
+   * keeping the `capacity` largest counts after each merge can make
+   * `(a + b) + c` and `a + (b + c)` differ in which items survive and in
+   * their errors (both satisfy every bound of the union stream, and they are
+   * identical whenever the three summaries track at most `capacity` distinct
+   * items in all, with integer counts). The empty summary is an exact
+   * identity of `merge`; `option(TopK.semigroup(k))` gives a `combineAll`
+   * that accepts an empty list.
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * const union = TopK.semigroup(10);
+   * const hourly = [new TopK({ capacity: 10 }).add("alice", 2), new TopK({ capacity: 10 }).add("alice", 3).add("bob")];
+   * const day = union.combineMany(hourly[0], hourly.slice(1));
+   * [day.estimate("alice").estimate, day.total, hourly[0].total]; // => [5, 6, 2]
+   * ```
+   */
+  static semigroup(capacity: number): Semigroup<TopK> {
+    const template = new TopK({ capacity });
+    return makeSemigroup<TopK>({
+      combine: (x, y) => {
+        template.checkCompatible(x);
+        return x.clone().merge(y);
+      },
+      combineMany: (first, rest) => {
+        template.checkCompatible(first);
+        const out = first.clone();
+        for (const value of rest) out.merge(value);
+        return out;
+      },
+      commutative: true,
+    });
+  }
+
+  private checkCompatible(other: TopK): void {
+    if (!(other instanceof TopK)) {
+      throw new ParameterMismatchError(this.describe(), describeValue(other), "not a TopK");
+    }
+    if (other.capacity !== this.capacity) throw new ParameterMismatchError(this.describe(), other.describe());
+  }
+}
+
+/**
+ * The indices `0..n-1` in rank order: count descending, then error ascending
+ * (the larger lower bound first), then item order. A total order on distinct
+ * items, so `top`, merge truncation and images depend on contents alone.
+ */
+function rankOrder(n: number, counts: Float64Array, errors: Float64Array, kinds: Uint8Array, keys: Key[]): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort(
+    (a, b) =>
+      (counts[b] as number) - (counts[a] as number) ||
+      (errors[a] as number) - (errors[b] as number) ||
+      compareItems(kinds[a] as number, keys[a] as Key, kinds[b] as number, keys[b] as Key),
+  );
+  return order;
+}
+
+/**
+ * Item order: kind first (string, bytes, number, bigint), then strings by
+ * UTF-16 code units, byte strings lexicographically (their latin1 keys
+ * compare byte by byte), numbers numerically with NaN last, bigints numerically.
+ */
+function compareItems(kindA: number, a: Key, kindB: number, b: Key): number {
+  if (kindA !== kindB) return kindA - kindB;
+  if (kindA === KIND_NUMBER && (a !== a || b !== b)) return (a !== a ? 1 : 0) - (b !== b ? 1 : 0);
+  return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+}
+
+/** A byte string as a latin1 string, one char (0..255) per byte: lossless, and it compares like the bytes. */
+function bytesToKey(bytes: Uint8Array): string {
+  const length = bytes.length;
+  if (length <= 16) {
+    let out = "";
+    for (let i = 0; i < length; i++) out += String.fromCharCode(bytes[i] as number);
+    return out;
+  }
+  let out = "";
+  for (let i = 0; i < length; i += 4096) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  }
+  return out;
+}
+
+function keyToBytes(key: string): Uint8Array {
+  const bytes = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
+  return bytes;
+}
+
+/** A number's 8 bytes, little-endian; NaN always as 0x7ff8000000000000 (items are never -0). */
+function numberBytes(value: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  if (value !== value) view.setUint32(4, 0x7ff80000, true);
+  else view.setFloat64(0, value, true);
+  return bytes;
+}
+
+/** Two's complement, little-endian, in the fewest 8-byte words that hold the value (as `Hashable`'s canonical bytes). */
+function bigintBytes(value: bigint): Uint8Array {
+  let words = 1;
+  while (value < -(1n << BigInt(64 * words - 1)) || value >= 1n << BigInt(64 * words - 1)) words++;
+  const bytes = new Uint8Array(words * 8);
+  const view = new DataView(bytes.buffer);
+  for (let w = 0; w < words; w++) view.setBigUint64(w * 8, BigInt.asUintN(64, value >> BigInt(64 * w)), true);
+  return bytes;
+}
+
+function decodeKey(reader: ByteReader, kind: number, payload: Uint8Array, entry: number): Key {
+  switch (kind) {
+    case KIND_STRING:
+      try {
+        return utf8Decoder.decode(payload);
+      } catch {
+        return reader.invalid(`entry ${entry}: string item is not valid UTF-8`);
+      }
+    case KIND_BYTES:
+      return bytesToKey(payload);
+    case KIND_NUMBER: {
+      if (payload.length !== 8) reader.invalid(`entry ${entry}: a number item must be 8 bytes, got ${payload.length}`);
+      const view = new DataView(payload.buffer, payload.byteOffset, 8);
+      const value = view.getFloat64(0, true);
+      if (Object.is(value, -0)) reader.invalid(`entry ${entry}: a number item is never -0 (written as 0)`);
+      if (value !== value && (view.getUint32(0, true) !== 0 || view.getUint32(4, true) !== 0x7ff80000)) {
+        reader.invalid(`entry ${entry}: NaN must be written as 0x7ff8000000000000`);
+      }
+      return value;
+    }
+    default: {
+      const length = payload.length;
+      if (length === 0 || length % 8 !== 0) reader.invalid(`entry ${entry}: a bigint item must be a positive multiple of 8 bytes, got ${length}`);
+      let hex = "";
+      for (let i = length - 1; i >= 0; i--) hex += (payload[i] as number).toString(16).padStart(2, "0");
+      const value = BigInt.asIntN(length * 8, BigInt(`0x${hex}`));
+      const limit = 1n << BigInt(length * 8 - 65); // fits in one word fewer iff -limit <= value < limit
+      if (length > 8 && value >= -limit && value < limit) reader.invalid(`entry ${entry}: a bigint item must use the fewest 8-byte words`);
+      return value;
+    }
+  }
+}
+
+function invalidCount(count: number): InvalidArgumentError {
+  return new InvalidArgumentError(`TopK count must be a finite number >= 0, got ${String(count)}`);
+}
+
+function invalidItem(item: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(`TopK items must be strings, Uint8Arrays, numbers or bigints, got ${describeValue(item)}`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  return typeof value;
+}

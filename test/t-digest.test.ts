@@ -1,0 +1,608 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createEnvelope } from "../src/codec/index.js";
+import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { codecLaws, monoidLaws } from "../src/laws/index.js";
+import { CountMinSketch, TDigest } from "../src/sketches/index.js";
+import { decodeErrorCode, decodesOrRejectsCleanly, registerLaws } from "./support/checks.js";
+import { uniform } from "./support/random.js";
+
+const HEADER = 48;
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+type Points = readonly (readonly [number, number])[];
+const build = (compression: number) => (points: Points) => {
+  const digest = new TDigest({ compression });
+  for (const [value, weight] of points) digest.add(value, weight);
+  return digest;
+};
+
+/** The centroids of an image, as [mean, weight] pairs. */
+function centroidsOf(digest: TDigest): [number, number][] {
+  const bytes = digest.toBytes();
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const count = view.getUint32(40, true);
+  return Array.from({ length: count }, (_, i) => [view.getFloat64(HEADER + 16 * i, true), view.getFloat64(HEADER + 16 * i + 8, true)]);
+}
+
+// The documented compression pass, written independently: sort by (value,
+// weight); greedily join the next point while (w * delta / pi)^2 <= W (n - W)
+// for W the weight below the centroid and below its end. Means as sum(x w) / sum(w).
+function referenceCentroids(points: Points, compression: number): [number, number][] {
+  const sorted = [...points].map(([x, w]) => [x + 0, w] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const n = sorted.reduce((sum, [, w]) => sum + w, 0);
+  const out: [number, number][] = [];
+  let below = 0;
+  let sum = 0;
+  let weight = 0;
+  for (const [x, w] of sorted) {
+    const joined = weight + w;
+    const z = (joined * compression) / Math.PI;
+    if (weight > 0 && z * z <= below * (n - below) && z * z <= (below + joined) * (n - below - joined)) {
+      sum += x * w;
+      weight = joined;
+    } else {
+      if (weight > 0) out.push([sum / weight, weight]);
+      below += weight;
+      sum = x * w;
+      weight = w;
+    }
+  }
+  if (weight > 0) out.push([sum / weight, weight]);
+  return out;
+}
+
+/** Log-normal values exp(N(0, 1)), normals by Box–Muller from the seeded uniform generator. */
+function logNormal(count: number, seed: number): Float64Array {
+  const random = uniform(seed);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const u1 = random() || 2 ** -32;
+    const u2 = random();
+    const radius = Math.sqrt(-2 * Math.log(u1));
+    out[i] = Math.exp(radius * Math.cos(2 * Math.PI * u2));
+    if (i + 1 < count) out[i + 1] = Math.exp(radius * Math.sin(2 * Math.PI * u2));
+  }
+  return out;
+}
+
+/**
+ * Approximate equality for the law kit: same compression, count, min and
+ * max, and quantile functions within `tolerance` in rank at every q of a
+ * grid: b.quantile(q - t) <= a.quantile(q) <= b.quantile(q + t), both ways.
+ */
+function quantilesAgree(tolerance: number) {
+  const grid = Array.from({ length: 101 }, (_, i) => i / 100);
+  const within = (a: TDigest, b: TDigest) =>
+    grid.every((q) => {
+      const x = a.quantile(q);
+      return b.quantile(Math.max(0, q - tolerance)) <= x && x <= b.quantile(Math.min(1, q + tolerance));
+    });
+  return (a: TDigest, b: TDigest): boolean => {
+    if (a.compression !== b.compression || a.count !== b.count) return false;
+    if (a.count === 0) return true;
+    return a.min === b.min && a.max === b.max && within(a, b) && within(b, a);
+  };
+}
+
+// Law-kit inputs: up to 200 points (4 buffers at compression 10, so merges
+// and leftover buffers both occur), integer weights (sums stay exact),
+// values with many ties, and -0.
+const LAW_COMPRESSION = 10;
+const pointLists: fc.Arbitrary<Points> = fc.array(
+  fc.tuple(
+    fc.oneof(fc.integer({ min: -20, max: 20 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })),
+    fc.integer({ min: 1, max: 4 }),
+  ),
+  { maxLength: 200 },
+);
+const digests = pointLists.map(build(LAW_COMPRESSION));
+const exact = (a: TDigest, b: TDigest) => a.equals(b);
+const clone = (d: TDigest) => d.clone();
+const monoid = TDigest.monoid(LAW_COMPRESSION);
+// One maximal centroid, pi / (2 delta) of the weight (at the median): each
+// grouping's quantile estimate is within half a centroid of the data's.
+const approximate = quantilesAgree(Math.PI / (2 * LAW_COMPRESSION));
+
+// Exact laws (TDigest.equals): left and right identity (compressing a
+// digest's own centroids again changes nothing), commutativity (the union is
+// sorted by mean, then weight), combineMany and combineAll equal the fold,
+// inputs never mutated, and the codec laws, including "decoded values combine
+// like the originals". Associativity holds only approximately (below).
+registerLaws(
+  "monoid laws (exact, except associativity): TDigest merge, compression 10",
+  monoidLaws(monoid, digests, { equals: exact, clone }).filter((law) => law.name !== "associativity"),
+);
+registerLaws(
+  "monoid laws (approximate: quantiles within pi/(2 delta) in rank): TDigest merge associativity",
+  monoidLaws(monoid, digests, { equals: approximate, clone }).filter((law) => law.name === "associativity"),
+);
+registerLaws("codec laws: TDigest image", codecLaws(TDigest.codec, digests, { equals: exact, clone, semigroup: monoid }));
+
+describe("TDigest monoid: what is not exact", () => {
+  it("merge is not exactly associative: the law kit finds a counterexample", () => {
+    const [associativity] = monoidLaws(monoid, digests, { equals: exact, clone, parameters: { seed: 1 } }).filter(
+      (law) => law.name === "associativity",
+    );
+    expect(() => associativity?.check()).toThrow(/combine\(combine\(a, b\), c\) vs combine\(a, combine\(b, c\)\)/);
+  });
+  it("the approximate equality is not vacuous: it tells different data apart", () => {
+    const a = build(LAW_COMPRESSION)(Array.from({ length: 200 }, (_, i) => [i, 1] as const));
+    const shifted = build(LAW_COMPRESSION)(Array.from({ length: 200 }, (_, i) => [i === 0 || i === 199 ? i : Math.min(198, i + 60), 1] as const));
+    expect([a.count, a.min, a.max]).toEqual([shifted.count, shifted.min, shifted.max]);
+    expect(approximate(a, shifted)).toBe(false);
+    expect(approximate(a, a.clone().merge(new TDigest({ compression: LAW_COMPRESSION })))).toBe(true);
+  });
+  it("a monoid's empty is fresh on every read", () => {
+    monoid.empty.add(5);
+    expect([monoid.empty.count, monoid.combineAll([]).count, monoid.empty.compression]).toEqual([0, 0, LAW_COMPRESSION]);
+  });
+});
+
+describe("TDigest compression pass", () => {
+  it("matches an independent reference of the documented k1 size bound, for any one buffer of points in any order", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(10, 25, 100),
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ min: -1e3, max: 1e3, noNaN: true })), fc.integer({ min: 1, max: 3 })), {
+          minLength: 1,
+          maxLength: 250,
+        }),
+        fc.boolean(),
+        (compression, points, unit) => {
+          const input: Points = unit ? points.map(([x]) => [x, 1] as const) : points;
+          const digest = build(compression)(input);
+          const expected = referenceCentroids(input, compression);
+          const actual = centroidsOf(digest);
+          expect(actual.map(([, w]) => w)).toEqual(expected.map(([, w]) => w));
+          actual.forEach(([mean], i) => {
+            const reference = (expected[i] as [number, number])[0];
+            expect(Math.abs(mean - reference)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(reference)));
+          });
+          // Any order of the same points (within one buffer) gives the same image.
+          expect(hex(build(compression)([...input].reverse()).toBytes())).toBe(hex(digest.toBytes()));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+  it("keeps the extremes as singletons and never exceeds the size bound", () => {
+    const digest = new TDigest();
+    const data = logNormal(200_000, 7);
+    for (const x of data) digest.add(x);
+    const centroids = centroidsOf(digest);
+    expect(centroids[0]).toEqual([digest.min, 1]);
+    expect(centroids[centroids.length - 1]).toEqual([digest.max, 1]);
+    const n = digest.count;
+    let below = 0;
+    for (const [, w] of centroids) {
+      const bound = (q: number) => (Math.PI * Math.sqrt(q * (1 - q))) / digest.compression;
+      if (w > 1) {
+        expect(w / n).toBeLessThanOrEqual(bound(below / n) + 1e-12);
+        expect(w / n).toBeLessThanOrEqual(bound((below + w) / n) + 1e-12);
+      }
+      below += w;
+    }
+    // About 1.3 delta centroids; the capacity 2 delta + 10 is not exceeded.
+    expect(digest.centroidCount).toBeGreaterThan(100);
+    expect(digest.centroidCount).toBeLessThanOrEqual(210);
+    expect(digest.sizeInBytes).toBe(22720);
+  });
+  it("grows its arrays when weights spanning many magnitudes need more centroids than 2 delta + 10", () => {
+    // Weights 16^-k at both ends around one heavy point: the size bound,
+    // about sqrt(W) for the weight W below a centroid, admits ever smaller
+    // centroids near q = 0 and q = 1.
+    const digest = new TDigest({ compression: 10 });
+    const base = digest.sizeInBytes;
+    for (let i = 0; i < 50; i++) digest.add(i, 2 ** -(4 * (50 - i))).add(1000 - i, 2 ** -(4 * (50 - i)));
+    digest.add(500);
+    expect(digest.centroidCount).toBeGreaterThan(30);
+    expect(digest.sizeInBytes).toBeGreaterThan(base + 50 * 4);
+    const centroids = centroidsOf(digest);
+    expect(centroids.reduce((sum, [, w]) => sum + w, 0)).toBe(digest.count);
+    for (let i = 1; i < centroids.length; i++) expect((centroids[i] as number[])[0]).toBeGreaterThanOrEqual((centroids[i - 1] as number[])[0] as number);
+    expect(TDigest.fromBytes(digest.toBytes()).equals(digest)).toBe(true);
+    expect([digest.quantile(0), digest.quantile(0.5), digest.quantile(1)]).toEqual([0, 500, 1000]);
+    // Merging it into a fresh digest grows that one's arrays too.
+    expect(new TDigest({ compression: 10 }).merge(digest).equals(digest)).toBe(true);
+  });
+});
+
+describe("TDigest accuracy on 10^6 log-normal values (seeded), compression 100", () => {
+  const N = 1_000_000;
+  const data = logNormal(N, 1);
+  const sorted = Float64Array.from(data).sort();
+  /** Exact F(x): the fraction of the data <= x. */
+  const rank = (x: number) => {
+    let low = 0;
+    let high = N;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((sorted[mid] as number) <= x) low = mid + 1;
+      else high = mid;
+    }
+    return low / N;
+  };
+  const single = new TDigest();
+  for (const x of data) single.add(x);
+  const PARTS = 16;
+  const parts = Array.from({ length: PARTS }, (_, p) => {
+    const digest = new TDigest();
+    for (let i = (p * N) / PARTS; i < ((p + 1) * N) / PARTS; i++) digest.add(data[i] as number);
+    return digest;
+  });
+  const merged = TDigest.monoid(100).combineAll(parts);
+  // The targets of the issue: rank error |F(quantile(q)) - q|.
+  const targets: readonly (readonly [number, number])[] = [
+    [0.001, 1e-4],
+    [0.01, 3e-4],
+    [0.5, 1e-3],
+    [0.99, 3e-4],
+    [0.999, 1e-4],
+  ];
+  const report = (name: string, digest: TDigest) =>
+    console.log(
+      `TDigest ${name} (compression 100, ${digest.centroidCount} centroids): rank errors ` +
+        targets.map(([q]) => `q=${q}: ${Math.abs(rank(digest.quantile(q)) - q).toExponential(2)}`).join(", "),
+    );
+
+  it("single digest: rank error <= 1e-4 at q = 0.001 and 0.999, 3e-4 at 0.01 and 0.99, 1e-3 at 0.5", () => {
+    report("single", single);
+    for (const [q, bound] of targets) expect(Math.abs(rank(single.quantile(q)) - q), `q=${q}`).toBeLessThanOrEqual(bound);
+  });
+  it("16 partial digests (1/16 of the data each) merged: at most twice those", () => {
+    report("16-way merge", merged);
+    expect(merged.count).toBe(N);
+    for (const [q, bound] of targets) expect(Math.abs(rank(merged.quantile(q)) - q), `q=${q}`).toBeLessThanOrEqual(2 * bound);
+  });
+  it("another grouping (a balanced tree of merges) also stays within twice the targets", () => {
+    let level = parts;
+    while (level.length > 1) {
+      const next: TDigest[] = [];
+      for (let i = 0; i < level.length; i += 2) next.push(TDigest.monoid(100).combine(level[i] as TDigest, level[i + 1] as TDigest));
+      level = next;
+    }
+    const tree = level[0] as TDigest;
+    expect(tree.equals(merged)).toBe(false); // not exactly associative...
+    for (const [q, bound] of targets) expect(Math.abs(rank(tree.quantile(q)) - q), `q=${q}`).toBeLessThanOrEqual(2 * bound); // ...but close
+  });
+  it("cdf agrees with the exact F at the same points and bounds", () => {
+    for (const digest of [single, merged]) {
+      for (const [q, bound] of targets) {
+        const x = sorted[Math.floor(q * N)] as number;
+        expect(Math.abs(digest.cdf(x) - rank(x)), `q=${q}`).toBeLessThanOrEqual(digest === single ? bound : 2 * bound);
+      }
+    }
+  });
+  it("min and max are exact; count is the number of values", () => {
+    for (const digest of [single, merged]) {
+      expect([digest.min, digest.max, digest.count]).toEqual([sorted[0], sorted[N - 1], N]);
+      expect([digest.quantile(0), digest.quantile(1), digest.cdf(sorted[N - 1] as number), digest.cdf((sorted[0] as number) / 2)]).toEqual([
+        sorted[0],
+        sorted[N - 1],
+        1,
+        0,
+      ]);
+    }
+  });
+  it("quantile is non-decreasing in q, cdf in x, and they are near inverses", () => {
+    for (const digest of [single, merged]) {
+      let previous = -Infinity;
+      for (let i = 0; i <= 10_000; i++) {
+        const x = digest.quantile(i / 10_000);
+        expect(x).toBeGreaterThanOrEqual(previous);
+        previous = x;
+      }
+      let previousRank = 0;
+      for (let i = 0; i <= 2000; i++) {
+        const x = (sorted[Math.min(N - 1, i * 500)] as number) * 1.0001;
+        const r = digest.cdf(x);
+        expect(r).toBeGreaterThanOrEqual(previousRank);
+        previousRank = r;
+      }
+      // Up to one point's weight (a singleton's flat step) apart.
+      for (const q of [0.001, 0.1, 0.5, 0.9, 0.999]) expect(Math.abs(digest.cdf(digest.quantile(q)) - q)).toBeLessThanOrEqual(1 / N + 1e-12);
+    }
+  });
+  it("is deterministic: the same inputs in the same order give identical bytes, whatever queries run in between", () => {
+    const again = new TDigest();
+    for (let i = 0; i < N; i++) {
+      again.add(data[i] as number);
+      if (i % 99_991 === 0) again.quantile(0.99); // queries never change the digest
+    }
+    expect(hex(again.toBytes())).toBe(hex(single.toBytes()));
+    expect(hex(TDigest.monoid(100).combineAll(parts).toBytes())).toBe(hex(merged.toBytes()));
+    // Partial digests shipped as images merge to the same bytes.
+    const shipped = parts.map((part) => TDigest.fromBytes(part.toBytes()));
+    expect(hex(TDigest.monoid(100).combineAll(shipped).toBytes())).toBe(hex(merged.toBytes()));
+  });
+});
+
+describe("TDigest edge cases", () => {
+  it("empty: quantile and cdf are NaN, min and max NaN, count 0", () => {
+    const empty = new TDigest();
+    expect([empty.quantile(0), empty.quantile(0.5), empty.quantile(1), empty.cdf(0), empty.min, empty.max]).toEqual([
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+    ]);
+    expect([empty.count, empty.centroidCount, empty.toBytes().length]).toEqual([0, 0, HEADER]);
+    expect(empty.equals(new TDigest())).toBe(true);
+    expect(empty.equals(new TDigest({ compression: 50 }))).toBe(false);
+    expect(new TDigest().merge(empty).equals(empty)).toBe(true);
+  });
+  it("one value: every quantile is that value; cdf steps from 0 to 1 there", () => {
+    const one = new TDigest().add(42.5);
+    expect([0, 0.3, 0.5, 1].map((q) => one.quantile(q))).toEqual([42.5, 42.5, 42.5, 42.5]);
+    expect([one.cdf(42), one.cdf(42.5), one.cdf(43), one.cdf(-Infinity), one.cdf(Infinity)]).toEqual([0, 1, 1, 0, 1]);
+    expect([one.min, one.max, one.count, one.centroidCount]).toEqual([42.5, 42.5, 1, 1]);
+    const heavy = new TDigest().add(-3, 1e6);
+    expect([heavy.quantile(0.5), heavy.count, heavy.cdf(-3)]).toEqual([-3, 1e6, 1]);
+  });
+  it("all equal values: exact answers, few centroids", () => {
+    const same = new TDigest();
+    for (let i = 0; i < 100_000; i++) same.add(7);
+    expect([0, 0.001, 0.5, 0.999, 1].map((q) => same.quantile(q))).toEqual([7, 7, 7, 7, 7]);
+    expect([same.cdf(6.999), same.cdf(7), same.count]).toEqual([0, 1, 100_000]);
+    expect(same.centroidCount).toBeLessThan(210);
+  });
+  it("small data: exact order statistics between singletons, linear interpolation inside merged centroids", () => {
+    const d = new TDigest().add(1).add(2).add(3).add(4);
+    // Four singletons, each covering a quarter of the weight.
+    expect([0.1, 0.25, 0.26, 0.5, 0.51, 0.75, 0.99].map((q) => d.quantile(q))).toEqual([1, 1, 2, 2, 3, 3, 4]);
+    expect([d.cdf(0.9), d.cdf(1), d.cdf(1.5), d.cdf(3.99), d.cdf(4)]).toEqual([0, 0.25, 0.25, 0.75, 1]);
+    // A weight-2 centroid at 3 (middle of its weight at 2) between singletons 1 and 10:
+    // knots (0, 1), flat [0, 1] at 1, (2, 3), flat [3, 4] at 10 (n = 4).
+    const w = new TDigest().add(1).add(3, 2).add(10);
+    expect([0.25, 0.375, 0.5, 0.625, 0.75, 1].map((q) => w.quantile(q))).toEqual([1, 2, 3, 6.5, 10, 10]);
+    expect([w.cdf(2), w.cdf(3), w.cdf(6.5), w.cdf(10)]).toEqual([0.375, 0.5, 0.625, 1]);
+  });
+  it("weights: add(x, w) behaves like w copies of x, up to the compression", () => {
+    const weighted = new TDigest();
+    const repeated = new TDigest();
+    const random = uniform(3);
+    for (let i = 0; i < 20_000; i++) {
+      const x = Math.round(random() * 1000);
+      const w = 1 + Math.floor(random() * 4);
+      weighted.add(x, w);
+      for (let k = 0; k < w; k++) repeated.add(x);
+    }
+    expect(weighted.count).toBe(repeated.count);
+    expect([weighted.min, weighted.max]).toEqual([repeated.min, repeated.max]);
+    expect(quantilesAgree(0.005)(weighted, repeated)).toBe(true);
+    const fractional = new TDigest().add(1, 0.25).add(2, 0.5).add(3, 0.25);
+    // Knots (0, 1), (0.125, 1), (0.5, 2), (0.875, 3), (1, 3): nothing has weight 1.
+    expect([fractional.count, fractional.quantile(0.5), fractional.cdf(2.5)]).toEqual([1, 2, 0.6875]);
+  });
+  it("negative zero is stored as zero", () => {
+    const a = new TDigest().add(-0).add(1);
+    expect(Object.is(a.min, 0)).toBe(true);
+    expect(hex(a.toBytes())).toBe(hex(new TDigest().add(0).add(1).toBytes()));
+  });
+  it("merging a digest into itself doubles every weight's worth", () => {
+    const a = build(100)(Array.from({ length: 1000 }, (_, i) => [i, 1] as const));
+    const doubled = a.clone().merge(a);
+    expect([doubled.count, doubled.min, doubled.max]).toEqual([2000, 0, 999]);
+    expect(quantilesAgree(0.01)(doubled, a.clone().merge(a.clone()))).toBe(true);
+    expect(Math.abs(doubled.quantile(0.5) - 499.5)).toBeLessThan(5);
+  });
+  it("clone carries the buffer: the copy evolves exactly like the original", () => {
+    const a = new TDigest({ compression: 20 });
+    for (let i = 0; i < 130; i++) a.add((i * 37) % 101); // 100-point buffer: 30 points pending
+    const b = a.clone();
+    for (let i = 0; i < 500; i++) {
+      a.add(i % 17);
+      b.add(i % 17);
+    }
+    expect(hex(b.toBytes())).toBe(hex(a.toBytes()));
+    b.add(1000);
+    expect(a.max).toBe(100);
+  });
+  it("queries and toBytes do not change the digest or its future", () => {
+    const queried = new TDigest({ compression: 20 });
+    const quiet = new TDigest({ compression: 20 });
+    for (let i = 0; i < 1000; i++) {
+      const x = Math.sin(i) * 100;
+      queried.add(x);
+      quiet.add(x);
+      if (i % 7 === 0) {
+        queried.quantile(0.5);
+        queried.cdf(0);
+        queried.toBytes();
+        void queried.centroidCount;
+        queried.equals(quiet);
+      }
+    }
+    expect(hex(queried.toBytes())).toBe(hex(quiet.toBytes()));
+  });
+  it("rejects invalid values and weights with InvalidArgumentError, leaving the digest unchanged", () => {
+    const digest = new TDigest().add(1).add(2);
+    const before = hex(digest.toBytes());
+    const bad: [unknown, unknown][] = [
+      [NaN, 1],
+      [Infinity, 1],
+      [-Infinity, 1],
+      ["3", 1],
+      [undefined, 1],
+      [3n, 1],
+      [null, 1],
+      [1, 0],
+      [1, -1],
+      [1, NaN],
+      [1, Infinity],
+      [1, "2"],
+      [1, null],
+      [1, -0],
+    ];
+    for (const [value, weight] of bad) {
+      expect(() => digest.add(value as number, weight as number), `${String(value)}, ${String(weight)}`).toThrow(InvalidArgumentError);
+    }
+    expect(() => digest.add(NaN)).toThrow(/value must be a finite number, got NaN/);
+    expect(() => digest.add(1, 0)).toThrow(/weight must be a finite number > 0, got 0/);
+    expect(() => new TDigest().add(1, Number.MAX_VALUE).add(2, Number.MAX_VALUE)).toThrow(/overflow/);
+    expect(hex(digest.toBytes())).toBe(before);
+    expect(digest.count).toBe(2);
+  });
+  it("rejects invalid q, x and options", () => {
+    const digest = new TDigest().add(1);
+    for (const q of [-0.01, 1.01, NaN, "0.5", undefined]) expect(() => digest.quantile(q as number), String(q)).toThrow(InvalidArgumentError);
+    for (const x of [NaN, "1", undefined]) expect(() => digest.cdf(x as number), String(x)).toThrow(InvalidArgumentError);
+    for (const compression of [9.99, 0, -100, 10_001, NaN, Infinity, "100"]) {
+      expect(() => new TDigest({ compression: compression as number }), String(compression)).toThrow(InvalidArgumentError);
+      expect(() => TDigest.monoid(compression as number), String(compression)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new TDigest(null as unknown as object)).toThrow(InvalidArgumentError);
+    expect(() => new TDigest({ compression: 5 })).toThrow(/compression must be a number from 10 to 10000, got 5/);
+    expect([new TDigest({ compression: 10 }).compression, new TDigest({ compression: 10_000 }).compression, new TDigest({ compression: 33.5 }).compression]).toEqual([
+      10, 10_000, 33.5,
+    ]);
+  });
+  it("refuses digests of another compression, naming both", () => {
+    const a = new TDigest().add(1);
+    const b = new TDigest({ compression: 200 }).add(2);
+    expect(() => a.merge(b)).toThrow(ParameterMismatchError);
+    expect(() => a.merge(b)).toThrow("cannot combine TDigest(compression=100) with TDigest(compression=200): parameters differ");
+    expect(() => a.merge(new CountMinSketch({ width: 4, depth: 1 }) as unknown as TDigest)).toThrow(/not a TDigest/);
+    const digests100 = TDigest.monoid(100);
+    expect(() => digests100.combine(b, b)).toThrow(ParameterMismatchError);
+    expect(() => digests100.combine(a, b)).toThrow(ParameterMismatchError);
+    expect(() => digests100.combineAll([a, b])).toThrow(ParameterMismatchError);
+    expect(a.count).toBe(1);
+    expect([a.describe(), String(b)]).toEqual(["TDigest(compression=100)", "TDigest(compression=200)"]);
+  });
+});
+
+describe("TDigest image", () => {
+  const golden = () => build(10)(Array.from({ length: 14 }, (_, i) => [i + 1, 1] as const));
+  it("golden bytes", () => {
+    // Computed once with this implementation and frozen. Compression 10,
+    // values 1..14: only the two middle pairs are light enough to merge
+    // (weight 2 <= pi * sqrt(W (n - W)) / 10 near the median).
+    const f64 = (x: number) => hex(new Uint8Array(Float64Array.of(x).buffer));
+    expect(hex(golden().toBytes())).toBe(
+      "5054060100000000" + // preamble: "PT", family 0x06, version 1, flags 0
+        "0000000000002440" + // compression = 10
+        "000000000000f03f" + // min = 1
+        "0000000000002c40" + // max = 14
+        "0000000000002c40" + // count = 14
+        "0c000000" + // 12 centroids
+        "00000000" + // reserved
+        // (mean, weight): 1..5 singletons, (6.5, 2), (8.5, 2), 10..14 singletons
+        [[1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [6.5, 2], [8.5, 2], [10, 1], [11, 1], [12, 1], [13, 1], [14, 1]]
+          .map(([m, w]) => f64(m as number) + f64(w as number))
+          .join(""),
+    );
+    expect(hex(golden().toBytes()).slice(96, 128)).toBe("000000000000f03f000000000000f03f"); // (1, 1)
+    expect(hex(new TDigest().toBytes())).toBe("5054060100000000" + "0000000000005940" + "0".repeat(48) + "00000000" + "00000000");
+  });
+  it("decoded digests are independent of the input bytes, and unaligned input is fine", () => {
+    const source = golden();
+    const bytes = source.toBytes();
+    const decoded = TDigest.fromBytes(bytes);
+    bytes.fill(0, HEADER);
+    expect(decoded.equals(source)).toBe(true);
+    const padded = new Uint8Array(source.toBytes().length + 1);
+    padded.set(source.toBytes(), 1);
+    expect(TDigest.fromBytes(padded.subarray(1)).equals(source)).toBe(true);
+    // A decoded digest keeps working: adds and merges.
+    expect(decoded.add(0).min).toBe(0);
+    expect(decoded.merge(source).count).toBe(29);
+  });
+  it("fuzz: every truncation is rejected: a truncated header, or too-large centroids", () => {
+    fc.assert(
+      fc.property(pointLists, (points) => {
+        const bytes = build(LAW_COMPRESSION)(points).toBytes();
+        for (let length = 0; length < bytes.length; length++) {
+          expect(decodeErrorCode(() => TDigest.fromBytes(bytes.subarray(0, length)))).toBe(length < HEADER ? "truncated" : "too-large");
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+  it("fuzz: bit flips and random bytes decode or throw DecodeError, nothing else", () => {
+    fc.assert(
+      fc.property(pointLists, fc.nat(), (points, at) => {
+        const bytes = build(LAW_COMPRESSION)(points).toBytes();
+        const bit = at % (bytes.length * 8);
+        bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
+        const outcome = decodesOrRejectsCleanly(TDigest.fromBytes, bytes);
+        // Flips in the preamble, the centroid count and the reserved bytes are always caught,
+        // and so is a sign flip of a (positive) centroid weight.
+        if (bit < 64 || (bit >= 320 && bit < 384)) expect(outcome).toBe("rejected");
+        if (bit >= 384 && (bit - 384) % 128 === 127) expect(outcome).toBe("rejected");
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => void decodesOrRejectsCleanly(TDigest.fromBytes, bytes)));
+    const preamble = [0x50, 0x54, 0x06, 0x01, 0, 0, 0, 0];
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (tail) => void decodesOrRejectsCleanly(TDigest.fromBytes, Uint8Array.from([...preamble, ...tail]))),
+    );
+  });
+  it("refuses huge declared centroid counts before allocating them", () => {
+    const withCount = (count: number) => {
+      const bytes = golden().toBytes();
+      new DataView(bytes.buffer).setUint32(40, count, true);
+      return bytes;
+    };
+    const before = process.memoryUsage().arrayBuffers;
+    for (const count of [0xffffffff, 1 << 28, 1 << 20, 13]) expect(decodeErrorCode(() => TDigest.fromBytes(withCount(count)))).toBe("too-large");
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+    expect(decodeErrorCode(() => TDigest.fromBytes(withCount(11)))).toBe("length-mismatch");
+  });
+  it("rejects invalid fields with typed errors", () => {
+    const patched = (patch: (view: DataView) => void, source: TDigest = golden()) => {
+      const bytes = source.toBytes();
+      patch(new DataView(bytes.buffer));
+      return bytes;
+    };
+    const code = (patch: (view: DataView) => void, source?: TDigest) => decodeErrorCode(() => TDigest.fromBytes(patched(patch, source)));
+    const mean = (i: number) => HEADER + 16 * i;
+    const weight = (i: number) => HEADER + 16 * i + 8;
+    expect(code((v) => v.setUint8(4, 1))).toBe("invalid-field"); // flags
+    expect(code((v) => v.setUint8(3, 2))).toBe("unsupported-version");
+    expect(code((v) => v.setUint8(2, 3))).toBe("wrong-family");
+    for (const compression of [9, 10_001, NaN, Infinity, -100]) expect(code((v) => v.setFloat64(8, compression, true))).toBe("invalid-field");
+    expect(code((v) => v.setFloat64(16, NaN, true))).toBe("invalid-field"); // min NaN
+    expect(code((v) => v.setFloat64(24, Infinity, true))).toBe("invalid-field"); // max infinite
+    expect(code((v) => v.setFloat64(16, 20, true))).toBe("invalid-field"); // min > max
+    expect(code((v) => v.setFloat64(16, 2, true))).toBe("invalid-field"); // first mean below min
+    expect(code((v) => v.setFloat64(24, 13, true))).toBe("invalid-field"); // last mean above max
+    expect(code((v) => v.setFloat64(32, 15, true))).toBe("invalid-field"); // count is not the sum
+    expect(code((v) => v.setFloat64(32, 0, true))).toBe("invalid-field");
+    expect(code((v) => v.setFloat64(32, NaN, true))).toBe("invalid-field");
+    expect(code((v) => v.setUint32(44, 1, true))).toBe("invalid-field"); // reserved
+    expect(code((v) => v.setFloat64(mean(3), 2.5, true))).toBe("invalid-field"); // means 1, 2, 3, 2.5: decreasing
+    expect(code((v) => v.setFloat64(mean(3), 3.5, true))).toBe("no error"); // 1, 2, 3, 3.5, 5: fine
+    expect(code((v) => v.setFloat64(mean(6), NaN, true))).toBe("invalid-field");
+    for (const w of [0, -1, NaN, Infinity, -0]) expect(code((v) => v.setFloat64(weight(2), w, true)), String(w)).toBe("invalid-field");
+    expect(() => TDigest.fromBytes(patched((v) => v.setFloat64(weight(2), -1, true)))).toThrow(/centroid 2 weight must be finite and > 0, got -1/);
+    // Other weights that still sum to the count are accepted.
+    expect(code((v) => (v.setFloat64(weight(5), 1.5, true), v.setFloat64(weight(6), 2.5, true)))).toBe("no error");
+    // Empty images: count 0 and min = max = 0 exactly.
+    const empty = new TDigest();
+    expect(code((v) => v.setFloat64(16, 1, true), empty)).toBe("invalid-field");
+    expect(code((v) => v.setFloat64(24, -0, true), empty)).toBe("invalid-field");
+    expect(code((v) => v.setFloat64(32, 1, true), empty)).toBe("invalid-field");
+    expect(code(() => undefined, empty)).toBe("no error");
+    expect(decodeErrorCode(() => TDigest.fromBytes(Uint8Array.from([...golden().toBytes(), 0])))).toBe("length-mismatch");
+    expect(decodeErrorCode(() => TDigest.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
+    expect(decodeErrorCode(() => TDigest.fromBytes("PT" as unknown as Uint8Array))).toBe("malformed");
+  });
+  it("rejects images of other families as wrong-family", () => {
+    const sketch = new CountMinSketch({ width: 8, depth: 2 }).toBytes();
+    expect(decodeErrorCode(() => TDigest.fromBytes(sketch))).toBe("wrong-family");
+    expect(() => TDigest.fromBytes(sketch)).toThrow(/this is CountMinSketch \(family 3\), not TDigest \(family 6\)/);
+  });
+  it("travels in an envelope", () => {
+    const envelope = createEnvelope({ codecs: [TDigest.codec] });
+    const state = { latency: golden(), perHost: new Map([["db-1", new TDigest({ compression: 50 }).add(3).add(4, 2)]]) };
+    const decoded = envelope.decode(envelope.encode(state)) as typeof state;
+    expect(decoded.latency.equals(golden())).toBe(true);
+    expect(decoded.perHost.get("db-1")?.quantile(1)).toBe(4);
+    expect([TDigest.codec.is(golden()), TDigest.codec.is({}), TDigest.codec.family, TDigest.codec.name]).toEqual([true, false, 6, "TDigest"]);
+  });
+});
