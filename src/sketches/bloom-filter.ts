@@ -1,4 +1,4 @@
-import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
@@ -6,6 +6,7 @@ import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
+import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
 /** Largest bit count: the image stores it as a u32. */
@@ -441,13 +442,7 @@ export class BloomFilter {
    * (envelope.decode(envelope.encode(state)) as typeof state).get("logins")?.has("alice"); // => true
    * ```
    */
-  static readonly codec: ImageCodec<BloomFilter> = {
-    family: Family.BloomFilter,
-    name: "BloomFilter",
-    is: (value: unknown): value is BloomFilter => value instanceof BloomFilter,
-    toBytes: (value: BloomFilter) => value.toBytes(),
-    fromBytes: (bytes: Uint8Array) => BloomFilter.fromBytes(bytes),
-  };
+  static readonly codec: ImageCodec<BloomFilter> = sketchCodec(Family.BloomFilter, "BloomFilter", BloomFilter, (bytes) => BloomFilter.fromBytes(bytes));
 
   /**
    * The union monoid of filters with the given parameters: `empty` is a
@@ -467,21 +462,7 @@ export class BloomFilter {
   static monoid(parameters: BloomFilterOptions): Monoid<BloomFilter> {
     const template = new BloomFilter(parameters);
     const shape = { bits: template.bits, hashes: template.hashes, seed: template.seed };
-    return makeMonoid<BloomFilter>({
-      combine: (x, y) => {
-        template.checkCompatible(x);
-        return x.clone().merge(y);
-      },
-      combineMany: (first, rest) => {
-        template.checkCompatible(first);
-        const out = first.clone();
-        for (const value of rest) out.merge(value);
-        return out;
-      },
-      empty: () => new BloomFilter(shape),
-      freshEmpty: true,
-      commutative: true,
-    });
+    return mergeMonoid(() => new BloomFilter(shape), { check: (first) => template.checkCompatible(first) });
   }
 
   private sameShape(other: BloomFilter): boolean {

@@ -1,5 +1,5 @@
 import { Approximate } from "../algebra/approximate.js";
-import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
@@ -8,6 +8,7 @@ import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../er
 import { hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mulHigh32 } from "../hashing/uint64.js";
+import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
 const FLAG_CONSERVATIVE = 0x01;
@@ -525,13 +526,7 @@ export class CountMinSketch {
    * (envelope.decode(envelope.encode(state)) as typeof state).failures.count("alice"); // => 4
    * ```
    */
-  static readonly codec: ImageCodec<CountMinSketch> = {
-    family: Family.CountMinSketch,
-    name: "CountMinSketch",
-    is: (value: unknown): value is CountMinSketch => value instanceof CountMinSketch,
-    toBytes: (value: CountMinSketch) => value.toBytes(),
-    fromBytes: (bytes: Uint8Array) => CountMinSketch.fromBytes(bytes),
-  };
+  static readonly codec: ImageCodec<CountMinSketch> = sketchCodec(Family.CountMinSketch, "CountMinSketch", CountMinSketch, (bytes) => CountMinSketch.fromBytes(bytes));
 
   /**
    * The sum monoid of sketches with the given parameters: `empty` is a fresh
@@ -551,21 +546,7 @@ export class CountMinSketch {
   static monoid(parameters: CountMinSketchOptions): Monoid<CountMinSketch> {
     const template = new CountMinSketch(parameters);
     const shape = { width: template.width, depth: template.depth, conservative: template.conservative, seed: template.seed };
-    return makeMonoid<CountMinSketch>({
-      combine: (x, y) => {
-        template.checkCompatible(x);
-        return x.clone().merge(y);
-      },
-      combineMany: (first, rest) => {
-        template.checkCompatible(first);
-        const out = first.clone();
-        for (const value of rest) out.merge(value);
-        return out;
-      },
-      empty: () => new CountMinSketch(shape),
-      freshEmpty: true,
-      commutative: true,
-    });
+    return mergeMonoid(() => new CountMinSketch(shape), { check: (first) => template.checkCompatible(first) });
   }
 
   private sameShape(other: CountMinSketch): boolean {

@@ -1,5 +1,5 @@
 import { Approximate } from "../algebra/approximate.js";
-import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
@@ -10,6 +10,7 @@ import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { twoSidedZ } from "../statistics.js";
 import { ertlEstimate } from "./hyperloglog-estimator.js";
 import { decodeRedisHll, encodeRedisHll, packRegisters, REDIS_PRECISION, unpackRegisters } from "./hyperloglog-redis.js";
+import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 /**
  * Options of {@link HyperLogLog}.
@@ -525,25 +526,9 @@ export class HyperLogLog {
    * and idempotent.
    */
   static monoid(precision: number = DEFAULT_PRECISION, seed: number = REDIS_HLL_SEED): Monoid<HyperLogLog> {
-    return makeMonoid<HyperLogLog>({
-      combine: (x, y) => x.clone().merge(y),
-      combineMany: (first, rest) => {
-        const out = first.clone();
-        for (const sketch of rest) out.merge(sketch);
-        return out;
-      },
-      empty: () => new HyperLogLog({ precision, seed }),
-      freshEmpty: true,
-      commutative: true,
-    });
+    return mergeMonoid(() => new HyperLogLog({ precision, seed }));
   }
 
   /** The {@link ImageCodec} of HyperLogLog sketches, for envelopes. */
-  static readonly codec: ImageCodec<HyperLogLog> = {
-    family: Family.HyperLogLog,
-    name: "HyperLogLog",
-    is: (value: unknown): value is HyperLogLog => value instanceof HyperLogLog,
-    toBytes: (value) => value.toBytes(),
-    fromBytes: (bytes) => HyperLogLog.fromBytes(bytes),
-  };
+  static readonly codec: ImageCodec<HyperLogLog> = sketchCodec(Family.HyperLogLog, "HyperLogLog", HyperLogLog, (bytes) => HyperLogLog.fromBytes(bytes));
 }

@@ -1,11 +1,12 @@
 import { Approximate } from "../algebra/approximate.js";
-import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, PREAMBLE_BYTES, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { twoSidedZ } from "../statistics.js";
+import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
 /** Seven little-endian doubles after the preamble. */
@@ -695,13 +696,7 @@ export class Moments {
    * (envelope.decode(envelope.encode(state)) as typeof state).latency.mean; // => 15
    * ```
    */
-  static readonly codec: ImageCodec<Moments> = {
-    family: Family.Moments,
-    name: "Moments",
-    is: (value: unknown): value is Moments => value instanceof Moments,
-    toBytes: (value: Moments) => value.toBytes(),
-    fromBytes: (bytes: Uint8Array) => Moments.fromBytes(bytes),
-  };
+  static readonly codec: ImageCodec<Moments> = sketchCodec(Family.Moments, "Moments", Moments, (bytes) => Moments.fromBytes(bytes));
 
   /**
    * The commutative monoid of moments: `empty` is a fresh empty state,
@@ -734,17 +729,7 @@ export class Moments {
   }
 }
 
-const monoidInstance: Monoid<Moments> = makeMonoid<Moments>({
-  combine: (x, y) => checked(x).clone().merge(y),
-  combineMany: (first, rest) => {
-    const out = checked(first).clone();
-    for (const value of rest) out.merge(value);
-    return out;
-  },
-  empty: () => new Moments(),
-  freshEmpty: true,
-  commutative: true,
-});
+const monoidInstance: Monoid<Moments> = mergeMonoid(() => new Moments(), { check: (first) => void checked(first) });
 
 function checked(value: Moments): Moments {
   if (!(value instanceof Moments)) throw new ParameterMismatchError("Moments", describeValue(value), "not a Moments");

@@ -1,9 +1,10 @@
-import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
 const DEFAULT_COMPRESSION = 100;
@@ -611,13 +612,7 @@ export class TDigest {
    * (envelope.decode(envelope.encode(state)) as typeof state).latency.max; // => 30
    * ```
    */
-  static readonly codec: ImageCodec<TDigest> = {
-    family: Family.TDigest,
-    name: "TDigest",
-    is: (value: unknown): value is TDigest => value instanceof TDigest,
-    toBytes: (value: TDigest) => value.toBytes(),
-    fromBytes: (bytes: Uint8Array) => TDigest.fromBytes(bytes),
-  };
+  static readonly codec: ImageCodec<TDigest> = sketchCodec(Family.TDigest, "TDigest", TDigest, (bytes) => TDigest.fromBytes(bytes));
 
   /**
    * The merge monoid of digests of the given compression: `empty` is a
@@ -645,21 +640,7 @@ export class TDigest {
    */
   static monoid(compression: number = DEFAULT_COMPRESSION): Monoid<TDigest> {
     const template = new TDigest({ compression });
-    return makeMonoid<TDigest>({
-      combine: (x, y) => {
-        template.checkCompatible(x);
-        return x.clone().merge(y);
-      },
-      combineMany: (first, rest) => {
-        template.checkCompatible(first);
-        const out = first.clone();
-        for (const value of rest) out.merge(value);
-        return out;
-      },
-      empty: () => new TDigest({ compression }),
-      freshEmpty: true,
-      commutative: true,
-    });
+    return mergeMonoid(() => new TDigest({ compression }), { check: (first) => template.checkCompatible(first) });
   }
 
   private get isEmpty(): boolean {

@@ -1,10 +1,11 @@
 import { Approximate } from "../algebra/approximate.js";
-import { makeSemigroup, type Semigroup } from "../algebra/semigroup.js";
+import type { Semigroup } from "../algebra/semigroup.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+import { mergeSemigroup, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
 /** Most counters: 2^24 slots (25 bytes of typed arrays each, plus the items). */
@@ -792,13 +793,7 @@ export class TopK {
    * (envelope.decode(envelope.encode(state)) as typeof state).consumers.top(1)[0].count; // => 4
    * ```
    */
-  static readonly codec: ImageCodec<TopK> = {
-    family: Family.TopK,
-    name: "TopK",
-    is: (value: unknown): value is TopK => value instanceof TopK,
-    toBytes: (value: TopK) => value.toBytes(),
-    fromBytes: (bytes: Uint8Array) => TopK.fromBytes(bytes),
-  };
+  static readonly codec: ImageCodec<TopK> = sketchCodec(Family.TopK, "TopK", TopK, (bytes) => TopK.fromBytes(bytes));
 
   /**
    * The merge semigroup of summaries of `capacity` counters: `combine` merges
@@ -825,19 +820,7 @@ export class TopK {
    */
   static semigroup(capacity: number): Semigroup<TopK> {
     const template = new TopK({ capacity });
-    return makeSemigroup<TopK>({
-      combine: (x, y) => {
-        template.checkCompatible(x);
-        return x.clone().merge(y);
-      },
-      combineMany: (first, rest) => {
-        template.checkCompatible(first);
-        const out = first.clone();
-        for (const value of rest) out.merge(value);
-        return out;
-      },
-      commutative: true,
-    });
+    return mergeSemigroup<TopK>({ check: (first) => template.checkCompatible(first) });
   }
 
   private checkCompatible(other: TopK): void {

@@ -1,0 +1,75 @@
+/**
+ * The instances every sketch shares: a monoid or semigroup whose `combine`
+ * clones its first operand and merges the other into the copy (so inputs are
+ * never mutated) and whose bulk path merges everything into one copy, and an
+ * image codec built from the class's `toBytes` / `fromBytes`.
+ *
+ * @internal
+ */
+import { makeMonoid, type Monoid } from "../algebra/monoid.js";
+import { makeSemigroup, type Semigroup } from "../algebra/semigroup.js";
+import type { ImageCodec } from "../codec/image-codec.js";
+
+/** What the merge-based instances need from a sketch. */
+export interface MergeableSketch<S> {
+  clone(): S;
+  merge(other: S): S;
+}
+
+/** Options of {@link mergeMonoid} and {@link mergeSemigroup}. */
+interface MergeInstanceOptions<S> {
+  /**
+   * Validates the first operand against the instance's parameters (`merge`
+   * validates the second); throws ParameterMismatchError.
+   */
+  readonly check?: (first: S) => void;
+  readonly commutative?: boolean;
+}
+
+function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void) {
+  return {
+    combine: (x: S, y: S): S => {
+      check(x);
+      return x.clone().merge(y);
+    },
+    combineMany: (first: S, rest: Iterable<S>): S => {
+      check(first);
+      const out = first.clone();
+      for (const value of rest) out.merge(value);
+      return out;
+    },
+  };
+}
+
+const noCheck = (): void => undefined;
+
+/** A monoid of sketches with a fresh `empty()` on each read. */
+export function mergeMonoid<S extends MergeableSketch<S>>(empty: () => S, options: MergeInstanceOptions<S> = {}): Monoid<S> {
+  return makeMonoid<S>({
+    ...mergeOperations(options.check ?? noCheck),
+    empty,
+    freshEmpty: true,
+    commutative: options.commutative ?? true,
+  });
+}
+
+/** A semigroup of sketches (for sketches without a lawful empty element). */
+export function mergeSemigroup<S extends MergeableSketch<S>>(options: MergeInstanceOptions<S> = {}): Semigroup<S> {
+  return makeSemigroup<S>({ ...mergeOperations(options.check ?? noCheck), commutative: options.commutative ?? true });
+}
+
+/** The image codec of a sketch class: instances of `type`, written by `toBytes`, read by `fromBytes`. */
+export function sketchCodec<S extends { toBytes(): Uint8Array }>(
+  family: number,
+  name: string,
+  type: abstract new (...args: never[]) => S,
+  fromBytes: (bytes: Uint8Array) => S,
+): ImageCodec<S> {
+  return {
+    family,
+    name,
+    is: (value: unknown): value is S => value instanceof type,
+    toBytes: (value: S) => value.toBytes(),
+    fromBytes,
+  };
+}
