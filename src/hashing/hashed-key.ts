@@ -24,7 +24,13 @@ export type Hashable = string | Uint8Array | number | bigint;
 const numberBytes = new Uint8Array(8);
 const numberView = new DataView(numberBytes.buffer);
 
-function canonicalBigIntBytes(value: bigint): Uint8Array {
+/**
+ * A bigint's canonical bytes: two's complement, little-endian, in the fewest
+ * 8-byte words that hold it.
+ *
+ * @internal
+ */
+export function canonicalBigIntBytes(value: bigint): Uint8Array {
   let words = 1;
   while (value < -(1n << BigInt(64 * words - 1)) || value >= 1n << BigInt(64 * words - 1)) words++;
   const bytes = new Uint8Array(words * 8);

@@ -6,6 +6,7 @@ import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { mergeSemigroup, sketchCodec } from "./merge-instances.js";
+import { canonicalBigIntBytes } from "../hashing/hashed-key.js";
 
 const VERSION = 1;
 /** Most counters: 2^24 slots (25 bytes of typed arrays each, plus the items). */
@@ -692,7 +693,7 @@ export class TopK {
             ? keyToBytes(key as string)
             : kind === KIND_NUMBER
               ? numberBytes(key as number)
-              : bigintBytes(key as bigint);
+              : canonicalBigIntBytes(key as bigint);
       writer.u32(payload.length).bytes(payload);
     }
     return writer.finish();
@@ -888,15 +889,6 @@ function numberBytes(value: number): Uint8Array {
   return bytes;
 }
 
-/** Two's complement, little-endian, in the fewest 8-byte words that hold the value (as `Hashable`'s canonical bytes). */
-function bigintBytes(value: bigint): Uint8Array {
-  let words = 1;
-  while (value < -(1n << BigInt(64 * words - 1)) || value >= 1n << BigInt(64 * words - 1)) words++;
-  const bytes = new Uint8Array(words * 8);
-  const view = new DataView(bytes.buffer);
-  for (let w = 0; w < words; w++) view.setBigUint64(w * 8, BigInt.asUintN(64, value >> BigInt(64 * w)), true);
-  return bytes;
-}
 
 function decodeKey(reader: ByteReader, kind: number, payload: Uint8Array, entry: number): Key {
   switch (kind) {
