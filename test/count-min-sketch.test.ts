@@ -5,7 +5,7 @@ import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, murmurHash3x86_32, REDIS_HLL_SEED, type Hash64Out } from "../src/hashing/index.js";
 import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { BloomFilter, CountMinSketch, type CountMinSketchOptions } from "../src/sketches/index.js";
-import { uniform } from "./support/random.js";
+import { uniform, zipfSampler } from "./support/random.js";
 import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
 type Stream = readonly (readonly [string, number])[];
@@ -300,26 +300,6 @@ registerLaws(
     { ...sketchOptions, semigroup: CountMinSketch.monoid({ width: 9, depth: 3 }) },
   ),
 );
-
-// Zipf(s) over keys 0..K-1 by inverse CDF: a table of cumulative
-// probabilities and a binary search for the first entry above u.
-function zipfSampler(keys: number, s: number, random: () => number): () => number {
-  const cdf = new Float64Array(keys);
-  let sum = 0;
-  for (let i = 0; i < keys; i++) cdf[i] = sum += 1 / (i + 1) ** s;
-  for (let i = 0; i < keys; i++) cdf[i] = (cdf[i] as number) / sum;
-  return () => {
-    const u = random();
-    let low = 0;
-    let high = keys - 1;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((cdf[mid] as number) > u) high = mid;
-      else low = mid + 1;
-    }
-    return low;
-  };
-}
 
 describe("CountMinSketch accuracy on a Zipf(1.1) stream", () => {
   const KEYS = 100_000;

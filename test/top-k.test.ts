@@ -3,37 +3,11 @@ import { describe, expect, it } from "vitest";
 import { makeMonoid } from "../src/algebra/monoid.js";
 import { option } from "../src/algebra/option.js";
 import { createEnvelope } from "../src/codec/index.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
-import { codecLaws, commutativeLaws, monoidLaws, semigroupLaws, type Law } from "../src/laws/index.js";
+import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
+import { codecLaws, commutativeLaws, monoidLaws, semigroupLaws } from "../src/laws/index.js";
 import { CountMinSketch, TopK, type TopKEntry, type TopKItem } from "../src/sketches/index.js";
-import { uniform } from "./support/random.js";
-
-function register(name: string, laws: Law[]): void {
-  describe(name, () => {
-    for (const law of laws) it(law.name, law.check);
-  });
-}
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DecodeError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
-
-/** Runs `decode`; passes if it returns or throws DecodeError, fails on any other throw. */
-function decodesOrRejectsCleanly(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "rejected" {
-  try {
-    decode(bytes);
-    return "ok";
-  } catch (error) {
-    if (error instanceof DecodeError) return "rejected";
-    throw new Error(`decoder threw ${(error as Error)?.name}: ${(error as Error)?.message} instead of DecodeError`);
-  }
-}
+import { uniform, zipfSampler } from "./support/random.js";
+import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
@@ -415,12 +389,12 @@ describe("TopK merge", () => {
 //   the same `capacity` items (below). In general truncation breaks it (see
 //   the counterexample above), so TopK exposes a Semigroup, not a Monoid.
 const general = streams.map(build(3));
-register(
+registerLaws(
   "semigroup laws except associativity: TopK (capacity=3)",
   semigroupLaws(TopK.semigroup(3), general, sketchOptions).filter((law) => law.name !== "associativity"),
 );
-register("commutativity: TopK (capacity=1, heavy ties)", commutativeLaws(TopK.semigroup(1), streams.map(build(1)), sketchOptions));
-register(
+registerLaws("commutativity: TopK (capacity=1, heavy ties)", commutativeLaws(TopK.semigroup(1), streams.map(build(1)), sketchOptions));
+registerLaws(
   "identity laws: TopK with the empty summary (capacity=3)",
   monoidLaws(
     makeMonoid<TopK>({ combine: TopK.semigroup(3).combine, empty: () => new TopK({ capacity: 3 }), freshEmpty: true, commutative: true }),
@@ -446,8 +420,8 @@ const sameItems = fc
     for (const [item, count] of extra) sketch.add(item, count);
     return sketch;
   });
-register("semigroup laws: TopK tracking the same 6 items (no truncation)", semigroupLaws(TopK.semigroup(6), sameItems, sketchOptions));
-register("codec laws: TopK image", codecLaws(TopK.codec, general, { ...sketchOptions, semigroup: TopK.semigroup(3) }));
+registerLaws("semigroup laws: TopK tracking the same 6 items (no truncation)", semigroupLaws(TopK.semigroup(6), sameItems, sketchOptions));
+registerLaws("codec laws: TopK image", codecLaws(TopK.codec, general, { ...sketchOptions, semigroup: TopK.semigroup(3) }));
 
 describe("the same-items generator", () => {
   it("really tracks h0..h5 with bounds 0..3", () => {
@@ -460,25 +434,6 @@ describe("the same-items generator", () => {
   });
 });
 
-// Zipf(s) over keys 0..K-1 by inverse CDF: a table of cumulative
-// probabilities and a binary search for the first entry above u.
-function zipfSampler(keys: number, s: number, random: () => number): () => number {
-  const cdf = new Float64Array(keys);
-  let sum = 0;
-  for (let i = 0; i < keys; i++) cdf[i] = sum += 1 / (i + 1) ** s;
-  for (let i = 0; i < keys; i++) cdf[i] = (cdf[i] as number) / sum;
-  return () => {
-    const u = random();
-    let low = 0;
-    let high = keys - 1;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((cdf[mid] as number) > u) high = mid;
-      else low = mid + 1;
-    }
-    return low;
-  };
-}
 
 describe("TopK accuracy on a Zipf(1.1) stream", () => {
   const KEYS = 100_000;
@@ -583,7 +538,7 @@ describe("TopK image", () => {
       fc.property(streams, fc.integer({ min: 1, max: 5 }), (stream, capacity) => {
         const bytes = build(capacity)(stream).toBytes();
         for (let length = 0; length < bytes.length; length++) {
-          const code = codeOf(() => TopK.fromBytes(bytes.subarray(0, length)));
+          const code = decodeErrorCode(() => TopK.fromBytes(bytes.subarray(0, length)));
           expect(["truncated", "too-large"]).toContain(code);
         }
       }),
@@ -652,7 +607,7 @@ describe("TopK image", () => {
     };
     const before = process.memoryUsage().arrayBuffers;
     expect(
-      codeOf(() =>
+      decodeErrorCode(() =>
         TopK.fromBytes(
           patched((v) => {
             v.setUint32(8, 2 ** 24, true);
@@ -661,12 +616,12 @@ describe("TopK image", () => {
         ),
       ),
     ).toBe("too-large");
-    expect(codeOf(() => TopK.fromBytes(patched((v) => v.setUint32(8, 0xffffffff, true))))).toBe("invalid-field");
-    expect(codeOf(() => TopK.fromBytes(patched((v) => v.setUint32(32 + 17, 0xffffffff, true))))).toBe("too-large"); // first item's length
+    expect(decodeErrorCode(() => TopK.fromBytes(patched((v) => v.setUint32(8, 0xffffffff, true))))).toBe("invalid-field");
+    expect(decodeErrorCode(() => TopK.fromBytes(patched((v) => v.setUint32(32 + 17, 0xffffffff, true))))).toBe("too-large"); // first item's length
     // A valid image with the largest capacity allocates by its entries, not by its capacity.
     const big = new TopK({ capacity: 2 }).add("a").add("b").toBytes();
     new DataView(big.buffer).setUint32(8, 2 ** 24, true);
-    expect(codeOf(() => TopK.fromBytes(big))).toBe("no error");
+    expect(decodeErrorCode(() => TopK.fromBytes(big))).toBe("no error");
     expect(TopK.fromBytes(big).sizeInBytes).toBe(16 * 25);
     expect(TopK.fromBytes(big).capacity).toBe(2 ** 24);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
@@ -677,7 +632,7 @@ describe("TopK image", () => {
       patch(new DataView(bytes.buffer));
       return bytes;
     };
-    const code = (patch: (view: DataView) => void) => codeOf(() => TopK.fromBytes(patched(patch)));
+    const code = (patch: (view: DataView) => void) => decodeErrorCode(() => TopK.fromBytes(patched(patch)));
     const E0 = 32; // "alice": count, error, kind, length, 5 bytes (26 bytes)
     const E1 = E0 + 26; // bytes 0a000007 (25 bytes)
     const E2 = E1 + 25; // 42 (29 bytes)
@@ -722,14 +677,14 @@ describe("TopK image", () => {
     ).toBe("invalid-field"); // a NaN with a payload
     expect(code((v) => v.setUint32(E3 + 17, 7, true))).toBe("invalid-field"); // a 7-byte bigint
     expect(code((v) => v.setUint8(E3 + 7, 0))).toBe("invalid-field"); // count 0 for -1n (2.0 is 00..00 40)
-    expect(codeOf(() => TopK.fromBytes(Uint8Array.from([...golden().toBytes(), 0])))).toBe("length-mismatch");
-    expect(codeOf(() => TopK.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
-    expect(codeOf(() => TopK.fromBytes(new CountMinSketch({ width: 2, depth: 1 }).toBytes()))).toBe("wrong-family");
+    expect(decodeErrorCode(() => TopK.fromBytes(Uint8Array.from([...golden().toBytes(), 0])))).toBe("length-mismatch");
+    expect(decodeErrorCode(() => TopK.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
+    expect(decodeErrorCode(() => TopK.fromBytes(new CountMinSketch({ width: 2, depth: 1 }).toBytes()))).toBe("wrong-family");
     expect(() => TopK.fromBytes(new CountMinSketch({ width: 2, depth: 1 }).toBytes())).toThrow(/this is CountMinSketch \(family 3\), not TopK \(family 4\)/);
     // An empty summary must have total and bound 0.
     const empty = new TopK({ capacity: 2 }).toBytes();
     new DataView(empty.buffer).setFloat64(16, 1, true);
-    expect(codeOf(() => TopK.fromBytes(empty))).toBe("invalid-field");
+    expect(decodeErrorCode(() => TopK.fromBytes(empty))).toBe("invalid-field");
   });
   it("rejects repeated items and non-canonical encodings", () => {
     const image = (entries: [number, number, number, number[]][], total: number, bound = 0, capacity = 4) => {
@@ -750,7 +705,7 @@ describe("TopK image", () => {
       }
       return Uint8Array.from(parts);
     };
-    const decodes = (bytes: Uint8Array) => codeOf(() => TopK.fromBytes(bytes));
+    const decodes = (bytes: Uint8Array) => decodeErrorCode(() => TopK.fromBytes(bytes));
     expect(decodes(image([[2, 0, 0, [0x61]], [1, 0, 0, [0x62]]], 3))).toBe("no error");
     expect(decodes(image([[2, 0, 0, [0x61]], [1, 0, 0, [0x61]]], 3))).toBe("invalid-field"); // "a" twice
     expect(() => TopK.fromBytes(image([[2, 0, 0, [0x61]], [1, 0, 0, [0x61]]], 3))).toThrow(/item repeats entry 0/);

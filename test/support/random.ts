@@ -17,3 +17,23 @@ export function uniform(seed: number): () => number {
   const next = mulberry32(seed);
   return () => next() / 4294967296;
 }
+
+// Zipf(s) over keys 0..K-1 by inverse CDF: a table of cumulative
+// probabilities and a binary search for the first entry above u.
+export function zipfSampler(keys: number, s: number, random: () => number): () => number {
+  const cdf = new Float64Array(keys);
+  let sum = 0;
+  for (let i = 0; i < keys; i++) cdf[i] = sum += 1 / (i + 1) ** s;
+  for (let i = 0; i < keys; i++) cdf[i] = (cdf[i] as number) / sum;
+  return () => {
+    const u = random();
+    let low = 0;
+    let high = keys - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((cdf[mid] as number) > u) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  };
+}
