@@ -533,3 +533,22 @@ describe("CountMinSketch image", () => {
     expect(CountMinSketch.codec.is({})).toBe(false);
   });
 });
+
+describe("CountMinSketch review regressions", () => {
+  it("refuses an add or merge that would overflow the total, leaving the state unchanged", () => {
+    const sketch = new CountMinSketch({ width: 4, depth: 2 }).add("a", Number.MAX_VALUE);
+    const before = sketch.clone();
+    expect(() => sketch.add("a", Number.MAX_VALUE)).toThrow(InvalidArgumentError);
+    expect(() => sketch.merge(before)).toThrow(InvalidArgumentError);
+    expect(sketch.equals(before)).toBe(true);
+    expect(CountMinSketch.fromBytes(sketch.toBytes()).equals(sketch)).toBe(true);
+  });
+  it("rejects -0 in an image", () => {
+    const bytes = new CountMinSketch({ width: 4, depth: 2 }).toBytes();
+    new DataView(bytes.buffer).setFloat64(28, -0, true); // first counter
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(bytes))).toBe("invalid-field");
+    const total = new CountMinSketch({ width: 4, depth: 2 }).toBytes();
+    new DataView(total.buffer).setFloat64(20, -0, true);
+    expect(decodeErrorCode(() => CountMinSketch.fromBytes(total))).toBe("invalid-field");
+  });
+});

@@ -297,3 +297,17 @@ describe("HyperLogLog arguments", () => {
     expect(new HyperLogLog().seed).toBe(REDIS_HLL_SEED);
   });
 });
+
+describe("HyperLogLog monoid and merge guards", () => {
+  it("validates the monoid's parameters up front and refuses other seeds", () => {
+    expect(() => HyperLogLog.monoid(99)).toThrow(InvalidArgumentError);
+    const monoid = HyperLogLog.monoid(14, 1);
+    const defaultSeed = new HyperLogLog().add("a");
+    expect(() => monoid.combine(defaultSeed, defaultSeed)).toThrow(ParameterMismatchError);
+    expect(() => monoid.combineAll([defaultSeed])).toThrow(ParameterMismatchError);
+  });
+  it("merge refuses a non-sketch with ParameterMismatchError and equals returns false", () => {
+    expect(() => new HyperLogLog().merge({} as HyperLogLog)).toThrow(ParameterMismatchError);
+    expect(new HyperLogLog().equals(undefined as unknown as HyperLogLog)).toBe(false);
+  });
+});

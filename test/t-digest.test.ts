@@ -606,3 +606,38 @@ describe("TDigest image", () => {
     expect([TDigest.codec.is(golden()), TDigest.codec.is({}), TDigest.codec.family, TDigest.codec.name]).toEqual([true, false, 6, "TDigest"]);
   });
 });
+
+describe("TDigest review regressions", () => {
+  it("merge commutes even when a digest holds equal means out of weight order", () => {
+    const a = new TDigest({ compression: 10 });
+    for (const [v, w] of [[2, 2], [1, 2], [2, 3], [1, 2], [2, 1], [2, 1]] as const) a.add(v, w);
+    const b = new TDigest({ compression: 10 });
+    for (const [v, w] of [[0, 3], [1, 1], [1, 2], [1, 1], [0, 1], [0, 2], [1, 1], [0, 3], [1, 1]] as const) b.add(v, w);
+    const monoid = TDigest.monoid(10);
+    expect(monoid.combine(a, b).equals(monoid.combine(b, a))).toBe(true);
+    expect(monoid.combine(a, b).quantile(0.3)).toBe(monoid.combine(b, a).quantile(0.3));
+  });
+  it("merge commutes on random integer-weighted data (property)", () => {
+    const digest = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 })), { maxLength: 40 }).map((points) => {
+      const d = new TDigest({ compression: 10 });
+      for (const [v, w] of points) d.add(v, w);
+      return d;
+    });
+    fc.assert(fc.property(digest, digest, (x, y) => x.clone().merge(y).equals(y.clone().merge(x))), { numRuns: 2000 });
+  });
+  it("cdf and quantile stay finite when the data spans more than Number.MAX_VALUE", () => {
+    const digest = new TDigest().add(-1.7e308).add(1.79e308);
+    expect(digest.cdf(1.7e308)).toBeGreaterThanOrEqual(0);
+    expect(digest.cdf(1.7e308)).toBeLessThanOrEqual(1);
+    const many = new TDigest();
+    for (let i = 0; i < 1000; i++) many.add(i % 2 ? 1.7e308 : -1.7e308);
+    expect(Number.isNaN(many.cdf(1e308))).toBe(false);
+    expect(Number.isFinite(many.quantile(0.5))).toBe(true);
+  });
+  it("rejects -0 in an image", () => {
+    const bytes = new TDigest().add(0).add(1).toBytes();
+    const view = new DataView(bytes.buffer);
+    view.setFloat64(16, -0, true); // min
+    expect(decodeErrorCode(() => TDigest.fromBytes(bytes))).toBe("invalid-field");
+  });
+});

@@ -770,3 +770,23 @@ describe("TopK image", () => {
     expect(TopK.codec.is({})).toBe(false);
   });
 });
+
+describe("TopK review regressions", () => {
+  it("refuses an add or merge that would overflow the total, leaving the state unchanged", () => {
+    const summary = new TopK({ capacity: 2 }).add("a", 1e308);
+    const before = summary.clone();
+    expect(() => summary.add("b", 1e308)).toThrow(InvalidArgumentError);
+    expect(() => summary.merge(before)).toThrow(InvalidArgumentError);
+    expect(summary.equals(before)).toBe(true);
+    expect(TopK.fromBytes(summary.toBytes()).equals(summary)).toBe(true);
+  });
+  it("rejects -0 in an image, so every summary has exactly one image", () => {
+    const bytes = new TopK({ capacity: 2 }).toBytes();
+    const at = bytes.length - 16; // an empty summary ends with total and untracked bound
+    const view = new DataView(bytes.buffer);
+    const total = view.getFloat64(at, true);
+    expect(total).toBe(0);
+    view.setFloat64(at, -0, true);
+    expect(decodeErrorCode(() => TopK.fromBytes(bytes))).toBe("invalid-field");
+  });
+});

@@ -198,7 +198,7 @@ export class CountMinSketch {
    * ```
    */
   add(item: Hashable, count = 1): this {
-    if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
+    if (typeof count !== "number" || !(count >= 0 && this.sum + count <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
     hashItemInto(item, this.seed, scratch);
     return this.addHashed(scratch, count);
   }
@@ -217,7 +217,7 @@ export class CountMinSketch {
    * ```
    */
   addHashed(key: Hash64Out, count = 1): this {
-    if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
+    if (typeof count !== "number" || !(count >= 0 && this.sum + count <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
     const depth = this.depth;
     const counters = this.counters;
     locate(key, this.width, depth);
@@ -363,6 +363,9 @@ export class CountMinSketch {
    */
   merge(other: CountMinSketch): this {
     this.checkCompatible(other);
+    if (!(this.sum + other.sum <= Number.MAX_VALUE)) {
+      throw new InvalidArgumentError(`CountMinSketch total would overflow: ${this.sum} + ${other.sum}`);
+    }
     const target = this.counters;
     const source = other.counters;
     for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) + (source[i] as number);
@@ -484,7 +487,7 @@ export class CountMinSketch {
     if (depth < 1 || depth > MAX_DEPTH) reader.invalid(`depth must be in [1, ${MAX_DEPTH}], got ${depth}`);
     const seed = reader.u32("seed");
     const total = reader.f64("total");
-    if (!(total >= 0 && total <= Number.MAX_VALUE)) reader.invalid(`total must be finite and >= 0, got ${total}`);
+    if (!(total >= 0 && total <= Number.MAX_VALUE) || Object.is(total, -0)) reader.invalid(`total must be finite and >= 0 (not -0), got ${total}`);
     const cellCount = width * depth; // < 2^38: exact
     if (cellCount > MAX_CELLS) {
       throw new DecodeError(
@@ -501,7 +504,7 @@ export class CountMinSketch {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < cellCount; i++) {
       const value = view.getFloat64(i * 8, true);
-      if (!(value >= 0 && value <= Number.MAX_VALUE)) {
+      if (!(value >= 0 && value <= Number.MAX_VALUE) || Object.is(value, -0)) {
         throw new DecodeError(
           "invalid-field",
           `CountMinSketch image: counter ${i} (row ${Math.floor(i / width)}) must be finite and >= 0, got ${value}`,
@@ -561,7 +564,10 @@ export class CountMinSketch {
   }
 }
 
-function invalidCount(count: number): InvalidArgumentError {
+function invalidCount(count: number, total: number): InvalidArgumentError {
+  if (typeof count === "number" && count >= 0 && count <= Number.MAX_VALUE) {
+    return new InvalidArgumentError(`CountMinSketch total would overflow: ${total} + ${count}`);
+  }
   return new InvalidArgumentError(`CountMinSketch count must be a finite number >= 0, got ${count}`);
 }
 

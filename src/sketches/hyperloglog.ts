@@ -353,6 +353,7 @@ export class HyperLogLog {
    * {@link ParameterMismatchError} when the seeds differ.
    */
   merge(other: HyperLogLog): this {
+    if (!(other instanceof HyperLogLog)) throw new ParameterMismatchError(this.describe(), describeValue(other), "not a HyperLogLog");
     if (other.seed !== this.seed) throw new ParameterMismatchError(this.describe(), other.describe(), "hash seeds differ");
     if (other.p < this.p) this.foldTo(other.p);
     if (other.p === this.p) {
@@ -419,6 +420,7 @@ export class HyperLogLog {
 
   /** Same precision, seed and registers (whatever the internal representation). */
   equals(other: HyperLogLog): boolean {
+    if (!(other instanceof HyperLogLog)) return false;
     if (other.p !== this.p || other.seed !== this.seed) return false;
     const a = this.registers();
     const b = other.registers();
@@ -523,12 +525,28 @@ export class HyperLogLog {
    * The monoid of HyperLogLog sketches at `precision` (register-wise max).
    * `empty` is a fresh sketch on each read; `combine` never mutates its
    * inputs; the bulk path merges every input into one buffer. Commutative
-   * and idempotent.
+   * and idempotent. Sketches of another seed are refused with
+   * `ParameterMismatchError`; sketches of another precision fold as in
+   * `merge`, so the identity law holds for inputs of precision <= `precision`.
    */
   static monoid(precision: number = DEFAULT_PRECISION, seed: number = REDIS_HLL_SEED): Monoid<HyperLogLog> {
-    return mergeMonoid(() => new HyperLogLog({ precision, seed }));
+    const template = new HyperLogLog({ precision, seed }); // validates the parameters now
+    return mergeMonoid(() => new HyperLogLog({ precision, seed }), {
+      check: (first) => {
+        if (!(first instanceof HyperLogLog) || first.seed !== template.seed) {
+          throw new ParameterMismatchError(template.describe(), describeValue(first), "hash seeds differ");
+        }
+      },
+    });
   }
 
   /** The {@link ImageCodec} of HyperLogLog sketches, for envelopes. */
   static readonly codec: ImageCodec<HyperLogLog> = sketchCodec(Family.HyperLogLog, "HyperLogLog", HyperLogLog, (bytes) => HyperLogLog.fromBytes(bytes));
+}
+
+function describeValue(value: unknown): string {
+  if (value instanceof HyperLogLog) return value.describe();
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  return typeof value;
 }

@@ -380,6 +380,19 @@ export class TDigest {
     const otherLow = other.low;
     const otherHigh = other.high;
     const used = this.centroidsUsed;
+    if (used === 0) {
+      // An empty digest is the identity: take the other's merged state as it
+      // is, so that empty.merge(a) equals a.merge(empty) equals a.
+      this.ensureCapacity(otherUsed);
+      this.means.set(otherMeans.subarray(0, otherUsed));
+      this.weights.set(otherWeights.subarray(0, otherUsed));
+      this.centroidsUsed = otherUsed;
+      this.centroidTotal = other.currentTotal;
+      this.low = otherLow;
+      this.high = otherHigh;
+      this.viewValid = false;
+      return this;
+    }
     const length = used + otherUsed;
     this.ensureScratch(length);
     // Both inputs are sorted: merge them by (mean, weight) into the scratch.
@@ -407,8 +420,25 @@ export class TDigest {
       }
       outMeans[k] = mean;
       outWeights[k] = weight;
-      total += weight;
     }
+    // A digest's own centroids of equal mean need not be ordered by weight,
+    // so the two-pointer merge alone can depend on which digest is the
+    // receiver. Ordering each run of equal means by weight makes the merged
+    // sequence (and so the result) the same either way: merge commutes.
+    for (let k = 1; k < length; k++) {
+      const mean = outMeans[k] as number;
+      const weight = outWeights[k] as number;
+      let p = k - 1;
+      if (outMeans[p] !== mean || (outWeights[p] as number) <= weight) continue;
+      while (p >= 0 && outMeans[p] === mean && (outWeights[p] as number) > weight) {
+        outMeans[p + 1] = outMeans[p] as number;
+        outWeights[p + 1] = outWeights[p] as number;
+        p--;
+      }
+      outMeans[p + 1] = mean;
+      outWeights[p + 1] = weight;
+    }
+    for (let k = 0; k < length; k++) total += outWeights[k] as number;
     if (!(total <= Number.MAX_VALUE)) {
       throw new InvalidArgumentError(`TDigest total weight would overflow: ${this.centroidTotal} + ${other.currentTotal}`);
     }
@@ -548,6 +578,7 @@ export class TDigest {
     }
     const low = reader.f64("min");
     const high = reader.f64("max");
+    if (Object.is(low, -0) || Object.is(high, -0)) reader.invalid("-0 is written as 0");
     const total = reader.f64("count");
     const used = reader.u32("centroid count");
     if (reader.u32("reserved") !== 0) reader.invalid("reserved bytes 44..47 must be zero");
@@ -575,6 +606,7 @@ export class TDigest {
       const mean = view.getFloat64(16 * i, true);
       const weight = view.getFloat64(16 * i + 8, true);
       const at = HEADER_BYTES + 16 * i;
+      if (Object.is(mean, -0)) throw new DecodeError("invalid-field", `TDigest image: centroid ${i} mean is -0 (written as 0)`, at);
       if (!(mean >= previous && mean <= high)) {
         throw new DecodeError(
           "invalid-field",
@@ -865,14 +897,19 @@ function sumOf(weights: Float64Array, used: number): number {
 /** The value at `target` on the segment from (at0, value0) to (at1, value1); at0 <= target <= at1. */
 function interpolateValue(at0: number, value0: number, at1: number, value1: number, target: number): number {
   if (!(at1 > at0)) return value0;
-  const value = value0 + (value1 - value0) * ((target - at0) / (at1 - at0));
-  return value < value0 ? value0 : value > value1 ? value1 : value;
+  const fraction = (target - at0) / (at1 - at0);
+  const span = value1 - value0;
+  // A span above Number.MAX_VALUE (data from near -MAX to near +MAX) is taken in halves.
+  const value = Number.isFinite(span) ? value0 + span * fraction : value0 + (value1 / 2 - value0 / 2) * fraction * 2;
+  return value >= value0 ? (value <= value1 ? value : value1) : value0;
 }
 
 /** The position of `x` on the segment from (at0, value0) to (at1, value1); value0 <= x < value1. */
 function interpolateRank(at0: number, value0: number, at1: number, value1: number, x: number): number {
-  const at = at0 + (at1 - at0) * ((x - value0) / (value1 - value0));
-  return at < at0 ? at0 : at > at1 ? at1 : at;
+  const span = value1 - value0;
+  const fraction = Number.isFinite(span) ? (x - value0) / span : (x / 2 - value0 / 2) / (value1 / 2 - value0 / 2);
+  const at = at0 + (at1 - at0) * fraction;
+  return at >= at0 ? (at <= at1 ? at : at1) : at0;
 }
 
 function describeValue(value: unknown): string {

@@ -194,6 +194,7 @@ export class TopK {
    */
   add(item: TopKItem, count = 1): this {
     if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
+    if (!(this.sum + count <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total would overflow: ${this.sum} + ${count}`);
     let kind: number;
     let key: Key;
     let slot: number | undefined;
@@ -513,6 +514,7 @@ export class TopK {
    */
   merge(other: TopK): this {
     this.checkCompatible(other);
+    if (!(this.sum + other.sum <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total would overflow: ${this.sum} + ${other.sum}`);
     const source = other === this ? other.clone() : other;
     const limit = this.used + source.used;
     const counts = new Float64Array(limit);
@@ -723,8 +725,10 @@ export class TopK {
     const n = reader.u32("size");
     if (n > capacity) reader.invalid(`size ${n} is more than the capacity ${capacity}`);
     const total = reader.f64("total");
+    if (Object.is(total, -0)) reader.invalid("total is -0 (written as 0)");
     if (!(total >= 0 && total <= Number.MAX_VALUE)) reader.invalid(`total must be finite and >= 0, got ${total}`);
     const floor = reader.f64("untracked bound");
+    if (Object.is(floor, -0)) reader.invalid("untracked bound is -0 (written as 0)");
     if (!(floor >= 0 && floor <= Number.MAX_VALUE)) reader.invalid(`untracked bound must be finite and >= 0, got ${floor}`);
     if (n === 0 && total !== 0) reader.invalid(`an empty summary must have total 0, got ${total}`);
     // Items are only ever dropped from a full summary, and merges of full summaries are full.
@@ -742,6 +746,7 @@ export class TopK {
         reader.invalid(`entry ${i}: count must be > 0 and in [untracked bound ${floor}, total ${total}], got ${count}`);
       }
       const error = reader.f64("error");
+      if (Object.is(error, -0)) reader.invalid(`entry ${i}: error is -0 (written as 0)`);
       if (!(error >= 0 && error <= floor)) reader.invalid(`entry ${i}: error must be in [0, untracked bound ${floor}], got ${error}`);
       const kind = reader.u8("kind");
       if (kind > KIND_BIGINT) reader.invalid(`entry ${i}: unknown item kind ${kind}`);
