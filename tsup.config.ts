@@ -7,6 +7,7 @@ export default defineConfig({
     "hashing/index": "src/hashing/index.ts",
     "codec/index": "src/codec/index.ts",
     "sketches/index": "src/sketches/index.ts",
+    "aggregators/index": "src/aggregators/index.ts",
     "laws/index": "src/laws/index.ts",
   },
   format: ["esm", "cjs"],

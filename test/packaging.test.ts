@@ -110,6 +110,8 @@ out.sketches = {
   moments: Moments.fromBytes(new Moments().addAll([1, 2, 3, 4]).toBytes()).mean,
   tDigestMedian: TDigest.fromBytes(new TDigest().add(1).add(2).add(3).toBytes()).quantile(0.5),
 };
+const summary = aggregate(join({ events: count(), users: distinctCount() }), ["alice", "bob", "alice"]);
+out.aggregators = { events: summary.events, users: Math.round(summary.users.estimate) };
 
 // papertrail/codec (the envelope needs the @msgpack/msgpack dependency)
 out.compensatedSum = decodeCompensatedSum(encodeCompensatedSum({ sum: 1, compensation: 0 }));
@@ -165,6 +167,7 @@ console.log(JSON.stringify({ format: FORMAT, resolved: RESOLVED, results: out })
 const CHECK_MJS = `import { fileURLToPath } from "node:url";
 import { MonoidSum as RootMonoidSum, DecodeError as RootDecodeError, hash64 as RootHash64, PaperTrailError, HyperLogLog as RootHyperLogLog } from "papertrail";
 import { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } from "papertrail/sketches";
+import { aggregate, join, count, distinctCount } from "papertrail/aggregators";
 import { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } from "papertrail/algebra";
 import { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } from "papertrail/hashing";
 import { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } from "papertrail/codec";
@@ -173,7 +176,7 @@ import fc from "fast-check";
 
 const FORMAT = "esm";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/laws"].map((id) => [
     id,
     fileURLToPath(import.meta.resolve(id)),
   ]),
@@ -183,6 +186,7 @@ ${CHECK_BODY}`;
 const CHECK_CJS = `"use strict";
 const { MonoidSum: RootMonoidSum, DecodeError: RootDecodeError, hash64: RootHash64, PaperTrailError, HyperLogLog: RootHyperLogLog } = require("papertrail");
 const { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } = require("papertrail/sketches");
+const { aggregate, join, count, distinctCount } = require("papertrail/aggregators");
 const { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } = require("papertrail/algebra");
 const { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } = require("papertrail/hashing");
 const { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } = require("papertrail/codec");
@@ -191,7 +195,7 @@ const fc = require("fast-check");
 
 const FORMAT = "cjs";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/laws"].map((id) => [
     id,
     require.resolve(id),
   ]),
@@ -349,7 +353,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     };
     collect(manifest.exports);
     expect(Object.keys(manifest.exports).sort(), "exports map subpaths").toEqual(
-      [".", "./algebra", "./codec", "./hashing", "./laws", "./package.json", "./sketches"].sort(),
+      [".", "./aggregators", "./algebra", "./codec", "./hashing", "./laws", "./package.json", "./sketches"].sort(),
     );
     const missing = [...targets].map((target) => target.replace(/^\.\//, "")).filter((target) => !tarballFiles.includes(target));
     expect(missing, "paths referenced by package.json but absent from the tarball").toEqual([]);
@@ -372,6 +376,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         "papertrail/hashing": "hashing/index",
         "papertrail/codec": "codec/index",
         "papertrail/sketches": "sketches/index",
+        "papertrail/aggregators": "aggregators/index",
         "papertrail/laws": "laws/index",
       };
       for (const [id, file] of Object.entries(expected)) {
@@ -405,6 +410,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         moments: 2.5,
         tDigestMedian: 2,
       });
+      expect(results.aggregators, `${format}: papertrail/aggregators join of count and distinctCount`).toEqual({ events: 3, users: 2 });
       expect(results.compensatedSum, `${format}: compensated sum codec round trip`).toEqual({ sum: 1, compensation: 0 });
       expect(results.envelope, `${format}: envelope round trip of Map([["a", 1n]]) (uses @msgpack/msgpack)`).toEqual({
         isMap: true,
@@ -478,9 +484,9 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
   );
 
   it(
-    "root, algebra, hashing, codec and sketches load without the optional fast-check peer",
+    "root, algebra, hashing, codec, sketches and aggregators load without the optional fast-check peer",
     () => {
-      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches"];
+      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators"];
       const esmScript = `
 const out = {};
 for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(await import(id)).length > 0;
@@ -499,6 +505,7 @@ console.log(JSON.stringify(out));`;
         "papertrail/hashing": true,
         "papertrail/codec": true,
         "papertrail/sketches": true,
+        "papertrail/aggregators": true,
         laws: "needs fast-check",
       };
       for (const script of ["check.mjs", "check.cjs"]) {
