@@ -8,6 +8,7 @@ export default defineConfig({
     "codec/index": "src/codec/index.ts",
     "sketches/index": "src/sketches/index.ts",
     "aggregators/index": "src/aggregators/index.ts",
+    "windows/index": "src/windows/index.ts",
     "laws/index": "src/laws/index.ts",
   },
   format: ["esm", "cjs"],

@@ -2,8 +2,10 @@
  * PaperTrail: Algebird-style monoids and probabilistic sketches for
  * real-time security and compliance monitoring.
  *
- * The root re-exports the algebra, hashing and codec modules. The law kit
- * lives at `papertrail/laws` (it needs the `fast-check` peer dependency).
+ * The root re-exports the algebra, hashing, codec and sketch modules. The
+ * law kit lives at `papertrail/laws` (it needs the `fast-check` peer
+ * dependency); aggregators and time windows at `papertrail/aggregators` and
+ * `papertrail/windows`.
  *
  * @packageDocumentation
  */

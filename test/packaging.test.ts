@@ -112,6 +112,7 @@ out.sketches = {
 };
 const summary = aggregate(join({ events: count(), users: distinctCount() }), ["alice", "bob", "alice"]);
 out.aggregators = { events: summary.events, users: Math.round(summary.users.estimate) };
+out.windows = { weekStart: new Date(bucketStart(Date.UTC(2026, 0, 1, 12), "week")).toISOString() };
 
 // papertrail/codec (the envelope needs the @msgpack/msgpack dependency)
 out.compensatedSum = decodeCompensatedSum(encodeCompensatedSum({ sum: 1, compensation: 0 }));
@@ -168,6 +169,7 @@ const CHECK_MJS = `import { fileURLToPath } from "node:url";
 import { MonoidSum as RootMonoidSum, DecodeError as RootDecodeError, hash64 as RootHash64, PaperTrailError, HyperLogLog as RootHyperLogLog } from "papertrail";
 import { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } from "papertrail/sketches";
 import { aggregate, join, count, distinctCount } from "papertrail/aggregators";
+import { bucketStart } from "papertrail/windows";
 import { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } from "papertrail/algebra";
 import { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } from "papertrail/hashing";
 import { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } from "papertrail/codec";
@@ -176,7 +178,7 @@ import fc from "fast-check";
 
 const FORMAT = "esm";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/laws"].map((id) => [
     id,
     fileURLToPath(import.meta.resolve(id)),
   ]),
@@ -187,6 +189,7 @@ const CHECK_CJS = `"use strict";
 const { MonoidSum: RootMonoidSum, DecodeError: RootDecodeError, hash64: RootHash64, PaperTrailError, HyperLogLog: RootHyperLogLog } = require("papertrail");
 const { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } = require("papertrail/sketches");
 const { aggregate, join, count, distinctCount } = require("papertrail/aggregators");
+const { bucketStart } = require("papertrail/windows");
 const { combineAll, MonoidSum, MonoidMax, struct, makeSemigroup } = require("papertrail/algebra");
 const { murmurHash3x86_32, hash64, murmurHash64A, HashedKey } = require("papertrail/hashing");
 const { encodeCompensatedSum, decodeCompensatedSum, createEnvelope, DecodeError } = require("papertrail/codec");
@@ -195,7 +198,7 @@ const fc = require("fast-check");
 
 const FORMAT = "cjs";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/laws"].map((id) => [
     id,
     require.resolve(id),
   ]),
@@ -353,7 +356,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     };
     collect(manifest.exports);
     expect(Object.keys(manifest.exports).sort(), "exports map subpaths").toEqual(
-      [".", "./aggregators", "./algebra", "./codec", "./hashing", "./laws", "./package.json", "./sketches"].sort(),
+      [".", "./aggregators", "./algebra", "./codec", "./hashing", "./laws", "./package.json", "./sketches", "./windows"].sort(),
     );
     const missing = [...targets].map((target) => target.replace(/^\.\//, "")).filter((target) => !tarballFiles.includes(target));
     expect(missing, "paths referenced by package.json but absent from the tarball").toEqual([]);
@@ -377,6 +380,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         "papertrail/codec": "codec/index",
         "papertrail/sketches": "sketches/index",
         "papertrail/aggregators": "aggregators/index",
+        "papertrail/windows": "windows/index",
         "papertrail/laws": "laws/index",
       };
       for (const [id, file] of Object.entries(expected)) {
@@ -411,6 +415,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         tDigestMedian: 2,
       });
       expect(results.aggregators, `${format}: papertrail/aggregators join of count and distinctCount`).toEqual({ events: 3, users: 2 });
+      expect(results.windows, `${format}: papertrail/windows ISO week of 2026-01-01`).toEqual({ weekStart: "2025-12-29T00:00:00.000Z" });
       expect(results.compensatedSum, `${format}: compensated sum codec round trip`).toEqual({ sum: 1, compensation: 0 });
       expect(results.envelope, `${format}: envelope round trip of Map([["a", 1n]]) (uses @msgpack/msgpack)`).toEqual({
         isMap: true,
@@ -484,9 +489,9 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
   );
 
   it(
-    "root, algebra, hashing, codec, sketches and aggregators load without the optional fast-check peer",
+    "root, algebra, hashing, codec, sketches, aggregators and windows load without the optional fast-check peer",
     () => {
-      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators"];
+      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows"];
       const esmScript = `
 const out = {};
 for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(await import(id)).length > 0;
@@ -506,6 +511,7 @@ console.log(JSON.stringify(out));`;
         "papertrail/codec": true,
         "papertrail/sketches": true,
         "papertrail/aggregators": true,
+        "papertrail/windows": true,
         laws: "needs fast-check",
       };
       for (const script of ["check.mjs", "check.cjs"]) {

@@ -21,8 +21,9 @@ const SUBPATHS: Record<string, string> = {
   "papertrail/hashing": "src/hashing/index.ts",
   "papertrail/codec": "src/codec/index.ts",
   "papertrail/sketches": "src/sketches/index.ts",
-  "papertrail/aggregators": "src/aggregators/index.ts",
   "papertrail/laws": "src/laws/index.ts",
+  "papertrail/aggregators": "src/aggregators/index.ts",
+  "papertrail/windows": "src/windows/index.ts",
 };
 
 export function sourceFiles(dir: string): string[] {

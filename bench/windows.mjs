@@ -1,0 +1,131 @@
+// Time-windows benchmark: 1,000,000 events spread over 30 days, ingested
+// into per-system hourly windows (default levels: hourly kept 168 buckets,
+// daily 90, eager daily rollups) for 10 systems. Each bucket holds a
+// HyperLogLog of distinct users, a Bloom filter of users and a Count-Min
+// sketch of user frequencies; every event's user is hashed once into a
+// reused HashedKey that feeds all three (the aggregator's input is a
+// Hash64Out carrying the event's time and system).
+//
+// Reports: events/s (target >= 3M/s, median of 3 runs after a warm-up),
+// memory after the 30 days (sum of sizeInBytes of all bucket states, and
+// heap growth measured with --expose-gc), and the latency of a `7d`
+// distinct-users query (target <= 1 ms; median over 200 queries).
+// Run with `node --expose-gc bench/windows.mjs` after `npx tsup`.
+import os from "node:os";
+import { makeMonoid } from "papertrail/algebra";
+import { HashedKey } from "papertrail/hashing";
+import { BloomFilter, CountMinSketch, HyperLogLog } from "papertrail/sketches";
+import { TimeWindows } from "papertrail/windows";
+import { mulberry32 } from "./workloads.mjs";
+
+const EVENTS = 1_000_000;
+const SYSTEMS = 10;
+const USERS = 50_000;
+const DAY = 86_400_000;
+const SPAN = 30 * DAY;
+const START = Date.UTC(2025, 0, 1);
+const BLOOM = { capacity: 2000, falsePositiveRate: 0.01 };
+const CMS = { width: 272, depth: 3 };
+
+function median(values) {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
+
+// The workload: times advance over 30 days with up to 2 minutes of disorder
+// (within the default 5-minute lateness), skewed systems and users.
+const random = mulberry32(42);
+const times = new Float64Array(EVENTS);
+const systems = new Uint8Array(EVENTS);
+const userIds = new Uint32Array(EVENTS);
+for (let i = 0; i < EVENTS; i++) {
+  times[i] = START + Math.floor((i / EVENTS) * SPAN) - (random() % 120_000);
+  systems[i] = Math.floor(((random() / 2 ** 32) ** 1.3) * SYSTEMS);
+  userIds[i] = Math.floor(((random() / 2 ** 32) ** 2) * USERS);
+}
+const userNames = Array.from({ length: USERS }, (_, i) => `user-${i}@corp.example`);
+
+// The per-bucket state and its aggregator over a Hash64Out input.
+const newState = () => ({ users: new HyperLogLog(), seen: new BloomFilter(BLOOM), frequency: new CountMinSketch(CMS) });
+const merged = (first, rest) => {
+  const out = { users: first.users.clone(), seen: first.seen.clone(), frequency: first.frequency.clone() };
+  for (const s of rest) {
+    out.users.merge(s.users);
+    out.seen.merge(s.seen);
+    out.frequency.merge(s.frequency);
+  }
+  return out;
+};
+const monoid = makeMonoid({ combine: (x, y) => merged(x, [y]), combineMany: merged, empty: newState, freshEmpty: true, commutative: true });
+const append = (state, key) => {
+  state.users.addHashed(key);
+  state.seen.addHashed(key);
+  state.frequency.addHashed(key);
+  return state;
+};
+const aggregator = { prepare: (key) => append(newState(), key), append, present: (state) => state.users.count(), semigroup: monoid, monoid };
+
+// One reused event object: a HashedKey (hi, lo) plus the time and system.
+const event = new HashedKey();
+event.at = 0;
+event.system = 0;
+
+function ingest() {
+  const windows = new TimeWindows({ aggregator, time: (e) => e.at, key: (e) => e.system });
+  const start = performance.now();
+  for (let i = 0; i < EVENTS; i++) {
+    event.set(userNames[userIds[i]]);
+    event.at = times[i];
+    event.system = systems[i];
+    windows.add(event);
+  }
+  return { windows, ms: performance.now() - start };
+}
+
+// Warm-up, which also measures memory: heap + array buffers before and after one ingest.
+const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+if (globalThis.gc) globalThis.gc();
+const before = used();
+let kept = ingest().windows;
+if (globalThis.gc) globalThis.gc();
+const heapBytes = globalThis.gc ? used() - before : Number.NaN;
+kept = undefined;
+const runs = [];
+let windows;
+for (let r = 0; r < 3; r++) {
+  if (globalThis.gc) globalThis.gc();
+  const result = ingest();
+  runs.push(result.ms);
+  windows = result.windows;
+}
+const eventsPerSecond = EVENTS / (median(runs) / 1000);
+
+// Memory: states' own storage, and heap growth of a fresh ingest.
+let stateBytes = 0;
+let buckets = 0;
+for (const system of windows.keys()) {
+  for (const bucket of windows.buckets(system)) {
+    stateBytes += bucket.state.users.sizeInBytes + bucket.state.seen.sizeInBytes + bucket.state.frequency.sizeInBytes;
+    buckets++;
+  }
+}
+// Latency of "distinct users of system 0 in the last 7 days".
+const now = windows.watermark;
+const latencies = [];
+let sink = 0;
+for (let q = 0; q < 220; q++) {
+  const start = performance.now();
+  const result = windows.query(q % SYSTEMS, "7d", { now: now - (q % 5) * 3_600_000 });
+  latencies.push(performance.now() - start);
+  sink += result.value;
+}
+latencies.splice(0, 20); // warm-up
+const sample = windows.query(0, "7d", { now });
+
+const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+console.log(`windows benchmark — node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}`);
+console.log(`ingest: ${EVENTS.toLocaleString()} events over 30 days, ${SYSTEMS} systems, HLL + Bloom + Count-Min per hourly bucket`);
+console.log(`  ${(eventsPerSecond / 1e6).toFixed(2)} M events/s (median of ${runs.length}: ${runs.map((ms) => ms.toFixed(0)).join(", ")} ms)   target >= 3 M/s`);
+console.log(`memory: ${buckets} buckets (${windows.bucketCount} stored), states ${mb(stateBytes)}, heap + array buffers growth ${Number.isNaN(heapBytes) ? "n/a (run with --expose-gc)" : mb(heapBytes)}`);
+console.log(`query 7d distinct: median ${(median(latencies) * 1000).toFixed(0)} µs, p99 ${(latencies.sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)] * 1000).toFixed(0)} µs   target <= 1 ms`);
+console.log(`  system 0, last 7 days: ${sample.value} distinct users from ${sample.buckets} buckets covering ${new Date(sample.from).toISOString()} .. ${new Date(sample.to).toISOString()}`);
+console.log(`dropped: ${JSON.stringify(windows.dropped)}${sink < 0 ? "" : ""}`);
