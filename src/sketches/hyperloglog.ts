@@ -37,6 +37,11 @@ const FLAG_SPARSE = 1;
 // Below this many registers a sketch starts dense: the dense array is tiny anyway.
 const SPARSE_MIN_REGISTERS = 2048;
 const EMPTY_SLOT = 0;
+// Slots of a new sparse table (32 non-zero registers before the first growth):
+// small, since many sketches (one per key and time bucket) stay small.
+const SPARSE_INITIAL_SLOTS = 64;
+// Set while clone() constructs its copy, whose storage it then replaces.
+let constructingClone = false;
 
 const scratchKey = new HashedKey();
 
@@ -123,8 +128,9 @@ export class HyperLogLog {
     this.seed = seed;
     this.histogram = new Int32Array(66 - precision);
     this.histogram[0] = this.m;
+    if (constructingClone) return;
     if (this.m < SPARSE_MIN_REGISTERS) this.dense = new Uint8Array(this.m);
-    else this.allocateSparse(64);
+    else this.allocateSparse(SPARSE_INITIAL_SLOTS);
   }
 
   /** log2 of the number of registers. */
@@ -392,7 +398,7 @@ export class HyperLogLog {
       this.sparseValues = undefined;
     } else {
       this.dense = undefined;
-      this.allocateSparse(64);
+      this.allocateSparse(SPARSE_INITIAL_SLOTS);
     }
     const mask = this.m - 1;
     for (let index = 0; index < old.length; index++) {
@@ -405,7 +411,13 @@ export class HyperLogLog {
 
   /** An independent copy. */
   clone(): HyperLogLog {
-    const copy = new HyperLogLog({ precision: this.p, seed: this.seed });
+    constructingClone = true;
+    let copy: HyperLogLog;
+    try {
+      copy = new HyperLogLog({ precision: this.p, seed: this.seed });
+    } finally {
+      constructingClone = false;
+    }
     if (this.dense !== undefined) copy.dense = this.dense.slice();
     else {
       copy.sparseKeys = (this.sparseKeys as Uint32Array).slice();
