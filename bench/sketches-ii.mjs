@@ -119,7 +119,7 @@ function normals(count, seed) {
     const summary = new TopK({ capacity: 100 });
     for (let i = 0; i < 200_000; i++) summary.add(events[i]);
     return summary;
-  });
+  }, 64);
   const peerHeap = retainedBytes(() => {
     const summary = new bloomFilters.TopK(10, 0.001, 0.01);
     for (let i = 0; i < 20_000; i++) summary.add(events[i]);
