@@ -244,7 +244,8 @@ export class HyperLogLog {
   private growSparse(): void {
     const keys = this.sparseKeys as Uint32Array;
     const values = this.sparseValues as Uint8Array;
-    this.allocateSparse(keys.length * 2);
+    // Grow 4x (fewer rehashes), up to m / 8 slots: the table converts to dense at m / 16 entries.
+    this.allocateSparse(Math.min(keys.length * 4, this.m >>> 3));
     // Re-inserting moves registers without changing them: keep the histogram out of it.
     const valid = this.histogramValid;
     this.histogramValid = false;
