@@ -504,3 +504,30 @@ describe("ExponentialDecay", () => {
     expect(() => TimeWindows.fromBytes(Uint8Array.of(1, 2, 3), { aggregator, time: (e: { v: number; at: number }) => e.at })).toThrow(DecodeError);
   });
 });
+
+describe("TimeWindows image", () => {
+  const build = () => {
+    const windows = new TimeWindows({ aggregator: countOf, time: (e: Event) => e.at, key: (e: Event) => e.system });
+    for (const [system, minutes] of [["db", 5], ["db", 70], ["vpn", 10]] as const) {
+      windows.add({ system, user: "alice", at: Date.UTC(2026, 0, 5) + minutes * 60_000, bytes: 1 });
+    }
+    return windows;
+  };
+  it("golden bytes: a small snapshot is frozen", () => {
+    const hex = Buffer.from(build().toBytes()).toString("hex");
+    // Frozen: a changed layout breaks every stored snapshot. See docs/windows.md.
+    expect(hex.slice(0, 16)).toBe("50547f0100000000"); // envelope preamble, family 0x7f, version 1
+    expect(hex).toBe(GOLDEN_WINDOWS_HEX);
+    expect(Buffer.from(TimeWindows.fromBytes(build().toBytes(), { aggregator: countOf, time: (e: Event) => e.at, key: (e: Event) => e.system }).toBytes()).toString("hex")).toBe(hex);
+  });
+  it("huge declared sizes are refused without allocating them", () => {
+    const preamble = [0x50, 0x54, 0x7f, 1, 0, 0, 0, 0];
+    for (const header of [0xdd, 0xdf, 0xc6, 0xdb, 0xc9]) {
+      const bytes = Uint8Array.from([...preamble, header, 0xff, 0xff, 0xff, 0xf0, 1]);
+      expect(decodeErrorCode(() => TimeWindows.fromBytes(bytes, { aggregator: countOf, time: (e: Event) => e.at }))).not.toBe("no error");
+    }
+  });
+});
+// Captured from this build; any change to the snapshot layout must be deliberate.
+const GOLDEN_WINDOWS_HEX =
+  "50547f010000000088a6666f726d6174b27061706572747261696c2e77696e646f7773a776657273696f6e01a66c6576656c739292a4686f7572cca892a36461795aaf616c6c6f7765644c6174656e657373ce000493e0a76d61784b657973c0a977617465726d61726bcf0000019b8bb42e40a764726f7070656493010000a46b657973919391a26462009294cf0000019b8b74180001cf0000019b8bab06800190";
