@@ -370,7 +370,13 @@ export class HyperLogLog {
         maxBytesInto(this.dense as Uint8Array, dense);
         this.histogramValid = false;
       } else {
-        other.forEachRegister((index, value) => this.setRegister(index, value));
+        // Direct loop (no callback): rollups merge many sparse sketches.
+        const keys = other.sparseKeys as Uint32Array;
+        const values = other.sparseValues as Uint8Array;
+        for (let slot = 0; slot < keys.length; slot++) {
+          const key = keys[slot] as number;
+          if (key !== EMPTY_SLOT) this.setRegister(key - 1, values[slot] as number);
+        }
       }
       return this;
     }
