@@ -235,8 +235,10 @@ export class HyperLogLog {
   }
 
   private allocateSparse(capacity: number): void {
-    this.sparseKeys = new Uint32Array(capacity);
-    this.sparseValues = new Uint8Array(capacity);
+    // One backing store for both arrays: half the (costly) typed-array allocations.
+    const buffer = new ArrayBuffer(capacity * 5);
+    this.sparseKeys = new Uint32Array(buffer, 0, capacity);
+    this.sparseValues = new Uint8Array(buffer, capacity * 4, capacity);
     this.sparseShift = 32 - Math.log2(capacity);
     this.sparseSize = 0;
   }
@@ -427,10 +429,11 @@ export class HyperLogLog {
     }
     if (this.dense !== undefined) copy.dense = this.dense.slice();
     else {
-      copy.sparseKeys = (this.sparseKeys as Uint32Array).slice();
-      copy.sparseValues = (this.sparseValues as Uint8Array).slice();
+      const keys = this.sparseKeys as Uint32Array;
+      copy.allocateSparse(keys.length);
+      (copy.sparseKeys as Uint32Array).set(keys);
+      (copy.sparseValues as Uint8Array).set(this.sparseValues as Uint8Array);
       copy.sparseSize = this.sparseSize;
-      copy.sparseShift = this.sparseShift;
     }
     copy.histogram = this.histogram.slice();
     copy.histogramValid = this.histogramValid;
