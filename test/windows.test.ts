@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { MonoidAggregator } from "../src/aggregators/aggregator.js";
-import { GroupSum, MonoidMax, MonoidSum } from "../src/algebra/index.js";
+import { GroupCompensatedSum, GroupSum, makeMonoid, MonoidMax, MonoidString, MonoidSum, type CompensatedSum } from "../src/algebra/index.js";
 import { DecodeError, InvalidArgumentError } from "../src/errors.js";
 import { approximateEquals, monoidLaws } from "../src/laws/index.js";
 import { HyperLogLog } from "../src/sketches/index.js";
@@ -531,3 +531,80 @@ describe("TimeWindows image", () => {
 // Captured from this build; any change to the snapshot layout must be deliberate.
 const GOLDEN_WINDOWS_HEX =
   "50547f010000000088a6666f726d6174b27061706572747261696c2e77696e646f7773a776657273696f6e01a66c6576656c739292a4686f7572cca892a36461795aaf616c6c6f7765644c6174656e657373ce000493e0a76d61784b657973c0a977617465726d61726bcf0000019b8bb42e40a764726f7070656493010000a46b657973919391a26462009294cf0000019b8b74180001cf0000019b8bab06800190";
+
+describe("windows review regressions", () => {
+  interface Letter {
+    readonly s: string;
+    readonly at: number;
+  }
+  const concat: MonoidAggregator<Letter, string, string> = {
+    prepare: (e) => e.s,
+    append: (state, e) => state + e.s,
+    present: (state) => state,
+    semigroup: MonoidString,
+    monoid: MonoidString,
+  };
+  const minute = 60_000;
+  const hour = 3_600_000;
+
+  it("a sliding window merges its buckets in time order, also after the ring wraps", () => {
+    const window = new SlidingWindow({ aggregator: concat, time: (e: Letter) => e.at, granularity: "minute", length: "3m" });
+    for (let i = 0; i < 5; i++) window.add({ s: String(i), at: i * minute });
+    expect(window.value).toBe("234");
+  });
+  it("a rollup merges its finer buckets in time order, whatever order they were created in", () => {
+    const windows = new TimeWindows({ aggregator: concat, time: (e: Letter) => e.at });
+    windows.add({ s: "B", at: hour + minute });
+    windows.add({ s: "A", at: hour - minute }); // late, within the default 5 minutes: creates an earlier hour
+    expect(windows.query(undefined, { from: 0, to: 24 * hour }).value).toBe("AB");
+    windows.advance(25 * hour);
+    const rolled = windows.query(undefined, { from: 0, to: 24 * hour });
+    expect(rolled.buckets).toBe(1);
+    expect(rolled.value).toBe("AB");
+  });
+  it("event times that are not finite numbers are counted as invalid, never stored", () => {
+    const windows = new TimeWindows({ aggregator: concat, time: (e: Letter) => e.at });
+    expect(windows.add({ s: "x", at: "3600000" } as unknown as Letter)).toBe(false);
+    expect(windows.add({ s: "x", at: new Date(3_600_000) } as unknown as Letter)).toBe(false);
+    expect(windows.add({ s: "x", at: Number.NaN })).toBe(false);
+    expect(windows.dropped.invalidTime).toBe(3);
+    expect(windows.bucketCount).toBe(0);
+  });
+  it("a sliding window's state is a copy, not its live running total", () => {
+    const compensated: MonoidAggregator<{ v: number; at: number }, CompensatedSum, number> = {
+      prepare: (e) => ({ sum: e.v, compensation: 0 }),
+      append: (state, e) => GroupCompensatedSum.combine(state, { sum: e.v, compensation: 0 }),
+      present: (state) => state.sum + state.compensation,
+      semigroup: GroupCompensatedSum,
+      monoid: GroupCompensatedSum,
+    };
+    const window = new SlidingWindow({ aggregator: compensated, time: (e: { v: number; at: number }) => e.at, granularity: "minute", length: "3m" });
+    window.add({ v: 1, at: 0 });
+    const seen = window.state as { sum: number; compensation: number };
+    window.add({ v: 10, at: minute });
+    expect(seen.sum).toBe(1);
+    seen.sum = 1000;
+    expect(window.value).toBe(11);
+  });
+  it("a query result never shares a bucket's state", () => {
+    interface Box {
+      n: number;
+    }
+    const boxMonoid = makeMonoid<Box>({ combine: (x, y) => ({ n: x.n + y.n }), empty: () => ({ n: 0 }), freshEmpty: true, commutative: true });
+    const boxes: MonoidAggregator<{ at: number }, Box, number> = {
+      prepare: () => ({ n: 1 }),
+      append: (state) => {
+        state.n++;
+        return state;
+      },
+      present: (state) => state.n,
+      semigroup: boxMonoid,
+      monoid: boxMonoid,
+    };
+    const windows = new TimeWindows({ aggregator: boxes, time: (e: { at: number }) => e.at });
+    windows.add({ at: 0 });
+    const result = windows.query(undefined, { from: 0, to: hour });
+    windows.add({ at: 1 });
+    expect((result.state as Box).n).toBe(1);
+  });
+});

@@ -129,7 +129,7 @@ export class SlidingWindow<In, State, Out> {
   /** Adds one event; false when it was older than the window (counted in `dropped`). */
   add(input: In): boolean {
     const time = this.timeOf(input);
-    if (!(time - time === 0)) {
+    if (typeof time !== "number" || !Number.isFinite(time)) {
       this.droppedCount++;
       return false;
     }
@@ -178,11 +178,18 @@ export class SlidingWindow<In, State, Out> {
 
   /** The merged state of the window (the monoid's empty, or `undefined`, when no bucket holds data). */
   get state(): State | undefined {
-    if (this.usesInverse) return this.total;
-    const live: State[] = [];
-    for (let i = 0; i < this.bucketCount; i++) if (this.states[i] !== undefined) live.push(this.states[i] as State);
     const semigroup = this.aggregator.semigroup;
-    if (live.length === 0) return "empty" in semigroup ? (semigroup as Monoid<State>).empty : undefined;
+    const monoid = "empty" in semigroup ? (semigroup as Monoid<State>) : undefined;
+    // A copy: the running total and the bucket states stay private.
+    if (this.usesInverse) return (monoid as Monoid<State>).combine(monoid!.empty, this.total as State);
+    // Buckets in time order (not ring order), for order-sensitive semigroups.
+    const live: State[] = [];
+    for (let k = 0, start = this.from; k < this.bucketCount; k++, start += this.size) {
+      const i = this.slot(start);
+      if (this.starts[i] === start && this.states[i] !== undefined) live.push(this.states[i] as State);
+    }
+    if (monoid !== undefined) return monoid.combineMany(monoid.empty, live);
+    if (live.length === 0) return undefined;
     return semigroup.combineMany(live[0] as State, live.slice(1));
   }
 

@@ -1,3 +1,4 @@
+import type { Monoid } from "../algebra/monoid.js";
 import type { Aggregator, MonoidAggregator } from "../aggregators/aggregator.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
 import { createEnvelope } from "../codec/envelope.js";
@@ -122,7 +123,12 @@ export interface WindowQueryOptions {
 export interface WindowResult<State, Out> {
   /** `present(state)`; `undefined` only when no bucket holds data and the aggregator has no monoid. */
   readonly value: Out | undefined;
-  /** The merged state (treat as read-only); the monoid's empty, or `undefined`, when no bucket holds data. */
+  /**
+   * The merged state: with a monoid aggregator a new value (merged from
+   * `empty`), never a bucket's own state; without one, a single covering
+   * bucket's state may be returned as is (treat it as read-only). The
+   * monoid's empty, or `undefined`, when no bucket holds data.
+   */
   readonly state: State | undefined;
   /** Start of the range really covered (inclusive). */
   readonly from: number;
@@ -429,7 +435,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
    */
   add(input: In): boolean {
     const time = this.timeOf(input);
-    if (!(time - time === 0)) {
+    if (typeof time !== "number" || !Number.isFinite(time)) {
       this.droppedInvalid++;
       return false;
     }
@@ -565,9 +571,13 @@ export class TimeWindows<In, State, Out, K = undefined> {
   /** Builds the level-`l` buckets of `entry` in [from, to) from its level `l - 1` buckets. */
   private rollUp(entry: KeyEntry<State>, l: number, from: number, to: number): void {
     const level = this.lv[l] as Level;
+    // The finer buckets were created in arrival order: merge them in time
+    // order, so order-sensitive semigroups roll up like a direct aggregation.
+    const finer = [...(entry.levels[l - 1] as Map<number, Box<State>>)]
+      .filter(([start]) => start >= from && start < to)
+      .sort((a, b) => a[0] - b[0]);
     const groups = new Map<number, State[]>();
-    for (const [start, box] of entry.levels[l - 1] as Map<number, Box<State>>) {
-      if (start < from || start >= to) continue;
+    for (const [start, box] of finer) {
       const parent = floorTo(start, level);
       const group = groups.get(parent);
       if (group === undefined) groups.set(parent, [box.state]);
@@ -575,11 +585,15 @@ export class TimeWindows<In, State, Out, K = undefined> {
     }
     const target = entry.levels[l] as Map<number, Box<State>>;
     const semigroup = this.aggregator.semigroup;
+    const monoid = "empty" in semigroup ? (semigroup as Monoid<State>) : undefined;
     for (const [start, states] of groups) {
-      // combineMany never mutates its inputs: the finer buckets stay intact.
-      target.set(start, { state: semigroup.combineMany(states[0] as State, states.slice(1)) });
+      // combineMany never mutates its inputs; starting from empty (when there is
+      // one) also keeps a one-bucket rollup from sharing the finer bucket's state.
+      const state = monoid !== undefined ? monoid.combineMany(monoid.empty, states) : semigroup.combineMany(states[0] as State, states.slice(1));
+      target.set(start, { state });
     }
   }
+
 
   /**
    * The aggregate of `key` over `window`: a length ending at `now`
@@ -691,8 +705,10 @@ export class TimeWindows<In, State, Out, K = undefined> {
     }
     if (Number.isNaN(coveredFrom)) coveredFrom = coveredTo;
     let state: State | undefined;
-    if (states.length > 0) state = this.aggregator.semigroup.combineMany(states[0] as State, states.slice(1));
-    else if (isMonoidAggregator(this.aggregator)) state = this.aggregator.monoid.empty;
+    // From the monoid's empty when there is one: the result never shares a
+    // bucket's state, even when it covers a single bucket.
+    if (isMonoidAggregator(this.aggregator)) state = this.aggregator.monoid.combineMany(this.aggregator.monoid.empty, states);
+    else if (states.length > 0) state = this.aggregator.semigroup.combineMany(states[0] as State, states.slice(1));
     const value = state === undefined ? undefined : this.aggregator.present(state);
     return { value, state, from: coveredFrom, to: coveredTo, exact: coveredFrom === from && coveredTo === to, buckets: states.length };
   }
