@@ -608,3 +608,28 @@ describe("windows review regressions", () => {
     expect((result.state as Box).n).toBe(1);
   });
 });
+
+describe("windows review regressions (queries and decay)", () => {
+  const countEvents: MonoidAggregator<{ at: number }, number, number> = { prepare: () => 1, append: (n) => n + 1, present: (n) => n, semigroup: MonoidSum, monoid: MonoidSum };
+  it("an empty range covers nothing", () => {
+    const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at });
+    windows.add({ at: 10 });
+    windows.add({ at: 20 });
+    const result = windows.query(undefined, { from: 15, to: 15 });
+    expect([result.value, result.buckets, result.from, result.to]).toEqual([0, 0, 15, 15]);
+  });
+  it("a range wholly before retention reports a covered range inside the request", () => {
+    const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at });
+    windows.add({ at: 400 * 86_400_000 });
+    const result = windows.query(undefined, { from: 0, to: 86_400_000 });
+    expect(result.from).toBeGreaterThanOrEqual(0);
+    expect(result.to).toBeLessThanOrEqual(86_400_000);
+    expect(result.exact).toBe(false);
+  });
+  it("the decay aggregator rejects non-finite times and values", () => {
+    const decay = new ExponentialDecay(3_600_000);
+    const aggregator = decay.aggregator((e: { v: number; at: number }) => e.v, (e) => e.at);
+    expect(() => aggregator.prepare({ v: 1, at: Number.NaN })).toThrow(InvalidArgumentError);
+    expect(() => aggregator.append(aggregator.prepare({ v: 1, at: 0 }), { v: Number.NaN, at: 1 })).toThrow(InvalidArgumentError);
+  });
+});

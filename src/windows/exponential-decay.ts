@@ -97,8 +97,13 @@ export class ExponentialDecay {
     const halfLife = this.halfLife;
     const monoid = this.monoid;
     return {
-      prepare: (input) => ({ value: value(input), time: time(input) }),
-      append: (state, input) => addInto(state, value(input), time(input), halfLife),
+      prepare: (input) => this.of(value(input), time(input)),
+      append: (state, input) => {
+        const v = value(input);
+        const t = time(input);
+        if (!Number.isFinite(v) || !Number.isFinite(t)) throw new InvalidArgumentError(`ExponentialDecay: needs finite value and time, got ${v}, ${t}`);
+        return addInto(state, v, t, halfLife);
+      },
       present: (state) => state.value,
       semigroup: monoid,
       monoid,

@@ -638,7 +638,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
     if (!outer && a < from) a += finest.size;
     let b = floorTo(to, finest);
     if (outer && b < to) b += finest.size;
-    if (b < a) a = b = from; // inner: no whole bucket inside the range
+    if (b < a || from === to) a = b = from; // inner: no whole bucket inside; or an empty range
 
     const entry = this.entries.get(key);
     const states: State[] = [];
@@ -650,7 +650,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
     }
     // After the watermark's finest bucket nothing is stored.
     const dataTo = this.mark === Number.NEGATIVE_INFINITY ? Number.NEGATIVE_INFINITY : floorTo(this.mark, finest) + finest.size;
-    let t = Math.max(a, earliest);
+    let t = Math.min(b, Math.max(a, earliest)); // a range wholly before retention covers nothing, at b
     let coveredFrom = Number.NaN;
     let coveredTo = t;
     while (t < b) {
