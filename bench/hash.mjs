@@ -23,6 +23,7 @@
 import { fork } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "./workloads.mjs";
 
 const KEY_COUNT = 1_000_000;
 const RUNS = 5;
@@ -161,18 +162,6 @@ async function runChild(mode) {
 
   console.log(`\nString.prototype has fast properties: ${hasFastProperties(String.prototype)} (after hashing)`);
   process.send(results);
-}
-
-/** mulberry32: a tiny seeded PRNG returning uint32s, so every run hashes the same keys. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 /** Alternating "user-123456" and "192.168.3.7"-style keys. */
