@@ -633,3 +633,25 @@ describe("windows review regressions (queries and decay)", () => {
     expect(() => aggregator.append(aggregator.prepare({ v: 1, at: 0 }), { v: Number.NaN, at: 1 })).toThrow(InvalidArgumentError);
   });
 });
+
+describe("TimeWindows maxFutureSkew", () => {
+  const countEvents: MonoidAggregator<{ at: number }, number, number> = { prepare: () => 1, append: (n) => n + 1, present: (n) => n, semigroup: MonoidSum, monoid: MonoidSum };
+  it("drops events stamped too far after now(), keeping the watermark and the buckets", () => {
+    const now = 100 * 3_600_000;
+    const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, now: () => now, maxFutureSkew: 60_000 });
+    expect(windows.add({ at: now - 1000 })).toBe(true);
+    expect(windows.add({ at: now + 30_000 })).toBe(true);
+    expect(windows.add({ at: now + 10 * 86_400_000 })).toBe(false);
+    expect(windows.watermark).toBe(now + 30_000);
+    expect(windows.dropped.invalidTime).toBe(1);
+    expect(windows.query(undefined, "1h", { now: now + 60_000 }).value).toBe(2);
+  });
+  it("without the option, a far-future event is accepted (and moves the watermark)", () => {
+    const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, now: () => 0 });
+    expect(windows.add({ at: 10 * 86_400_000 })).toBe(true);
+  });
+  it("rejects a negative or NaN skew", () => {
+    expect(() => new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, maxFutureSkew: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, maxFutureSkew: Number.NaN })).toThrow(InvalidArgumentError);
+  });
+});

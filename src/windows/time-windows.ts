@@ -51,8 +51,15 @@ export interface TimeWindowsOptions<In, State, Out, K> {
   readonly allowedLateness?: number;
   /** Most keys held at once; events of further keys are dropped and counted. Default unlimited. */
   readonly maxKeys?: number;
-  /** Clock for queries that pass no `now`; default `Date.now`. */
+  /** Clock for queries that pass no `now` (and for `maxFutureSkew`); default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * When set, an event stamped more than this many ms after `now()` is not
+   * stored and is counted in `dropped.invalidTime`: one bad future timestamp
+   * would otherwise advance the watermark and expire every bucket. Default:
+   * no limit. Not part of the snapshot; pass it again to `fromBytes`.
+   */
+  readonly maxFutureSkew?: number;
   /** Image codecs of the states that are not plain data (`HyperLogLog.codec`...), for {@link TimeWindows.toBytes}. */
   readonly codecs?: readonly SomeImageCodec[];
 }
@@ -296,6 +303,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
   private readonly timeOf: (input: In) => number;
   private readonly keyOf: ((input: In) => K) | undefined;
   private readonly clock: () => number;
+  private readonly maxFutureSkew: number;
   private readonly codecs: readonly SomeImageCodec[];
   private readonly lv: Level[];
   private readonly entries = new Map<K, KeyEntry<State>>();
@@ -334,6 +342,9 @@ export class TimeWindows<In, State, Out, K = undefined> {
     this.timeOf = options.time;
     this.keyOf = options.key;
     this.clock = options.now ?? Date.now;
+    const skew = options.maxFutureSkew ?? Number.POSITIVE_INFINITY;
+    if (!(skew >= 0)) throw new InvalidArgumentError(`TimeWindows maxFutureSkew must be a number of ms >= 0, got ${skew}`);
+    this.maxFutureSkew = skew;
     this.codecs = options.codecs ?? [];
     this.lv = validateLevels(options.levels ?? DEFAULT_LEVELS, lateness);
     this.retainedFrom = this.lv.map(() => Number.NEGATIVE_INFINITY);
@@ -440,6 +451,11 @@ export class TimeWindows<In, State, Out, K = undefined> {
       return false;
     }
     const key = this.keyOf === undefined ? (undefined as K) : this.keyOf(input);
+    // Only events ahead of the watermark can be too far in the future; the clock is read only then.
+    if (time > this.mark && this.maxFutureSkew !== Number.POSITIVE_INFINITY && time > this.clock() + this.maxFutureSkew) {
+      this.droppedInvalid++;
+      return false;
+    }
     if (time > this.mark) {
       this.mark = time;
       if (time >= this.nextMaintenance) this.maintain();
