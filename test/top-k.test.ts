@@ -9,6 +9,26 @@ import { CountMinSketch, TopK, type TopKEntry, type TopKItem } from "../src/sket
 import { uniform, zipfSampler } from "./support/random.js";
 import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
+/** A TopK image written field by field (docs/format.md), for decoder tests. */
+function topKImage(capacity: number, size: number, total: number, bound: number, entries: readonly (readonly [number, number, number, ArrayLike<number>])[]): Uint8Array {
+  const parts: number[] = [0x50, 0x54, 0x04, 0x01, 0, 0, 0, 0];
+  const head = new DataView(new ArrayBuffer(24));
+  head.setUint32(0, capacity, true);
+  head.setUint32(4, size, true);
+  head.setFloat64(8, total, true);
+  head.setFloat64(16, bound, true);
+  parts.push(...new Uint8Array(head.buffer));
+  for (const [count, error, kind, payload] of entries) {
+    const e = new DataView(new ArrayBuffer(21));
+    e.setFloat64(0, count, true);
+    e.setFloat64(8, error, true);
+    e.setUint8(16, kind);
+    e.setUint32(17, payload.length, true);
+    parts.push(...new Uint8Array(e.buffer), ...Array.from(payload));
+  }
+  return Uint8Array.from(parts);
+}
+
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
 /** An item's identity as the summary defines it: kind and value (-0 is 0, every NaN one item, lone surrogates U+FFFD). */
@@ -578,22 +598,7 @@ describe("TopK image", () => {
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.constantFrom(0, 3, 9, 100), fc.constantFrom(0, 1, 2), fc.array(entry, { maxLength: 4 }), (capacity, size, total, bound, entries) => {
-        const parts: number[] = [...header];
-        const view = new DataView(new ArrayBuffer(24));
-        view.setUint32(0, capacity, true);
-        view.setUint32(4, size, true);
-        view.setFloat64(8, total, true);
-        view.setFloat64(16, bound, true);
-        parts.push(...new Uint8Array(view.buffer));
-        for (const [count, error, kind, payload] of entries) {
-          const e = new DataView(new ArrayBuffer(21));
-          e.setFloat64(0, count, true);
-          e.setFloat64(8, error, true);
-          e.setUint8(16, kind);
-          e.setUint32(17, payload.length, true);
-          parts.push(...new Uint8Array(e.buffer), ...payload);
-        }
-        const bytes = Uint8Array.from(parts);
+        const bytes = topKImage(capacity, size, total, bound, entries);
         if (decodesOrRejectsCleanly(TopK.fromBytes, bytes) === "ok") expect(hex(TopK.fromBytes(bytes).toBytes())).toBe(hex(bytes));
       }),
       { numRuns: 500 },
@@ -687,24 +692,8 @@ describe("TopK image", () => {
     expect(decodeErrorCode(() => TopK.fromBytes(empty))).toBe("invalid-field");
   });
   it("rejects repeated items and non-canonical encodings", () => {
-    const image = (entries: [number, number, number, number[]][], total: number, bound = 0, capacity = 4) => {
-      const parts: number[] = [0x50, 0x54, 0x04, 0x01, 0, 0, 0, 0];
-      const head = new DataView(new ArrayBuffer(24));
-      head.setUint32(0, capacity, true);
-      head.setUint32(4, entries.length, true);
-      head.setFloat64(8, total, true);
-      head.setFloat64(16, bound, true);
-      parts.push(...new Uint8Array(head.buffer));
-      for (const [count, error, kind, payload] of entries) {
-        const e = new DataView(new ArrayBuffer(21));
-        e.setFloat64(0, count, true);
-        e.setFloat64(8, error, true);
-        e.setUint8(16, kind);
-        e.setUint32(17, payload.length, true);
-        parts.push(...new Uint8Array(e.buffer), ...payload);
-      }
-      return Uint8Array.from(parts);
-    };
+    const image = (entries: [number, number, number, number[]][], total: number, bound = 0, capacity = 4) =>
+      topKImage(capacity, entries.length, total, bound, entries);
     const decodes = (bytes: Uint8Array) => decodeErrorCode(() => TopK.fromBytes(bytes));
     expect(decodes(image([[2, 0, 0, [0x61]], [1, 0, 0, [0x62]]], 3))).toBe("no error");
     expect(decodes(image([[2, 0, 0, [0x61]], [1, 0, 0, [0x61]]], 3))).toBe("invalid-field"); // "a" twice
