@@ -140,6 +140,28 @@ describe("BloomFilter bits", () => {
       expect([...expected].some((position) => position >= 2 ** 31)).toBe(true);
     }
   });
+  it("walk probes exactly at the largest int32-walked size, 2^31 - 1 bits", () => {
+    // 256 MiB of address space, touched only at the probed bits. The
+    // crafted key {lo: m - 1, hi: m - 1} steps by m - 1, i.e. backwards by
+    // one bit, wrapping on every probe after the first; {lo: 0, hi: m - 1}
+    // wraps from 0 to m - 1 straight away.
+    const bits = 2 ** 31 - 1;
+    const filter = new BloomFilter({ bits, hashes: 10 });
+    filter.addHashed({ lo: bits - 1, hi: bits - 1 }).addHashed({ lo: 0, hi: bits - 1 });
+    for (let i = 0; i < 10; i++) expect(filter.hasHashed({ lo: bits - 1 - i, hi: 0 })).toBe(true);
+    expect(filter.hasHashed({ lo: bits - 11, hi: 0 })).toBe(false);
+    expect(filter.hasHashed({ lo: 0, hi: 0 })).toBe(true);
+    expect(filter.bitCount).toBe(11);
+    const items = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+    for (const item of items) {
+      filter.add(item);
+      const hash = hash64(item);
+      for (let i = 0n; i < 10n; i++) {
+        const position = Number(((hash & 0xffffffffn) + i * ((hash >> 32n) % BigInt(bits))) % BigInt(bits));
+        expect(filter.hasHashed({ lo: position, hi: 0 })).toBe(true);
+      }
+    }
+  });
   it("have no false negatives, for items of every Hashable type", () => {
     fc.assert(
       fc.property(

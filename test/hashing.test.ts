@@ -11,6 +11,7 @@ import {
   REDIS_HLL_SEED,
   type Hashable,
 } from "../src/hashing/index.js";
+import { mulHigh32 } from "../src/hashing/uint64.js";
 import { murmurHash64AReference } from "./reference/murmur64a-bigint.js";
 
 const utf8 = new TextEncoder();
@@ -94,6 +95,19 @@ describe("against reference implementations", () => {
     const long = "ü".repeat(5000) + "end";
     expect(hash64(long)).toBe(murmurHash64AReference(utf8.encode(long), REDIS_HLL_SEED));
     expect(hash64("short again")).toBe(murmurHash64AReference(utf8.encode("short again"), REDIS_HLL_SEED));
+  });
+});
+
+describe("mulHigh32", () => {
+  it("is the high word of the exact 64-bit product (BigInt reference)", () => {
+    const word = fc.oneof(fc.nat({ max: 0xffffffff }), fc.constantFrom(0, 1, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff));
+    fc.assert(
+      fc.property(word, word, (a, b) => {
+        expect(mulHigh32(a, b)).toBe(Number((BigInt(a) * BigInt(b)) >> 32n));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(mulHigh32(0xffffffff, 0xffffffff)).toBe(0xfffffffe);
   });
 });
 

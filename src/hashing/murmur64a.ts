@@ -35,48 +35,36 @@ export interface Hash64Out {
 
 /**
  * MurmurHash64A over `bytes[0, length)`, written into `out` as 32-bit
- * halves. Every 64-bit product is done on 32-bit halves: the low word with
- * Math.imul, the high word from {@link mulHigh32} plus the cross terms.
+ * halves. Every 64-bit product by `m` is done on 32-bit halves: the low word
+ * with Math.imul, the high word from {@link mulHigh32} plus the cross terms.
+ * Intermediate halves are kept as signed 32-bit values (V8's fastest
+ * representation) and made unsigned only where a double product needs it.
  *
  * @internal
  */
 export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: number, out: Hash64Out): void {
   // h = seed ^ (len * m); seed is a 32-bit unsigned int, len < 2^32.
-  let hLo = Math.imul(length, M_LO) >>> 0;
-  let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) >>> 0;
-  hLo = (hLo ^ seed) >>> 0;
+  let hLo = Math.imul(length, M_LO) ^ seed;
+  let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) | 0;
 
   const blocks = length - (length & 7);
   let i = 0;
   for (; i < blocks; i += 8) {
     let kLo =
-      ((bytes[i] as number) |
-        ((bytes[i + 1] as number) << 8) |
-        ((bytes[i + 2] as number) << 16) |
-        ((bytes[i + 3] as number) << 24)) >>>
-      0;
+      (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
     let kHi =
-      ((bytes[i + 4] as number) |
-        ((bytes[i + 5] as number) << 8) |
-        ((bytes[i + 6] as number) << 16) |
-        ((bytes[i + 7] as number) << 24)) >>>
-      0;
-    // k *= m
-    let tLo = Math.imul(kLo, M_LO) >>> 0;
-    kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
-    kLo = tLo;
-    // k ^= k >> 47
-    kLo = (kLo ^ (kHi >>> 15)) >>> 0;
-    // k *= m
-    tLo = Math.imul(kLo, M_LO) >>> 0;
-    kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
-    kLo = tLo;
-    // h ^= k; h *= m
-    hLo = (hLo ^ kLo) >>> 0;
-    hHi = (hHi ^ kHi) >>> 0;
-    tLo = Math.imul(hLo, M_LO) >>> 0;
-    hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
-    hLo = tLo;
+      (bytes[i + 4] as number) | ((bytes[i + 5] as number) << 8) | ((bytes[i + 6] as number) << 16) | ((bytes[i + 7] as number) << 24);
+    // k *= m; k ^= k >> 47; k *= m; h ^= k; h *= m
+    let low = Math.imul(kLo, M_LO);
+    kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+    kLo = low ^ (kHi >>> 15);
+    low = Math.imul(kLo, M_LO);
+    kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+    hLo ^= low;
+    hHi ^= kHi;
+    low = Math.imul(hLo, M_LO);
+    hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+    hLo = low;
   }
 
   const rest = length & 7;
@@ -84,22 +72,20 @@ export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: 
     // Tail bytes j = 0..rest-1 go to bit 8j of h (little-endian), then h *= m.
     for (let j = rest - 1; j >= 0; j--) {
       const b = bytes[i + j] as number;
-      if (j >= 4) hHi = (hHi ^ (b << ((j - 4) * 8))) >>> 0;
-      else hLo = (hLo ^ (b << (j * 8))) >>> 0;
+      if (j >= 4) hHi ^= b << ((j - 4) * 8);
+      else hLo ^= b << (j * 8);
     }
-    const tLo = Math.imul(hLo, M_LO) >>> 0;
-    hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
-    hLo = tLo;
+    const low = Math.imul(hLo, M_LO);
+    hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+    hLo = low;
   }
 
   // h ^= h >> r; h *= m; h ^= h >> r;
-  hLo = (hLo ^ (hHi >>> 15)) >>> 0;
-  const tLo = Math.imul(hLo, M_LO) >>> 0;
-  hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
-  hLo = (tLo ^ (hHi >>> 15)) >>> 0;
-
-  out.hi = hHi;
-  out.lo = hLo;
+  hLo ^= hHi >>> 15;
+  const low = Math.imul(hLo, M_LO);
+  hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+  out.hi = hHi >>> 0;
+  out.lo = (low ^ (hHi >>> 15)) >>> 0;
 }
 
 // Strings up to this many UTF-16 units try the ASCII path below.
@@ -111,7 +97,9 @@ const ASCII_PATH_MAX = 64;
  * scratch buffer); if any char turns out to be >= 0x80 the result is
  * discarded and the string is encoded to UTF-8 and hashed as bytes. Both
  * paths give the same hash for ASCII strings, whose UTF-8 bytes are their
- * char codes.
+ * char codes. The block mixing repeats {@link murmurHash64ABytesInto}'s on
+ * purpose: a shared helper would need an allocation or an out-parameter per
+ * block on the hottest path of the library.
  *
  * @internal
  */
@@ -119,9 +107,8 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
   prototypeProbe.charCodeAt = String.prototype.charCodeAt; // see utf8.ts
   const length = text.length;
   if (length <= ASCII_PATH_MAX) {
-    let hLo = Math.imul(length, M_LO) >>> 0;
-    let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) >>> 0;
-    hLo = (hLo ^ seed) >>> 0;
+    let hLo = Math.imul(length, M_LO) ^ seed;
+    let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) | 0;
     let seen = 0; // OR of every char code: >= 0x80 means not ASCII
     const blocks = length - (length & 7);
     let i = 0;
@@ -135,39 +122,37 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
       const c6 = text.charCodeAt(i + 6);
       const c7 = text.charCodeAt(i + 7);
       seen |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
-      let kLo = (c0 | (c1 << 8) | (c2 << 16) | (c3 << 24)) >>> 0;
-      let kHi = (c4 | (c5 << 8) | (c6 << 16) | (c7 << 24)) >>> 0;
-      let tLo = Math.imul(kLo, M_LO) >>> 0;
-      kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
-      kLo = tLo;
-      kLo = (kLo ^ (kHi >>> 15)) >>> 0;
-      tLo = Math.imul(kLo, M_LO) >>> 0;
-      kHi = (mulHigh32(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
-      kLo = tLo;
-      hLo = (hLo ^ kLo) >>> 0;
-      hHi = (hHi ^ kHi) >>> 0;
-      tLo = Math.imul(hLo, M_LO) >>> 0;
-      hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
-      hLo = tLo;
+      let kLo = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+      let kHi = c4 | (c5 << 8) | (c6 << 16) | (c7 << 24);
+      let low = Math.imul(kLo, M_LO);
+      kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+      kLo = low ^ (kHi >>> 15);
+      low = Math.imul(kLo, M_LO);
+      kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+      hLo ^= low;
+      hHi ^= kHi;
+      low = Math.imul(hLo, M_LO);
+      hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+      hLo = low;
     }
     const rest = length & 7;
     if (rest > 0) {
       for (let j = rest - 1; j >= 0; j--) {
         const c = text.charCodeAt(i + j);
         seen |= c;
-        if (j >= 4) hHi = (hHi ^ (c << ((j - 4) * 8))) >>> 0;
-        else hLo = (hLo ^ (c << (j * 8))) >>> 0;
+        if (j >= 4) hHi ^= c << ((j - 4) * 8);
+        else hLo ^= c << (j * 8);
       }
-      const tLo = Math.imul(hLo, M_LO) >>> 0;
-      hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
-      hLo = tLo;
+      const low = Math.imul(hLo, M_LO);
+      hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+      hLo = low;
     }
     if (seen < 0x80) {
-      hLo = (hLo ^ (hHi >>> 15)) >>> 0;
-      const tLo = Math.imul(hLo, M_LO) >>> 0;
-      hHi = (mulHigh32(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
-      out.hi = hHi;
-      out.lo = (tLo ^ (hHi >>> 15)) >>> 0;
+      hLo ^= hHi >>> 15;
+      const low = Math.imul(hLo, M_LO);
+      hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+      out.hi = hHi >>> 0;
+      out.lo = (low ^ (hHi >>> 15)) >>> 0;
       return;
     }
   }

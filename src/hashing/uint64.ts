@@ -5,18 +5,21 @@
  * @internal
  */
 
+const INVERSE_2_16 = 1 / 65536;
+
 /**
- * High 32 bits of the 64-bit product of two unsigned 32-bit integers
- * (Hacker's Delight 8-2, with 16-bit limbs so every partial product is exact
- * in a double).
+ * High 32 bits of the 64-bit product of two unsigned 32-bit integers.
+ * `b` is split into 16-bit limbs, so both partial products `a * bHigh` and
+ * `a * bLow` stay below 2^48 and are exact in a double; then
+ * `floor(a*b / 2^32) = floor((a*bHigh + floor(a*bLow / 2^16)) / 2^16)`,
+ * because flooring the inner quotient only drops a fraction that cannot
+ * carry across the outer integer division (Hacker's Delight 8-2 with
+ * floating-point limbs). With a constant `b` the split folds away.
  */
 export function mulHigh32(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const middle = a0 * b1 + a1 * b0 + ((a0 * b0) >>> 16);
-  return a1 * b1 + Math.floor(middle / 65536);
+  const high = a * (b >>> 16);
+  const low = Math.floor((a * (b & 0xffff)) * INVERSE_2_16);
+  return Math.floor((high + low) * INVERSE_2_16);
 }
 
 /** A mutable 64-bit value as two unsigned 32-bit halves. */

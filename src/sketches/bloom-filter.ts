@@ -11,6 +11,8 @@ import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 const VERSION = 1;
 /** Largest bit count: the image stores it as a u32. */
 const MAX_BITS = 0xffffffff;
+/** Filters up to this many bits (256 MiB) walk their probes in int32 arithmetic. */
+const MAX_INT32_BITS = 0x7fffffff;
 /**
  * Most probes per item. All k probes come from one 64-bit hash, so beyond
  * about 64 more probes cannot lower the false-positive rate any further (two
@@ -177,10 +179,23 @@ export class BloomFilter {
   addHashed(key: Hash64Out): this {
     const m = this.bits;
     const data = this.data;
-    // g_i = (h1 + i*h2) mod m, stepped as (g + h2 mod m) mod m: every value
-    // stays below 2^33, exact in a double.
+    // g_i = (h1 + i*h2) mod m, stepped as g + (h2 mod m), minus m on overflow.
     let index = modUint32(key.lo, m);
     const step = modUint32(key.hi, m);
+    if (m <= MAX_INT32_BITS) {
+      // Branch-free in int32: t = g + step - m is negative exactly when
+      // g + step < m, and then t >> 31 = -1 adds m back. A data-dependent
+      // branch here mispredicts about half the time.
+      const back = (step - m) | 0;
+      let g = index | 0;
+      for (let i = this.hashes; i > 0; i--) {
+        data[g >>> 3] |= 1 << (g & 7);
+        const t = (g + back) | 0;
+        g = t + (m & (t >> 31));
+      }
+      return this;
+    }
+    // Every value stays below 2^33, exact in a double.
     for (let i = this.hashes; i > 0; i--) {
       data[index >>> 3] |= 1 << (index & 7);
       index += step;
@@ -221,6 +236,17 @@ export class BloomFilter {
     const data = this.data;
     let index = modUint32(key.lo, m);
     const step = modUint32(key.hi, m);
+    if (m <= MAX_INT32_BITS) {
+      // The same branch-free walk as addHashed.
+      const back = (step - m) | 0;
+      let g = index | 0;
+      for (let i = this.hashes; i > 0; i--) {
+        if ((data[g >>> 3] & (1 << (g & 7))) === 0) return false;
+        const t = (g + back) | 0;
+        g = t + (m & (t >> 31));
+      }
+      return true;
+    }
     for (let i = this.hashes; i > 0; i--) {
       if ((data[index >>> 3] & (1 << (index & 7))) === 0) return false;
       index += step;

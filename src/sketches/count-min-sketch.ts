@@ -24,15 +24,20 @@ const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 /** Row r is hashed with seed (r + 1) * 0x9e3779b9 mod 2^32 (the golden-ratio constant). */
 const ROW_SEED_STEP = 0x9e3779b9;
+/** Widths up to 2^21 reduce a 32-bit row hash with one exact double product. */
+const MAX_EXACT_WIDTH = 2 ** 21;
+const INVERSE_2_32 = 2 ** -32;
 
-// Scratch for one update: the item hash and the absolute counter offset of
-// each row. Module-level, so `add` and `count` allocate nothing.
+// Scratch for one update: the item hash and, for the paths that visit the
+// rows twice (conservative update, count), the counter offset of each row.
+// Module-level, so `add` and `count` allocate nothing.
 const scratch: Hash64Out = { hi: 0, lo: 0 };
 const cells = new Uint32Array(MAX_DEPTH);
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
- * Writes into `cells[0..depth)` the counter offset of `key` in each row.
+ * The column of a key in row `row`, from the key's pre-mixed halves
+ * `k1 = mixBlock(lo)`, `k2 = mixBlock(hi)`.
  *
  * Rows must be independent hashes of the key: Count-Min's bound multiplies
  * the per-row failure probabilities (1/e each), which assumes it. Deriving
@@ -45,27 +50,35 @@ const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  * (Lemire 2019). The two block mixes do not depend on the row, so each row
  * costs the seed rounds and the 32-bit finalizer only.
  */
+function column(k1: number, k2: number, row: number, width: number): number {
+  let h = Math.imul(row + 1, ROW_SEED_STEP) ^ k1;
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h ^= k2;
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  // Length 8, then fmix32.
+  h ^= 8;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  // floor(h * width / 2^32): one exact double product while it stays below 2^53.
+  return width <= MAX_EXACT_WIDTH ? Math.floor((h >>> 0) * width * INVERSE_2_32) : mulHigh32(h >>> 0, width);
+}
+
+/** MurmurHash3_x86_32's block mix of one 32-bit word (before the seed rounds). */
+function mixBlock(word: number): number {
+  const k = Math.imul(word, C1);
+  return Math.imul((k << 15) | (k >>> 17), C2);
+}
+
+/** Writes into `cells[0..depth)` the absolute counter offset of `key` in each row. */
 function locate(key: Hash64Out, width: number, depth: number): void {
-  let k1 = Math.imul(key.lo, C1);
-  k1 = Math.imul((k1 << 15) | (k1 >>> 17), C2);
-  let k2 = Math.imul(key.hi, C1);
-  k2 = Math.imul((k2 << 15) | (k2 >>> 17), C2);
-  for (let r = 0, base = 0; r < depth; r++, base += width) {
-    let h = Math.imul(r + 1, ROW_SEED_STEP) ^ k1;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    h ^= k2;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    // Length 8, then fmix32.
-    h ^= 8;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    cells[r] = base + mulHigh32(h >>> 0, width);
-  }
+  const k1 = mixBlock(key.lo);
+  const k2 = mixBlock(key.hi);
+  for (let r = 0, base = 0; r < depth; r++, base += width) cells[r] = base + column(k1, k2, r, width);
 }
 
 /**
@@ -220,8 +233,8 @@ export class CountMinSketch {
     if (typeof count !== "number" || !(count >= 0 && this.sum + count <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
     const depth = this.depth;
     const counters = this.counters;
-    locate(key, this.width, depth);
     if (this.conservative) {
+      locate(key, this.width, depth);
       // Estan–Varghese: the true count is at most min + count after this
       // update, so raising only the counters below that keeps every counter
       // an upper bound for every item hashed to it.
@@ -236,8 +249,12 @@ export class CountMinSketch {
         if ((counters[cell] as number) < target) counters[cell] = target;
       }
     } else {
-      for (let r = 0; r < depth; r++) {
-        const cell = cells[r] as number;
+      // One visit per row: no need to remember the offsets.
+      const width = this.width;
+      const k1 = mixBlock(key.lo);
+      const k2 = mixBlock(key.hi);
+      for (let r = 0, base = 0; r < depth; r++, base += width) {
+        const cell = base + column(k1, k2, r, width);
         counters[cell] = (counters[cell] as number) + count;
       }
     }
@@ -274,12 +291,14 @@ export class CountMinSketch {
    * ```
    */
   countHashed(key: Hash64Out): number {
+    const width = this.width;
     const depth = this.depth;
     const counters = this.counters;
-    locate(key, this.width, depth);
-    let min = counters[cells[0] as number] as number;
-    for (let r = 1; r < depth; r++) {
-      const value = counters[cells[r] as number] as number;
+    const k1 = mixBlock(key.lo);
+    const k2 = mixBlock(key.hi);
+    let min = counters[column(k1, k2, 0, width)] as number;
+    for (let r = 1, base = width; r < depth; r++, base += width) {
+      const value = counters[base + column(k1, k2, r, width)] as number;
       if (value < min) min = value;
     }
     return min;
