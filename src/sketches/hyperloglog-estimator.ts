@@ -47,7 +47,7 @@ function tau(x: number): number {
  * unrounded value; Redis's PFCOUNT is `Math.round` of it (llroundl, half away
  * from zero, on a non-negative double).
  */
-export function ertlEstimate(histogram: Float64Array | Int32Array, registerCount: number, q: number): number {
+export function ertlEstimate(histogram: ArrayLike<number>, registerCount: number, q: number): number {
   const m = registerCount;
   let z = m * tau((m - (histogram[q + 1] as number)) / m);
   for (let j = q; j >= 1; --j) {

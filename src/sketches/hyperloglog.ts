@@ -46,21 +46,46 @@ let constructingClone = false;
 const scratchKey = new HashedKey();
 
 /**
+ * An empty register histogram (every register 0). A plain array, not a
+ * typed one: its 52..62 counters would need an off-heap backing store, and
+ * sketches are created by the thousand (one per key and time bucket).
+ */
+function newHistogram(precision: number, registers: number): number[] {
+  const histogram = new Array<number>(66 - precision).fill(0);
+  histogram[0] = registers;
+  return histogram;
+}
+
+/**
  * target[i] = max(target[i], source[i]) for byte arrays of equal length
  * (a multiple of 4) holding values below 128, four bytes at a time (SWAR):
  * bit 7 of each byte of ((t | 0x80808080) - s) is set where t >= s, and no
  * borrow crosses bytes because every byte of t | 0x80 is at least 128 > s.
  */
 function maxBytesInto(target: Uint8Array, source: Uint8Array): void {
-  // Int32 views and `| 0` keep every step in V8's int32 arithmetic.
+  // Int32 views and `| 0` keep every step in V8's int32 arithmetic; four
+  // words per iteration (the length is a multiple of 16 bytes, m >= 16).
+  // Per word: hi = 0x80 in each byte where t >= s; (hi - (hi >>> 7)) | hi
+  // widens it to 0xff; then s ^ ((t ^ s) & mask) picks t there, s elsewhere.
   const t = new Int32Array(target.buffer, target.byteOffset, target.length >> 2);
   const s = new Int32Array(source.buffer, source.byteOffset, source.length >> 2);
-  for (let i = 0; i < t.length; i++) {
-    const a = t[i] as number;
-    const b = s[i] as number;
-    const keepA = ((((a | 0x80808080) - b) | 0) & 0x80808080) >>> 7;
-    const mask = ((keepA << 8) - keepA) | 0; // keepA * 255 modulo 2^32
-    t[i] = (a & mask) | (b & ~mask);
+  for (let i = 0; i < t.length; i += 4) {
+    const a0 = t[i] as number;
+    const a1 = t[i + 1] as number;
+    const a2 = t[i + 2] as number;
+    const a3 = t[i + 3] as number;
+    const b0 = s[i] as number;
+    const b1 = s[i + 1] as number;
+    const b2 = s[i + 2] as number;
+    const b3 = s[i + 3] as number;
+    const h0 = ((a0 | 0x80808080) - b0) & 0x80808080;
+    const h1 = ((a1 | 0x80808080) - b1) & 0x80808080;
+    const h2 = ((a2 | 0x80808080) - b2) & 0x80808080;
+    const h3 = ((a3 | 0x80808080) - b3) & 0x80808080;
+    t[i] = b0 ^ ((a0 ^ b0) & ((h0 - (h0 >>> 7)) | h0));
+    t[i + 1] = b1 ^ ((a1 ^ b1) & ((h1 - (h1 >>> 7)) | h1));
+    t[i + 2] = b2 ^ ((a2 ^ b2) & ((h2 - (h2 >>> 7)) | h2));
+    t[i + 3] = b3 ^ ((a3 ^ b3) & ((h3 - (h3 >>> 7)) | h3));
   }
 }
 
@@ -111,7 +136,7 @@ export class HyperLogLog {
    * (a register changes rarely) so `count` needs no pass over the registers;
    * bulk operations mark it stale and `count` rebuilds it once.
    */
-  private histogram: Int32Array;
+  private histogram: number[];
   private histogramValid = true;
 
   constructor(options: HyperLogLogOptions = {}) {
@@ -126,8 +151,7 @@ export class HyperLogLog {
     this.p = precision;
     this.m = 1 << precision;
     this.seed = seed;
-    this.histogram = new Int32Array(66 - precision);
-    this.histogram[0] = this.m;
+    this.histogram = newHistogram(precision, this.m);
     if (constructingClone) return;
     if (this.m < SPARSE_MIN_REGISTERS) this.dense = new Uint8Array(this.m);
     else this.allocateSparse(SPARSE_INITIAL_SLOTS);
@@ -305,7 +329,7 @@ export class HyperLogLog {
     return ertlEstimate(this.registerHistogram(), this.m, 64 - this.p);
   }
 
-  private registerHistogram(): Int32Array {
+  private registerHistogram(): number[] {
     const histogram = this.histogram;
     if (this.histogramValid) return histogram;
     histogram.fill(0);
@@ -398,8 +422,7 @@ export class HyperLogLog {
     const extra = this.p - precision;
     this.p = precision;
     this.m = 1 << precision;
-    this.histogram = new Int32Array(66 - precision);
-    this.histogram[0] = this.m;
+    this.histogram = newHistogram(precision, this.m);
     this.histogramValid = true;
     if (this.m < SPARSE_MIN_REGISTERS) {
       this.dense = new Uint8Array(this.m);
