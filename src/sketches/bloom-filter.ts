@@ -4,7 +4,7 @@ import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
-import { hashItemInto, type Hashable } from "../hashing/hashed-key.js";
+import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
@@ -23,7 +23,9 @@ const MAX_HASHES = 64;
 const HEADER_BYTES = 20;
 
 // One scratch hash for every `add`/`has` on an item: no allocation per call.
-const scratch: Hash64Out = { hi: 0, lo: 0 };
+// A HashedKey, like the keys callers pass to addHashed, so the probe code
+// sees one object shape.
+const scratch = new HashedKey();
 
 /**
  * How to size a {@link BloomFilter}: either by the workload (`capacity` items

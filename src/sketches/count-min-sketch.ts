@@ -5,7 +5,7 @@ import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
-import { hashItemInto, type Hashable } from "../hashing/hashed-key.js";
+import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mulHigh32 } from "../hashing/uint64.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
@@ -30,8 +30,9 @@ const INVERSE_2_32 = 2 ** -32;
 
 // Scratch for one update: the item hash and, for the paths that visit the
 // rows twice (conservative update, count), the counter offset of each row.
-// Module-level, so `add` and `count` allocate nothing.
-const scratch: Hash64Out = { hi: 0, lo: 0 };
+// Module-level, so `add` and `count` allocate nothing. The item hash is a
+// HashedKey, like the keys callers pass to addHashed: one object shape.
+const scratch = new HashedKey();
 const cells = new Uint32Array(MAX_DEPTH);
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
