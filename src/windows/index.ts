@@ -21,6 +21,6 @@ export type {
   StoredBucket,
 } from "./time-windows.js";
 export { SlidingWindow } from "./sliding-window.js";
-export type { SlidingWindowOptions } from "./sliding-window.js";
+export type { SlidingWindowOptions, SlidingWindowRestoreOptions } from "./sliding-window.js";
 export { ExponentialDecay } from "./exponential-decay.js";
 export type { DecayedValue } from "./exponential-decay.js";

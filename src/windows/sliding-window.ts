@@ -1,8 +1,16 @@
 import type { Aggregator } from "../aggregators/aggregator.js";
 import type { Group } from "../algebra/group.js";
 import type { Monoid } from "../algebra/monoid.js";
-import { InvalidArgumentError } from "../errors.js";
+import { createEnvelope } from "../codec/envelope.js";
+import type { SomeImageCodec } from "../codec/image-codec.js";
+import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
+
+const IMAGE_FORMAT = "papertrail.sliding-window";
+const IMAGE_VERSION = 1;
+const MAX_BUCKETS = 100_000;
+/** The window-length unit of one bucket of each granularity. */
+const LENGTH_UNIT = { minute: "m", hour: "h", day: "d", week: "w" } as const;
 
 /**
  * Options of {@link SlidingWindow}.
@@ -24,7 +32,24 @@ export interface SlidingWindowOptions<In, State, Out> {
   readonly granularity: Granularity;
   /** Window length, a whole number of buckets (`"1h"` of minutes, `"24h"` of hours...). */
   readonly length: WindowLength;
+  /** Image codecs of the states that are not plain data (`HyperLogLog.codec`...), for {@link SlidingWindow.toBytes}. */
+  readonly codecs?: readonly SomeImageCodec[];
 }
+
+/**
+ * Options of {@link SlidingWindow.fromBytes}: the aggregator, time function
+ * and codecs (granularity and length come from the image).
+ *
+ * @example
+ * ```ts
+ * import { type SlidingWindowRestoreOptions } from "papertrail/windows";
+ * import { GroupSum } from "papertrail/algebra";
+ * const sum = { prepare: (x: number) => x, semigroup: GroupSum, present: (s: number) => s, append: (s: number, x: number) => s + x };
+ * const options: SlidingWindowRestoreOptions<number, number, number> = { aggregator: sum, time: () => 0 };
+ * options.codecs; // => undefined
+ * ```
+ */
+export type SlidingWindowRestoreOptions<In, State, Out> = Omit<SlidingWindowOptions<In, State, Out>, "granularity" | "length">;
 
 function isGroup<A>(semigroup: unknown): semigroup is Group<A> {
   return typeof (semigroup as Partial<Group<A>>).inverse === "function" && "empty" in (semigroup as object);
@@ -65,6 +90,7 @@ export class SlidingWindow<In, State, Out> {
   /** True when the semigroup is a group and a running total is kept. */
   readonly usesInverse: boolean;
   private readonly timeOf: (input: In) => number;
+  private readonly codecs: readonly SomeImageCodec[];
   private readonly size: number;
   private readonly offset: number;
   private readonly starts: Float64Array;
@@ -82,12 +108,13 @@ export class SlidingWindow<In, State, Out> {
     if (!isGranularity(granularity)) throw new InvalidArgumentError(`SlidingWindow granularity must be "minute", "hour", "day" or "week", got ${String(granularity)}`);
     const size = GRANULARITY_MS[granularity];
     const length = parseWindowLength(options.length);
-    if (length % size !== 0 || length / size > 100_000) {
-      throw new InvalidArgumentError(`SlidingWindow length ${options.length} must be a whole number (at most 100000) of ${granularity}s`);
+    if (length % size !== 0 || length / size > MAX_BUCKETS) {
+      throw new InvalidArgumentError(`SlidingWindow length ${options.length} must be a whole number (at most ${MAX_BUCKETS}) of ${granularity}s`);
     }
     this.aggregator = aggregator;
     this.granularity = granularity;
     this.timeOf = options.time;
+    this.codecs = options.codecs ?? [];
     this.size = size;
     this.offset = granularity === "week" ? 3 * 86_400_000 : 0;
     this.bucketCount = length / size;
@@ -197,5 +224,117 @@ export class SlidingWindow<In, State, Out> {
   get value(): Out | undefined {
     const state = this.state;
     return state === undefined ? undefined : this.aggregator.present(state);
+  }
+
+  /**
+   * The window as one binary image: a `createEnvelope` envelope (family
+   * 0x7f) holding the granularity, the number of buckets, the watermark, the
+   * dropped count and every live bucket. The running total of a group
+   * aggregator is not stored: {@link SlidingWindow.fromBytes} rebuilds it
+   * from the buckets (which also clears any floating-point drift). Sketch
+   * states need their codecs in the `codecs` option.
+   *
+   * @example
+   * ```ts
+   * import { SlidingWindow } from "papertrail/windows";
+   * import { HyperLogLog } from "papertrail/sketches";
+   * const users = { prepare: (e: { at: number; user: string }) => new HyperLogLog().add(e.user), append: (s: HyperLogLog, e: { at: number; user: string }) => s.add(e.user), present: (s: HyperLogLog) => s.count(), semigroup: HyperLogLog.monoid() };
+   * const window = new SlidingWindow({ aggregator: users, time: (e) => e.at, granularity: "minute", length: "1h", codecs: [HyperLogLog.codec] });
+   * window.add({ at: 0, user: "alice" }); window.add({ at: 60_000, user: "bob" });
+   * const copy = SlidingWindow.fromBytes(window.toBytes(), { aggregator: users, time: (e) => e.at, codecs: [HyperLogLog.codec] });
+   * [copy.value, copy.watermark, copy.bucketCount]; // => [2, 60000, 60]
+   * ```
+   */
+  toBytes(): Uint8Array {
+    const buckets: unknown[] = [];
+    if (this.mark !== Number.NEGATIVE_INFINITY) {
+      for (let k = 0, start = this.from; k < this.bucketCount; k++, start += this.size) {
+        const i = this.slot(start);
+        if (this.starts[i] === start && this.states[i] !== undefined) buckets.push(start, this.states[i]);
+      }
+    }
+    return createEnvelope({ codecs: this.codecs }).encode({
+      format: IMAGE_FORMAT,
+      version: IMAGE_VERSION,
+      granularity: this.granularity,
+      buckets: this.bucketCount,
+      watermark: this.mark === Number.NEGATIVE_INFINITY ? null : this.mark,
+      dropped: this.droppedCount,
+      states: buckets,
+    });
+  }
+
+  /**
+   * Restores a window written by {@link SlidingWindow.toBytes}. Granularity,
+   * length, watermark and dropped count come from the image; the aggregator,
+   * time function and codecs from `options` (mistakes there throw
+   * `InvalidArgumentError`). Malformed bytes throw `DecodeError`; bucket
+   * states themselves are checked only by their codecs.
+   *
+   * @example
+   * ```ts
+   * import { SlidingWindow } from "papertrail/windows";
+   * import { GroupSum } from "papertrail/algebra";
+   * const bytes = { prepare: (e: { at: number; size: number }) => e.size, semigroup: GroupSum, present: (s: number) => s, append: (s: number, e: { at: number; size: number }) => s + e.size };
+   * const window = new SlidingWindow({ aggregator: bytes, time: (e) => e.at, granularity: "minute", length: "5m" });
+   * for (let minute = 0; minute < 10; minute++) window.add({ at: minute * 60_000, size: minute });
+   * const copy = SlidingWindow.fromBytes(window.toBytes(), { aggregator: bytes, time: (e) => e.at });
+   * copy.add({ at: 10 * 60_000, size: 10 });
+   * copy.value; // => 6 + 7 + 8 + 9 + 10
+   * ```
+   */
+  static fromBytes<In, State, Out>(bytes: Uint8Array, options: SlidingWindowRestoreOptions<In, State, Out>): SlidingWindow<In, State, Out> {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("SlidingWindow.fromBytes needs a Uint8Array");
+    if (options === null || typeof options !== "object") throw new InvalidArgumentError("SlidingWindow.fromBytes needs an options object");
+    // Options first, with a placeholder shape: their mistakes are not the image's.
+    void new SlidingWindow<In, State, Out>({ ...options, granularity: "minute", length: "1m" });
+    const image = createEnvelope({ codecs: options.codecs ?? [] }).decode(bytes);
+    const bad = (message: string): never => {
+      throw new DecodeError("invalid-field", `SlidingWindow image: ${message}`);
+    };
+    if (image === null || typeof image !== "object" || Array.isArray(image) || image instanceof Map) bad("not a sliding-window image");
+    const record = image as Record<string, unknown>;
+    if (record.format !== IMAGE_FORMAT) bad(`format ${JSON.stringify(record.format)} is not ${IMAGE_FORMAT}`);
+    if (record.version !== IMAGE_VERSION) {
+      throw new DecodeError("unsupported-version", `SlidingWindow image: version ${String(record.version)} is not supported (supported: ${IMAGE_VERSION})`);
+    }
+    const granularity = record.granularity;
+    if (!isGranularity(granularity)) bad(`granularity ${JSON.stringify(granularity)} is not minute, hour, day or week`);
+    const bucketCount = record.buckets;
+    if (typeof bucketCount !== "number" || !Number.isInteger(bucketCount) || bucketCount < 1 || bucketCount > MAX_BUCKETS) {
+      bad(`buckets must be an integer from 1 to ${MAX_BUCKETS}`);
+    }
+    const watermark = record.watermark;
+    if (watermark !== null && (typeof watermark !== "number" || !Number.isFinite(watermark))) bad("watermark must be null or a finite number");
+    const dropped = record.dropped;
+    if (typeof dropped !== "number" || !Number.isSafeInteger(dropped) || dropped < 0) bad("dropped must be a count");
+    const list = record.states;
+    if (!Array.isArray(list) || list.length % 2 !== 0 || list.length / 2 > (bucketCount as number)) bad("states must be [start, state, ...] for at most every bucket");
+    if (watermark === null && (list as unknown[]).length > 0) bad("buckets without a watermark");
+
+    const unit = LENGTH_UNIT[granularity as Granularity];
+    const window = new SlidingWindow<In, State, Out>({ ...options, granularity: granularity as Granularity, length: `${bucketCount as number}${unit}` });
+    if (watermark !== null) window.advance(watermark as number);
+    window.droppedCount = dropped as number;
+    const live: State[] = [];
+    const states = list as unknown[];
+    for (let j = 0; j < states.length; j += 2) {
+      const start = states[j];
+      const state = states[j + 1];
+      if (typeof start !== "number" || !Number.isFinite(start) || window.floor(start) !== start) bad(`bucket start ${String(start)} is not a ${granularity} boundary`);
+      const s = start as number;
+      if (s < window.from || s >= window.to) bad(`bucket at ${s} is outside the window [${window.from}, ${window.to})`);
+      if (j > 0 && s <= (states[j - 2] as number)) bad("bucket starts must increase");
+      if (state === undefined || state === null) bad(`bucket at ${s} has no state`);
+      const i = window.slot(s);
+      window.starts[i] = s;
+      window.states[i] = state as State;
+      live.push(state as State);
+    }
+    if (window.usesInverse) {
+      const group = window.aggregator.semigroup as Group<State>;
+      window.total = group.combineMany(group.empty, live);
+    }
+    return window;
   }
 }

@@ -779,7 +779,8 @@ export class TimeWindows<In, State, Out, K = undefined> {
   /**
    * Restores windows written by {@link TimeWindows.toBytes}. Levels,
    * lateness, key limit, watermark and dropped counts come from the image;
-   * the functions from `options`. Throws `DecodeError` on malformed bytes
+   * the functions from `options` (mistakes there throw
+   * `InvalidArgumentError`). Throws `DecodeError` on malformed bytes
    * (bucket states themselves are checked only by their codecs).
    *
    * @example
@@ -794,6 +795,8 @@ export class TimeWindows<In, State, Out, K = undefined> {
    */
   static fromBytes<In, State, Out, K = undefined>(bytes: Uint8Array, options: TimeWindowsRestoreOptions<In, State, Out, K>): TimeWindows<In, State, Out, K> {
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("TimeWindows.fromBytes needs a Uint8Array");
+    // Options first, with default levels: their mistakes are not the image's.
+    void new TimeWindows<In, State, Out, K>(options);
     const image = createEnvelope({ codecs: options.codecs ?? [] }).decode(bytes);
     const bad = (message: string): never => {
       throw new DecodeError("invalid-field", `TimeWindows image: ${message}`);
