@@ -109,6 +109,15 @@ describe("mulHigh32", () => {
     );
     expect(mulHigh32(0xffffffff, 0xffffffff)).toBe(0xfffffffe);
   });
+  it("takes int32 inputs as their unsigned bit patterns", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (a, b) => {
+        expect(mulHigh32(a, b)).toBe(mulHigh32(a >>> 0, b >>> 0));
+        expect(mulHigh32(a, b)).toBe(Number((BigInt(a >>> 0) * BigInt(b >>> 0)) >> 32n));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe("canonical item bytes", () => {

@@ -1,5 +1,4 @@
 import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
-import { mulHigh32 } from "./uint64.js";
 
 /**
  * Redis's seed for HyperLogLog hashing (`hyperloglog.c`: `0xadc83b19`), and
@@ -19,6 +18,22 @@ const M_HI = 0xc6a4a793;
 const M_LO = 0x5bd1e995;
 
 /**
+ * High 32 bits of `a * M_LO` (a as unsigned 32 bits): `mulHigh32` with the
+ * constant's 16-bit limbs (0x5bd1, 0xe995) written in, which keeps it small
+ * enough that V8 inlines all six calls of a string hash (its cumulative
+ * inlining budget would leave the generic version's last call out). The
+ * result is correct modulo 2^32; callers truncate with `| 0`.
+ */
+function mulHighM(a: number): number {
+  const aLow = a & 0xffff;
+  const aHigh = a >>> 16;
+  const lowHigh = Math.imul(aLow, 0x5bd1);
+  const highLow = Math.imul(aHigh, 0xe995);
+  const middle = (Math.imul(aLow, 0xe995) >>> 16) + (lowHigh & 0xffff) + (highLow & 0xffff);
+  return Math.imul(aHigh, 0x5bd1) + (lowHigh >>> 16) + (highLow >>> 16) + (middle >>> 16);
+}
+
+/**
  * Receives a 64-bit hash as two unsigned 32-bit halves.
  *
  * @example
@@ -36,16 +51,16 @@ export interface Hash64Out {
 /**
  * MurmurHash64A over `bytes[0, length)`, written into `out` as 32-bit
  * halves. Every 64-bit product by `m` is done on 32-bit halves: the low word
- * with Math.imul, the high word from {@link mulHigh32} plus the cross terms.
- * Intermediate halves are kept as signed 32-bit values (V8's fastest
- * representation) and made unsigned only where a double product needs it.
+ * with Math.imul, the high word from `mulHighM` plus the cross terms. Every
+ * step is 32-bit integer arithmetic on signed halves (V8's fastest
+ * representation); only the output is made unsigned.
  *
  * @internal
  */
 export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: number, out: Hash64Out): void {
   // h = seed ^ (len * m); seed is a 32-bit unsigned int, len < 2^32.
   let hLo = Math.imul(length, M_LO) ^ seed;
-  let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) | 0;
+  let hHi = (mulHighM(length) + Math.imul(length, M_HI)) | 0;
 
   const blocks = length - (length & 7);
   let i = 0;
@@ -56,14 +71,14 @@ export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: 
       (bytes[i + 4] as number) | ((bytes[i + 5] as number) << 8) | ((bytes[i + 6] as number) << 16) | ((bytes[i + 7] as number) << 24);
     // k *= m; k ^= k >> 47; k *= m; h ^= k; h *= m
     let low = Math.imul(kLo, M_LO);
-    kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+    kHi = (mulHighM(kLo) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
     kLo = low ^ (kHi >>> 15);
     low = Math.imul(kLo, M_LO);
-    kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+    kHi = (mulHighM(kLo) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
     hLo ^= low;
     hHi ^= kHi;
     low = Math.imul(hLo, M_LO);
-    hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+    hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
     hLo = low;
   }
 
@@ -76,14 +91,14 @@ export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: 
       else hLo ^= b << (j * 8);
     }
     const low = Math.imul(hLo, M_LO);
-    hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+    hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
     hLo = low;
   }
 
   // h ^= h >> r; h *= m; h ^= h >> r;
   hLo ^= hHi >>> 15;
   const low = Math.imul(hLo, M_LO);
-  hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+  hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
   out.hi = hHi >>> 0;
   out.lo = (low ^ (hHi >>> 15)) >>> 0;
 }
@@ -108,7 +123,7 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
   const length = text.length;
   if (length <= ASCII_PATH_MAX) {
     let hLo = Math.imul(length, M_LO) ^ seed;
-    let hHi = (mulHigh32(length, M_LO) + Math.imul(length, M_HI)) | 0;
+    let hHi = (mulHighM(length) + Math.imul(length, M_HI)) | 0;
     let seen = 0; // OR of every char code: >= 0x80 means not ASCII
     const blocks = length - (length & 7);
     let i = 0;
@@ -125,14 +140,14 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
       let kLo = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
       let kHi = c4 | (c5 << 8) | (c6 << 16) | (c7 << 24);
       let low = Math.imul(kLo, M_LO);
-      kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+      kHi = (mulHighM(kLo) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
       kLo = low ^ (kHi >>> 15);
       low = Math.imul(kLo, M_LO);
-      kHi = (mulHigh32(kLo >>> 0, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
+      kHi = (mulHighM(kLo) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) | 0;
       hLo ^= low;
       hHi ^= kHi;
       low = Math.imul(hLo, M_LO);
-      hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+      hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
       hLo = low;
     }
     const rest = length & 7;
@@ -144,13 +159,13 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
         else hLo ^= c << (j * 8);
       }
       const low = Math.imul(hLo, M_LO);
-      hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+      hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
       hLo = low;
     }
     if (seen < 0x80) {
       hLo ^= hHi >>> 15;
       const low = Math.imul(hLo, M_LO);
-      hHi = (mulHigh32(hLo >>> 0, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
+      hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
       out.hi = hHi >>> 0;
       out.lo = (low ^ (hHi >>> 15)) >>> 0;
       return;

@@ -5,21 +5,25 @@
  * @internal
  */
 
-const INVERSE_2_16 = 1 / 65536;
-
 /**
- * High 32 bits of the 64-bit product of two unsigned 32-bit integers.
- * `b` is split into 16-bit limbs, so both partial products `a * bHigh` and
- * `a * bLow` stay below 2^48 and are exact in a double; then
- * `floor(a*b / 2^32) = floor((a*bHigh + floor(a*bLow / 2^16)) / 2^16)`,
- * because flooring the inner quotient only drops a fraction that cannot
- * carry across the outer integer division (Hacker's Delight 8-2 with
- * floating-point limbs). With a constant `b` the split folds away.
+ * High 32 bits of the 64-bit product of two 32-bit integers, both taken as
+ * their unsigned bit patterns (an int32 from Math.imul works as is); the
+ * result is unsigned. Schoolbook multiplication on 16-bit limbs (Hacker's
+ * Delight 8-2): each limb product is below 2^32, so Math.imul gives it
+ * exactly as a bit pattern, and only shifts, masks and adds follow. All
+ * integer operations: the chain of dependent steps is far shorter than
+ * through floating point, and a hash's multiplies are chained.
  */
 export function mulHigh32(a: number, b: number): number {
-  const high = a * (b >>> 16);
-  const low = Math.floor((a * (b & 0xffff)) * INVERSE_2_16);
-  return Math.floor((high + low) * INVERSE_2_16);
+  const aLow = a & 0xffff;
+  const aHigh = a >>> 16;
+  const bLow = b & 0xffff;
+  const bHigh = b >>> 16;
+  const lowLow = Math.imul(aLow, bLow);
+  const lowHigh = Math.imul(aLow, bHigh);
+  const highLow = Math.imul(aHigh, bLow);
+  const middle = (lowLow >>> 16) + (lowHigh & 0xffff) + (highLow & 0xffff);
+  return (Math.imul(aHigh, bHigh) + (lowHigh >>> 16) + (highLow >>> 16) + (middle >>> 16)) >>> 0;
 }
 
 /** A mutable 64-bit value as two unsigned 32-bit halves. */
