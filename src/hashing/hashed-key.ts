@@ -95,9 +95,14 @@ export class HashedKey implements Hash64Out {
   /** Low 32 bits of the hash, unsigned. */
   lo = 0;
 
-  /** Hashes `item` into this key (no allocation for strings, bytes, numbers and 64-bit bigints). */
-  set(item: Hashable, seed: number = REDIS_HLL_SEED): this {
-    hashItemInto(item, seed >>> 0, this);
+  /**
+   * Hashes `item` into this key (no allocation for strings, bytes, numbers
+   * and 64-bit bigints), with `seed` or by default {@link REDIS_HLL_SEED}.
+   */
+  set(item: Hashable, seed?: number): this {
+    // The default is written as a literal: a bundled module-level constant
+    // would be loaded and unboxed on every call (see murmur64a.ts).
+    hashItemInto(item, seed === undefined ? 0xadc83b19 : seed >>> 0, this);
     return this;
   }
 

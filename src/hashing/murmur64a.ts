@@ -13,9 +13,14 @@ import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
  */
 export const REDIS_HLL_SEED = 0xadc83b19;
 
-// m = 0xc6a4a7935bd1e995, r = 47 (Appleby, MurmurHash2 64-bit "64A").
-const M_HI = 0xc6a4a793;
-const M_LO = 0x5bd1e995;
+// m = 0xc6a4a7935bd1e995 (halves M_HI, M_LO), r = 47 (Appleby, MurmurHash2
+// 64-bit "64A").
+//
+// Hot-loop constants are function-local consts on purpose. A bundle turns
+// every module-level const into a var (esbuild does, and tsup uses it), and
+// Node 20's V8 cannot constant-fold a var: each use would load and unbox a
+// heap number, since these values exceed the small-integer range. A local
+// const of a literal folds into the machine code.
 
 /**
  * High 32 bits of `a * M_LO` (a as unsigned 32 bits): `mulHigh32` with the
@@ -58,6 +63,8 @@ export interface Hash64Out {
  * @internal
  */
 export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: number, out: Hash64Out): void {
+  const M_HI = 0xc6a4a793;
+  const M_LO = 0x5bd1e995;
   // h = seed ^ (len * m); seed is a 32-bit unsigned int, len < 2^32.
   let hLo = Math.imul(length, M_LO) ^ seed;
   let hHi = (mulHighM(length) + Math.imul(length, M_HI)) | 0;
@@ -120,6 +127,8 @@ const ASCII_PATH_MAX = 64;
  */
 export function murmurHash64AStringInto(text: string, seed: number, out: Hash64Out): void {
   prototypeProbe.charCodeAt = String.prototype.charCodeAt; // see utf8.ts
+  const M_HI = 0xc6a4a793;
+  const M_LO = 0x5bd1e995;
   const length = text.length;
   if (length <= ASCII_PATH_MAX) {
     let hLo = Math.imul(length, M_LO) ^ seed;

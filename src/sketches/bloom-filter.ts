@@ -11,8 +11,6 @@ import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 const VERSION = 1;
 /** Largest bit count: the image stores it as a u32. */
 const MAX_BITS = 0xffffffff;
-/** Filters up to this many bits (256 MiB) walk their probes in int32 arithmetic. */
-const MAX_INT32_BITS = 0x7fffffff;
 /**
  * Most probes per item. All k probes come from one 64-bit hash, so beyond
  * about 64 more probes cannot lower the false-positive rate any further (two
@@ -184,7 +182,10 @@ export class BloomFilter {
     // g_i = (h1 + i*h2) mod m, stepped as g + (h2 mod m), minus m on overflow.
     let index = modUint32(key.lo, m);
     const step = modUint32(key.hi, m);
-    if (m <= MAX_INT32_BITS) {
+    // Filters up to 2^31 - 1 bits (256 MiB) walk their probes in int32
+    // arithmetic. (A literal: a module-level constant would be an unfolded var
+    // in the bundle, see src/hashing/murmur64a.ts.)
+    if (m <= 0x7fffffff) {
       // Branch-free in int32: t = g + step - m is negative exactly when
       // g + step < m, and then t >> 31 = -1 adds m back. A data-dependent
       // branch here mispredicts about half the time.
@@ -238,7 +239,7 @@ export class BloomFilter {
     const data = this.data;
     let index = modUint32(key.lo, m);
     const step = modUint32(key.hi, m);
-    if (m <= MAX_INT32_BITS) {
+    if (m <= 0x7fffffff) {
       // The same branch-free walk as addHashed.
       const back = (step - m) | 0;
       let g = index | 0;

@@ -19,14 +19,8 @@ const MAX_CELLS = 2 ** 28;
 /** Bytes before the counters: preamble 8, width 4, depth 4, seed 4, total 8. */
 const HEADER_BYTES = 28;
 
-// MurmurHash3 x86_32 constants (Appleby, SMHasher).
-const C1 = 0xcc9e2d51;
-const C2 = 0x1b873593;
-/** Row r is hashed with seed (r + 1) * 0x9e3779b9 mod 2^32 (the golden-ratio constant). */
-const ROW_SEED_STEP = 0x9e3779b9;
-/** Widths up to 2^21 reduce a 32-bit row hash with one exact double product. */
-const MAX_EXACT_WIDTH = 2 ** 21;
-const INVERSE_2_32 = 2 ** -32;
+// Hot-path constants are function-local consts (see src/hashing/murmur64a.ts:
+// a bundled module-level const becomes a var that V8 cannot fold).
 
 // Scratch for one update: the item hash and, for the paths that visit the
 // rows twice (conservative update, count), the counter offset of each row.
@@ -52,7 +46,8 @@ const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  * costs the seed rounds and the 32-bit finalizer only.
  */
 function column(k1: number, k2: number, row: number, width: number): number {
-  let h = Math.imul(row + 1, ROW_SEED_STEP) ^ k1;
+  // Row r's seed: (r + 1) * 0x9e3779b9 mod 2^32 (the golden-ratio constant).
+  let h = Math.imul(row + 1, 0x9e3779b9) ^ k1;
   h = (h << 13) | (h >>> 19);
   h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   h ^= k2;
@@ -65,12 +60,15 @@ function column(k1: number, k2: number, row: number, width: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  // floor(h * width / 2^32): one exact double product while it stays below 2^53.
-  return width <= MAX_EXACT_WIDTH ? Math.floor((h >>> 0) * width * INVERSE_2_32) : mulHigh32(h >>> 0, width);
+  // floor(h * width / 2^32): one exact double product for widths up to 2^21
+  // (the product stays below 2^53; dividing by 2^32 is exact).
+  return width <= 2097152 ? Math.floor(((h >>> 0) * width) / 4294967296) : mulHigh32(h, width);
 }
 
 /** MurmurHash3_x86_32's block mix of one 32-bit word (before the seed rounds). */
 function mixBlock(word: number): number {
+  const C1 = 0xcc9e2d51;
+  const C2 = 0x1b873593;
   const k = Math.imul(word, C1);
   return Math.imul((k << 15) | (k >>> 17), C2);
 }
