@@ -268,10 +268,33 @@ export class HyperLogLog {
   }
 
   private growSparse(): void {
+    // Grow 4x (fewer rehashes), up to m / 8 slots: the table converts to dense at m / 16 entries.
+    this.resizeSparse(Math.min((this.sparseKeys as Uint32Array).length * 4, this.m >>> 3));
+  }
+
+  /**
+   * Before merging `incoming` more sparse registers: go dense now if the
+   * union may pass the dense threshold, else grow the table once to hold
+   * them all, instead of converting or growing step by step mid-merge.
+   */
+  private reserveSparse(incoming: number): void {
+    const entries = this.sparseSize + incoming;
+    if (entries * 16 > this.m) {
+      this.convertToDense();
+      return;
+    }
+    const current = (this.sparseKeys as Uint32Array).length;
+    if (entries * 2 <= current) return;
+    // At least the usual 4x step, more if the merge needs it.
+    let slots = current * 4;
+    while (entries * 2 > slots) slots *= 2;
+    this.resizeSparse(Math.min(slots, this.m >>> 3));
+  }
+
+  private resizeSparse(slots: number): void {
     const keys = this.sparseKeys as Uint32Array;
     const values = this.sparseValues as Uint8Array;
-    // Grow 4x (fewer rehashes), up to m / 8 slots: the table converts to dense at m / 16 entries.
-    this.allocateSparse(Math.min(keys.length * 4, this.m >>> 3));
+    this.allocateSparse(slots);
     // Re-inserting moves registers without changing them: keep the histogram out of it.
     const valid = this.histogramValid;
     this.histogramValid = false;
@@ -397,6 +420,7 @@ export class HyperLogLog {
         this.histogramValid = false;
       } else {
         // Direct loop (no callback): rollups merge many sparse sketches.
+        if (this.dense === undefined) this.reserveSparse(other.sparseSize);
         const keys = other.sparseKeys as Uint32Array;
         const values = other.sparseValues as Uint8Array;
         for (let slot = 0; slot < keys.length; slot++) {
