@@ -80,6 +80,14 @@ describe("against reference implementations", () => {
   it("MurmurHash64A equals a BigInt transcription of the C code on random bytes and seeds", () => {
     fc.assert(fc.property(bytes, seed, (input, s) => murmurHash64A(input, s) === murmurHash64AReference(input, s)));
   });
+  it("MurmurHash64A stays exact around 2^21 bytes, where the length term changes method", () => {
+    const random = new Uint8Array(2 ** 21 + 9);
+    for (let i = 0; i < random.length; i++) random[i] = (i * 2654435761) >>> 24;
+    for (const length of [2 ** 21 - 1, 2 ** 21, 2 ** 21 + 9]) {
+      const input = random.subarray(0, length);
+      expect(murmurHash64A(input, 7), String(length)).toBe(murmurHash64AReference(input, 7));
+    }
+  });
   it("string inputs hash exactly their TextEncoder bytes (lone surrogates as U+FFFD)", () => {
     fc.assert(
       fc.property(anyString, seed, (text, s) => {
