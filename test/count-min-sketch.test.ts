@@ -127,6 +127,19 @@ describe("CountMinSketch rows", () => {
       { numRuns: 300 },
     );
   });
+  it("follow the row hash on both sides of 2^21 columns, where the reduction changes method", () => {
+    for (const width of [2 ** 21, 2 ** 21 + 3]) {
+      const sketch = new CountMinSketch({ width, depth: 2 });
+      const keys = Array.from({ length: 200 }, (_, i) => HashedKey.of(`wide-${i}`));
+      for (const key of keys) sketch.addHashed(key);
+      const counters = countersOf(sketch);
+      for (const key of keys) {
+        for (let r = 0; r < 2; r++) expect(counters[r * width + referenceColumn(key, r, width)]).toBeGreaterThanOrEqual(1);
+        expect(sketch.countHashed(key)).toBeGreaterThanOrEqual(1);
+      }
+      expect(counters.reduce((a, b) => a + b, 0)).toBe(400);
+    }
+  });
   it("plain and conservative (Estan–Varghese) updates match a reference implementation cell for cell", () => {
     fc.assert(
       fc.property(streams, fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (stream, width, depth, conservative) => {
