@@ -112,6 +112,23 @@ function directHll(events: readonly Event[]): HyperLogLog {
   return sketch;
 }
 
+/**
+ * A windows image fuzzed: about 300 truncations must all be rejected, and
+ * 300 seeded single-bit flips must each decode or throw DecodeError only.
+ */
+function fuzzImage(restore: (bytes: Uint8Array) => unknown, bytes: Uint8Array, seed: number): void {
+  for (let length = 0; length < bytes.length; length += Math.max(1, Math.floor(bytes.length / 300))) {
+    expect(decodeErrorCode(() => restore(bytes.subarray(0, length)))).not.toBe("no error");
+  }
+  const random = mulberry32(seed);
+  for (let i = 0; i < 300; i++) {
+    const copy = bytes.slice();
+    const position = random() % copy.length;
+    copy[position] = (copy[position] as number) ^ (1 << (random() % 8));
+    decodesOrRejectsCleanly(restore, copy);
+  }
+}
+
 const LATENESS = 2 * HOUR;
 const LEVELS: WindowLevel[] = [
   { granularity: "hour", retention: 168 },
@@ -317,16 +334,7 @@ describe("TimeWindows against an exact oracle", () => {
     for (const e of events.slice(0, 3000)) small.add(e);
     const bytes = small.toBytes();
     const restore = (image: Uint8Array) => TimeWindows.fromBytes(image, { aggregator: distinctUsers, time: (e: Event) => e.at, codecs: [HyperLogLog.codec] });
-    for (let length = 0; length < bytes.length; length += Math.max(1, Math.floor(bytes.length / 300))) {
-      expect(decodeErrorCode(() => restore(bytes.subarray(0, length)))).not.toBe("no error");
-    }
-    const random = mulberry32(99);
-    for (let i = 0; i < 300; i++) {
-      const copy = bytes.slice();
-      const position = random() % copy.length;
-      copy[position] = (copy[position] as number) ^ (1 << (random() % 8));
-      decodesOrRejectsCleanly(restore, copy);
-    }
+    fuzzImage(restore, bytes, 99);
     expect(decodeErrorCode(() => TimeWindows.fromBytes(bytes, { aggregator: distinctUsers, time: (e: Event) => e.at }))).toBe("wrong-family");
     expect(decodeErrorCode(() => restore(Uint8Array.of(0x50, 0x54, 0x7f, 1, 0, 0, 0, 0, 0xc0)))).toBe("invalid-field");
   });
@@ -546,16 +554,7 @@ describe("SlidingWindow image", () => {
     const window = new SlidingWindow({ aggregator: users, time: (e: E) => e.at, granularity: "minute", length: "20m", codecs: [HyperLogLog.codec] });
     for (const e of stream(12, 400)) window.add(e);
     const bytes = window.toBytes();
-    for (let length = 0; length < bytes.length; length += Math.max(1, Math.floor(bytes.length / 300))) {
-      expect(decodeErrorCode(() => restoreUsers(bytes.subarray(0, length)))).not.toBe("no error");
-    }
-    const random = mulberry32(7);
-    for (let i = 0; i < 300; i++) {
-      const copy = bytes.slice();
-      const position = random() % copy.length;
-      copy[position] = (copy[position] as number) ^ (1 << (random() % 8));
-      decodesOrRejectsCleanly(restoreUsers, copy);
-    }
+    fuzzImage(restoreUsers, bytes, 7);
     expect(decodeErrorCode(() => SlidingWindow.fromBytes(bytes, { aggregator: users, time: (e: E) => e.at }))).toBe("wrong-family");
     const envelope = createEnvelope({ codecs: [] });
     const image = (fields: Record<string, unknown>) =>
