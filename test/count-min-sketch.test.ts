@@ -29,17 +29,21 @@ function countersOf(sketch: CountMinSketch): Float64Array {
   return out;
 }
 
-// The documented row hash, written independently: row r's column is
-// MurmurHash3_x86_32 of the key's 8 bytes (lo, hi; little-endian) with seed
-// (r + 1) * 0x9e3779b9 mod 2^32, reduced by floor(h * width / 2^32).
+// The documented row hash, written independently in BigInt arithmetic: row
+// r's column is fmix32(((lo XOR a) + hi * b) mod 2^32) reduced by
+// floor(h * width / 2^32), with a = (r + 1) * 0x9e3779b9 and
+// b = ((r + 1) * 0x27d4eb2f) | 1, both mod 2^32.
+const M32 = 0xffffffffn;
 function referenceColumn(key: Hash64Out, row: number, width: number): number {
-  const bytes = new Uint8Array(8);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, key.lo, true);
-  view.setUint32(4, key.hi, true);
-  const seed = Number((BigInt(row + 1) * 0x9e3779b9n) & 0xffffffffn);
-  const h = murmurHash3x86_32(bytes, seed);
-  return Number((BigInt(h) * BigInt(width)) >> 32n);
+  const a = (BigInt(row + 1) * 0x9e3779b9n) & M32;
+  const b = ((BigInt(row + 1) * 0x27d4eb2fn) & M32) | 1n;
+  let x = ((BigInt(key.lo) ^ a) + BigInt(key.hi) * b) & M32;
+  x ^= x >> 16n;
+  x = (x * 0x85ebca6bn) & M32;
+  x ^= x >> 13n;
+  x = (x * 0xc2b2ae35n) & M32;
+  x ^= x >> 16n;
+  return Number((x * BigInt(width)) >> 32n);
 }
 
 describe("CountMinSketch sizing and arguments", () => {
@@ -106,7 +110,7 @@ describe("CountMinSketch sizing and arguments", () => {
 });
 
 describe("CountMinSketch rows", () => {
-  it("follow the documented row hash (independent reference over MurmurHash3_x86_32)", () => {
+  it("follow the documented row hash (independent BigInt reference)", () => {
     fc.assert(
       fc.property(
         fc.nat({ max: 0xffffffff }),
@@ -426,23 +430,26 @@ describe("CountMinSketch image", () => {
   it("golden bytes", () => {
     // Computed once with this implementation and frozen; the cells are checked against the reference row hash below.
     expect(hex(goldenSketch().toBytes())).toBe(
-      "5054030100000000" + // preamble: "PT", family 0x03, version 1, flags 0
+      "5054030200000000" + // preamble: "PT", family 0x03, version 2, flags 0
         "04000000" + // width = 4
         "02000000" + // depth = 2
         "ed5e0000" + // seed = 0x5eed
         "0000000000000840" + // total = 3.0
-        // row 0: [0, 1, 0, 2] (alice in column 1, bob in column 3)
-        "0000000000000000" + "000000000000f03f" + "0000000000000000" + "0000000000000040" +
-        // row 1: [2, 0, 1, 0] (bob in column 0, alice in column 2)
-        "0000000000000040" + "0000000000000000" + "000000000000f03f" + "0000000000000000",
+        // row 0: [2, 1, 0, 0] (bob in column 0, alice in column 1)
+        "0000000000000040" + "000000000000f03f" + "0000000000000000" + "0000000000000000" +
+        // row 1: [0, 0, 0, 3] (alice and bob collide in column 3)
+        "0000000000000000" + "0000000000000000" + "0000000000000000" + "0000000000000840",
     );
+    // The same cells from the independent reference row hash.
+    const expected = new Float64Array(8);
     for (const [item, count] of [["alice", 1], ["bob", 2]] as const) {
       const key = HashedKey.of(item, 0x5eed);
-      const counters = countersOf(goldenSketch());
-      for (let r = 0; r < 2; r++) expect(counters[r * 4 + referenceColumn(key, r, 4)]).toBe(count);
+      for (let r = 0; r < 2; r++) expected[r * 4 + referenceColumn(key, r, 4)] += count;
     }
+    expect(countersOf(goldenSketch())).toEqual(expected);
     const flagged = new CountMinSketch({ width: 4, depth: 2, seed: 0x5eed, conservative: true }).add("alice").add("bob", 2).toBytes();
-    expect(hex(flagged)).toBe(hex(goldenSketch().toBytes()).replace(/^5054030100/, "5054030101"));
+    // Conservative update: bob raises the shared row-1 cell only to 2 (its row-0 count), not to 3.
+    expect(hex(flagged)).toBe(hex(goldenSketch().toBytes()).replace(/^5054030200/, "5054030201").replace(/0000000000000840$/, "0000000000000040"));
   });
   it("fuzz: every truncation is rejected: truncated header or too-large counters", () => {
     fc.assert(
@@ -513,7 +520,12 @@ describe("CountMinSketch image", () => {
     expect(code((v) => v.setFloat64(HEADER + 56, Number.NaN, true))).toBe("invalid-field");
     expect(code((v) => v.setFloat64(HEADER + 24, Infinity, true))).toBe("invalid-field");
     expect(() => CountMinSketch.fromBytes(patched((v) => v.setFloat64(HEADER + 56, -2, true)))).toThrow(/counter 7 \(row 1\)/);
-    expect(code((v) => v.setUint8(3, 2))).toBe("unsupported-version");
+    expect(code((v) => v.setUint8(3, 3))).toBe("unsupported-version");
+    // Version 1 came from pre-release builds with another row hash: refused, and said so.
+    expect(code((v) => v.setUint8(3, 1))).toBe("unsupported-version");
+    const versionOne = goldenSketch().toBytes();
+    versionOne[3] = 1;
+    expect(() => CountMinSketch.fromBytes(versionOne)).toThrow(/pre-release build with another row hash/);
     expect(decodeErrorCode(() => CountMinSketch.fromBytes(Uint8Array.from([...goldenSketch().toBytes(), 0])))).toBe("length-mismatch");
     expect(decodeErrorCode(() => CountMinSketch.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
     // The conservative flag is the only flag.

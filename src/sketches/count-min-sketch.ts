@@ -10,7 +10,13 @@ import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mulHigh32 } from "../hashing/uint64.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
-const VERSION = 1;
+/**
+ * Image version. Version 2 places counters by the row hash documented at
+ * `column`; version 1 (pre-release builds only) used a different row hash,
+ * so its counters cannot be read and its images are refused.
+ */
+const VERSION = 2;
+const PRE_RELEASE_VERSION = 1;
 const FLAG_CONSERVATIVE = 0x01;
 /** Most rows: delta = e^-64 is about 1.6e-28, far below any useful failure probability. */
 const MAX_DEPTH = 64;
@@ -31,30 +37,29 @@ const cells = new Uint32Array(MAX_DEPTH);
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
- * The column of a key in row `row`, from the key's pre-mixed halves
- * `k1 = mixBlock(lo)`, `k2 = mixBlock(hi)`.
+ * The column of a key in row `row`, from the halves of its 64-bit item hash.
  *
  * Rows must be independent hashes of the key: Count-Min's bound multiplies
  * the per-row failure probabilities (1/e each), which assumes it. Deriving
  * row r as `h1 + r*h2` (as the `bloom-filters` npm package does) makes rows
  * collide together: two keys that agree on `(h1, h2) mod width` share every
  * row, so on a Zipf stream a rare key can inherit a top item's whole count in
- * all rows at once. Instead, row r's column is MurmurHash3_x86_32 of the
- * key's 8 bytes (lo, then hi, little-endian) seeded with `(r + 1) * 0x9e3779b9`,
- * reduced to `[0, width)` by multiply-high, `floor(h * width / 2^32)`
- * (Lemire 2019). The two block mixes do not depend on the row, so each row
- * costs the seed rounds and the 32-bit finalizer only.
+ * all rows at once. Instead, row r combines the halves with two row
+ * constants and runs the sum through MurmurHash3's 32-bit finalizer (fmix32,
+ * a bijection with full avalanche, Appleby):
+ *
+ *     x = ((lo XOR a_r) + hi * b_r) mod 2^32
+ *     a_r = (r + 1) * 0x9e3779b9 mod 2^32,  b_r = ((r + 1) * 0x27d4eb2f mod 2^32) OR 1
+ *     column = floor(fmix32(x) * width / 2^32)      (multiply-high, Lemire 2019)
+ *
+ * For a fixed `hi`, x is a bijection of `lo`, and for a fixed `lo` one of
+ * `hi` (b_r is odd), so every row is uniform; two keys agree on x in a row
+ * with probability 2^-32, and beyond that the finalizer's avalanche makes
+ * their columns in different rows behave independently. The tests measure
+ * it: keys sharing all five cells with a given key are as rare as 1/w^5.
  */
-function column(k1: number, k2: number, row: number, width: number): number {
-  // Row r's seed: (r + 1) * 0x9e3779b9 mod 2^32 (the golden-ratio constant).
-  let h = Math.imul(row + 1, 0x9e3779b9) ^ k1;
-  h = (h << 13) | (h >>> 19);
-  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  h ^= k2;
-  h = (h << 13) | (h >>> 19);
-  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  // Length 8, then fmix32.
-  h ^= 8;
+function column(lo: number, hi: number, row: number, width: number): number {
+  let h = ((lo ^ Math.imul(row + 1, 0x9e3779b9)) + Math.imul(hi, Math.imul(row + 1, 0x27d4eb2f) | 1)) | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -65,19 +70,11 @@ function column(k1: number, k2: number, row: number, width: number): number {
   return width <= 2097152 ? Math.floor(((h >>> 0) * width) / 4294967296) : mulHigh32(h, width);
 }
 
-/** MurmurHash3_x86_32's block mix of one 32-bit word (before the seed rounds). */
-function mixBlock(word: number): number {
-  const C1 = 0xcc9e2d51;
-  const C2 = 0x1b873593;
-  const k = Math.imul(word, C1);
-  return Math.imul((k << 15) | (k >>> 17), C2);
-}
-
 /** Writes into `cells[0..depth)` the absolute counter offset of `key` in each row. */
 function locate(key: Hash64Out, width: number, depth: number): void {
-  const k1 = mixBlock(key.lo);
-  const k2 = mixBlock(key.hi);
-  for (let r = 0, base = 0; r < depth; r++, base += width) cells[r] = base + column(k1, k2, r, width);
+  const lo = key.lo;
+  const hi = key.hi;
+  for (let r = 0, base = 0; r < depth; r++, base += width) cells[r] = base + column(lo, hi, r, width);
 }
 
 /**
@@ -250,10 +247,10 @@ export class CountMinSketch {
     } else {
       // One visit per row: no need to remember the offsets.
       const width = this.width;
-      const k1 = mixBlock(key.lo);
-      const k2 = mixBlock(key.hi);
+      const lo = key.lo;
+      const hi = key.hi;
       for (let r = 0, base = 0; r < depth; r++, base += width) {
-        const cell = base + column(k1, k2, r, width);
+        const cell = base + column(lo, hi, r, width);
         counters[cell] = (counters[cell] as number) + count;
       }
     }
@@ -293,11 +290,11 @@ export class CountMinSketch {
     const width = this.width;
     const depth = this.depth;
     const counters = this.counters;
-    const k1 = mixBlock(key.lo);
-    const k2 = mixBlock(key.hi);
-    let min = counters[column(k1, k2, 0, width)] as number;
+    const lo = key.lo;
+    const hi = key.hi;
+    let min = counters[column(lo, hi, 0, width)] as number;
     for (let r = 1, base = width; r < depth; r++, base += width) {
-      const value = counters[base + column(k1, k2, r, width)] as number;
+      const value = counters[base + column(lo, hi, r, width)] as number;
       if (value < min) min = value;
     }
     return min;
@@ -460,7 +457,7 @@ export class CountMinSketch {
   }
 
   /**
-   * The sketch's binary image (family 0x03, version 1; `docs/format.md`): 28
+   * The sketch's binary image (family 0x03, version 2; `docs/format.md`): 28
    * header bytes, then the counters as little-endian doubles, row by row.
    *
    * @example
@@ -497,7 +494,13 @@ export class CountMinSketch {
    */
   static fromBytes(bytes: Uint8Array): CountMinSketch {
     const reader = new ByteReader(bytes, "CountMinSketch image");
-    const { flags } = readPreamble(reader, Family.CountMinSketch, [VERSION]);
+    const { version, flags } = readPreamble(reader, Family.CountMinSketch, [VERSION, PRE_RELEASE_VERSION]);
+    if (version === PRE_RELEASE_VERSION) {
+      throw new DecodeError(
+        "unsupported-version",
+        `CountMinSketch image version ${PRE_RELEASE_VERSION} was written by a pre-release build with another row hash; its counters cannot be read (supported: ${VERSION})`,
+      );
+    }
     if ((flags & ~FLAG_CONSERVATIVE) !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
     const width = reader.u32("width");
     if (width < 1) reader.invalid("width must be at least 1, got 0");
