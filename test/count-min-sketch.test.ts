@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEnvelope } from "../src/codec/index.js";
 import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
-import { HashedKey, murmurHash3x86_32, REDIS_HLL_SEED, type Hash64Out } from "../src/hashing/index.js";
+import { HashedKey, REDIS_HLL_SEED, type Hash64Out } from "../src/hashing/index.js";
 import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { BloomFilter, CountMinSketch, type CountMinSketchOptions } from "../src/sketches/index.js";
 import { uniform, zipfSampler } from "./support/random.js";
