@@ -100,9 +100,13 @@ const digests = pointLists.map(build(LAW_COMPRESSION));
 const exact = (a: TDigest, b: TDigest) => a.equals(b);
 const clone = (d: TDigest) => d.clone();
 const monoid = TDigest.monoid(LAW_COMPRESSION);
-// One maximal centroid, pi / (2 delta) of the weight (at the median): each
-// grouping's quantile estimate is within half a centroid of the data's.
-const approximate = quantilesAgree(Math.PI / (2 * LAW_COMPRESSION));
+// Two maximal centroids, pi / (2 delta) of the weight each (at the median):
+// each grouping's quantile estimate can be off from the data by up to one
+// centroid (a centroid may mix distinct values, and the estimate interpolates
+// across it), so two groupings can differ by two. One centroid, the tolerance
+// used before, fails on many random seeds (tiny inputs with ties and a few
+// distinct values, e.g. -2, 0 and 5e-324, show it quickly).
+const approximate = quantilesAgree(Math.PI / LAW_COMPRESSION);
 
 // Exact laws (TDigest.equals): left and right identity (compressing a
 // digest's own centroids again changes nothing), commutativity (the union is
@@ -113,14 +117,28 @@ registerLaws(
   "monoid laws (exact, except associativity): TDigest merge, compression 10",
   monoidLaws(monoid, digests, { equals: exact, clone }).filter((law) => law.name !== "associativity"),
 );
-// Approximate associativity is an empirical property of the t-digest, not a
-// guarantee: random search (fast-check seed -449666184) found a grouping of
-// tiny, denormal-heavy inputs that differs by more than this tolerance. The
-// check runs on a fixed seed so CI is deterministic; see the closing note.
+// Approximate associativity, on fast-check's random seeds like every other law.
 registerLaws(
-  "monoid laws (approximate: quantiles within pi/(2 delta) in rank): TDigest merge associativity",
-  monoidLaws(monoid, digests, { equals: approximate, clone, parameters: { seed: 20261124, numRuns: 300 } }).filter((law) => law.name === "associativity"),
+  "monoid laws (approximate: quantiles within pi/delta in rank): TDigest merge associativity",
+  monoidLaws(monoid, digests, { equals: approximate, clone, parameters: { numRuns: 300 } }).filter((law) => law.name === "associativity"),
 );
+it("associativity within pi/delta holds where the old one-centroid tolerance failed (fast-check seed -449666184)", () => {
+  // The counterexample a random search found for pi / (2 delta): counts 1, 28 and 7
+  // over -2, 0 and 5e-324. The sound tolerance accepts it; the tight one does not.
+  const tight = quantilesAgree(Math.PI / (2 * LAW_COMPRESSION));
+  const grouped = (a: TDigest, b: TDigest, c: TDigest) => [monoid.combine(monoid.combine(a, b), c), monoid.combine(a, monoid.combine(b, c))] as const;
+  const result = fc.check(
+    fc.property(digests, digests, digests, (a, b, c) => {
+      const [left, right] = grouped(a, b, c);
+      return tight(left, right);
+    }),
+    { seed: -449666184, numRuns: 300 },
+  );
+  expect(result.failed).toBe(true);
+  const [a, b, c] = result.counterexample as [TDigest, TDigest, TDigest];
+  const [left, right] = grouped(a, b, c);
+  expect(approximate(left, right)).toBe(true);
+});
 registerLaws("codec laws: TDigest image", codecLaws(TDigest.codec, digests, { equals: exact, clone, semigroup: monoid }));
 
 describe("TDigest monoid: what is not exact", () => {
@@ -132,7 +150,7 @@ describe("TDigest monoid: what is not exact", () => {
   });
   it("the approximate equality is not vacuous: it tells different data apart", () => {
     const a = build(LAW_COMPRESSION)(Array.from({ length: 200 }, (_, i) => [i, 1] as const));
-    const shifted = build(LAW_COMPRESSION)(Array.from({ length: 200 }, (_, i) => [i === 0 || i === 199 ? i : Math.min(198, i + 60), 1] as const));
+    const shifted = build(LAW_COMPRESSION)(Array.from({ length: 200 }, (_, i) => [i === 0 || i === 199 ? i : Math.min(198, i + 80), 1] as const));
     expect([a.count, a.min, a.max]).toEqual([shifted.count, shifted.min, shifted.max]);
     expect(approximate(a, shifted)).toBe(false);
     expect(approximate(a, a.clone().merge(new TDigest({ compression: LAW_COMPRESSION })))).toBe(true);
