@@ -88,6 +88,23 @@ describe("against reference implementations", () => {
       expect(murmurHash64A(input, 7), String(length)).toBe(murmurHash64AReference(input, 7));
     }
   });
+  it("ASCII strings on both sides of the 64-unit fast path hash exactly their bytes", () => {
+    // The string hashes read short ASCII strings straight from char codes;
+    // one non-ASCII char anywhere sends them to the UTF-8 path.
+    const ascii = fc.string({ unit: "binary-ascii", maxLength: 70, size: "max" });
+    const withOneWide = fc.tuple(ascii, fc.nat(), fc.constantFrom("é", "€", "\u{1F600}", "\u0080")).map(([text, at, wide]) => {
+      const cut = text.length === 0 ? 0 : at % text.length;
+      return text.slice(0, cut) + wide + text.slice(cut);
+    });
+    fc.assert(
+      fc.property(fc.oneof(ascii, withOneWide), seed, (text, s) => {
+        const encoded = utf8.encode(text);
+        expect(murmurHash3x86_32(text, s)).toBe(murmur3.x86.hash32(encoded, s));
+        expect(murmurHash64A(text, s)).toBe(murmurHash64AReference(encoded, s));
+      }),
+      { numRuns: 1000 },
+    );
+  });
   it("string inputs hash exactly their TextEncoder bytes (lone surrogates as U+FFFD)", () => {
     fc.assert(
       fc.property(anyString, seed, (text, s) => {
