@@ -55,7 +55,8 @@ const compensatedSumAggregator: MonoidAggregator<number, CompensatedSum, number>
  * @example
  * ```ts
  * import { type SumOptions, sum, aggregate } from "papertrail/aggregators";
- * const options: SumOptions = { compensated: true };
+ * // `as const` keeps `true` literal, so `sum` returns the compensated aggregator's own type.
+ * const options = { compensated: true } as const satisfies SumOptions;
  * aggregate(sum(options), [0.1, 0.2, 0.3]); // => 0.6
  * ```
  */

@@ -84,7 +84,8 @@ export type Zipped<R extends readonly SomeAggregator[]> = [R[number]] extends [{
  * @example
  * ```ts
  * import { type Joined, join, count, sum } from "papertrail/aggregators";
- * const stats: Joined<{ n: ReturnType<typeof count>; total: ReturnType<typeof sum> }> = join({ n: count(), total: sum() });
+ * const parts = { n: count(), total: sum() };
+ * const stats: Joined<typeof parts> = join(parts);
  * stats.present(stats.prepare(4)); // => { n: 1, total: 4 }
  * ```
  */
