@@ -1,10 +1,7 @@
 import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
 
-// Hot-loop constants are function-local consts on purpose. A bundle turns
-// every module-level const into a var (esbuild does, and tsup uses it), and
-// Node 20's V8 cannot constant-fold a var: each use would load and unbox a
-// heap number, since these values exceed the small-integer range. A local
-// const of a literal folds into the machine code.
+// Hot-loop constants are function-local consts on purpose (see murmur64a.ts:
+// a bundled module-level const becomes a var that V8 cannot fold).
 
 /** MurmurHash3 x86_32 over `bytes[0, length)`. @internal */
 export function murmurHash3x86_32Bytes(bytes: Uint8Array, length: number, seed: number): number {

@@ -2,8 +2,9 @@ import type { Aggregator } from "../aggregators/aggregator.js";
 import type { Group } from "../algebra/group.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { createEnvelope } from "../codec/envelope.js";
+import { readImageRecord } from "./image-record.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
-import { DecodeError, InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
 
 const IMAGE_FORMAT = "papertrail.sliding-window";
@@ -288,16 +289,12 @@ export class SlidingWindow<In, State, Out> {
     if (options === null || typeof options !== "object") throw new InvalidArgumentError("SlidingWindow.fromBytes needs an options object");
     // Options first, with a placeholder shape: their mistakes are not the image's.
     void new SlidingWindow<In, State, Out>({ ...options, granularity: "minute", length: "1m" });
-    const image = createEnvelope({ codecs: options.codecs ?? [] }).decode(bytes);
-    const bad = (message: string): never => {
-      throw new DecodeError("invalid-field", `SlidingWindow image: ${message}`);
-    };
-    if (image === null || typeof image !== "object" || Array.isArray(image) || image instanceof Map) bad("not a sliding-window image");
-    const record = image as Record<string, unknown>;
-    if (record.format !== IMAGE_FORMAT) bad(`format ${JSON.stringify(record.format)} is not ${IMAGE_FORMAT}`);
-    if (record.version !== IMAGE_VERSION) {
-      throw new DecodeError("unsupported-version", `SlidingWindow image: version ${String(record.version)} is not supported (supported: ${IMAGE_VERSION})`);
-    }
+    const { record, bad } = readImageRecord(bytes, options.codecs ?? [], {
+      name: "SlidingWindow",
+      format: IMAGE_FORMAT,
+      version: IMAGE_VERSION,
+      what: "sliding-window",
+    });
     const granularity = record.granularity;
     if (!isGranularity(granularity)) bad(`granularity ${JSON.stringify(granularity)} is not minute, hour, day or week`);
     const bucketCount = record.buckets;

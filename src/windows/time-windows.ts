@@ -2,6 +2,7 @@ import type { Monoid } from "../algebra/monoid.js";
 import type { Aggregator, MonoidAggregator } from "../aggregators/aggregator.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
 import { createEnvelope } from "../codec/envelope.js";
+import { readImageRecord } from "./image-record.js";
 import { DecodeError, InvalidArgumentError, PaperTrailError } from "../errors.js";
 import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
 
@@ -797,14 +798,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("TimeWindows.fromBytes needs a Uint8Array");
     // Options first, with default levels: their mistakes are not the image's.
     void new TimeWindows<In, State, Out, K>(options);
-    const image = createEnvelope({ codecs: options.codecs ?? [] }).decode(bytes);
-    const bad = (message: string): never => {
-      throw new DecodeError("invalid-field", `TimeWindows image: ${message}`);
-    };
-    if (image === null || typeof image !== "object" || Array.isArray(image) || image instanceof Map) bad("not a windows image");
-    const record = image as Record<string, unknown>;
-    if (record.format !== IMAGE_FORMAT) bad(`format ${JSON.stringify(record.format)} is not ${IMAGE_FORMAT}`);
-    if (record.version !== IMAGE_VERSION) throw new DecodeError("unsupported-version", `TimeWindows image: version ${String(record.version)} is not supported (supported: 1)`);
+    const { record, bad } = readImageRecord(bytes, options.codecs ?? [], { name: "TimeWindows", format: IMAGE_FORMAT, version: IMAGE_VERSION, what: "windows" });
     const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
     const levelList = record.levels;
     if (!Array.isArray(levelList) || levelList.length === 0 || levelList.length > 4) bad("levels must be 1 to 4 entries");
