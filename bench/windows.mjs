@@ -18,14 +18,8 @@ import { makeMonoid } from "papertrail/algebra";
 import { HashedKey } from "papertrail/hashing";
 import { BloomFilter, CountMinSketch, HyperLogLog } from "papertrail/sketches";
 import { TimeWindows } from "papertrail/windows";
-import { mulberry32 } from "./workloads.mjs";
+import { windowsWorkload } from "./workloads.mjs";
 
-const EVENTS = 1_000_000;
-const SYSTEMS = 10;
-const USERS = 50_000;
-const DAY = 86_400_000;
-const SPAN = 30 * DAY;
-const START = Date.UTC(2025, 0, 1);
 const BLOOM = { capacity: 2000, falsePositiveRate: 0.01 };
 const CMS = { width: 272, depth: 3 };
 
@@ -35,15 +29,7 @@ function median(values) {
 
 // The workload: times advance over 30 days with up to 2 minutes of disorder
 // (within the default 5-minute lateness), skewed systems and users.
-const random = mulberry32(42);
-const times = new Float64Array(EVENTS);
-const systems = new Uint8Array(EVENTS);
-const userIds = new Uint32Array(EVENTS);
-for (let i = 0; i < EVENTS; i++) {
-  times[i] = START + Math.floor((i / EVENTS) * SPAN) - (random() % 120_000);
-  systems[i] = Math.floor(((random() / 2 ** 32) ** 1.3) * SYSTEMS);
-  userIds[i] = Math.floor(((random() / 2 ** 32) ** 2) * USERS);
-}
+const { events: EVENTS, systems: SYSTEMS, users: USERS, times, systemOf: systems, userOf: userIds } = windowsWorkload();
 // User names as a consumer gets them: JSON.parse of the message gives flat
 // strings. The same names built by a template literal are V8 cons strings
 // (a rope of two parts), which every charCodeAt has to walk; the benchmark

@@ -56,3 +56,27 @@ export function makeZipfRanks(events, universe, s, seed) {
   }
   return ranks;
 }
+
+/**
+ * The windows benchmark's events: 1,000,000 events over 30 days from
+ * 2025-01-01 with up to 2 minutes of disorder (within the default 5-minute
+ * lateness), skewed over 10 systems and 50,000 users. Returns the event
+ * times, system numbers and user numbers as typed arrays.
+ */
+export function windowsWorkload() {
+  const EVENTS = 1_000_000;
+  const SYSTEMS = 10;
+  const USERS = 50_000;
+  const SPAN = 30 * 86_400_000;
+  const START = Date.UTC(2025, 0, 1);
+  const random = mulberry32(42);
+  const times = new Float64Array(EVENTS);
+  const systems = new Uint8Array(EVENTS);
+  const userIds = new Uint32Array(EVENTS);
+  for (let i = 0; i < EVENTS; i++) {
+    times[i] = START + Math.floor((i / EVENTS) * SPAN) - (random() % 120_000);
+    systems[i] = Math.floor(((random() / 2 ** 32) ** 1.3) * SYSTEMS);
+    userIds[i] = Math.floor(((random() / 2 ** 32) ** 2) * USERS);
+  }
+  return { events: EVENTS, systems: SYSTEMS, users: USERS, times, systemOf: systems, userOf: userIds };
+}

@@ -6,6 +6,7 @@ import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
+import { allocateStorage, currentArena, storageOffset } from "../storage-arena.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
@@ -110,9 +111,11 @@ export class BloomFilter {
     this.hashes = hashes;
     this.seed = seed;
     const byteLength = Math.ceil(bits / 8);
-    const buffer = new ArrayBuffer(Math.ceil(byteLength / 4) * 4);
-    this.data = new Uint8Array(buffer, 0, byteLength);
-    this.words = new Uint32Array(buffer);
+    // Padded to whole words; from a TimeWindows' arena when it creates the filter.
+    const buffer = allocateStorage(currentArena(), Math.ceil(byteLength / 4) * 4);
+    const offset = storageOffset();
+    this.data = new Uint8Array(buffer, offset, byteLength);
+    this.words = new Uint32Array(buffer, offset, Math.ceil(byteLength / 4));
   }
 
   /**

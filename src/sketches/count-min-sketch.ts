@@ -8,6 +8,7 @@ import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../er
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mulHigh32 } from "../hashing/uint64.js";
+import { allocateStorage, currentArena, storageOffset } from "../storage-arena.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 /**
@@ -193,7 +194,9 @@ export class CountMinSketch {
     this.depth = depth;
     this.conservative = conservative;
     this.seed = seed;
-    this.counters = new Float64Array(width * depth);
+    // From a TimeWindows' arena when it creates the sketch.
+    const buffer = allocateStorage(currentArena(), width * depth * 8);
+    this.counters = new Float64Array(buffer, storageOffset(), width * depth);
   }
 
   /**

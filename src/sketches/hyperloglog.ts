@@ -8,6 +8,7 @@ import { InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { twoSidedZ } from "../statistics.js";
+import { allocateStorage, currentArena, storageOffset, type StorageArena } from "../storage-arena.js";
 import { ertlEstimate } from "./hyperloglog-estimator.js";
 import { decodeRedisHll, encodeRedisHll, packRegisters, REDIS_PRECISION, unpackRegisters } from "./hyperloglog-redis.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
@@ -126,18 +127,24 @@ export class HyperLogLog {
   readonly seed: number;
   /** Dense registers, one byte each; `undefined` while sparse. */
   private dense: Uint8Array | undefined;
-  /** Sparse table: register index + 1 per slot (0 = empty), linear probing. */
-  private sparseKeys: Uint32Array | undefined;
-  private sparseValues: Uint8Array | undefined;
+  /**
+   * Sparse table, linear probing: a slot holds `(index + 1) << 8 | value`
+   * (0 = empty), so a probe reads one word.
+   */
+  private sparse: Int32Array | undefined;
   private sparseSize = 0;
+  /** Where the register storage comes from (set when a TimeWindows creates the sketch). */
+  private readonly arena: StorageArena | undefined = currentArena();
   private sparseShift = 0;
   /**
-   * histogram[v] = number of registers of value v, kept up to date by `add`
-   * (a register changes rarely) so `count` needs no pass over the registers;
-   * bulk operations mark it stale and `count` rebuilds it once.
+   * histogram[v] = number of registers of value v, built by the first
+   * `count` and then kept up to date by dense adds (a register changes
+   * rarely), so `count` needs no pass over the registers. Sparse writes and
+   * bulk operations only mark it stale (rebuilding it from a small sparse
+   * table is cheaper than keeping it on every insert); `count` rebuilds it once.
    */
-  private histogram: number[];
-  private histogramValid = true;
+  private histogram: number[] | undefined = undefined;
+  private histogramValid = false;
 
   constructor(options: HyperLogLogOptions = {}) {
     const precision = options.precision ?? DEFAULT_PRECISION;
@@ -151,9 +158,8 @@ export class HyperLogLog {
     this.p = precision;
     this.m = 1 << precision;
     this.seed = seed;
-    this.histogram = newHistogram(precision, this.m);
     if (constructingClone) return;
-    if (this.m < SPARSE_MIN_REGISTERS) this.dense = new Uint8Array(this.m);
+    if (this.m < SPARSE_MIN_REGISTERS) this.dense = this.newRegisters();
     else this.allocateSparse(SPARSE_INITIAL_SLOTS);
   }
 
@@ -180,7 +186,7 @@ export class HyperLogLog {
   /** Bytes held by the register storage (not the object header). */
   get sizeInBytes(): number {
     if (this.dense !== undefined) return this.dense.byteLength;
-    return (this.sparseKeys as Uint32Array).byteLength + (this.sparseValues as Uint8Array).byteLength;
+    return (this.sparse as Int32Array).byteLength;
   }
 
   /** `HyperLogLog(precision=14, seed=0xadc83b19)`, for error messages. */
@@ -220,56 +226,52 @@ export class HyperLogLog {
       if (value > old) {
         dense[index] = value;
         if (this.histogramValid) {
-          this.histogram[old]--;
-          this.histogram[value]++;
+          const histogram = this.histogram as number[];
+          histogram[old]--;
+          histogram[value]++;
         }
       }
       return;
     }
-    const keys = this.sparseKeys as Uint32Array;
-    const values = this.sparseValues as Uint8Array;
-    const mask = keys.length - 1;
+    const table = this.sparse as Int32Array;
+    const mask = table.length - 1;
+    const tag = (index + 1) << 8;
     // Fibonacci hashing of the index picks the first slot.
     let slot = Math.imul(index + 1, 0x9e3779b1) >>> this.sparseShift;
     for (;;) {
-      const key = keys[slot] as number;
-      if (key === index + 1) {
-        const old = values[slot] as number;
-        if (value > old) {
-          values[slot] = value;
-          if (this.histogramValid) {
-            this.histogram[old]--;
-            this.histogram[value]++;
-          }
+      const entry = table[slot] as number;
+      // Same index: the entry differs from the tag in the value byte only
+      // (an empty slot, 0, differs by the tag itself, >= 256).
+      if ((entry ^ tag) < 256) {
+        if (value > (entry & 0xff)) {
+          table[slot] = tag | value;
+          // Sparse writes only mark the histogram stale: count() rebuilds it
+          // from the small table, cheaper than keeping it on every insert.
+          this.histogramValid = false;
         }
         return;
       }
-      if (key === EMPTY_SLOT) break;
+      if (entry === EMPTY_SLOT) break;
       slot = (slot + 1) & mask;
     }
-    keys[slot] = index + 1;
-    values[slot] = value;
-    if (this.histogramValid) {
-      this.histogram[0]--;
-      this.histogram[value]++;
-    }
+    table[slot] = tag | value;
+    this.histogramValid = false;
     this.sparseSize++;
     if (this.sparseSize * 16 > this.m) this.convertToDense();
-    else if (this.sparseSize * 2 > keys.length) this.growSparse();
+    else if (this.sparseSize * 2 > table.length) this.growSparse();
   }
 
   private allocateSparse(capacity: number): void {
     // One backing store for both arrays: half the (costly) typed-array allocations.
-    const buffer = new ArrayBuffer(capacity * 5);
-    this.sparseKeys = new Uint32Array(buffer, 0, capacity);
-    this.sparseValues = new Uint8Array(buffer, capacity * 4, capacity);
+    const buffer = allocateStorage(this.arena, capacity * 4);
+    this.sparse = new Int32Array(buffer, storageOffset(), capacity);
     this.sparseShift = 32 - Math.log2(capacity);
     this.sparseSize = 0;
   }
 
   private growSparse(): void {
     // Grow 4x (fewer rehashes), up to m / 8 slots: the table converts to dense at m / 16 entries.
-    this.resizeSparse(Math.min((this.sparseKeys as Uint32Array).length * 4, this.m >>> 3));
+    this.resizeSparse(Math.min((this.sparse as Int32Array).length * 4, this.m >>> 3));
   }
 
   /**
@@ -283,7 +285,7 @@ export class HyperLogLog {
       this.convertToDense();
       return;
     }
-    const current = (this.sparseKeys as Uint32Array).length;
+    const current = (this.sparse as Int32Array).length;
     if (entries * 2 <= current) return;
     // At least the usual 4x step, more if the merge needs it.
     let slots = current * 4;
@@ -292,27 +294,36 @@ export class HyperLogLog {
   }
 
   private resizeSparse(slots: number): void {
-    const keys = this.sparseKeys as Uint32Array;
-    const values = this.sparseValues as Uint8Array;
+    const old = this.sparse as Int32Array;
+    const size = this.sparseSize;
     this.allocateSparse(slots);
-    // Re-inserting moves registers without changing them: keep the histogram out of it.
-    const valid = this.histogramValid;
-    this.histogramValid = false;
-    for (let slot = 0; slot < keys.length; slot++) {
-      const key = keys[slot] as number;
-      if (key !== EMPTY_SLOT) this.setRegister(key - 1, values[slot] as number);
+    this.sparseSize = size;
+    // Entries move unchanged: insert them directly (no duplicates, no growth).
+    const table = this.sparse as Int32Array;
+    const mask = table.length - 1;
+    const shift = this.sparseShift;
+    for (let i = 0; i < old.length; i++) {
+      const entry = old[i] as number;
+      if (entry === EMPTY_SLOT) continue;
+      let slot = Math.imul(entry >>> 8, 0x9e3779b1) >>> shift;
+      while (table[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
+      table[slot] = entry;
     }
-    this.histogramValid = valid;
+  }
+
+  /** Zeroed dense registers. */
+  private newRegisters(): Uint8Array {
+    const buffer = allocateStorage(this.arena, this.m);
+    return new Uint8Array(buffer, storageOffset(), this.m);
   }
 
   private convertToDense(): void {
-    const dense = new Uint8Array(this.m);
+    const dense = this.newRegisters();
     this.forEachRegister((index, value) => {
       dense[index] = value;
     });
     this.dense = dense;
-    this.sparseKeys = undefined;
-    this.sparseValues = undefined;
+    this.sparse = undefined;
     this.sparseSize = 0;
   }
 
@@ -323,10 +334,10 @@ export class HyperLogLog {
       for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) visit(i, dense[i] as number);
       return;
     }
-    const keys = this.sparseKeys as Uint32Array;
-    const values = this.sparseValues as Uint8Array;
-    for (let slot = 0; slot < keys.length; slot++) {
-      if (keys[slot] !== EMPTY_SLOT) visit((keys[slot] as number) - 1, values[slot] as number);
+    const table = this.sparse as Int32Array;
+    for (let slot = 0; slot < table.length; slot++) {
+      const entry = table[slot] as number;
+      if (entry !== EMPTY_SLOT) visit((entry >>> 8) - 1, entry & 0xff);
     }
   }
 
@@ -353,8 +364,10 @@ export class HyperLogLog {
   }
 
   private registerHistogram(): number[] {
-    const histogram = this.histogram;
-    if (this.histogramValid) return histogram;
+    // Built on first use (a sparse sketch may never be counted), then kept.
+    let histogram = this.histogram;
+    if (histogram === undefined) this.histogram = histogram = newHistogram(this.p, this.m);
+    else if (this.histogramValid) return histogram;
     histogram.fill(0);
     const dense = this.dense;
     if (dense !== undefined) {
@@ -374,9 +387,11 @@ export class HyperLogLog {
         histogram[v] = (counts[v] as number) + (counts[lanes + v] as number) + (counts[2 * lanes + v] as number) + (counts[3 * lanes + v] as number);
       }
     } else {
-      const keys = this.sparseKeys as Uint32Array;
-      const values = this.sparseValues as Uint8Array;
-      for (let slot = 0; slot < keys.length; slot++) if (keys[slot] !== EMPTY_SLOT) histogram[values[slot] as number]++;
+      const table = this.sparse as Int32Array;
+      for (let slot = 0; slot < table.length; slot++) {
+        const entry = table[slot] as number;
+        if (entry !== EMPTY_SLOT) histogram[entry & 0xff]++;
+      }
       histogram[0] = this.m - this.sparseSize;
     }
     this.histogramValid = true;
@@ -419,13 +434,24 @@ export class HyperLogLog {
         maxBytesInto(this.dense as Uint8Array, dense);
         this.histogramValid = false;
       } else {
-        // Direct loop (no callback): rollups merge many sparse sketches.
+        // Direct loops (no callback): rollups merge many sparse sketches.
         if (this.dense === undefined) this.reserveSparse(other.sparseSize);
-        const keys = other.sparseKeys as Uint32Array;
-        const values = other.sparseValues as Uint8Array;
-        for (let slot = 0; slot < keys.length; slot++) {
-          const key = keys[slot] as number;
-          if (key !== EMPTY_SLOT) this.setRegister(key - 1, values[slot] as number);
+        const table = other.sparse as Int32Array;
+        const target = this.dense;
+        if (target !== undefined) {
+          for (let slot = 0; slot < table.length; slot++) {
+            const entry = table[slot] as number;
+            if (entry === EMPTY_SLOT) continue;
+            const index = (entry >>> 8) - 1;
+            const value = entry & 0xff;
+            if (value > (target[index] as number)) target[index] = value;
+          }
+          this.histogramValid = false;
+        } else {
+          for (let slot = 0; slot < table.length; slot++) {
+            const entry = table[slot] as number;
+            if (entry !== EMPTY_SLOT) this.setRegister((entry >>> 8) - 1, entry & 0xff);
+          }
         }
       }
       return this;
@@ -446,12 +472,11 @@ export class HyperLogLog {
     const extra = this.p - precision;
     this.p = precision;
     this.m = 1 << precision;
-    this.histogram = newHistogram(precision, this.m);
-    this.histogramValid = true;
+    this.histogram = undefined;
+    this.histogramValid = false;
     if (this.m < SPARSE_MIN_REGISTERS) {
-      this.dense = new Uint8Array(this.m);
-      this.sparseKeys = undefined;
-      this.sparseValues = undefined;
+      this.dense = this.newRegisters();
+      this.sparse = undefined;
     } else {
       this.dense = undefined;
       this.allocateSparse(SPARSE_INITIAL_SLOTS);
@@ -474,15 +499,17 @@ export class HyperLogLog {
     } finally {
       constructingClone = false;
     }
-    if (this.dense !== undefined) copy.dense = this.dense.slice();
+    if (this.dense !== undefined) {
+      copy.dense = copy.newRegisters();
+      copy.dense.set(this.dense);
+    }
     else {
-      const keys = this.sparseKeys as Uint32Array;
-      copy.allocateSparse(keys.length);
-      (copy.sparseKeys as Uint32Array).set(keys);
-      (copy.sparseValues as Uint8Array).set(this.sparseValues as Uint8Array);
+      const table = this.sparse as Int32Array;
+      copy.allocateSparse(table.length);
+      (copy.sparse as Int32Array).set(table);
       copy.sparseSize = this.sparseSize;
     }
-    copy.histogram = this.histogram.slice();
+    if (this.histogram !== undefined) copy.histogram = this.histogram.slice();
     copy.histogramValid = this.histogramValid;
     return copy;
   }
@@ -556,8 +583,7 @@ export class HyperLogLog {
         if ((registers[i] as number) > maxValue) reader.invalid(`register ${i} has value ${registers[i]} above ${maxValue}`);
       }
       sketch.dense = registers;
-      sketch.sparseKeys = undefined;
-      sketch.sparseValues = undefined;
+      sketch.sparse = undefined;
       sketch.histogramValid = false;
     }
     reader.expectEnd();

@@ -4,6 +4,7 @@ import type { SomeImageCodec } from "../codec/image-codec.js";
 import { createEnvelope } from "../codec/envelope.js";
 import { readImageRecord } from "./image-record.js";
 import { DecodeError, InvalidArgumentError, PaperTrailError } from "../errors.js";
+import { enterArena, StorageArena } from "../storage-arena.js";
 import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
 
 /**
@@ -308,6 +309,8 @@ export class TimeWindows<In, State, Out, K = undefined> {
   private readonly codecs: readonly SomeImageCodec[];
   private readonly lv: Level[];
   private readonly entries = new Map<K, KeyEntry<State>>();
+  /** Storage of the sketches of new finest buckets. */
+  private readonly arena = new StorageArena();
   private lastKey: K | undefined = undefined;
   private lastEntry: KeyEntry<State> | undefined = undefined;
   private mark = Number.NEGATIVE_INFINITY;
@@ -503,7 +506,14 @@ export class TimeWindows<In, State, Out, K = undefined> {
     const map = entry.levels[0] as Map<number, Box<State>>;
     let box = map.get(start);
     if (box === undefined) {
-      box = { state: this.aggregator.prepare(input) };
+      // Sketches the new state creates take their storage from the arena
+      // (see src/storage-arena.ts): buckets of this level expire in order.
+      const previous = enterArena(this.arena);
+      try {
+        box = { state: this.aggregator.prepare(input) };
+      } finally {
+        enterArena(previous);
+      }
       map.set(start, box);
       this.noteData(start);
     } else {
