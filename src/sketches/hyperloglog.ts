@@ -270,8 +270,8 @@ export class HyperLogLog {
   }
 
   private growSparse(): void {
-    // Grow 4x (fewer rehashes), up to m / 8 slots: the table converts to dense at m / 16 entries.
-    this.resizeSparse(Math.min((this.sparse as Int32Array).length * 4, this.m >>> 3));
+    // Grow 2x, up to m / 8 slots: the table converts to dense at m / 16 entries.
+    this.resizeSparse(Math.min((this.sparse as Int32Array).length * 2, this.m >>> 3));
   }
 
   /**
@@ -287,8 +287,8 @@ export class HyperLogLog {
     }
     const current = (this.sparse as Int32Array).length;
     if (entries * 2 <= current) return;
-    // At least the usual 4x step, more if the merge needs it.
-    let slots = current * 4;
+    // At least the usual 2x step, more if the merge needs it.
+    let slots = current * 2;
     while (entries * 2 > slots) slots *= 2;
     this.resizeSparse(Math.min(slots, this.m >>> 3));
   }
