@@ -439,12 +439,14 @@ export class HyperLogLog {
         const table = other.sparse as Int32Array;
         const target = this.dense;
         if (target !== undefined) {
+          // Branch-free (a half-full table would mispredict on every other
+          // slot): an empty slot maps to register m - 1 with value 0, and
+          // max(register, 0) leaves it as it is.
+          const mask = this.m - 1;
           for (let slot = 0; slot < table.length; slot++) {
             const entry = table[slot] as number;
-            if (entry === EMPTY_SLOT) continue;
-            const index = (entry >>> 8) - 1;
-            const value = entry & 0xff;
-            if (value > (target[index] as number)) target[index] = value;
+            const index = ((entry >>> 8) - 1) & mask;
+            target[index] = Math.max(target[index] as number, entry & 0xff);
           }
           this.histogramValid = false;
         } else {
