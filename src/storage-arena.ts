@@ -14,9 +14,12 @@
  *
  * The cost: a view keeps its whole chunk alive, and storage a sketch
  * abandons (a HyperLogLog's sparse table after it grows) stays in the chunk
- * until the chunk is freed. So only `TimeWindows` opens an arena, only
- * around `prepare` of a new finest bucket; every other sketch allocates its
- * own buffer as before.
+ * until the chunk is freed. So only `TimeWindows` makes an arena current,
+ * only while it calls `prepare` and `append` on its finest buckets, and only
+ * for aggregators with a monoid (whose rollups and query results are built
+ * from `empty`, so never share a bucket's state); every other allocation,
+ * including a kept bucket sketch that grows later, gets its own buffer. No
+ * sketch holds a reference to an arena.
  *
  * Internal: not part of the public API.
  */
@@ -28,7 +31,7 @@ const MAX_ARENA_BYTES = 8192;
 
 export class StorageArena {
   private chunk: ArrayBuffer | undefined = undefined;
-  private used = CHUNK_BYTES;
+  private used = 0;
 
   /**
    * `bytes` of zeroed storage at `storageOffset()` in the returned buffer,
@@ -39,7 +42,7 @@ export class StorageArena {
       offset = 0;
       return new ArrayBuffer(bytes);
     }
-    if (this.used + bytes > CHUNK_BYTES) {
+    if (this.chunk === undefined || this.used + bytes > CHUNK_BYTES) {
       this.chunk = new ArrayBuffer(CHUNK_BYTES);
       this.used = 0;
     }

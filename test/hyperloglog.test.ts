@@ -5,6 +5,7 @@ import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
 import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { HyperLogLog } from "../src/sketches/index.js";
+import { enterArena, StorageArena } from "../src/storage-arena.js";
 import { mulberry32 } from "./support/random.js";
 import { registerLaws, decodeErrorCode } from "./support/checks.js";
 
@@ -313,36 +314,62 @@ describe("HyperLogLog monoid and merge guards", () => {
 });
 
 describe("HyperLogLog count after interleaved updates", () => {
-  it("count() between adds, merges and clones equals the count of a sketch built in one go", () => {
+  it("count() after any mix of adds, merges, folds, clones and round trips equals a sketch built in one go", () => {
     // The register histogram is built lazily, marked stale by sparse writes and
-    // kept incrementally by dense ones: every interleaving must agree with a
-    // fresh sketch of the same items.
+    // kept incrementally by dense ones; count() runs only at "count" steps, so
+    // operations also follow each other with the histogram stale or never built.
+    const items = fc.array(fc.integer({ min: 0, max: 6000 }), { maxLength: 700 });
     const step = fc.oneof(
-      fc.record({ kind: fc.constant("add" as const), items: fc.array(fc.integer({ min: 0, max: 4000 }), { maxLength: 400 }) }),
+      fc.record({ kind: fc.constant("add" as const), items }),
       fc.record({ kind: fc.constant("count" as const) }),
-      fc.record({ kind: fc.constant("merge" as const), items: fc.array(fc.integer({ min: 0, max: 4000 }), { maxLength: 900 }) }),
+      fc.record({ kind: fc.constant("merge" as const), items }),
+      fc.record({ kind: fc.constant("merge-finer" as const), items }),
+      fc.record({ kind: fc.constant("merge-coarser" as const), items }),
+      fc.record({ kind: fc.constant("merge-self" as const) }),
       fc.record({ kind: fc.constant("clone" as const) }),
+      fc.record({ kind: fc.constant("bytes" as const) }),
     );
     fc.assert(
-      fc.property(fc.constantFrom(10, 12, 14), fc.array(step, { maxLength: 12 }), (precision, steps) => {
-        let sketch = new HyperLogLog({ precision });
+      fc.property(fc.constantFrom(11, 12, 14, 18), fc.boolean(), fc.array(step, { maxLength: 10 }), (start, inArena, steps) => {
+        // Built in an arena or not: the storage must not change the answers.
+        const previous = enterArena(inArena ? new StorageArena() : undefined);
+        let sketch: HyperLogLog;
+        try {
+          sketch = new HyperLogLog({ precision: start });
+        } finally {
+          enterArena(previous);
+        }
+        let precision: number = start;
         const all: string[] = [];
         for (const s of steps) {
-          if (s.kind === "add") {
-            for (const n of s.items) sketch.add(`k${n}`);
-            all.push(...s.items.map((n) => `k${n}`));
-          } else if (s.kind === "merge") {
-            const other = build(precision)(s.items.map((n) => `k${n}`));
-            sketch.merge(other);
-            all.push(...s.items.map((n) => `k${n}`));
-          } else if (s.kind === "clone") {
-            sketch = sketch.clone();
-          }
-          expect(sketch.count()).toBe(build(precision)(all).count());
+          const keys = "items" in s ? s.items.map((n) => `k${n}`) : [];
+          if (s.kind === "add") for (const key of keys) sketch.add(key);
+          else if (s.kind === "merge") sketch.merge(build(precision)(keys));
+          else if (s.kind === "merge-finer") sketch.merge(build(Math.min(18, precision + 2))(keys));
+          else if (s.kind === "merge-coarser") {
+            precision = Math.max(4, precision - 3);
+            sketch.merge(build(precision)(keys));
+          } else if (s.kind === "merge-self") sketch.merge(sketch);
+          else if (s.kind === "clone") sketch = sketch.clone();
+          else if (s.kind === "bytes") sketch = HyperLogLog.fromBytes(sketch.toBytes());
+          else expect(sketch.count()).toBe(build(precision)(all).count());
+          all.push(...keys);
         }
+        expect(sketch.precision).toBe(precision);
+        expect(sketch.count()).toBe(build(precision)(all).count());
         expect(sketch.registers()).toEqual(referenceRegisters(all, precision));
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
+  });
+
+  it("merging a sketch into itself changes nothing, sparse or dense", () => {
+    for (const size of [10, 200, 600, 3000]) {
+      const sketch = build(12)(Array.from({ length: size }, (_, i) => `s${i}`));
+      const before = sketch.registers();
+      // 200 registers at p = 12 are sparse, and twice 200 would pass the dense threshold.
+      if (size === 200) expect(sketch.isSparse).toBe(true);
+      expect(sketch.merge(sketch).registers()).toEqual(before);
+    }
   });
 });

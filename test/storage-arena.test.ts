@@ -72,28 +72,51 @@ describe("StorageArena", () => {
 
   it("sketches made in an arena share its chunk and behave exactly like their own-buffer twins", () => {
     const arena = new StorageArena();
-    const [hll, bloom, cms] = inArena(arena, () => [new HyperLogLog(), new BloomFilter({ capacity: 500, falsePositiveRate: 0.01 }), new CountMinSketch({ width: 64, depth: 3 })] as const);
-    const twins = [new HyperLogLog(), new BloomFilter({ capacity: 500, falsePositiveRate: 0.01 }), new CountMinSketch({ width: 64, depth: 3 })] as const;
+    const make = () => [new HyperLogLog(), new BloomFilter({ capacity: 500, falsePositiveRate: 0.01 }), new CountMinSketch({ width: 64, depth: 3 })] as const;
+    const [hll, bloom, cms] = inArena(arena, make);
+    const [hllTwin, bloomTwin, cmsTwin] = make();
     const chunk = storageOf(hll).buffer;
     expect(storageOf(bloom).buffer).toBe(chunk);
     expect(storageOf(cms).buffer).toBe(chunk);
-    expect(storageOf(twins[0]).buffer).not.toBe(chunk);
-    // Outside the scope: the HyperLogLog still grows inside its own arena.
-    for (let i = 0; i < 300; i++) {
-      for (const sketch of [hll, bloom, cms, ...twins]) sketch.add(`user-${i % 250}`);
-    }
+    expect(storageOf(hllTwin).buffer).not.toBe(chunk);
+    // Growth under the arena stays in it.
+    inArena(arena, () => {
+      for (let i = 0; i < 300; i++) for (const sketch of [hll, bloom, cms]) sketch.add(`user-${i % 250}`);
+    });
+    for (let i = 0; i < 300; i++) for (const sketch of [hllTwin, bloomTwin, cmsTwin]) sketch.add(`user-${i % 250}`);
     expect(hll.isSparse).toBe(true);
     expect(storageOf(hll).buffer).toBe(chunk);
     expect(storageOf(hll).byteOffset).toBeGreaterThan(0);
-    expect(hll.toBytes()).toEqual(twins[0].toBytes());
-    expect(bloom.toBytes()).toEqual(twins[1].toBytes());
-    expect(cms.toBytes()).toEqual(twins[2].toBytes());
-    // Going dense takes 16 KiB: its own buffer, not the chunk.
+    // Every reader agrees with the twins: images, equality, counts, and the
+    // Bloom filter's word view (merge, bitCount, estimatedItemCount).
+    expect(hll.toBytes()).toEqual(hllTwin.toBytes());
+    expect([hll.equals(hllTwin), hll.count()]).toEqual([true, hllTwin.count()]);
+    expect(bloom.toBytes()).toEqual(bloomTwin.toBytes());
+    expect([bloom.equals(bloomTwin), bloom.bitCount, bloom.estimatedItemCount()]).toEqual([true, bloomTwin.bitCount, bloomTwin.estimatedItemCount()]);
+    expect(cms.toBytes()).toEqual(cmsTwin.toBytes());
+    expect([cms.equals(cmsTwin), cms.count("user-7")]).toEqual([true, cmsTwin.count("user-7")]);
+    const other = new BloomFilter({ capacity: 500, falsePositiveRate: 0.01 }).add("mallory");
+    expect(bloom.clone().merge(other).equals(bloomTwin.clone().merge(other))).toBe(true);
+    expect(other.clone().merge(bloom).equals(other.clone().merge(bloomTwin))).toBe(true);
+    expect(cms.clone().merge(cmsTwin).toBytes()).toEqual(cmsTwin.clone().merge(cmsTwin).toBytes());
+    // A sparse arena sketch merged into a dense one, and a dense one into it.
+    const dense = new HyperLogLog();
+    for (let i = 0; i < 3000; i++) dense.add(`many-${i}`);
+    expect(dense.isSparse).toBe(false);
+    expect(dense.clone().merge(hll).equals(dense.clone().merge(hllTwin))).toBe(true);
+    expect(hll.clone().merge(dense).equals(hllTwin.clone().merge(dense))).toBe(true);
+    // Outside any arena, growth and clones take their own buffers.
     for (let i = 0; i < 3000; i++) hll.add(`many-${i}`);
     expect(hll.isSparse).toBe(false);
     expect(storageOf(hll).buffer).not.toBe(chunk);
-    // A clone made outside any arena owns its storage.
     expect(storageOf(bloom.clone()).buffer).not.toBe(chunk);
+  });
+
+  it("an arena never hands out storage before its first chunk (zero-byte requests included)", () => {
+    const arena = new StorageArena();
+    const buffer = arena.allocate(0);
+    expect(buffer).toBeInstanceOf(ArrayBuffer);
+    expect(storageOffset()).toBe(0);
   });
 
   it("TimeWindows puts the sketches of new finest buckets in its arena, and leaves no arena current", () => {
@@ -119,17 +142,46 @@ describe("StorageArena", () => {
     expect(storageOf(windows.query(undefined, { from: 0, to: hour }).state as HyperLogLog).buffer).not.toBe(buffers[0]);
   });
 
-  it("a prepare that throws leaves no arena current", () => {
+  it("TimeWindows with a semigroup only (no monoid) uses no arena: its rollups may share a bucket's state", () => {
+    type Event = { user: string; at: number };
+    const users = {
+      prepare: (event: Event) => new HyperLogLog().add(event.user),
+      append: (state: HyperLogLog, event: Event) => state.add(event.user),
+      present: (state: HyperLogLog) => state.count(),
+      semigroup: HyperLogLog.monoid(),
+    };
+    const windows = new TimeWindows({ aggregator: users, time: (event: Event) => event.at });
+    for (let h = 0; h < 3; h++) for (let i = 0; i < 40; i++) windows.add({ user: `u${h}-${i}`, at: h * 3_600_000 + i });
+    const buffers = windows.buckets(undefined).map((bucket) => storageOf(bucket.state).buffer);
+    expect(new Set(buffers).size).toBe(3);
+  });
+
+  it("a prepare or append that throws leaves no arena current", () => {
     const failing = {
-      prepare: (): number => {
-        throw new Error("boom");
+      prepare: (t: number): number => {
+        if (t === 5) throw new Error("prepare failed");
+        return 1;
       },
-      append: (state: number) => state + 1,
+      append: (state: number, t: number): number => {
+        if (t === 6) throw new Error("append failed");
+        return state + 1;
+      },
       present: (state: number) => state,
       semigroup: MonoidSum,
+      monoid: MonoidSum, // a monoid aggregator: the windows use an arena
     };
     const windows = new TimeWindows({ aggregator: failing, time: (t: number) => t });
-    expect(() => windows.add(5)).toThrow("boom");
+    expect(() => windows.add(5)).toThrow("prepare failed");
     expect(currentArena()).toBeUndefined();
+    windows.add(4);
+    expect(() => windows.add(6)).toThrow("append failed");
+    expect(currentArena()).toBeUndefined();
+    // ...and the windows did use one: a sketch made inside append lands in a shared chunk.
+    const made: HyperLogLog[] = [];
+    const probe = { ...failing, append: (state: number) => (made.push(new HyperLogLog()), state + 1) };
+    const probed = new TimeWindows({ aggregator: probe, time: (t: number) => t });
+    for (let t = 1; t <= 3; t++) probed.add(t);
+    expect(made).toHaveLength(2);
+    expect(storageOf(made[0] as HyperLogLog).buffer).toBe(storageOf(made[1] as HyperLogLog).buffer);
   });
 });

@@ -8,7 +8,7 @@ import { InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { twoSidedZ } from "../statistics.js";
-import { allocateStorage, currentArena, storageOffset, type StorageArena } from "../storage-arena.js";
+import { allocateStorage, currentArena, storageOffset } from "../storage-arena.js";
 import { ertlEstimate } from "./hyperloglog-estimator.js";
 import { decodeRedisHll, encodeRedisHll, packRegisters, REDIS_PRECISION, unpackRegisters } from "./hyperloglog-redis.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
@@ -133,8 +133,6 @@ export class HyperLogLog {
    */
   private sparse: Int32Array | undefined;
   private sparseSize = 0;
-  /** Where the register storage comes from (set when a TimeWindows creates the sketch). */
-  private readonly arena: StorageArena | undefined = currentArena();
   private sparseShift = 0;
   /**
    * histogram[v] = number of registers of value v, built by the first
@@ -262,8 +260,8 @@ export class HyperLogLog {
   }
 
   private allocateSparse(capacity: number): void {
-    // One backing store for both arrays: half the (costly) typed-array allocations.
-    const buffer = allocateStorage(this.arena, capacity * 4);
+    // From a TimeWindows' arena while it prepares or appends to a bucket.
+    const buffer = allocateStorage(currentArena(), capacity * 4);
     this.sparse = new Int32Array(buffer, storageOffset(), capacity);
     this.sparseShift = 32 - Math.log2(capacity);
     this.sparseSize = 0;
@@ -313,7 +311,7 @@ export class HyperLogLog {
 
   /** Zeroed dense registers. */
   private newRegisters(): Uint8Array {
-    const buffer = allocateStorage(this.arena, this.m);
+    const buffer = allocateStorage(currentArena(), this.m);
     return new Uint8Array(buffer, storageOffset(), this.m);
   }
 
@@ -426,6 +424,7 @@ export class HyperLogLog {
   merge(other: HyperLogLog): this {
     if (!(other instanceof HyperLogLog)) throw new ParameterMismatchError(this.describe(), describeValue(other), "not a HyperLogLog");
     if (other.seed !== this.seed) throw new ParameterMismatchError(this.describe(), other.describe(), "hash seeds differ");
+    if (other === this) return this; // idempotent (and the loops below would read a table they replace)
     if (other.p < this.p) this.foldTo(other.p);
     if (other.p === this.p) {
       const dense = other.dense;

@@ -260,7 +260,10 @@ function validateLevels(levels: readonly WindowLevel[], lateness: number): Level
  *
  * - **Ingest.** `add(input)` appends the input to the state of its key's
  *   finest bucket with `aggregator.append` (a bucket's first input starts
- *   it with `prepare`): no allocation per event beyond a new bucket.
+ *   it with `prepare`): no allocation per event beyond a new bucket. With
+ *   a monoid aggregator, sketches made or grown in `prepare` and `append`
+ *   take their storage from an arena of shared chunks (see docs/windows.md,
+ *   "Where bucket sketches live").
  * - **Watermark and lateness.** The watermark is the largest event time
  *   seen (or passed to {@link TimeWindows.advance}). Events older than the
  *   watermark minus `allowedLateness` are not stored but counted in
@@ -309,8 +312,14 @@ export class TimeWindows<In, State, Out, K = undefined> {
   private readonly codecs: readonly SomeImageCodec[];
   private readonly lv: Level[];
   private readonly entries = new Map<K, KeyEntry<State>>();
-  /** Storage of the sketches of new finest buckets. */
-  private readonly arena = new StorageArena();
+  /**
+   * Storage for the sketches of finest buckets, current while `prepare` and
+   * `append` run on them (src/storage-arena.ts): those buckets expire in the
+   * order they were made, and so do the arena's chunks. Only with a monoid:
+   * a semigroup rollup or query may return a bucket's own state, which would
+   * then keep its chunk alive.
+   */
+  private readonly arena: StorageArena | undefined;
   private lastKey: K | undefined = undefined;
   private lastEntry: KeyEntry<State> | undefined = undefined;
   private mark = Number.NEGATIVE_INFINITY;
@@ -341,6 +350,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
       throw new InvalidArgumentError(`TimeWindows maxKeys must be a positive integer, got ${maxKeys}`);
     }
     this.aggregator = aggregator;
+    this.arena = isMonoidAggregator(aggregator) ? new StorageArena() : undefined;
     this.allowedLateness = lateness;
     this.maxKeys = maxKeys;
     this.timeOf = options.time;
@@ -483,7 +493,12 @@ export class TimeWindows<In, State, Out, K = undefined> {
     }
     const box = entry.current;
     if (box !== undefined && time >= entry.currentStart && time < entry.currentEnd) {
-      box.state = this.aggregator.append(box.state, input);
+      const previous = enterArena(this.arena);
+      try {
+        box.state = this.aggregator.append(box.state, input);
+      } finally {
+        enterArena(previous);
+      }
       return true;
     }
     return this.addSlow(entry, key, time, input);
@@ -506,8 +521,6 @@ export class TimeWindows<In, State, Out, K = undefined> {
     const map = entry.levels[0] as Map<number, Box<State>>;
     let box = map.get(start);
     if (box === undefined) {
-      // Sketches the new state creates take their storage from the arena
-      // (see src/storage-arena.ts): buckets of this level expire in order.
       const previous = enterArena(this.arena);
       try {
         box = { state: this.aggregator.prepare(input) };
@@ -517,7 +530,12 @@ export class TimeWindows<In, State, Out, K = undefined> {
       map.set(start, box);
       this.noteData(start);
     } else {
-      box.state = this.aggregator.append(box.state, input);
+      const previous = enterArena(this.arena);
+      try {
+        box.state = this.aggregator.append(box.state, input);
+      } finally {
+        enterArena(previous);
+      }
     }
     entry.current = box;
     entry.currentStart = start;
