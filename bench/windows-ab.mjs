@@ -51,38 +51,27 @@ if (args[0] === "--child") {
 
 async function child(dist, sketches) {
   const load = (entry) => import(pathToFileURL(path.join(dist, entry, "index.js")).href);
-  const { makeMonoid } = await load("algebra");
+  const { MonoidSum, struct } = await load("algebra");
   const { HashedKey } = await load("hashing");
   const { BloomFilter, CountMinSketch, HyperLogLog } = await load("sketches");
   const { TimeWindows } = await load("windows");
   const { events: EVENTS, users: USERS, times, systemOf: systems, userOf: userIds } = windowsWorkload(); // bench/windows.mjs's
   const names = JSON.parse(JSON.stringify(Array.from({ length: USERS }, (_, i) => `user-${i}@corp.example`)));
   const [h, b, c] = ["h", "b", "c"].map((letter) => sketches.includes(letter));
-  const newState = () => ({
-    users: h ? new HyperLogLog() : null,
-    seen: b ? new BloomFilter({ capacity: 2000, falsePositiveRate: 0.01 }) : null,
-    frequency: c ? new CountMinSketch({ width: 272, depth: 3 }) : null,
-    n: 0,
-  });
-  const merged = (first, rest) => {
-    const out = { users: first.users?.clone() ?? null, seen: first.seen?.clone() ?? null, frequency: first.frequency?.clone() ?? null, n: first.n };
-    for (const s of rest) {
-      out.users?.merge(s.users);
-      out.seen?.merge(s.seen);
-      out.frequency?.merge(s.frequency);
-      out.n += s.n;
-    }
-    return out;
-  };
-  const monoid = makeMonoid({ combine: (x, y) => merged(x, [y]), combineMany: merged, empty: newState, freshEmpty: true, commutative: true });
+  // The product of the chosen sketches' own monoids (as bench/windows.mjs), plus an event count.
+  const fields = { n: MonoidSum };
+  if (h) fields.users = HyperLogLog.monoid();
+  if (b) fields.seen = BloomFilter.monoid({ capacity: 2000, falsePositiveRate: 0.01 });
+  if (c) fields.frequency = CountMinSketch.monoid({ width: 272, depth: 3 });
+  const monoid = struct(fields);
   const append = (state, key) => {
     if (h) state.users.addHashed(key);
     if (b) state.seen.addHashed(key);
     if (c) state.frequency.addHashed(key);
-    state.n++;
+    state.n++; // append mutates the bucket's state
     return state;
   };
-  const aggregator = { prepare: (key) => append(newState(), key), append, present: (state) => state.n, semigroup: monoid, monoid };
+  const aggregator = { prepare: (key) => append(monoid.empty, key), append, present: (state) => state.n, semigroup: monoid, monoid };
   const event = new HashedKey();
   event.at = 0;
   event.system = 0;

@@ -14,7 +14,7 @@
 // distinct-users query (target <= 1 ms; median over 200 queries).
 // Run with `node --expose-gc bench/windows.mjs` after `npx tsup`.
 import os from "node:os";
-import { makeMonoid } from "papertrail/algebra";
+import { struct } from "papertrail/algebra";
 import { HashedKey } from "papertrail/hashing";
 import { BloomFilter, CountMinSketch, HyperLogLog } from "papertrail/sketches";
 import { TimeWindows } from "papertrail/windows";
@@ -37,25 +37,17 @@ const { events: EVENTS, systems: SYSTEMS, users: USERS, times, systemOf: systems
 const templateNames = Array.from({ length: USERS }, (_, i) => `user-${i}@corp.example`);
 const parsedNames = JSON.parse(JSON.stringify(templateNames));
 
-// The per-bucket state and its aggregator over a Hash64Out input.
-const newState = () => ({ users: new HyperLogLog(), seen: new BloomFilter(BLOOM), frequency: new CountMinSketch(CMS) });
-const merged = (first, rest) => {
-  const out = { users: first.users.clone(), seen: first.seen.clone(), frequency: first.frequency.clone() };
-  for (const s of rest) {
-    out.users.merge(s.users);
-    out.seen.merge(s.seen);
-    out.frequency.merge(s.frequency);
-  }
-  return out;
-};
-const monoid = makeMonoid({ combine: (x, y) => merged(x, [y]), combineMany: merged, empty: newState, freshEmpty: true, commutative: true });
+// The per-bucket state and its aggregator over a Hash64Out input: the
+// product (struct) of the three sketches' own monoids, whose bulk combine
+// merges each field into one copy.
+const monoid = struct({ users: HyperLogLog.monoid(), seen: BloomFilter.monoid(BLOOM), frequency: CountMinSketch.monoid(CMS) });
 const append = (state, key) => {
   state.users.addHashed(key);
   state.seen.addHashed(key);
   state.frequency.addHashed(key);
   return state;
 };
-const aggregator = { prepare: (key) => append(newState(), key), append, present: (state) => state.users.count(), semigroup: monoid, monoid };
+const aggregator = { prepare: (key) => append(monoid.empty, key), append, present: (state) => state.users.count(), semigroup: monoid, monoid };
 
 // One reused event object: a HashedKey (hi, lo) plus the time and system.
 const event = new HashedKey();

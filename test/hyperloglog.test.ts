@@ -373,3 +373,38 @@ describe("HyperLogLog count after interleaved updates", () => {
     }
   });
 });
+
+describe("HyperLogLog monoid bulk combine", () => {
+  it("combineMany sizes the union once and still equals merging one by one (mixed precisions, sparse and dense)", () => {
+    const part = fc.record({ precision: fc.constantFrom(10, 12, 13), items: fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 1500 }) });
+    fc.assert(
+      fc.property(part, fc.array(part, { maxLength: 12 }), (head, tail) => {
+        const sketches = [head, ...tail].map(({ precision, items }) => build(precision)(items.map((n) => `u${n}`)));
+        const images = sketches.map((sketch) => sketch.toBytes());
+        const bulk = HyperLogLog.monoid(12).combineMany(sketches[0] as HyperLogLog, sketches.slice(1));
+        const oneByOne = (sketches[0] as HyperLogLog).clone();
+        for (const sketch of sketches.slice(1)) oneByOne.merge(sketch);
+        expect(bulk.equals(oneByOne)).toBe(true);
+        expect(bulk.count()).toBe(oneByOne.count());
+        const precision = Math.min(...[head, ...tail].map((p) => p.precision));
+        expect(bulk.registers()).toEqual(referenceRegisters([head, ...tail].flatMap((p) => p.items.map((n) => `u${n}`)), precision));
+        // combineMany never mutates its inputs.
+        expect(sketches.map((sketch) => sketch.toBytes())).toEqual(images);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it("goes dense at once when the inputs' entries together may pass the dense threshold", () => {
+    // Twenty copies of one 100-register sketch at p = 12 (dense from 256):
+    // merged one by one the union never grows, so it stays sparse; the bulk
+    // path sees up to 2,000 incoming entries and goes dense before merging.
+    const part = build(12)(Array.from({ length: 100 }, (_, i) => `same-${i}`));
+    const copies = Array.from({ length: 20 }, () => part.clone());
+    const oneByOne = part.clone();
+    for (const copy of copies) oneByOne.merge(copy);
+    const bulk = HyperLogLog.monoid(12).combineMany(part, copies);
+    expect([oneByOne.isSparse, bulk.isSparse]).toEqual([true, false]);
+    expect(bulk.equals(oneByOne)).toBe(true);
+  });
+});

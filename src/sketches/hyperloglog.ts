@@ -633,7 +633,31 @@ export class HyperLogLog {
           throw new ParameterMismatchError(template.describe(), describeValue(first), "hash seeds differ");
         }
       },
+      reserve: (out, rest) => out.reserveUnion(rest),
     });
+  }
+
+  /**
+   * Before a bulk merge of `rest` into this sketch: size the storage once for
+   * the union. Goes dense now when some input is dense or the sparse entries
+   * together may pass the dense threshold (merging sparse tables into dense
+   * registers is a direct loop; growing a sparse table step by step on the
+   * way there costs more); else grows the sparse table once. Inputs of a
+   * lower precision (which fold this sketch) skip it.
+   */
+  private reserveUnion(rest: readonly HyperLogLog[]): void {
+    if (this.dense !== undefined) return;
+    let incoming = 0;
+    for (const other of rest) {
+      if (!(other instanceof HyperLogLog) || other.p < this.p) return;
+      if (other.p > this.p) continue; // folded entry by entry
+      if (other.dense !== undefined) {
+        this.convertToDense();
+        return;
+      }
+      incoming += other.sparseSize;
+    }
+    this.reserveSparse(incoming);
   }
 
   /** The {@link ImageCodec} of HyperLogLog sketches, for envelopes. */

@@ -24,9 +24,15 @@ interface MergeInstanceOptions<S> {
    */
   readonly check?: (first: S) => void;
   readonly commutative?: boolean;
+  /**
+   * Called by the bulk path with the copy of the first operand and the rest,
+   * before merging them: lets a sketch size its storage once for the union
+   * (a HyperLogLog goes dense at once instead of growing a sparse table).
+   */
+  readonly reserve?: (out: S, rest: readonly S[]) => void;
 }
 
-function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void) {
+function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void, reserve: ((out: S, rest: readonly S[]) => void) | undefined) {
   return {
     combine: (x: S, y: S): S => {
       check(x);
@@ -35,7 +41,13 @@ function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void
     combineMany: (first: S, rest: Iterable<S>): S => {
       check(first);
       const out = first.clone();
-      for (const value of rest) out.merge(value);
+      if (reserve !== undefined) {
+        const values = Array.isArray(rest) ? (rest as readonly S[]) : [...rest];
+        reserve(out, values);
+        for (const value of values) out.merge(value);
+      } else {
+        for (const value of rest) out.merge(value);
+      }
       return out;
     },
   };
@@ -46,7 +58,7 @@ const noCheck = (): void => undefined;
 /** A monoid of sketches with a fresh `empty()` on each read. */
 export function mergeMonoid<S extends MergeableSketch<S>>(empty: () => S, options: MergeInstanceOptions<S> = {}): Monoid<S> {
   return makeMonoid<S>({
-    ...mergeOperations(options.check ?? noCheck),
+    ...mergeOperations(options.check ?? noCheck, options.reserve),
     empty,
     freshEmpty: true,
     commutative: options.commutative ?? true,
@@ -55,7 +67,7 @@ export function mergeMonoid<S extends MergeableSketch<S>>(empty: () => S, option
 
 /** A semigroup of sketches (for sketches without a lawful empty element). */
 export function mergeSemigroup<S extends MergeableSketch<S>>(options: MergeInstanceOptions<S> = {}): Semigroup<S> {
-  return makeSemigroup<S>({ ...mergeOperations(options.check ?? noCheck), commutative: options.commutative ?? true });
+  return makeSemigroup<S>({ ...mergeOperations(options.check ?? noCheck, options.reserve), commutative: options.commutative ?? true });
 }
 
 /** The image codec of a sketch class: instances of `type`, written by `toBytes`, read by `fromBytes`. */
