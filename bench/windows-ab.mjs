@@ -1,5 +1,6 @@
 // A/B harness for ingest speed: the windows benchmark's ingest (1,000,000
-// events, 10 systems, HLL + Bloom + Count-Min per hourly bucket) run against
+// events, 10 systems, HLL + Bloom + Count-Min per hourly bucket; user names
+// from its shared 50,000-name table, read at random) run against
 // two or more builds of the library, alternating child processes so machine
 // noise hits every build alike. Copy a build aside first, e.g.
 //   npx tsup && cp -r dist .ab/before   (then change, rebuild, cp -r dist .ab/after)

@@ -395,16 +395,36 @@ describe("HyperLogLog monoid bulk combine", () => {
     );
   });
 
-  it("goes dense at once when the inputs' entries together may pass the dense threshold", () => {
-    // Twenty copies of one 100-register sketch at p = 12 (dense from 256):
-    // merged one by one the union never grows, so it stays sparse; the bulk
-    // path sees up to 2,000 incoming entries and goes dense before merging.
+  it("sizes the union from the inputs, and a small union stays sparse however much the inputs overlap", () => {
+    // Twenty copies of one 100-register sketch at p = 12 (dense above 256):
+    // the inputs' entries add up to 2,100, so the bulk path goes dense first,
+    // then back to sparse, since the union holds only 100 registers.
     const part = build(12)(Array.from({ length: 100 }, (_, i) => `same-${i}`));
     const copies = Array.from({ length: 20 }, () => part.clone());
     const oneByOne = part.clone();
     for (const copy of copies) oneByOne.merge(copy);
     const bulk = HyperLogLog.monoid(12).combineMany(part, copies);
-    expect([oneByOne.isSparse, bulk.isSparse]).toEqual([true, false]);
+    expect([oneByOne.isSparse, bulk.isSparse]).toEqual([true, true]);
     expect(bulk.equals(oneByOne)).toBe(true);
+    expect(bulk.sizeInBytes).toBeLessThanOrEqual(oneByOne.sizeInBytes);
+    // Twenty-four disjoint parts of 120 registers at p = 14 (dense above 1,024)
+    // end dense, like a day of hourly sketches.
+    const hours = Array.from({ length: 24 }, (_, h) => build(14)(Array.from({ length: 120 }, (_, i) => `h${h}-${i}`)));
+    const day = HyperLogLog.monoid().combineMany(HyperLogLog.monoid().empty, hours);
+    expect(day.isSparse).toBe(false);
+    expect(day.registers()).toEqual(referenceRegisters(Array.from({ length: 24 * 120 }, (_, k) => `h${Math.floor(k / 120)}-${k % 120}`), 14));
+  });
+
+  it("all-sparse inputs of one precision below the threshold grow the table once and equal merging one by one", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 100_000 }), { maxLength: 60 }), { minLength: 1, maxLength: 8 }), (parts) => {
+        const sketches = parts.map((items) => build(14)(items.map((n) => `s${n}`)));
+        const bulk = HyperLogLog.monoid().combineMany(sketches[0] as HyperLogLog, sketches.slice(1));
+        const oneByOne = (sketches[0] as HyperLogLog).clone();
+        for (const sketch of sketches.slice(1)) oneByOne.merge(sketch);
+        expect([bulk.isSparse, bulk.equals(oneByOne), bulk.count()]).toEqual([true, true, oneByOne.count()]);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

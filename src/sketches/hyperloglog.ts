@@ -633,31 +633,55 @@ export class HyperLogLog {
           throw new ParameterMismatchError(template.describe(), describeValue(first), "hash seeds differ");
         }
       },
-      reserve: (out, rest) => out.reserveUnion(rest),
+      mergeAll: (out, rest) => out.mergeAll(rest),
     });
   }
 
   /**
-   * Before a bulk merge of `rest` into this sketch: size the storage once for
-   * the union. Goes dense now when some input is dense or the sparse entries
-   * together may pass the dense threshold (merging sparse tables into dense
-   * registers is a direct loop; growing a sparse table step by step on the
-   * way there costs more); else grows the sparse table once. Inputs of a
-   * lower precision (which fold this sketch) skip it.
+   * The monoid's bulk merge of `rest` into this sketch (a copy). Merging
+   * sparse tables into dense registers is a direct loop, while growing a
+   * sparse table through many merges costs more; so when the inputs' entries
+   * together may pass the dense threshold (an upper bound: they may overlap),
+   * the copy goes dense first, and returns to sparse at the end if the union
+   * turned out small, as merging one by one would have left it. Else the
+   * sparse table grows once. Inputs of a lower precision (which fold this
+   * sketch) skip the sizing.
    */
-  private reserveUnion(rest: readonly HyperLogLog[]): void {
-    if (this.dense !== undefined) return;
-    let incoming = 0;
-    for (const other of rest) {
-      if (!(other instanceof HyperLogLog) || other.p < this.p) return;
-      if (other.p > this.p) continue; // folded entry by entry
-      if (other.dense !== undefined) {
-        this.convertToDense();
-        return;
+  private mergeAll(rest: readonly HyperLogLog[]): void {
+    let early = false;
+    if (this.dense === undefined) {
+      let incoming = 0;
+      let sized = true;
+      for (const other of rest) {
+        if (!(other instanceof HyperLogLog) || other.p < this.p) {
+          sized = false; // merge throws or folds: leave the sizing to it
+          break;
+        }
+        if (other.p === this.p) incoming += other.dense !== undefined ? this.m : other.sparseSize;
       }
-      incoming += other.sparseSize;
+      if (sized && (this.sparseSize + incoming) * 16 > this.m) {
+        this.convertToDense();
+        early = true;
+      } else if (sized) {
+        this.reserveSparse(incoming);
+      }
     }
-    this.reserveSparse(incoming);
+    for (const other of rest) this.merge(other);
+    if (early && this.dense !== undefined) this.sparsifyIfSmall();
+  }
+
+  /** Back to the sparse table when at most m / 16 registers are non-zero (the threshold `add` uses). */
+  private sparsifyIfSmall(): void {
+    const dense = this.dense as Uint8Array;
+    let nonZero = 0;
+    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nonZero++;
+    if (nonZero * 16 > this.m) return;
+    let slots = SPARSE_INITIAL_SLOTS;
+    while (nonZero * 2 > slots) slots *= 2;
+    this.dense = undefined;
+    this.allocateSparse(Math.min(slots, this.m >>> 3));
+    this.histogramValid = false;
+    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) this.setRegister(i, dense[i] as number);
   }
 
   /** The {@link ImageCodec} of HyperLogLog sketches, for envelopes. */

@@ -25,14 +25,15 @@ interface MergeInstanceOptions<S> {
   readonly check?: (first: S) => void;
   readonly commutative?: boolean;
   /**
-   * Called by the bulk path with the copy of the first operand and the rest,
-   * before merging them: lets a sketch size its storage once for the union
-   * (a HyperLogLog goes dense at once instead of growing a sparse table).
+   * The bulk path's merge of `rest` into `out` (the copy of the first
+   * operand), when the sketch can do better than merging one by one (a
+   * HyperLogLog sizes its storage once for the union). Default: `merge`
+   * each in turn.
    */
-  readonly reserve?: (out: S, rest: readonly S[]) => void;
+  readonly mergeAll?: (out: S, rest: readonly S[]) => void;
 }
 
-function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void, reserve: ((out: S, rest: readonly S[]) => void) | undefined) {
+function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void, mergeAll: ((out: S, rest: readonly S[]) => void) | undefined) {
   return {
     combine: (x: S, y: S): S => {
       check(x);
@@ -41,10 +42,8 @@ function mergeOperations<S extends MergeableSketch<S>>(check: (first: S) => void
     combineMany: (first: S, rest: Iterable<S>): S => {
       check(first);
       const out = first.clone();
-      if (reserve !== undefined) {
-        const values = Array.isArray(rest) ? (rest as readonly S[]) : [...rest];
-        reserve(out, values);
-        for (const value of values) out.merge(value);
+      if (mergeAll !== undefined) {
+        mergeAll(out, Array.isArray(rest) ? (rest as readonly S[]) : [...rest]);
       } else {
         for (const value of rest) out.merge(value);
       }
@@ -58,7 +57,7 @@ const noCheck = (): void => undefined;
 /** A monoid of sketches with a fresh `empty()` on each read. */
 export function mergeMonoid<S extends MergeableSketch<S>>(empty: () => S, options: MergeInstanceOptions<S> = {}): Monoid<S> {
   return makeMonoid<S>({
-    ...mergeOperations(options.check ?? noCheck, options.reserve),
+    ...mergeOperations(options.check ?? noCheck, options.mergeAll),
     empty,
     freshEmpty: true,
     commutative: options.commutative ?? true,
@@ -67,7 +66,7 @@ export function mergeMonoid<S extends MergeableSketch<S>>(empty: () => S, option
 
 /** A semigroup of sketches (for sketches without a lawful empty element). */
 export function mergeSemigroup<S extends MergeableSketch<S>>(options: MergeInstanceOptions<S> = {}): Semigroup<S> {
-  return makeSemigroup<S>({ ...mergeOperations(options.check ?? noCheck, options.reserve), commutative: options.commutative ?? true });
+  return makeSemigroup<S>({ ...mergeOperations(options.check ?? noCheck, options.mergeAll), commutative: options.commutative ?? true });
 }
 
 /** The image codec of a sketch class: instances of `type`, written by `toBytes`, read by `fromBytes`. */
