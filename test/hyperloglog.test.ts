@@ -415,6 +415,29 @@ describe("HyperLogLog monoid bulk combine", () => {
     expect(day.registers()).toEqual(referenceRegisters(Array.from({ length: 24 * 120 }, (_, k) => `h${Math.floor(k / 120)}-${k % 120}`), 14));
   });
 
+  it("returns to sparse exactly when at most 2^p / 16 registers are set (256 stays sparse, 257 dense)", () => {
+    // Items with distinct register indexes at p = 12, so n items set exactly n registers.
+    const seen = new Set<number>();
+    const items: string[] = [];
+    for (let n = 0; items.length < 257; n++) {
+      const index = Number(hash64(`b${n}`) & 4095n);
+      if (!seen.has(index)) {
+        seen.add(index);
+        items.push(`b${n}`);
+      }
+    }
+    // A sparse first operand of 256 registers and twenty copies (2^12 / 16 = 256:
+    // still sparse), then the same plus one sketch holding one more register.
+    const part = build(12)(items.slice(0, 256));
+    const copies = Array.from({ length: 20 }, () => part.clone());
+    expect(part.isSparse).toBe(true);
+    for (const [extra, sparse] of [[[], true], [[build(12)(items.slice(256))], false]] as const) {
+      const bulk = HyperLogLog.monoid(12).combineMany(part, [...copies, ...extra]);
+      expect([extra.length, bulk.isSparse]).toEqual([extra.length, sparse]);
+      expect(bulk.registers()).toEqual(referenceRegisters(items.slice(0, 256 + extra.length), 12));
+    }
+  });
+
   it("all-sparse inputs of one precision below the threshold grow the table once and equal merging one by one", () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 100_000 }), { maxLength: 60 }), { minLength: 1, maxLength: 8 }), (parts) => {

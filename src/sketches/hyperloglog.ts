@@ -439,12 +439,14 @@ export class HyperLogLog {
         const target = this.dense;
         if (target !== undefined) {
           // Branch-free (a half-full table would mispredict on every other
-          // slot): an empty slot maps to register m - 1 with value 0, and
-          // max(register, 0) leaves it as it is.
+          // slot): an empty slot (entry 0, so `empty` = -1) writes
+          // max(register, 0), a no-op, to register `slot`; a different
+          // register per slot, so the no-ops do not queue on one address.
           const mask = this.m - 1;
           for (let slot = 0; slot < table.length; slot++) {
             const entry = table[slot] as number;
-            const index = ((entry >>> 8) - 1) & mask;
+            const empty = (entry - 1) >> 31;
+            const index = ((((entry >>> 8) - 1) & ~empty) | (slot & empty)) & mask;
             target[index] = Math.max(target[index] as number, entry & 0xff);
           }
           this.histogramValid = false;
@@ -673,8 +675,16 @@ export class HyperLogLog {
   /** Back to the sparse table when at most m / 16 registers are non-zero (the threshold `add` uses). */
   private sparsifyIfSmall(): void {
     const dense = this.dense as Uint8Array;
+    // Non-zero bytes four at a time: (w & 0x7f7f7f7f) + 0x7f7f7f7f sets a
+    // byte's top bit when its low 7 bits are non-zero, `| w` when its top
+    // bit is; registers never exceed 64, so no byte carries into the next.
+    const words = new Int32Array(dense.buffer, dense.byteOffset, dense.length >> 2);
     let nonZero = 0;
-    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nonZero++;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] as number;
+      const top = (((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080;
+      nonZero += ((top >>> 7) & 1) + ((top >>> 15) & 1) + ((top >>> 23) & 1) + (top >>> 31);
+    }
     if (nonZero * 16 > this.m) return;
     let slots = SPARSE_INITIAL_SLOTS;
     while (nonZero * 2 > slots) slots *= 2;
