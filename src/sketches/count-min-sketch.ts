@@ -386,7 +386,17 @@ export class CountMinSketch {
     }
     const target = this.counters;
     const source = other.counters;
-    for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) + (source[i] as number);
+    // Four counters per iteration: a quarter of the loop and bounds-check overhead.
+    const n = target.length;
+    const end = n - (n & 3);
+    let i = 0;
+    for (; i < end; i += 4) {
+      target[i] = (target[i] as number) + (source[i] as number);
+      target[i + 1] = (target[i + 1] as number) + (source[i + 1] as number);
+      target[i + 2] = (target[i + 2] as number) + (source[i + 2] as number);
+      target[i + 3] = (target[i + 3] as number) + (source[i + 3] as number);
+    }
+    for (; i < n; i++) target[i] = (target[i] as number) + (source[i] as number);
     this.sum += other.sum;
     return this;
   }
