@@ -3,6 +3,18 @@ import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
 // Hot-loop constants are function-local consts on purpose (see murmur64a.ts:
 // a bundled module-level const becomes a var that V8 cannot fold).
 
+/**
+ * MurmurHash3's 32-bit finalizer (fmix32): full avalanche of `h`, as an
+ * int32. Small enough that V8 inlines it at every call. @internal
+ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /** MurmurHash3 x86_32 over `bytes[0, length)`. @internal */
 export function murmurHash3x86_32Bytes(bytes: Uint8Array, length: number, seed: number): number {
   const C1 = 0xcc9e2d51;
@@ -38,13 +50,7 @@ export function murmurHash3x86_32Bytes(bytes: Uint8Array, length: number, seed: 
       k = Math.imul(k, C2);
       h ^= k;
   }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ length) >>> 0;
 }
 
 // Strings up to this many UTF-16 units try the ASCII path below.
@@ -95,13 +101,7 @@ function murmurHash3x86_32String(text: string, seed: number): number {
       h ^= k;
     }
     if (seen < 0x80) {
-      h ^= length;
-      h ^= h >>> 16;
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      h ^= h >>> 16;
-      return h >>> 0;
+      return fmix32(h ^ length) >>> 0;
     }
   }
   const byteLength = encodeUtf8(text); // may replace utf8Scratch: read it after
