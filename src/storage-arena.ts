@@ -38,10 +38,7 @@ export class StorageArena {
    * 8-byte aligned (so any typed array can view it).
    */
   allocate(bytes: number): ArrayBuffer {
-    if (bytes > MAX_ARENA_BYTES) {
-      offset = 0;
-      return new ArrayBuffer(bytes);
-    }
+    if (bytes > MAX_ARENA_BYTES) return ownBuffer(bytes);
     if (this.chunk === undefined || this.used + bytes > CHUNK_BYTES) {
       this.chunk = new ArrayBuffer(CHUNK_BYTES);
       this.used = 0;
@@ -73,11 +70,12 @@ export function enterArena(arena: StorageArena | undefined): StorageArena | unde
  * it right away).
  */
 export function allocateStorage(arena: StorageArena | undefined, bytes: number): ArrayBuffer {
-  if (arena === undefined) {
-    offset = 0;
-    return new ArrayBuffer(bytes);
-  }
-  return arena.allocate(bytes);
+  return arena === undefined ? ownBuffer(bytes) : arena.allocate(bytes);
+}
+
+function ownBuffer(bytes: number): ArrayBuffer {
+  offset = 0;
+  return new ArrayBuffer(bytes);
 }
 
 /** Byte offset of the storage returned by the last `allocateStorage`. */

@@ -661,11 +661,9 @@ export class HyperLogLog {
         }
         if (other.p === this.p) incoming += other.dense !== undefined ? this.m : other.sparseSize;
       }
-      if (sized && (this.sparseSize + incoming) * 16 > this.m) {
-        this.convertToDense();
-        early = true;
-      } else if (sized) {
-        this.reserveSparse(incoming);
+      if (sized) {
+        this.reserveSparse(incoming); // dense now if the union may pass the threshold
+        early = this.dense !== undefined;
       }
     }
     for (const other of rest) this.merge(other);
