@@ -31,7 +31,7 @@
 // - Pre-hashed rows come two ways: from an array of HashedKey objects (1M
 //   objects, or 1M references into 100k for the Zipf stream, so part of the
 //   time is loading scattered objects), and from one reused HashedKey whose
-//   halves are refilled from two Uint32Arrays (the key is hot, as when one
+//   halves are refilled from two Int32Arrays (the key is hot, as when one
 //   hash feeds several sketches).
 // Peers: bloom-filters HyperLogLog(16384), BloomFilter.create(1e6, 0.001),
 // CountMinSketch.create(0.001, 0.01); bloomfilter's BloomFilter(m, k) at
@@ -637,8 +637,10 @@ async function runChild(mode) {
 }
 
 function hashHalves(hashed) {
-  const lo = new Uint32Array(hashed.length);
-  const hi = new Uint32Array(hashed.length);
+  // Int32Array: the halves as HashedKey holds them (signed, so V8 keeps them
+  // unboxed in the object).
+  const lo = new Int32Array(hashed.length);
+  const hi = new Int32Array(hashed.length);
   for (let i = 0; i < hashed.length; i++) {
     lo[i] = hashed[i].lo;
     hi[i] = hashed[i].hi;

@@ -37,7 +37,7 @@ const M32 = 0xffffffffn;
 function referenceColumn(key: Hash64Out, row: number, width: number): number {
   const a = (BigInt(row + 1) * 0x9e3779b9n) & M32;
   const b = ((BigInt(row + 1) * 0x27d4eb2fn) & M32) | 1n;
-  let x = ((BigInt(key.lo) ^ a) + BigInt(key.hi) * b) & M32;
+  let x = ((BigInt(key.lo >>> 0) ^ a) + BigInt(key.hi >>> 0) * b) & M32;
   x ^= x >> 16n;
   x = (x * 0x85ebca6bn) & M32;
   x ^= x >> 13n;

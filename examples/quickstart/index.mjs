@@ -77,7 +77,7 @@ heading("Hash once, feed many");
 const key = new HashedKey();
 for (const user of ["alice", "bob"]) {
   key.set(user);
-  console.log(`${user}: hash64 = 0x${key.toBigInt().toString(16).padStart(16, "0")} (hi=${key.hi}, lo=${key.lo})`);
+  console.log(`${user}: hash64 = 0x${key.toBigInt().toString(16).padStart(16, "0")} (hi=0x${(key.hi >>> 0).toString(16)}, lo=0x${(key.lo >>> 0).toString(16)})`);
 }
 console.log(`same as hash64("alice"): ${HashedKey.of("alice").toBigInt() === hash64("alice")}`);
 console.log(`MurmurHash3 x86_32("hello") = ${murmurHash3x86_32("hello")}`);

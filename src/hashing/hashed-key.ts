@@ -71,7 +71,7 @@ export function hashItemInto(item: Hashable, seed: number, out: Hash64Out): void
 }
 
 /**
- * A 64-bit item hash held as two unsigned 32-bit halves: the "hash once,
+ * A 64-bit item hash held as two signed 32-bit halves: the "hash once,
  * feed many" handle. Hash an event's key once with `set`, then pass the same
  * `HashedKey` to every sketch that counts it; reuse the object for the next
  * event to allocate nothing.
@@ -90,9 +90,9 @@ export function hashItemInto(item: Hashable, seed: number, out: Hash64Out): void
  * ```
  */
 export class HashedKey implements Hash64Out {
-  /** High 32 bits of the hash, unsigned. */
+  /** High 32 bits of the hash, as a signed 32-bit integer (`hi >>> 0` is the unsigned half; see {@link Hash64Out}). */
   hi = 0;
-  /** Low 32 bits of the hash, unsigned. */
+  /** Low 32 bits of the hash, as a signed 32-bit integer (`lo >>> 0` is the unsigned half). */
   lo = 0;
 
   /**
@@ -113,7 +113,7 @@ export class HashedKey implements Hash64Out {
 
   /** The hash as an unsigned 64-bit bigint. */
   toBigInt(): bigint {
-    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    return (BigInt(this.hi >>> 0) << 32n) | BigInt(this.lo >>> 0);
   }
 }
 

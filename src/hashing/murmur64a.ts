@@ -39,13 +39,18 @@ function mulHighM(a: number): number {
 }
 
 /**
- * Receives a 64-bit hash as two unsigned 32-bit halves.
+ * Receives a 64-bit hash as two 32-bit halves. PaperTrail writes them as
+ * signed 32-bit integers (`hi | 0 === hi`), which V8 stores inside the object
+ * as small integers; an unsigned value would be boxed in a separate heap
+ * number, one more memory load per read. Read `hi >>> 0` for the unsigned
+ * half. Every sketch's `addHashed` takes either form.
  *
  * @example
  * ```ts
  * import { type Hash64Out, HashedKey } from "papertrail/hashing";
  * const out: Hash64Out = HashedKey.of("alice");
- * out.hi >>> 0 === out.hi; // => true
+ * (out.hi | 0) === out.hi; // => true
+ * const unsigned: Hash64Out = { hi: out.hi >>> 0, lo: out.lo >>> 0 }; // the same hash
  * ```
  */
 export interface Hash64Out {
@@ -58,7 +63,7 @@ export interface Hash64Out {
  * halves. Every 64-bit product by `m` is done on 32-bit halves: the low word
  * with Math.imul, the high word from `mulHighM` plus the cross terms. Every
  * step is 32-bit integer arithmetic on signed halves (V8's fastest
- * representation); only the output is made unsigned.
+ * representation), and so is the output.
  *
  * @internal
  */
@@ -107,8 +112,8 @@ export function murmurHash64ABytesInto(bytes: Uint8Array, length: number, seed: 
   hLo ^= hHi >>> 15;
   const low = Math.imul(hLo, M_LO);
   hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
-  out.hi = hHi >>> 0;
-  out.lo = (low ^ (hHi >>> 15)) >>> 0;
+  out.hi = hHi;
+  out.lo = low ^ (hHi >>> 15);
 }
 
 // Strings up to this many UTF-16 units try the ASCII path below.
@@ -177,8 +182,8 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
       hLo ^= hHi >>> 15;
       const low = Math.imul(hLo, M_LO);
       hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
-      out.hi = hHi >>> 0;
-      out.lo = (low ^ (hHi >>> 15)) >>> 0;
+      out.hi = hHi;
+      out.lo = low ^ (hHi >>> 15);
       return;
     }
   }
@@ -206,5 +211,5 @@ export function murmurHash64A(input: string | Uint8Array, seed: number = REDIS_H
   } else {
     murmurHash64ABytesInto(input, input.length, seed >>> 0, scratchOut);
   }
-  return (BigInt(scratchOut.hi) << 32n) | BigInt(scratchOut.lo);
+  return (BigInt(scratchOut.hi >>> 0) << 32n) | BigInt(scratchOut.lo >>> 0);
 }

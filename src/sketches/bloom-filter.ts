@@ -183,8 +183,8 @@ export class BloomFilter {
     const m = this.bits;
     const data = this.data;
     // g_i = (h1 + i*h2) mod m, stepped as g + (h2 mod m), minus m on overflow.
-    let index = modUint32(key.lo, m);
-    const step = modUint32(key.hi, m);
+    let index = modUint32(key.lo >>> 0, m);
+    const step = modUint32(key.hi >>> 0, m);
     // Filters up to 2^31 - 1 bits (256 MiB) walk their probes in int32
     // arithmetic. (A literal: a module-level constant would be an unfolded var
     // in the bundle, see src/hashing/murmur64a.ts.)
@@ -240,8 +240,8 @@ export class BloomFilter {
   hasHashed(key: Hash64Out): boolean {
     const m = this.bits;
     const data = this.data;
-    let index = modUint32(key.lo, m);
-    const step = modUint32(key.hi, m);
+    let index = modUint32(key.lo >>> 0, m);
+    const step = modUint32(key.hi >>> 0, m);
     if (m <= 0x7fffffff) {
       // The same branch-free walk as addHashed.
       const back = (step - m) | 0;
