@@ -4,6 +4,8 @@ import { createEnvelope } from "../src/codec/index.js";
 import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
 import { codecLaws, monoidLaws } from "../src/laws/index.js";
+import { modUint32 } from "../src/sketches/bloom-filter.js";
+import { uniform } from "./support/random.js";
 import { BloomFilter, CountMinSketch, type BloomFilterOptions } from "../src/sketches/index.js";
 import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
@@ -102,6 +104,40 @@ describe("BloomFilter sizing and arguments", () => {
     expect(() => BloomFilter.monoid({ bits: 0, hashes: 1 })).toThrow(InvalidArgumentError);
     expect(() => new BloomFilter({ capacity: 100, falsePositiveRate: 2 })).toThrow(/falsePositiveRate must be in \(0, 1\), got 2/);
     expect(() => new BloomFilter({ bits: 100, hashes: 99 })).toThrow(/hashes must be an integer in \[1, 64\], got 99/);
+  });
+});
+
+describe("modUint32 (probe start and step by a reciprocal multiply)", () => {
+  // Exact reference: % on integers below 2^53 is exact in doubles.
+  const check = (x: number, m: number): void => {
+    expect(modUint32(x, m, 1 / m)).toBe(x % m);
+  };
+  // fc.integer stops at 2^31 - 1.
+  const uint32 = (min: number) => fc.bigInt({ min: BigInt(min), max: 0xffffffffn }).map(Number);
+  it("equals x % m on random operands", () => {
+    fc.assert(
+      fc.property(uint32(0), uint32(1), (x, m) => {
+        check(x, m);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it("equals x % m next to every multiple of m, where the floor of x * (1/m) can be one off", () => {
+    const random = uniform(20261124);
+    const moduli = [1, 2, 3, 7, 10, 1000, 9586, 14377588, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff];
+    // Moduli of every magnitude, log-uniform.
+    for (let i = 0; i < 3000; i++) moduli.push(Math.floor(2 ** (32 * random())));
+    for (const m of moduli) {
+      // Multiples of m spread over [0, 2^32), each with its neighbours.
+      const count = Math.floor(0xffffffff / m);
+      for (const q of [0, 1, 2, count >>> 1, count - 1, count, Math.floor(random() * (count + 1))]) {
+        for (const d of [-2, -1, 0, 1, 2]) {
+          const x = q * m + d;
+          if (x >= 0 && x <= 0xffffffff) check(x, m);
+        }
+      }
+      check(0xffffffff, m);
+    }
   });
 });
 
