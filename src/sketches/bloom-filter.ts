@@ -26,6 +26,9 @@ const HEADER_BYTES = 20;
 // sees one object shape.
 const scratch = new HashedKey();
 
+/** Whether this host stores a 32-bit word's low byte first. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * How to size a {@link BloomFilter}: either by the workload (`capacity` items
  * at a target `falsePositiveRate`, sized at the optimum), or directly by
@@ -81,6 +84,13 @@ export class BloomFilter {
   private readonly words: Uint32Array;
   /** `1 / bits`, so a probe start is reduced mod `bits` by a multiply (see `modUint32`). */
   private readonly reciprocal: number;
+  /**
+   * Whether probes walk in int32 arithmetic and address 32-bit words: for
+   * filters of up to 2^31 - 1 bits (256 MiB) on little-endian hosts, where
+   * bit `i` of the format (byte `i >> 3`, bit `i & 7`) is bit `i & 31` of
+   * word `i >> 5`. Otherwise probes address bytes in double arithmetic.
+   */
+  private readonly wordProbes: boolean;
 
   constructor(options: BloomFilterOptions) {
     if (typeof options !== "object" || options === null) {
@@ -119,6 +129,7 @@ export class BloomFilter {
     const offset = storageOffset();
     this.data = new Uint8Array(buffer, offset, byteLength);
     this.words = new Uint32Array(buffer, offset, Math.ceil(byteLength / 4));
+    this.wordProbes = bits <= 0x7fffffff && LITTLE_ENDIAN;
   }
 
   /**
@@ -184,27 +195,27 @@ export class BloomFilter {
    */
   addHashed(key: Hash64Out): this {
     const m = this.bits;
-    const data = this.data;
     // g_i = (h1 + i*h2) mod m, stepped as g + (h2 mod m), minus m on overflow.
     let index = modUint32(key.lo >>> 0, m, this.reciprocal);
     const step = modUint32(key.hi >>> 0, m, this.reciprocal);
-    // Filters up to 2^31 - 1 bits (256 MiB) walk their probes in int32
-    // arithmetic. (A literal: a module-level constant would be an unfolded var
-    // in the bundle, see src/hashing/murmur64a.ts.)
-    if (m <= 0x7fffffff) {
+    if (this.wordProbes) {
       // Branch-free in int32: t = g + step - m is negative exactly when
       // g + step < m, and then t >> 31 = -1 adds m back. A data-dependent
-      // branch here mispredicts about half the time.
+      // branch here mispredicts about half the time. Bit g is bit g mod 32
+      // of word g >> 5; `1 << g` takes the shift mod 32 itself, one
+      // instruction fewer per probe than addressing bytes.
+      const words = this.words;
       const back = (step - m) | 0;
       let g = index | 0;
       for (let i = this.hashes; i > 0; i--) {
-        data[g >>> 3] |= 1 << (g & 7);
+        words[g >>> 5] |= 1 << g;
         const t = (g + back) | 0;
         g = t + (m & (t >> 31));
       }
       return this;
     }
-    // Every value stays below 2^33, exact in a double.
+    // Bytes, in doubles: every value stays below 2^33, exact.
+    const data = this.data;
     for (let i = this.hashes; i > 0; i--) {
       data[index >>> 3] |= 1 << (index & 7);
       index += step;
@@ -242,20 +253,21 @@ export class BloomFilter {
    */
   hasHashed(key: Hash64Out): boolean {
     const m = this.bits;
-    const data = this.data;
     let index = modUint32(key.lo >>> 0, m, this.reciprocal);
     const step = modUint32(key.hi >>> 0, m, this.reciprocal);
-    if (m <= 0x7fffffff) {
-      // The same branch-free walk as addHashed.
+    if (this.wordProbes) {
+      // The same walk as addHashed.
+      const words = this.words;
       const back = (step - m) | 0;
       let g = index | 0;
       for (let i = this.hashes; i > 0; i--) {
-        if ((data[g >>> 3] & (1 << (g & 7))) === 0) return false;
+        if ((words[g >>> 5] & (1 << g)) === 0) return false;
         const t = (g + back) | 0;
         g = t + (m & (t >> 31));
       }
       return true;
     }
+    const data = this.data;
     for (let i = this.hashes; i > 0; i--) {
       if ((data[index >>> 3] & (1 << (index & 7))) === 0) return false;
       index += step;
@@ -263,6 +275,7 @@ export class BloomFilter {
     }
     return true;
   }
+
 
   /**
    * Adds every item of `other` to this filter (bitwise OR). Both must have
