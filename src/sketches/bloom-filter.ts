@@ -55,10 +55,11 @@ export type BloomFilterOptions =
  * filters built on parts of a stream equals the filter of the whole stream.
  *
  * Each item is hashed once (MurmurHash64A of its canonical bytes, see
- * `Hashable`); its `k` probe positions come from the two 32-bit halves by
- * Kirsch–Mitzenmacher double hashing, `g_i = (lo + i * hi) mod bits` for
- * `i = 0..k-1` ("Less Hashing, Same Performance", 2006), which keeps the
- * asymptotic false-positive rate of k independent hashes.
+ * `Hashable`); its `k` probe positions come from the two 32-bit halves,
+ * read unsigned (`lo >>> 0`, `hi >>> 0`), by Kirsch–Mitzenmacher double
+ * hashing, `g_i = (lo + i * hi) mod bits` for `i = 0..k-1` ("Less Hashing,
+ * Same Performance", 2006), which keeps the asymptotic false-positive rate
+ * of k independent hashes.
  *
  * @example
  * ```ts
