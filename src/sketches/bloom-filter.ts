@@ -197,7 +197,7 @@ export class BloomFilter {
   addHashed(key: Hash64Out): this {
     const m = this.bits;
     // g_i = (h1 + i*h2) mod m, stepped as g + (h2 mod m), minus m on overflow.
-    let index = modUint32(key.lo >>> 0, m, this.reciprocal);
+    const index = modUint32(key.lo >>> 0, m, this.reciprocal);
     const step = modUint32(key.hi >>> 0, m, this.reciprocal);
     if (this.wordProbes) {
       // Branch-free in int32: t = g + step - m is negative exactly when
@@ -222,14 +222,23 @@ export class BloomFilter {
       if (i === 1) words[g >>> 5] |= 1 << g;
       return this;
     }
-    // Bytes, in doubles: every value stays below 2^33, exact.
+    this.setBytes(index, step);
+    return this;
+  }
+
+  /**
+   * The probes of `addHashed` on bytes, in doubles (every value stays below
+   * 2^33, exact): filters above 2^31 - 1 bits and big-endian hosts. Out of
+   * line, so that `addHashed` stays small enough for V8 to inline.
+   */
+  private setBytes(index: number, step: number): void {
+    const m = this.bits;
     const data = this.data;
     for (let i = this.hashes; i > 0; i--) {
       data[index >>> 3] |= 1 << (index & 7);
       index += step;
       if (index >= m) index -= m;
     }
-    return this;
   }
 
   /**
@@ -261,7 +270,7 @@ export class BloomFilter {
    */
   hasHashed(key: Hash64Out): boolean {
     const m = this.bits;
-    let index = modUint32(key.lo >>> 0, m, this.reciprocal);
+    const index = modUint32(key.lo >>> 0, m, this.reciprocal);
     const step = modUint32(key.hi >>> 0, m, this.reciprocal);
     if (this.wordProbes) {
       // The same walk as addHashed, two probes per iteration.
@@ -279,6 +288,12 @@ export class BloomFilter {
       }
       return i === 0 || (words[g >>> 5] & (1 << g)) !== 0;
     }
+    return this.testBytes(index, step);
+  }
+
+  /** The probes of `hasHashed` on bytes, in doubles (see `setBytes`). */
+  private testBytes(index: number, step: number): boolean {
+    const m = this.bits;
     const data = this.data;
     for (let i = this.hashes; i > 0; i--) {
       if ((data[index >>> 3] & (1 << (index & 7))) === 0) return false;

@@ -237,34 +237,44 @@ export class CountMinSketch {
     const sum = this.sum + count;
     if (!(count >= 0 && sum <= Number.MAX_VALUE)) throw invalidCount(count, this.sum);
     this.sum = sum;
+    if (this.conservative) {
+      this.addConservative(key, count);
+      return this;
+    }
+    // One visit per row: no need to remember the offsets.
+    const width = this.width;
     const depth = this.depth;
     const counters = this.counters;
-    if (this.conservative) {
-      locate(key, this.width, depth);
-      // Estan–Varghese: the true count is at most min + count after this
-      // update, so raising only the counters below that keeps every counter
-      // an upper bound for every item hashed to it.
-      let min = counters[cells[0] as number] as number;
-      for (let r = 1; r < depth; r++) {
-        const value = counters[cells[r] as number] as number;
-        if (value < min) min = value;
-      }
-      const target = min + count;
-      for (let r = 0; r < depth; r++) {
-        const cell = cells[r] as number;
-        if ((counters[cell] as number) < target) counters[cell] = target;
-      }
-    } else {
-      // One visit per row: no need to remember the offsets.
-      const width = this.width;
-      const lo = key.lo;
-      const hi = key.hi;
-      for (let r = 0, base = 0; r < depth; r++, base += width) {
-        const cell = base + column(lo, hi, r, width);
-        counters[cell] = (counters[cell] as number) + count;
-      }
+    const lo = key.lo;
+    const hi = key.hi;
+    for (let r = 0, base = 0; r < depth; r++, base += width) {
+      const cell = base + column(lo, hi, r, width);
+      counters[cell] = (counters[cell] as number) + count;
     }
     return this;
+  }
+
+  /**
+   * Conservative update (Estan–Varghese), out of line so that the plain
+   * `addHashed` stays small enough for V8 to inline into callers: the true
+   * count is at most min + count after this update, so raising only the
+   * counters below that keeps every counter an upper bound for every item
+   * hashed to it.
+   */
+  private addConservative(key: Hash64Out, count: number): void {
+    const depth = this.depth;
+    const counters = this.counters;
+    locate(key, this.width, depth);
+    let min = counters[cells[0] as number] as number;
+    for (let r = 1; r < depth; r++) {
+      const value = counters[cells[r] as number] as number;
+      if (value < min) min = value;
+    }
+    const target = min + count;
+    for (let r = 0; r < depth; r++) {
+      const cell = cells[r] as number;
+      if ((counters[cell] as number) < target) counters[cell] = target;
+    }
   }
 
   /**
