@@ -102,6 +102,13 @@ describe("BloomFilter sizing and arguments", () => {
       expect(() => new BloomFilter(options as BloomFilterOptions), JSON.stringify(options)).toThrow(InvalidArgumentError);
     }
     expect(() => BloomFilter.monoid({ bits: 0, hashes: 1 })).toThrow(InvalidArgumentError);
+    // The monoid keeps the shape, not a filter; its check still names both shapes.
+    const monoid = BloomFilter.monoid({ bits: 100, hashes: 3 });
+    const other = new BloomFilter({ bits: 101, hashes: 3 });
+    expect(() => monoid.combine(other, monoid.empty)).toThrow(ParameterMismatchError);
+    expect(() => monoid.combine(other, monoid.empty)).toThrow(/BloomFilter\(bits=100, hashes=3, seed=0xadc83b19\).*BloomFilter\(bits=101, hashes=3/);
+    expect(() => monoid.combine("x" as unknown as BloomFilter, monoid.empty)).toThrow(/not a BloomFilter/);
+    expect(monoid.combine(new BloomFilter({ bits: 100, hashes: 3 }).add("a"), monoid.empty).has("a")).toBe(true);
     expect(() => new BloomFilter({ capacity: 100, falsePositiveRate: 2 })).toThrow(/falsePositiveRate must be in \(0, 1\), got 2/);
     expect(() => new BloomFilter({ bits: 100, hashes: 99 })).toThrow(/hashes must be an integer in \[1, 64\], got 99/);
   });

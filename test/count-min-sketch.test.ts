@@ -95,6 +95,13 @@ describe("CountMinSketch sizing and arguments", () => {
     }
     expect(() => new CountMinSketch({ width: 10, depth: 99 })).toThrow(/depth must be an integer in \[1, 64\], got 99/);
     expect(() => CountMinSketch.monoid({ width: 0, depth: 1 })).toThrow(InvalidArgumentError);
+    // The monoid keeps the shape, not a sketch; its check still names both shapes.
+    const monoid = CountMinSketch.monoid({ width: 10, depth: 2 });
+    const other = new CountMinSketch({ width: 10, depth: 3 });
+    expect(() => monoid.combine(other, monoid.empty)).toThrow(ParameterMismatchError);
+    expect(() => monoid.combine(other, monoid.empty)).toThrow(/CountMinSketch\(width=10, depth=2, .*CountMinSketch\(width=10, depth=3/);
+    expect(() => monoid.combine("x" as unknown as CountMinSketch, monoid.empty)).toThrow(/not a CountMinSketch/);
+    expect(monoid.combine(new CountMinSketch({ width: 10, depth: 2 }).add("a", 2), monoid.empty).count("a")).toBe(2);
   });
   it("rejects counts that are negative, not finite or not numbers, leaving the sketch unchanged", () => {
     const sketch = new CountMinSketch({ width: 50, depth: 3 }).add("alice", 2);

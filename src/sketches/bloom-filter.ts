@@ -450,7 +450,7 @@ export class BloomFilter {
    * ```
    */
   describe(): string {
-    return `BloomFilter(bits=${this.bits}, hashes=${this.hashes}, seed=0x${this.seed.toString(16)})`;
+    return describeShape(this);
   }
 
   /** Same as {@link BloomFilter.describe}. */
@@ -545,9 +545,11 @@ export class BloomFilter {
    * ```
    */
   static monoid(parameters: BloomFilterOptions): Monoid<BloomFilter> {
-    const template = new BloomFilter(parameters);
-    const shape = { bits: template.bits, hashes: template.hashes, seed: template.seed };
-    return mergeMonoid(() => new BloomFilter(shape), { check: (first) => template.checkCompatible(first) });
+    // The constructor validates the parameters; the monoid keeps only the
+    // shape, not the filter (whose bit array may be large).
+    const { bits, hashes, seed } = new BloomFilter(parameters);
+    const shape: BloomShape = { bits, hashes, seed };
+    return mergeMonoid(() => new BloomFilter(shape), { check: (first) => requireShape(shape, first) });
   }
 
   private sameShape(other: BloomFilter): boolean {
@@ -555,10 +557,28 @@ export class BloomFilter {
   }
 
   private checkCompatible(other: BloomFilter): void {
-    if (!(other instanceof BloomFilter)) {
-      throw new ParameterMismatchError(this.describe(), describeValue(other), "not a BloomFilter");
-    }
-    if (!this.sameShape(other)) throw new ParameterMismatchError(this.describe(), other.describe());
+    requireShape(this, other);
+  }
+}
+
+/** The parameters that make two filters mergeable. */
+interface BloomShape {
+  readonly bits: number;
+  readonly hashes: number;
+  readonly seed: number;
+}
+
+function describeShape(shape: BloomShape): string {
+  return `BloomFilter(bits=${shape.bits}, hashes=${shape.hashes}, seed=0x${shape.seed.toString(16)})`;
+}
+
+/** Throws `ParameterMismatchError`, naming both, unless `other` is a filter of `expected`'s shape. */
+function requireShape(expected: BloomShape, other: unknown): void {
+  if (!(other instanceof BloomFilter)) {
+    throw new ParameterMismatchError(describeShape(expected), describeValue(other), "not a BloomFilter");
+  }
+  if (other.bits !== expected.bits || other.hashes !== expected.hashes || other.seed !== expected.seed) {
+    throw new ParameterMismatchError(describeShape(expected), other.describe());
   }
 }
 

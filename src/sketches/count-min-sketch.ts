@@ -477,7 +477,7 @@ export class CountMinSketch {
    * ```
    */
   describe(): string {
-    return `CountMinSketch(width=${this.width}, depth=${this.depth}, seed=0x${this.seed.toString(16)}, conservative=${this.conservative})`;
+    return describeShape(this);
   }
 
   /** Same as {@link CountMinSketch.describe}. */
@@ -597,9 +597,11 @@ export class CountMinSketch {
    * ```
    */
   static monoid(parameters: CountMinSketchOptions): Monoid<CountMinSketch> {
-    const template = new CountMinSketch(parameters);
-    const shape = { width: template.width, depth: template.depth, conservative: template.conservative, seed: template.seed };
-    return mergeMonoid(() => new CountMinSketch(shape), { check: (first) => template.checkCompatible(first) });
+    // The constructor validates the parameters; the monoid keeps only the
+    // shape, not the sketch (whose counters may be large).
+    const { width, depth, conservative, seed } = new CountMinSketch(parameters);
+    const shape: CountMinShape = { width, depth, conservative, seed };
+    return mergeMonoid(() => new CountMinSketch(shape), { check: (first) => requireShape(shape, first) });
   }
 
   private sameShape(other: CountMinSketch): boolean {
@@ -607,10 +609,29 @@ export class CountMinSketch {
   }
 
   private checkCompatible(other: CountMinSketch): void {
-    if (!(other instanceof CountMinSketch)) {
-      throw new ParameterMismatchError(this.describe(), describeValue(other), "not a CountMinSketch");
-    }
-    if (!this.sameShape(other)) throw new ParameterMismatchError(this.describe(), other.describe());
+    requireShape(this, other);
+  }
+}
+
+/** A sketch's parameters: width, depth and seed make two sketches mergeable. */
+interface CountMinShape {
+  readonly width: number;
+  readonly depth: number;
+  readonly conservative: boolean;
+  readonly seed: number;
+}
+
+function describeShape(shape: CountMinShape): string {
+  return `CountMinSketch(width=${shape.width}, depth=${shape.depth}, seed=0x${shape.seed.toString(16)}, conservative=${shape.conservative})`;
+}
+
+/** Throws `ParameterMismatchError`, naming both, unless `other` has `expected`'s width, depth and seed. */
+function requireShape(expected: CountMinShape, other: unknown): void {
+  if (!(other instanceof CountMinSketch)) {
+    throw new ParameterMismatchError(describeShape(expected), describeValue(other), "not a CountMinSketch");
+  }
+  if (other.width !== expected.width || other.depth !== expected.depth || other.seed !== expected.seed) {
+    throw new ParameterMismatchError(describeShape(expected), other.describe());
   }
 }
 
