@@ -3,6 +3,7 @@ import { DecodeError, InvalidArgumentError, PaperTrailError } from "../errors.js
 import { ByteReader } from "./byte-reader.js";
 import type { ImageCodec, SomeImageCodec } from "./image-codec.js";
 import { Family, PREAMBLE_BYTES, familyName, readPreamble } from "./preamble.js";
+import { littleEndianHost } from "./host-byte-order.js";
 
 /**
  * Encodes and decodes composite state (maps of sketches, window stores) in one call.
@@ -73,8 +74,6 @@ const typedArrayKinds: readonly TypedArrayConstructor[] = [
   BigInt64Array,
   BigUint64Array,
 ];
-
-const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function bigIntToBytes(value: bigint): Uint8Array {
   const bytes: number[] = [];

@@ -1,6 +1,7 @@
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
+import { littleEndianHost } from "../codec/host-byte-order.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
@@ -25,9 +26,6 @@ const HEADER_BYTES = 20;
 // A HashedKey, like the keys callers pass to addHashed, so the probe code
 // sees one object shape.
 const scratch = new HashedKey();
-
-/** Whether this host stores a 32-bit word's low byte first. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * How to size a {@link BloomFilter}: either by the workload (`capacity` items
@@ -130,7 +128,7 @@ export class BloomFilter {
     const offset = storageOffset();
     this.data = new Uint8Array(buffer, offset, byteLength);
     this.words = new Uint32Array(buffer, offset, Math.ceil(byteLength / 4));
-    this.wordProbes = bits <= 0x7fffffff && LITTLE_ENDIAN;
+    this.wordProbes = bits <= 0x7fffffff && littleEndianHost;
   }
 
   /**
@@ -303,7 +301,6 @@ export class BloomFilter {
     return true;
   }
 
-
   /**
    * Adds every item of `other` to this filter (bitwise OR). Both must have
    * the same bits, hashes and seed, else a `ParameterMismatchError` names both.
@@ -317,7 +314,7 @@ export class BloomFilter {
    * ```
    */
   merge(other: BloomFilter): this {
-    this.checkCompatible(other);
+    requireShape(this, other);
     const target = this.words;
     const source = other.words;
     // Four words per iteration: a quarter of the loop and bounds-check overhead.
@@ -362,7 +359,7 @@ export class BloomFilter {
    * ```
    */
   equals(other: BloomFilter): boolean {
-    if (!(other instanceof BloomFilter) || !this.sameShape(other)) return false;
+    if (!(other instanceof BloomFilter) || !sameShape(this, other)) return false;
     const a = this.words;
     const b = other.words;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -552,13 +549,6 @@ export class BloomFilter {
     return mergeMonoid(() => new BloomFilter(shape), { check: (first) => requireShape(shape, first) });
   }
 
-  private sameShape(other: BloomFilter): boolean {
-    return this.bits === other.bits && this.hashes === other.hashes && this.seed === other.seed;
-  }
-
-  private checkCompatible(other: BloomFilter): void {
-    requireShape(this, other);
-  }
 }
 
 /** The parameters that make two filters mergeable. */
@@ -566,6 +556,10 @@ interface BloomShape {
   readonly bits: number;
   readonly hashes: number;
   readonly seed: number;
+}
+
+function sameShape(a: BloomShape, b: BloomShape): boolean {
+  return a.bits === b.bits && a.hashes === b.hashes && a.seed === b.seed;
 }
 
 function describeShape(shape: BloomShape): string {
@@ -577,9 +571,7 @@ function requireShape(expected: BloomShape, other: unknown): void {
   if (!(other instanceof BloomFilter)) {
     throw new ParameterMismatchError(describeShape(expected), describeValue(other), "not a BloomFilter");
   }
-  if (other.bits !== expected.bits || other.hashes !== expected.hashes || other.seed !== expected.seed) {
-    throw new ParameterMismatchError(describeShape(expected), other.describe());
-  }
+  if (!sameShape(expected, other)) throw new ParameterMismatchError(describeShape(expected), other.describe());
 }
 
 function checkShape(bits: number, hashes: number): void {

@@ -2,6 +2,7 @@ import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
+import { littleEndianHost } from "../codec/host-byte-order.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
@@ -35,7 +36,6 @@ const HEADER_BYTES = 28;
 // HashedKey, like the keys callers pass to addHashed: one object shape.
 const scratch = new HashedKey();
 const cells = new Uint32Array(MAX_DEPTH);
-const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * The column of a key in row `row`, from the halves of its 64-bit item hash.
@@ -396,7 +396,7 @@ export class CountMinSketch {
    * ```
    */
   merge(other: CountMinSketch): this {
-    this.checkCompatible(other);
+    requireShape(this, other);
     if (!(this.sum + other.sum <= Number.MAX_VALUE)) {
       throw new InvalidArgumentError(`CountMinSketch total would overflow: ${this.sum} + ${other.sum}`);
     }
@@ -446,7 +446,7 @@ export class CountMinSketch {
    * ```
    */
   equals(other: CountMinSketch): boolean {
-    if (!(other instanceof CountMinSketch) || !this.sameShape(other)) return false;
+    if (!(other instanceof CountMinSketch) || !sameShape(this, other)) return false;
     if (this.conservative !== other.conservative || this.sum !== other.sum) return false;
     const a = this.counters;
     const b = other.counters;
@@ -604,13 +604,6 @@ export class CountMinSketch {
     return mergeMonoid(() => new CountMinSketch(shape), { check: (first) => requireShape(shape, first) });
   }
 
-  private sameShape(other: CountMinSketch): boolean {
-    return this.width === other.width && this.depth === other.depth && this.seed === other.seed;
-  }
-
-  private checkCompatible(other: CountMinSketch): void {
-    requireShape(this, other);
-  }
 }
 
 /** A sketch's parameters: width, depth and seed make two sketches mergeable. */
@@ -619,6 +612,11 @@ interface CountMinShape {
   readonly depth: number;
   readonly conservative: boolean;
   readonly seed: number;
+}
+
+/** Width, depth and seed: what merging needs (conservative update may differ). */
+function sameShape(a: CountMinShape, b: CountMinShape): boolean {
+  return a.width === b.width && a.depth === b.depth && a.seed === b.seed;
 }
 
 function describeShape(shape: CountMinShape): string {
@@ -630,9 +628,7 @@ function requireShape(expected: CountMinShape, other: unknown): void {
   if (!(other instanceof CountMinSketch)) {
     throw new ParameterMismatchError(describeShape(expected), describeValue(other), "not a CountMinSketch");
   }
-  if (other.width !== expected.width || other.depth !== expected.depth || other.seed !== expected.seed) {
-    throw new ParameterMismatchError(describeShape(expected), other.describe());
-  }
+  if (!sameShape(expected, other)) throw new ParameterMismatchError(describeShape(expected), other.describe());
 }
 
 function invalidCount(count: number, total: number): InvalidArgumentError {
