@@ -1,3 +1,5 @@
+import { brand } from "./brand.js";
+
 /**
  * Errors thrown by PaperTrail. Every error the library throws on purpose is a
  * {@link PaperTrailError}, so callers can tell a library refusal from a bug.
@@ -117,3 +119,10 @@ export class DecodeError extends PaperTrailError {
 export class InvalidArgumentError extends PaperTrailError {
   override readonly name: string = "InvalidArgumentError";
 }
+
+// `instanceof` answers for errors thrown by any copy of PaperTrail 1.x (the
+// ESM and CommonJS builds are two copies): src/brand.ts.
+brand(PaperTrailError, "PaperTrailError");
+brand(ParameterMismatchError, "ParameterMismatchError");
+brand(DecodeError, "DecodeError");
+brand(InvalidArgumentError, "InvalidArgumentError");

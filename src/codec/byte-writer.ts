@@ -10,7 +10,7 @@
  * ```
  */
 export class ByteWriter {
-  private buffer: Uint8Array;
+  private buffer: Uint8Array<ArrayBuffer>;
   private view: DataView;
   private position = 0;
 
@@ -80,7 +80,7 @@ export class ByteWriter {
   }
 
   /** The bytes written, as an exact-length copy. */
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.buffer.slice(0, this.position);
   }
 }
