@@ -5,7 +5,7 @@ import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { HashedKey, hash64, REDIS_HLL_SEED } from "../src/hashing/index.js";
 import { codecLaws, monoidLaws } from "../src/laws/index.js";
 import { HyperLogLog } from "../src/sketches/index.js";
-import { enterArena, StorageArena } from "../src/storage-arena.js";
+import { StorageArena } from "../src/storage-arena.js";
 import { mulberry32 } from "./support/random.js";
 import { registerLaws, decodeErrorCode } from "./support/checks.js";
 
@@ -332,13 +332,7 @@ describe("HyperLogLog count after interleaved updates", () => {
     fc.assert(
       fc.property(fc.constantFrom(11, 12, 14, 18), fc.boolean(), fc.array(step, { maxLength: 10 }), (start, inArena, steps) => {
         // Built in an arena or not: the storage must not change the answers.
-        const previous = enterArena(inArena ? new StorageArena() : undefined);
-        let sketch: HyperLogLog;
-        try {
-          sketch = new HyperLogLog({ precision: start });
-        } finally {
-          enterArena(previous);
-        }
+        let sketch = new HyperLogLog({ precision: start }, inArena ? new StorageArena() : undefined);
         let precision: number = start;
         const all: string[] = [];
         for (const s of steps) {

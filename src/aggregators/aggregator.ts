@@ -1,5 +1,6 @@
 import type { Monoid } from "../algebra/monoid.js";
 import type { Semigroup } from "../algebra/semigroup.js";
+import type { SketchStorage } from "../sketches/sketch.js";
 
 /**
  * An aggregation in Algebird's shape: `prepare` turns one input into a
@@ -19,8 +20,12 @@ import type { Semigroup } from "../algebra/semigroup.js";
  * ```
  */
 export interface Aggregator<In, State, Out> {
-  /** One input as a state. */
-  readonly prepare: (input: In) => State;
+  /**
+   * One input as a state. `storage`, when given, is where a sketch state
+   * takes its arrays from (a `TimeWindows` passes the arena of its finest
+   * buckets); aggregators whose states hold no arrays ignore it.
+   */
+  readonly prepare: (input: In, storage?: SketchStorage) => State;
   /** Merges states; never mutates its inputs. */
   readonly semigroup: Semigroup<State>;
   /** The answer for a state. Never mutates the state. */

@@ -1,3 +1,4 @@
+import type { SketchStorage } from "../sketches/sketch.js";
 import { makeMonoid, type Monoid } from "../algebra/monoid.js";
 import type { Semigroup } from "../algebra/semigroup.js";
 import type { Aggregator, MonoidAggregator } from "./aggregator.js";
@@ -51,7 +52,7 @@ export function mapInput<In, Mid, State, Out>(
 export function mapInput<In, Mid, State, Out>(aggregator: Aggregator<Mid, State, Out>, f: (input: In) => Mid): Aggregator<In, State, Out>;
 export function mapInput<In, Mid, State, Out>(aggregator: Aggregator<Mid, State, Out>, f: (input: In) => Mid): Aggregator<In, State, Out> {
   const { prepare: prepareMid, append: appendMid, present } = aggregator;
-  const prepare = (input: In): State => prepareMid(f(input));
+  const prepare = (input: In, storage?: SketchStorage): State => prepareMid(f(input), storage);
   const append = (state: State, input: In): State => appendMid(state, f(input));
   if (isMonoidAggregator(aggregator)) return makeMonoidAggregator({ prepare, monoid: aggregator.monoid, present, append });
   return makeAggregator({ prepare, semigroup: aggregator.semigroup, present, append });
@@ -87,7 +88,7 @@ export function filter<In, State, Out>(
 ): MonoidAggregator<In, State, Out> {
   const { prepare: prepareKept, append: appendKept, monoid, present } = aggregator;
   return makeMonoidAggregator({
-    prepare: (input: In) => (predicate(input) ? prepareKept(input) : monoid.empty),
+    prepare: (input: In, storage?: SketchStorage) => (predicate(input) ? prepareKept(input, storage) : monoid.empty),
     monoid,
     present,
     append: (state: State, input: In) => (predicate(input) ? appendKept(state, input) : state),
@@ -163,7 +164,7 @@ export function groupBy<In, K, State, Out>(
 ): MonoidAggregator<In, ReadonlyMap<K, State>, ReadonlyMap<K, Out>> {
   const { prepare: prepareOne, append: appendOne, present: presentOne } = aggregator;
   return makeMonoidAggregator<In, ReadonlyMap<K, State>, ReadonlyMap<K, Out>>({
-    prepare: (input) => new Map([[key(input), prepareOne(input)]]),
+    prepare: (input, storage) => new Map([[key(input), prepareOne(input, storage)]]),
     monoid: keyedStates<K, State>(aggregator.semigroup),
     present: (states) => {
       const out = new Map<K, Out>();

@@ -1,3 +1,4 @@
+import type { SketchStorage } from "../sketches/sketch.js";
 import type { Monoid } from "../algebra/monoid.js";
 import type { Semigroup } from "../algebra/semigroup.js";
 import type { Aggregator, MonoidAggregator } from "./aggregator.js";
@@ -20,7 +21,7 @@ import type { Aggregator, MonoidAggregator } from "./aggregator.js";
  * ```
  */
 export interface AggregatorDefinition<In, State, Out> {
-  readonly prepare: (input: In) => State;
+  readonly prepare: (input: In, storage?: SketchStorage) => State;
   readonly semigroup: Semigroup<State>;
   readonly present: (state: State) => Out;
   /** Must equal `semigroup.combine(state, prepare(input))`; may mutate `state`. */
@@ -44,14 +45,14 @@ export interface AggregatorDefinition<In, State, Out> {
  * ```
  */
 export interface MonoidAggregatorDefinition<In, State, Out> {
-  readonly prepare: (input: In) => State;
+  readonly prepare: (input: In, storage?: SketchStorage) => State;
   readonly monoid: Monoid<State>;
   readonly present: (state: State) => Out;
   /** Must equal `monoid.combine(state, prepare(input))`; may mutate `state`. */
   readonly append?: (state: State, input: In) => State;
 }
 
-function defaultAppend<In, State>(semigroup: Semigroup<State>, prepare: (input: In) => State): (state: State, input: In) => State {
+function defaultAppend<In, State>(semigroup: Semigroup<State>, prepare: (input: In, storage?: SketchStorage) => State): (state: State, input: In) => State {
   const combine = semigroup.combine;
   return (state, input) => combine(state, prepare(input));
 }

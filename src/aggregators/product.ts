@@ -1,3 +1,4 @@
+import type { SketchStorage } from "../sketches/sketch.js";
 import type { Semigroup } from "../algebra/semigroup.js";
 import { struct, tuple, type SomeMonoid, type SomeSemigroup } from "../algebra/product.js";
 import type { Aggregator, MonoidAggregator } from "./aggregator.js";
@@ -15,7 +16,7 @@ import { isMonoidAggregator, makeAggregator, makeMonoidAggregator } from "./make
  * ```
  */
 export interface SomeAggregator {
-  readonly prepare: (input: never) => unknown;
+  readonly prepare: (input: never, storage?: SketchStorage) => unknown;
   readonly semigroup: SomeSemigroup;
   readonly present: (state: never) => unknown;
   readonly append: (state: never, input: never) => unknown;
@@ -112,9 +113,9 @@ export function zip<R extends readonly SomeAggregator[]>(...aggregators: R): Zip
   const parts = aggregators as unknown as readonly AnyAggregator[];
   const n = parts.length;
   const semigroup = tuple(...parts.map((part) => part.semigroup)) as unknown as Semigroup<unknown[]>;
-  const prepare = (input: unknown): unknown[] => {
+  const prepare = (input: unknown, storage?: SketchStorage): unknown[] => {
     const out = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) out[i] = (parts[i] as AnyAggregator).prepare(input);
+    for (let i = 0; i < n; i++) out[i] = (parts[i] as AnyAggregator).prepare(input as never, storage);
     return out;
   };
   const append = (state: unknown[], input: unknown): unknown[] => {
@@ -157,9 +158,9 @@ export function join<R extends { readonly [key: string]: SomeAggregator }>(field
   const instances: Record<string, Semigroup<unknown>> = {};
   for (let i = 0; i < n; i++) instances[keys[i] as string] = (parts[i] as AnyAggregator).semigroup;
   const semigroup = struct(instances) as unknown as Semigroup<Record<string, unknown>>;
-  const prepare = (input: unknown): Record<string, unknown> => {
+  const prepare = (input: unknown, storage?: SketchStorage): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) out[keys[i] as string] = (parts[i] as AnyAggregator).prepare(input);
+    for (let i = 0; i < n; i++) out[keys[i] as string] = (parts[i] as AnyAggregator).prepare(input as never, storage);
     return out;
   };
   const append = (state: Record<string, unknown>, input: unknown): Record<string, unknown> => {

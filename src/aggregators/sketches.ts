@@ -1,3 +1,4 @@
+import type { SketchStorage } from "../sketches/sketch.js";
 import type { Approximate } from "../algebra/approximate.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { Hashable } from "../hashing/hashed-key.js";
@@ -35,7 +36,7 @@ function hllParts(options: DistinctCountOptions) {
     throw new InvalidArgumentError(`distinctCount confidence must be a number in (0, 1), got ${String(confidence)}`);
   }
   return {
-    fresh: () => new HyperLogLog({ precision, seed }),
+    fresh: (storage?: SketchStorage) => new HyperLogLog({ precision, seed }, storage),
     monoid: HyperLogLog.monoid(precision, seed),
     present: (state: HyperLogLog): Approximate => state.estimate(confidence),
   };
@@ -60,7 +61,7 @@ function hllParts(options: DistinctCountOptions) {
 export function distinctCount(options: DistinctCountOptions = {}): MonoidAggregator<Hashable, HyperLogLog, Approximate> {
   const { fresh, monoid, present } = hllParts(options);
   return makeMonoidAggregator<Hashable, HyperLogLog, Approximate>({
-    prepare: (item) => fresh().add(item),
+    prepare: (item, storage) => fresh(storage).add(item),
     monoid,
     present,
     append: (state, item) => state.add(item),
@@ -101,7 +102,7 @@ export function distinctCount(options: DistinctCountOptions = {}): MonoidAggrega
 export function distinctCountHashed(options: DistinctCountOptions = {}): MonoidAggregator<Hash64Out, HyperLogLog, Approximate> {
   const { fresh, monoid, present } = hllParts(options);
   return makeMonoidAggregator<Hash64Out, HyperLogLog, Approximate>({
-    prepare: (key) => fresh().addHashed(key),
+    prepare: (key, storage) => fresh(storage).addHashed(key),
     monoid,
     present,
     append: (state, key) => state.addHashed(key),
@@ -111,7 +112,7 @@ export function distinctCountHashed(options: DistinctCountOptions = {}): MonoidA
 function bloomParts(options: BloomFilterOptions) {
   const template = new BloomFilter(options); // validates
   const shape = { bits: template.bits, hashes: template.hashes, seed: template.seed };
-  return { fresh: () => new BloomFilter(shape), monoid: BloomFilter.monoid(shape) };
+  return { fresh: (storage?: SketchStorage) => new BloomFilter(shape, storage), monoid: BloomFilter.monoid(shape) };
 }
 
 const presentSelf = <S>(state: S): S => state;
@@ -135,7 +136,7 @@ const presentSelf = <S>(state: S): S => state;
 export function membership(options: BloomFilterOptions): MonoidAggregator<Hashable, BloomFilter, BloomFilter> {
   const { fresh, monoid } = bloomParts(options);
   return makeMonoidAggregator<Hashable, BloomFilter, BloomFilter>({
-    prepare: (item) => fresh().add(item),
+    prepare: (item, storage) => fresh(storage).add(item),
     monoid,
     present: presentSelf,
     append: (state, item) => state.add(item),
@@ -160,7 +161,7 @@ export function membership(options: BloomFilterOptions): MonoidAggregator<Hashab
 export function membershipHashed(options: BloomFilterOptions): MonoidAggregator<Hash64Out, BloomFilter, BloomFilter> {
   const { fresh, monoid } = bloomParts(options);
   return makeMonoidAggregator<Hash64Out, BloomFilter, BloomFilter>({
-    prepare: (key) => fresh().addHashed(key),
+    prepare: (key, storage) => fresh(storage).addHashed(key),
     monoid,
     present: presentSelf,
     append: (state, key) => state.addHashed(key),
@@ -176,7 +177,7 @@ function cmsParts(options: CountMinSketchOptions, name: string) {
     throw new InvalidArgumentError(`${name} needs additive updates; conservative: true is not supported by the aggregator`);
   }
   const shape = { width: template.width, depth: template.depth, seed: template.seed };
-  return { fresh: () => new CountMinSketch(shape), monoid: CountMinSketch.monoid(shape) };
+  return { fresh: (storage?: SketchStorage) => new CountMinSketch(shape, storage), monoid: CountMinSketch.monoid(shape) };
 }
 
 /**
@@ -199,7 +200,7 @@ function cmsParts(options: CountMinSketchOptions, name: string) {
 export function frequency(options: CountMinSketchOptions): MonoidAggregator<Hashable, CountMinSketch, CountMinSketch> {
   const { fresh, monoid } = cmsParts(options, "frequency");
   return makeMonoidAggregator<Hashable, CountMinSketch, CountMinSketch>({
-    prepare: (item) => fresh().add(item),
+    prepare: (item, storage) => fresh(storage).add(item),
     monoid,
     present: presentSelf,
     append: (state, item) => state.add(item),
@@ -223,7 +224,7 @@ export function frequency(options: CountMinSketchOptions): MonoidAggregator<Hash
 export function frequencyHashed(options: CountMinSketchOptions): MonoidAggregator<Hash64Out, CountMinSketch, CountMinSketch> {
   const { fresh, monoid } = cmsParts(options, "frequencyHashed");
   return makeMonoidAggregator<Hash64Out, CountMinSketch, CountMinSketch>({
-    prepare: (key) => fresh().addHashed(key),
+    prepare: (key, storage) => fresh(storage).addHashed(key),
     monoid,
     present: presentSelf,
     append: (state, key) => state.addHashed(key),

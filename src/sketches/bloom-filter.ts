@@ -1,3 +1,4 @@
+import { brand } from "../brand.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
@@ -7,7 +8,7 @@ import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
-import { allocateStorage, currentArena, storageOffset } from "../storage-arena.js";
+import { allocate, type SketchStorage } from "./sketch.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 const VERSION = 1;
@@ -91,7 +92,11 @@ export class BloomFilter {
    */
   private readonly wordProbes: boolean;
 
-  constructor(options: BloomFilterOptions) {
+  /**
+   * @param options the size form `{ capacity, falsePositiveRate }` or the shape form `{ bits, hashes }`, and the seed.
+   * @param storage where the bit array comes from; default: its own buffer.
+   */
+  constructor(options: BloomFilterOptions, storage?: SketchStorage) {
     if (typeof options !== "object" || options === null) {
       throw new InvalidArgumentError(`BloomFilter needs { capacity, falsePositiveRate } or { bits, hashes }, got ${String(options)}`);
     }
@@ -123,11 +128,11 @@ export class BloomFilter {
     this.hashes = hashes;
     this.seed = seed;
     const byteLength = Math.ceil(bits / 8);
-    // Padded to whole words; from a TimeWindows' arena when it creates the filter.
-    const buffer = allocateStorage(currentArena(), Math.ceil(byteLength / 4) * 4);
-    const offset = storageOffset();
-    this.data = new Uint8Array(buffer, offset, byteLength);
-    this.words = new Uint32Array(buffer, offset, Math.ceil(byteLength / 4));
+    // Padded to whole words.
+    const storageBytes = allocate(storage, Math.ceil(byteLength / 4) * 4);
+    const { buffer, byteOffset } = storageBytes;
+    this.data = new Uint8Array(buffer, byteOffset, byteLength);
+    this.words = new Uint32Array(buffer, byteOffset, Math.ceil(byteLength / 4));
     this.wordProbes = bits <= 0x7fffffff && littleEndianHost;
   }
 
@@ -550,6 +555,9 @@ export class BloomFilter {
   }
 
 }
+
+// `instanceof BloomFilter` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
+brand(BloomFilter, "BloomFilter");
 
 /** The parameters that make two filters mergeable. */
 interface BloomShape {

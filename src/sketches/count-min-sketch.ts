@@ -1,3 +1,4 @@
+import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
@@ -9,7 +10,7 @@ import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../er
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mulHigh32 } from "../hashing/uint64.js";
-import { allocateStorage, currentArena, storageOffset } from "../storage-arena.js";
+import { allocate, type SketchStorage } from "./sketch.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 /**
@@ -142,7 +143,11 @@ export class CountMinSketch {
   private readonly counters: Float64Array;
   private sum = 0;
 
-  constructor(options: CountMinSketchOptions) {
+  /**
+   * @param options the bound form `{ epsilon, delta }` or the shape form `{ width, depth }`, and `conservative`, `seed`.
+   * @param storage where the counters come from; default: their own buffer.
+   */
+  constructor(options: CountMinSketchOptions, storage?: SketchStorage) {
     if (typeof options !== "object" || options === null) {
       throw new InvalidArgumentError(`CountMinSketch needs { epsilon, delta } or { width, depth }, got ${String(options)}`);
     }
@@ -198,9 +203,8 @@ export class CountMinSketch {
     this.depth = depth;
     this.conservative = conservative;
     this.seed = seed;
-    // From a TimeWindows' arena when it creates the sketch.
-    const buffer = allocateStorage(currentArena(), width * depth * 8);
-    this.counters = new Float64Array(buffer, storageOffset(), width * depth);
+    const bytes = allocate(storage, width * depth * 8);
+    this.counters = new Float64Array(bytes.buffer, bytes.byteOffset, width * depth);
   }
 
   /**
@@ -605,6 +609,9 @@ export class CountMinSketch {
   }
 
 }
+
+// `instanceof CountMinSketch` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
+brand(CountMinSketch, "CountMinSketch");
 
 /** A sketch's parameters: width, depth and seed make two sketches mergeable. */
 interface CountMinShape {

@@ -1,3 +1,4 @@
+import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
@@ -8,7 +9,7 @@ import { InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { twoSidedZ } from "../statistics.js";
-import { allocateStorage, currentArena, storageOffset } from "../storage-arena.js";
+import { allocate, type SketchStorage } from "./sketch.js";
 import { ertlEstimate } from "./hyperloglog-estimator.js";
 import { decodeRedisHll, encodeRedisHll, packRegisters, REDIS_PRECISION, unpackRegisters } from "./hyperloglog-redis.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
@@ -41,8 +42,8 @@ const EMPTY_SLOT = 0;
 // Slots of a new sparse table (32 non-zero registers before the first growth):
 // small, since many sketches (one per key and time bucket) stay small.
 const SPARSE_INITIAL_SLOTS = 64;
-// Set while clone() constructs its copy, whose storage it then replaces.
-let constructingClone = false;
+/** Passed by `clone` as the storage argument: construct without allocating registers (the clone sets them). */
+const UNALLOCATED: unique symbol = Symbol("unallocated");
 
 const scratchKey = new HashedKey();
 
@@ -144,7 +145,15 @@ export class HyperLogLog {
   private histogram: number[] | undefined = undefined;
   private histogramValid = false;
 
-  constructor(options: HyperLogLogOptions = {}) {
+  /** Where the registers come from (the sparse table grows and turns dense later). */
+  private readonly storage: SketchStorage | undefined;
+
+  /**
+   * @param options precision and seed.
+   * @param storage where the registers come from; default: their own buffers.
+   */
+  constructor(options?: HyperLogLogOptions, storage?: SketchStorage);
+  constructor(options: HyperLogLogOptions = {}, storage?: SketchStorage | typeof UNALLOCATED) {
     const precision = options.precision ?? DEFAULT_PRECISION;
     if (!Number.isInteger(precision) || precision < MIN_PRECISION || precision > MAX_PRECISION) {
       throw new InvalidArgumentError(`HyperLogLog precision must be an integer from ${MIN_PRECISION} to ${MAX_PRECISION}, got ${precision}`);
@@ -156,7 +165,8 @@ export class HyperLogLog {
     this.p = precision;
     this.m = 1 << precision;
     this.seed = seed;
-    if (constructingClone) return;
+    this.storage = storage === UNALLOCATED ? undefined : storage;
+    if (storage === UNALLOCATED) return;
     if (this.m < SPARSE_MIN_REGISTERS) this.dense = this.newRegisters();
     else this.allocateSparse(SPARSE_INITIAL_SLOTS);
   }
@@ -260,9 +270,8 @@ export class HyperLogLog {
   }
 
   private allocateSparse(capacity: number): void {
-    // From a TimeWindows' arena while it prepares or appends to a bucket.
-    const buffer = allocateStorage(currentArena(), capacity * 4);
-    this.sparse = new Int32Array(buffer, storageOffset(), capacity);
+    const bytes = allocate(this.storage, capacity * 4);
+    this.sparse = new Int32Array(bytes.buffer, bytes.byteOffset, capacity);
     this.sparseShift = 32 - Math.log2(capacity);
     this.sparseSize = 0;
   }
@@ -311,8 +320,7 @@ export class HyperLogLog {
 
   /** Zeroed dense registers. */
   private newRegisters(): Uint8Array {
-    const buffer = allocateStorage(currentArena(), this.m);
-    return new Uint8Array(buffer, storageOffset(), this.m);
+    return allocate(this.storage, this.m);
   }
 
   private convertToDense(): void {
@@ -495,13 +503,11 @@ export class HyperLogLog {
 
   /** An independent copy. */
   clone(): HyperLogLog {
-    constructingClone = true;
-    let copy: HyperLogLog;
-    try {
-      copy = new HyperLogLog({ precision: this.p, seed: this.seed });
-    } finally {
-      constructingClone = false;
-    }
+    // The copy gets its own buffers (never the receiver's storage).
+    const copy = new (HyperLogLog as unknown as new (options: HyperLogLogOptions, storage: typeof UNALLOCATED) => HyperLogLog)(
+      { precision: this.p, seed: this.seed },
+      UNALLOCATED,
+    );
     if (this.dense !== undefined) {
       copy.dense = copy.newRegisters();
       copy.dense.set(this.dense);
@@ -695,6 +701,9 @@ export class HyperLogLog {
   /** The {@link ImageCodec} of HyperLogLog sketches, for envelopes. */
   static readonly codec: ImageCodec<HyperLogLog> = sketchCodec(Family.HyperLogLog, "HyperLogLog", HyperLogLog, (bytes) => HyperLogLog.fromBytes(bytes));
 }
+
+// `instanceof HyperLogLog` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
+brand(HyperLogLog, "HyperLogLog");
 
 function describeValue(value: unknown): string {
   if (value instanceof HyperLogLog) return value.describe();

@@ -1,3 +1,4 @@
+import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
@@ -728,6 +729,9 @@ export class Moments {
     return monoidInstance;
   }
 }
+
+// `instanceof Moments` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
+brand(Moments, "Moments");
 
 const monoidInstance: Monoid<Moments> = mergeMonoid(() => new Moments(), { check: (first) => void checked(first) });
 

@@ -1,3 +1,4 @@
+import { brand } from "../brand.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
@@ -838,6 +839,9 @@ export class TDigest {
     }
   }
 }
+
+// `instanceof TDigest` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
+brand(TDigest, "TDigest");
 
 /**
  * Compresses `length` entries sorted by mean, of total weight `total`, in

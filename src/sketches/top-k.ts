@@ -1,3 +1,4 @@
+import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
 import type { Semigroup } from "../algebra/semigroup.js";
 import { ByteReader } from "../codec/byte-reader.js";
@@ -836,6 +837,9 @@ export class TopK {
     if (other.capacity !== this.capacity) throw new ParameterMismatchError(this.describe(), other.describe());
   }
 }
+
+// `instanceof TopK` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
+brand(TopK, "TopK");
 
 /**
  * The indices `0..n-1` in rank order: count descending, then error ascending

@@ -4,7 +4,7 @@ import type { SomeImageCodec } from "../codec/image-codec.js";
 import { createEnvelope } from "../codec/envelope.js";
 import { readImageRecord } from "./image-record.js";
 import { DecodeError, InvalidArgumentError, PaperTrailError } from "../errors.js";
-import { enterArena, StorageArena } from "../storage-arena.js";
+import { StorageArena } from "../storage-arena.js";
 import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
 
 /**
@@ -495,12 +495,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
     if (box !== undefined && time >= entry.currentStart && time < entry.currentEnd) {
       // Written out here, not a shared method: as a method call it cost about
       // 10 ns per event in bench/windows-ab.mjs (add is past the inlining budget).
-      const previous = enterArena(this.arena);
-      try {
-        box.state = this.aggregator.append(box.state, input);
-      } finally {
-        enterArena(previous);
-      }
+      box.state = this.aggregator.append(box.state, input);
       return true;
     }
     return this.addSlow(entry, key, time, input);
@@ -523,21 +518,12 @@ export class TimeWindows<In, State, Out, K = undefined> {
     const map = entry.levels[0] as Map<number, Box<State>>;
     let box = map.get(start);
     if (box === undefined) {
-      const previous = enterArena(this.arena);
-      try {
-        box = { state: this.aggregator.prepare(input) };
-      } finally {
-        enterArena(previous);
-      }
+      // The finest buckets' sketches take their arrays from the arena.
+      box = { state: this.aggregator.prepare(input, this.arena) };
       map.set(start, box);
       this.noteData(start);
     } else {
-      const previous = enterArena(this.arena);
-      try {
-        box.state = this.aggregator.append(box.state, input);
-      } finally {
-        enterArena(previous);
-      }
+      box.state = this.aggregator.append(box.state, input);
     }
     entry.current = box;
     entry.currentStart = start;
