@@ -9,7 +9,7 @@
  *
  * @module sketches
  */
-export type { Sketch, SketchClass, SketchStorage } from "./sketch.js";
+export type { Sketch, WeightedSketch, SketchClass, SketchStorage } from "./sketch.js";
 export { HyperLogLog } from "./hyperloglog.js";
 export type { HyperLogLogOptions } from "./hyperloglog.js";
 export { BloomFilter } from "./bloom-filter.js";

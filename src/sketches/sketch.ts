@@ -4,9 +4,15 @@
  * Instance side ({@link Sketch}): `add` and `merge` mutate the receiver and
  * return it; `clone`, `equals`, `toBytes`; `estimate(...)` returns an
  * {@link Approximate} (the family decides what it estimates: distinct
- * count, one item's frequency, the mean, a quantile); `totalWeight` is the
- * total weight added (the number of items for the unweighted families);
- * `sizeInBytes` and `describe()`.
+ * count, one item's frequency, the mean, a quantile); `sizeInBytes` and
+ * `describe()`. The families whose merge adds ({@link WeightedSketch}:
+ * Count-Min, TopK, Moments, TDigest) also report `totalWeight`, the total
+ * weight added; HyperLogLog and Bloom merges are idempotent (a sketch
+ * merged with itself is unchanged, a law the law kit checks), which a
+ * running total would break, so they keep none.
+ *
+ * Per-item answers have one name wherever they exist: `frequency(item)`
+ * (a number) and `estimate(item)` (with bounds) on Count-Min and TopK.
  *
  * Static side ({@link SketchClass}): `new (options, storage?)`,
  * `fromBytes(bytes)`, `codec` and `monoid(options)`, where `monoid` takes
@@ -52,7 +58,7 @@ export interface SketchStorage {
  * ```ts
  * import { type Sketch, HyperLogLog } from "papertrail/sketches";
  * const sketch: Sketch<HyperLogLog, string> = new HyperLogLog();
- * sketch.add("alice").add("bob").totalWeight; // => 2
+ * sketch.add("alice").add("bob").estimate().estimate; // => 2
  * ```
  */
 export interface Sketch<S, In> {
@@ -68,12 +74,26 @@ export interface Sketch<S, In> {
   toBytes(): Uint8Array<ArrayBuffer>;
   /** The family's estimate with its bounds. */
   estimate(...args: never[]): Approximate;
-  /** Total weight added, merges included (the number of items for unweighted adds). */
-  readonly totalWeight: number;
   /** Bytes held by the sketch's arrays (not object headers). */
   readonly sizeInBytes: number;
   /** The family and its parameters, as in error messages: `HyperLogLog(precision=14, seed=0xadc83b19)`. */
   describe(): string;
+}
+
+/**
+ * A sketch whose merge adds weights: it reports the total weight added,
+ * merges included.
+ *
+ * @example
+ * ```ts
+ * import { type WeightedSketch, Moments } from "papertrail/sketches";
+ * const sketch: WeightedSketch<Moments, number> = new Moments();
+ * sketch.add(3).add(5).totalWeight; // => 2
+ * ```
+ */
+export interface WeightedSketch<S, In> extends Sketch<S, In> {
+  /** Total weight added, merges included (the number of values for unweighted adds). */
+  readonly totalWeight: number;
 }
 
 /**
