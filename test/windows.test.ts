@@ -231,7 +231,7 @@ describe("TimeWindows against an exact oracle", () => {
   it("accepts exactly the events the oracle accepts, and counts the dropped ones", () => {
     expect(oracle.dropped).toBeGreaterThan(100);
     expect(acceptance.every(([o, ...w]) => w.every((x) => x === o))).toBe(true);
-    expect(counts.dropped).toEqual({ total: oracle.dropped, late: oracle.dropped, keyLimit: 0, invalidTime: 0 });
+    expect(counts.dropped).toEqual({ total: oracle.dropped, late: oracle.dropped, keyLimit: 0, invalidTime: 0, future: 0 });
     for (const system of SYSTEMS) expect(counts.droppedFor(system)).toBe(oracle.droppedBySystem.get(system) ?? 0);
   });
 
@@ -381,7 +381,7 @@ describe("TimeWindows retention, lateness and limits", () => {
     expect(windows.add({ k: "b", t: 10 * HOUR })).toBe(true);
     expect(windows.add({ k: "c", t: 10 * HOUR })).toBe(false);
     expect(windows.add({ k: "a", t: Number.NaN })).toBe(false);
-    expect(windows.dropped).toEqual({ total: 3, late: 1, keyLimit: 1, invalidTime: 1 });
+    expect(windows.dropped).toEqual({ total: 3, late: 1, keyLimit: 1, invalidTime: 1, future: 0 });
     expect(windows.droppedFor("a")).toBe(1);
     expect(windows.query("a", { from: 0, to: 11 * HOUR }).value).toBe(2);
     expect(windows.query("c", "24h", { now: 11 * HOUR })).toMatchObject({ value: 0, state: 0, buckets: 0 });
@@ -413,7 +413,8 @@ describe("TimeWindows retention, lateness and limits", () => {
 
   it("uses the now option, never the wall clock, when a query gives none", () => {
     let clock = 5 * HOUR + 1;
-    const windows = new TimeWindows({ aggregator: count, time: at, now: () => clock });
+    // The events run ahead of this clock: the future check is turned off.
+    const windows = new TimeWindows({ aggregator: count, time: at, now: () => clock, maxFutureSkew: Number.POSITIVE_INFINITY });
     for (let t = 0; t < 10 * HOUR; t += HOUR) windows.add(t);
     expect(windows.query(undefined, "2h")).toMatchObject({ from: 3 * HOUR, to: 6 * HOUR, value: 3 });
     clock = 10 * HOUR;
@@ -644,6 +645,12 @@ describe("TimeWindows image", () => {
     expect(hex).toBe(GOLDEN_WINDOWS_HEX);
     expect(Buffer.from(TimeWindows.fromBytes(build().toBytes(), { aggregator: countOf, time: (e: Event) => e.at, key: (e: Event) => e.system }).toBytes()).toString("hex")).toBe(hex);
   });
+  it("still reads images with three dropped counts (no future count): future is 0", () => {
+    const restored = TimeWindows.fromBytes(Buffer.from(GOLDEN_WINDOWS_THREE_COUNTS_HEX, "hex"), { aggregator: countOf, time: (e: Event) => e.at, key: (e: Event) => e.system });
+    expect(restored.levels).toEqual([{ granularity: "hour", retention: 168 }, { granularity: "day", retention: 90 }]);
+    expect(restored.dropped).toEqual({ total: 1, late: 1, keyLimit: 0, invalidTime: 0, future: 0 });
+    expect(restored.query("db", { from: Date.UTC(2026, 0, 5), to: Date.UTC(2026, 0, 5, 2) }).value).toBe(2);
+  });
   it("huge declared sizes are refused without allocating them", () => {
     const preamble = [0x50, 0x54, 0x7f, 1, 0, 0, 0, 0];
     for (const header of [0xdd, 0xdf, 0xc6, 0xdb, 0xc9]) {
@@ -654,13 +661,16 @@ describe("TimeWindows image", () => {
 });
 // Captured from this build; any change to the snapshot layout must be deliberate.
 const GOLDEN_WINDOWS_HEX =
+  "50547f010000000088a6666f726d6174b27061706572747261696c2e77696e646f7773a776657273696f6e01a66c6576656c739292a4686f7572cca992a36461795aaf616c6c6f7765644c6174656e657373ce000493e0a76d61784b657973c0a977617465726d61726bcf0000019b8bb42e40a764726f707065649401000000a46b657973919391a26462009294cf0000019b8b74180001cf0000019b8bab06800190";
+// The same windows written with the former default levels (168 hours) and three dropped counts (no `future`).
+const GOLDEN_WINDOWS_THREE_COUNTS_HEX =
   "50547f010000000088a6666f726d6174b27061706572747261696c2e77696e646f7773a776657273696f6e01a66c6576656c739292a4686f7572cca892a36461795aaf616c6c6f7765644c6174656e657373ce000493e0a76d61784b657973c0a977617465726d61726bcf0000019b8bb42e40a764726f7070656493010000a46b657973919391a26462009294cf0000019b8b74180001cf0000019b8bab06800190";
 
 // Captured from this build; any change to the sliding-window image layout must be deliberate.
 const GOLDEN_SLIDING_HEX =
   "50547f010000000087a6666f726d6174b97061706572747261696c2e736c6964696e672d77696e646f77a776657273696f6e01ab6772616e756c6172697479a66d696e757465a76275636b65747305a977617465726d61726bcf0000019b8b799640a764726f7070656400a673746174657394cf0000019b8b77c18005cf0000019b8b79964007";
 
-describe("windows review regressions", () => {
+describe("Order-sensitive states, invalid times and state sharing", () => {
   interface Letter {
     readonly s: string;
     readonly at: number;
@@ -737,7 +747,7 @@ describe("windows review regressions", () => {
   });
 });
 
-describe("windows review regressions (queries and decay)", () => {
+describe("Empty and expired ranges; decay input checks", () => {
   const countEvents: MonoidAggregator<{ at: number }, number, number> = { prepare: () => 1, append: (n) => n + 1, present: (n) => n, semigroup: MonoidSum, monoid: MonoidSum };
   it("an empty range covers nothing", () => {
     const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at });
@@ -748,6 +758,7 @@ describe("windows review regressions (queries and decay)", () => {
   });
   it("a range wholly before retention reports a covered range inside the request", () => {
     const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at });
+    windows.add({ at: 0 }); // expires: its day is 400 days before the watermark
     windows.add({ at: 400 * 86_400_000 });
     const result = windows.query(undefined, { from: 0, to: 86_400_000 });
     expect(result.from).toBeGreaterThanOrEqual(0);
@@ -771,12 +782,13 @@ describe("TimeWindows maxFutureSkew", () => {
     expect(windows.add({ at: now + 30_000 })).toBe(true);
     expect(windows.add({ at: now + 10 * 86_400_000 })).toBe(false);
     expect(windows.watermark).toBe(now + 30_000);
-    expect(windows.dropped.invalidTime).toBe(1);
+    expect(windows.dropped).toMatchObject({ future: 1, invalidTime: 0, total: 1 });
     expect(windows.query(undefined, "1h", { now: now + 60_000 }).value).toBe(2);
   });
-  it("without the option, a far-future event is accepted (and moves the watermark)", () => {
-    const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, now: () => 0 });
+  it("with maxFutureSkew: Infinity, a far-future event is accepted (and moves the watermark)", () => {
+    const windows = new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, now: () => 0, maxFutureSkew: Number.POSITIVE_INFINITY });
     expect(windows.add({ at: 10 * 86_400_000 })).toBe(true);
+    expect(windows.watermark).toBe(10 * 86_400_000);
   });
   it("rejects a negative or NaN skew", () => {
     expect(() => new TimeWindows({ aggregator: countEvents, time: (e: { at: number }) => e.at, maxFutureSkew: -1 })).toThrow(InvalidArgumentError);

@@ -17,7 +17,7 @@ import { littleEndianHost } from "./host-byte-order.js";
  */
 export interface Envelope {
   /** Serializes `value` to a versioned MessagePack envelope. */
-  readonly encode: (value: unknown) => Uint8Array;
+  readonly encode: (value: unknown) => Uint8Array<ArrayBuffer>;
   /** Parses an envelope; throws `DecodeError` on malformed bytes. */
   readonly decode: (bytes: Uint8Array) => unknown;
 }
@@ -48,6 +48,8 @@ const EXT_SET = 2;
 const EXT_BIGINT = 3;
 const EXT_TYPED_ARRAY = 4;
 const EXT_IMAGE = 5;
+/** MessagePack's own timestamp extension, which carries `Date`. */
+const TIMESTAMP_EXT = -1;
 
 type TypedArrayConstructor =
   | Float64ArrayConstructor
@@ -213,6 +215,15 @@ export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
       return new ctor(raw.buffer, 0, raw.length / size);
     },
   });
+
+  // Any other extension type (none of ours, nor MessagePack's timestamp, -1)
+  // is refused: the decoder would otherwise return it as raw ExtData.
+  const known = new Set([EXT_MAP, EXT_SET, EXT_BIGINT, EXT_TYPED_ARRAY, EXT_IMAGE, TIMESTAMP_EXT]);
+  const decodeKnown = extensions.decode.bind(extensions);
+  extensions.decode = (data, type, context) => {
+    if (!known.has(type)) throw new DecodeError("invalid-field", `envelope: unknown MessagePack extension type ${type}`);
+    return decodeKnown(data, type, context);
+  };
 
   return {
     encode: (value) => {

@@ -19,6 +19,7 @@ export type {
   WindowResult,
   DroppedCounts,
   StoredBucket,
+  EmptyResultOf,
 } from "./time-windows.js";
 export { SlidingWindow } from "./sliding-window.js";
 export type { SlidingWindowOptions, SlidingWindowRestoreOptions } from "./sliding-window.js";

@@ -3,6 +3,7 @@ import type { Group } from "../algebra/group.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { createEnvelope } from "../codec/envelope.js";
 import { readImageRecord } from "./image-record.js";
+import { unusableState } from "./state-check.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
 import { InvalidArgumentError } from "../errors.js";
 import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
@@ -246,7 +247,7 @@ export class SlidingWindow<In, State, Out> {
    * [copy.value, copy.watermark, copy.bucketCount]; // => [2, 60000, 60]
    * ```
    */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     const buckets: unknown[] = [];
     if (this.mark !== Number.NEGATIVE_INFINITY) {
       for (let k = 0, start = this.from; k < this.bucketCount; k++, start += this.size) {
@@ -269,8 +270,9 @@ export class SlidingWindow<In, State, Out> {
    * Restores a window written by {@link SlidingWindow.toBytes}. Granularity,
    * length, watermark and dropped count come from the image; the aggregator,
    * time function and codecs from `options` (mistakes there throw
-   * `InvalidArgumentError`). Malformed bytes throw `DecodeError`; bucket
-   * states themselves are checked only by their codecs.
+   * `InvalidArgumentError`). Malformed bytes throw `DecodeError`, and so
+   * does a bucket state the aggregator cannot use (of another type, or a
+   * sketch that does not merge with the aggregator's).
    *
    * @example
    * ```ts
@@ -322,7 +324,8 @@ export class SlidingWindow<In, State, Out> {
       const s = start as number;
       if (s < window.from || s >= window.to) bad(`bucket at ${s} is outside the window [${window.from}, ${window.to})`);
       if (j > 0 && s <= (states[j - 2] as number)) bad("bucket starts must increase");
-      if (state === undefined || state === null) bad(`bucket at ${s} has no state`);
+      const reason = unusableState(window.aggregator, state);
+      if (reason !== undefined) bad(`bucket at ${s} has ${reason}`);
       const i = window.slot(s);
       window.starts[i] = s;
       window.states[i] = state as State;

@@ -1,28 +1,16 @@
 import type { Monoid } from "../algebra/monoid.js";
-import type { Aggregator, MonoidAggregator } from "../aggregators/aggregator.js";
+import type { Aggregator } from "../aggregators/aggregator.js";
+import { isMonoidAggregator } from "../aggregators/make.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
-import { createEnvelope } from "../codec/envelope.js";
-import { readImageRecord } from "./image-record.js";
-import { DecodeError, InvalidArgumentError, PaperTrailError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import { StorageArena } from "../storage-arena.js";
-import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
+import { type Granularity, parseWindowLength, type WindowLength } from "./granularity.js";
+import { DEFAULT_LEVELS, floorTo, validateLevels, type Level, type WindowLevel } from "./levels.js";
+import { levelBounds, planQuery, type LevelCoverage } from "./query-plan.js";
+import { unusableState } from "./state-check.js";
+import { readTimeWindowsImage, writeTimeWindowsImage, type KeyImage } from "./time-windows-image.js";
 
-/**
- * One level of a {@link TimeWindows}: a bucket granularity and how many of
- * its buckets are kept (counting back from the bucket holding the watermark).
- *
- * @example
- * ```ts
- * import { type WindowLevel } from "papertrail/windows";
- * const hourlyForAWeek: WindowLevel = { granularity: "hour", retention: 168 };
- * hourlyForAWeek.retention / 24; // => 7
- * ```
- */
-export interface WindowLevel {
-  readonly granularity: Granularity;
-  /** Buckets kept, >= 1. */
-  readonly retention: number;
-}
+export type { WindowLevel } from "./levels.js";
 
 /**
  * Options of {@link TimeWindows}.
@@ -36,30 +24,33 @@ export interface WindowLevel {
  * new TimeWindows(options).levels.map((level) => level.granularity); // => ["hour", "day"]
  * ```
  */
-export interface TimeWindowsOptions<In, State, Out, K> {
+export interface TimeWindowsOptions<In, State, Out, K, A extends Aggregator<In, State, Out> = Aggregator<In, State, Out>> {
   /** How events become states and states merge (a count, an HLL of users...). */
-  readonly aggregator: Aggregator<In, State, Out>;
+  readonly aggregator: A & Aggregator<In, State, Out>;
   /** Event time of an input, epoch milliseconds. */
   readonly time: (input: In) => number;
   /** Partition key of an input (system, database...); all inputs share the key `undefined` without it. */
   readonly key?: (input: In) => K;
   /**
    * Levels from finest to coarsest, each granularity coarser than the one
-   * before; default hourly for 168 buckets (7 days) and daily for 90. Add
-   * `{ granularity: "week", retention: 52 }` for weekly rollups.
+   * before; default hourly for 169 buckets (7 days and the hour in
+   * progress, so `"7d"` is answered from hours at any minute) and daily for
+   * 90. Add `{ granularity: "week", retention: 52 }` for weekly rollups.
    */
   readonly levels?: readonly WindowLevel[];
   /** How far behind the watermark (the largest event time seen) an event may arrive, ms; default 300000 (5 minutes). */
   readonly allowedLateness?: number;
   /** Most keys held at once; events of further keys are dropped and counted. Default unlimited. */
   readonly maxKeys?: number;
-  /** Clock for queries that pass no `now` (and for `maxFutureSkew`); default `Date.now`. */
+  /** Clock for queries that pass no `now`, and for `maxFutureSkew`; default `Date.now`. */
   readonly now?: () => number;
   /**
-   * When set, an event stamped more than this many ms after `now()` is not
-   * stored and is counted in `dropped.invalidTime`: one bad future timestamp
-   * would otherwise advance the watermark and expire every bucket. Default:
-   * no limit. Not part of the snapshot; pass it again to `fromBytes`.
+   * An event stamped more than this many ms after the clock (`now()`) is not
+   * stored and is counted in `dropped.future`: one bad future timestamp would
+   * otherwise advance the watermark and expire every bucket. Default
+   * 3600000 (one hour); `Infinity` turns the check off (replaying data
+   * stamped after the clock). Not part of the snapshot; pass it again to
+   * `fromBytes`.
    */
   readonly maxFutureSkew?: number;
   /** Image codecs of the states that are not plain data (`HyperLogLog.codec`...), for {@link TimeWindows.toBytes}. */
@@ -81,7 +72,10 @@ export interface TimeWindowsOptions<In, State, Out, K> {
  * options.codecs?.length; // => 1
  * ```
  */
-export type TimeWindowsRestoreOptions<In, State, Out, K> = Omit<TimeWindowsOptions<In, State, Out, K>, "levels" | "allowedLateness" | "maxKeys">;
+export type TimeWindowsRestoreOptions<In, State, Out, K, A extends Aggregator<In, State, Out> = Aggregator<In, State, Out>> = Omit<
+  TimeWindowsOptions<In, State, Out, K, A>,
+  "levels" | "allowedLateness" | "maxKeys"
+>;
 
 /**
  * The range a query asks for: a length ending at `now` (`"24h"`, `"7d"`),
@@ -102,43 +96,51 @@ export type WindowRange = WindowLength | { readonly from: number; readonly to: n
  * @example
  * ```ts
  * import { type WindowQueryOptions } from "papertrail/windows";
- * const options: WindowQueryOptions = { now: Date.UTC(2024, 0, 2), align: "inner" };
+ * const options: WindowQueryOptions = { now: "watermark", align: "inner" };
  * options.align; // => "inner"
  * ```
  */
 export interface WindowQueryOptions {
-  /** End of a relative window (`"24h"` is `[now - 24h, now)`); default the `now` option of the windows, else the wall clock. */
-  readonly now?: number;
+  /**
+   * End of a relative window (`"24h"` is `[now - 24h, now)`): epoch ms, or
+   * `"watermark"` for just after the latest event seen (`watermark + 1`, so
+   * that event counts; the clock when there is none yet), which suits
+   * replayed data. Default the `now` option of the windows, else the wall
+   * clock.
+   */
+  readonly now?: number | "watermark";
   /**
    * How to round a range that does not fall on bucket boundaries: `"outer"`
    * (default) covers every bucket the range touches (no event of the range
    * is missed; events just outside may count); `"inner"` only buckets
-   * entirely inside it.
+   * entirely inside it (the covered range never leaves the request).
    */
   readonly align?: "outer" | "inner";
 }
 
 /**
  * What {@link TimeWindows.query} returns: the answer, the merged state and
- * the range the answer really covers.
+ * the range the answer really covers. `Empty` is what `value` and `state`
+ * may be besides an answer: `never` with a monoid aggregator (an empty
+ * range answers `present(empty)`), `undefined` without one.
  *
  * @example
  * ```ts
  * import { type WindowResult } from "papertrail/windows";
- * const result: WindowResult<number, number> = { value: 3, state: 3, from: 0, to: 3600000, exact: true, buckets: 1 };
+ * const result: WindowResult<number, number, never> = { value: 3, state: 3, from: 0, to: 3600000, exact: true, buckets: 1, pastWatermark: false };
  * result.to - result.from; // => 3600000
  * ```
  */
-export interface WindowResult<State, Out> {
+export interface WindowResult<State, Out, Empty = undefined> {
   /** `present(state)`; `undefined` only when no bucket holds data and the aggregator has no monoid. */
-  readonly value: Out | undefined;
+  readonly value: Out | Empty;
   /**
    * The merged state: with a monoid aggregator a new value (merged from
    * `empty`), never a bucket's own state; without one, a single covering
    * bucket's state may be returned as is (treat it as read-only). The
    * monoid's empty, or `undefined`, when no bucket holds data.
    */
-  readonly state: State | undefined;
+  readonly state: State | Empty;
   /** Start of the range really covered (inclusive). */
   readonly from: number;
   /** End of the range really covered (exclusive). */
@@ -147,7 +149,28 @@ export interface WindowResult<State, Out> {
   readonly exact: boolean;
   /** Number of stored bucket states merged. */
   readonly buckets: number;
+  /**
+   * True when the whole requested range lies after the watermark (or no
+   * event was seen yet): the answer is empty because the stream has not
+   * reached it, as when replayed data is queried by the wall clock.
+   */
+  readonly pastWatermark: boolean;
 }
+
+/**
+ * `never` for an aggregator with a monoid, else `undefined`: what a
+ * {@link WindowResult} holds besides an answer.
+ *
+ * @example
+ * ```ts
+ * import { type EmptyResultOf } from "papertrail/windows";
+ * import { count, max } from "papertrail/aggregators";
+ * const none: EmptyResultOf<ReturnType<typeof count>>[] = [];
+ * const maybe: EmptyResultOf<ReturnType<typeof max>> = undefined;
+ * [none.length, maybe]; // => [0, undefined]
+ * ```
+ */
+export type EmptyResultOf<A> = A extends { readonly monoid: Monoid<infer _> } ? never : undefined;
 
 /**
  * Counts of events {@link TimeWindows} did not store, by reason.
@@ -155,8 +178,8 @@ export interface WindowResult<State, Out> {
  * @example
  * ```ts
  * import { type DroppedCounts } from "papertrail/windows";
- * const dropped: DroppedCounts = { total: 3, late: 2, keyLimit: 1, invalidTime: 0 };
- * dropped.late + dropped.keyLimit + dropped.invalidTime === dropped.total; // => true
+ * const dropped: DroppedCounts = { total: 4, late: 2, keyLimit: 1, invalidTime: 0, future: 1 };
+ * dropped.late + dropped.keyLimit + dropped.invalidTime + dropped.future === dropped.total; // => true
  * ```
  */
 export interface DroppedCounts {
@@ -167,6 +190,8 @@ export interface DroppedCounts {
   readonly keyLimit: number;
   /** With a time that is not a finite number. */
   readonly invalidTime: number;
+  /** Stamped more than `maxFutureSkew` after the clock. */
+  readonly future: number;
 }
 
 /**
@@ -200,60 +225,8 @@ interface KeyEntry<State> {
   dropped: number;
 }
 
-interface Level {
-  readonly granularity: Granularity;
-  readonly retention: number;
-  readonly size: number;
-  /** 3 days for weeks (ISO weeks start on Monday), else 0. */
-  readonly offset: number;
-}
-
-const DEFAULT_LEVELS: readonly WindowLevel[] = [
-  { granularity: "hour", retention: 168 },
-  { granularity: "day", retention: 90 },
-];
 const DEFAULT_LATENESS = 300_000;
-const IMAGE_FORMAT = "papertrail.windows";
-const IMAGE_VERSION = 1;
-
-function floorTo(time: number, level: Level): number {
-  return Math.floor((time + level.offset) / level.size) * level.size - level.offset;
-}
-
-function validateLevels(levels: readonly WindowLevel[], lateness: number): Level[] {
-  if (!Array.isArray(levels) || levels.length === 0) throw new InvalidArgumentError("TimeWindows needs at least one level");
-  const out: Level[] = [];
-  for (const [i, level] of levels.entries()) {
-    if (!isGranularity(level.granularity)) {
-      throw new InvalidArgumentError(`TimeWindows level ${i}: granularity must be "minute", "hour", "day" or "week", got ${String(level.granularity)}`);
-    }
-    if (!Number.isInteger(level.retention) || level.retention < 1 || level.retention > 1_000_000) {
-      throw new InvalidArgumentError(`TimeWindows level ${i}: retention must be an integer from 1 to 1000000 buckets, got ${level.retention}`);
-    }
-    const size = GRANULARITY_MS[level.granularity as Granularity];
-    const previous = out[i - 1];
-    if (previous !== undefined) {
-      if (size <= previous.size) {
-        throw new InvalidArgumentError(`TimeWindows levels must go from finest to coarsest: ${level.granularity} after ${previous.granularity}`);
-      }
-      // The finer level must still hold a coarse bucket's parts when it closes
-      // (lateness after its end): (retention - 1) finer buckets >= lateness + coarse size.
-      if ((previous.retention - 1) * previous.size < lateness + size) {
-        const needed = Math.ceil((lateness + size) / previous.size) + 1;
-        throw new InvalidArgumentError(
-          `TimeWindows level ${i - 1} (${previous.granularity}) keeps ${previous.retention} buckets; rolling up into ${level.granularity} with lateness ${lateness} ms needs at least ${needed}`,
-        );
-      }
-    }
-    out.push({ granularity: level.granularity, retention: level.retention, size, offset: level.granularity === "week" ? 3 * 86_400_000 : 0 });
-  }
-  const finest = out[0] as Level;
-  if ((finest.retention - 1) * finest.size < lateness) {
-    throw new InvalidArgumentError(`TimeWindows: the ${finest.granularity} level keeps ${finest.retention} buckets, less than the allowed lateness of ${lateness} ms`);
-  }
-  return out;
-}
-
+const DEFAULT_FUTURE_SKEW = 3_600_000;
 /**
  * Per-key time-bucketed aggregation with rollups and retention: "unique
  * users of each database in the last 24 hours / 7 days / 30 days".
@@ -299,8 +272,8 @@ function validateLevels(levels: readonly WindowLevel[], lateness: number): Level
  * logins.query("production_db", { from: 0, to: 48 * hour }).value; // => 48
  * ```
  */
-export class TimeWindows<In, State, Out, K = undefined> {
-  readonly aggregator: Aggregator<In, State, Out>;
+export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In, State, Out> = Aggregator<In, State, Out>> {
+  readonly aggregator: A & Aggregator<In, State, Out>;
   /** The allowed lateness, ms. */
   readonly allowedLateness: number;
   /** The key limit (`Infinity` without one). */
@@ -309,6 +282,8 @@ export class TimeWindows<In, State, Out, K = undefined> {
   private readonly keyOf: ((input: In) => K) | undefined;
   private readonly clock: () => number;
   private readonly maxFutureSkew: number;
+  /** Events up to this time pass the future check without reading the clock: the clock plus the skew, when last read. */
+  private futureLimit = Number.NEGATIVE_INFINITY;
   private readonly codecs: readonly SomeImageCodec[];
   private readonly lv: Level[];
   private readonly entries = new Map<K, KeyEntry<State>>();
@@ -333,8 +308,9 @@ export class TimeWindows<In, State, Out, K = undefined> {
   private droppedLate = 0;
   private droppedKeyLimit = 0;
   private droppedInvalid = 0;
+  private droppedFuture = 0;
 
-  constructor(options: TimeWindowsOptions<In, State, Out, K>) {
+  constructor(options: TimeWindowsOptions<In, State, Out, K, A>) {
     if (options === null || typeof options !== "object") throw new InvalidArgumentError("TimeWindows needs an options object");
     const { aggregator } = options;
     if (aggregator === null || typeof aggregator !== "object" || typeof aggregator.append !== "function" || typeof aggregator.prepare !== "function") {
@@ -356,7 +332,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
     this.timeOf = options.time;
     this.keyOf = options.key;
     this.clock = options.now ?? Date.now;
-    const skew = options.maxFutureSkew ?? Number.POSITIVE_INFINITY;
+    const skew = options.maxFutureSkew ?? DEFAULT_FUTURE_SKEW;
     if (!(skew >= 0)) throw new InvalidArgumentError(`TimeWindows maxFutureSkew must be a number of ms >= 0, got ${skew}`);
     this.maxFutureSkew = skew;
     this.codecs = options.codecs ?? [];
@@ -385,15 +361,16 @@ export class TimeWindows<In, State, Out, K = undefined> {
    * const count = { prepare: () => 1, semigroup: MonoidSum, monoid: MonoidSum, present: (n: number) => n, append: (n: number) => n + 1 };
    * const windows = new TimeWindows({ aggregator: count, time: (t: number) => t, allowedLateness: 1000 });
    * windows.add(10_000); windows.add(8_999);
-   * windows.dropped; // => { total: 1, late: 1, keyLimit: 0, invalidTime: 0 }
+   * windows.dropped; // => { total: 1, late: 1, keyLimit: 0, invalidTime: 0, future: 0 }
    * ```
    */
   get dropped(): DroppedCounts {
     return {
-      total: this.droppedLate + this.droppedKeyLimit + this.droppedInvalid,
+      total: this.droppedLate + this.droppedKeyLimit + this.droppedInvalid + this.droppedFuture,
       late: this.droppedLate,
       keyLimit: this.droppedKeyLimit,
       invalidTime: this.droppedInvalid,
+      future: this.droppedFuture,
     };
   }
 
@@ -444,8 +421,9 @@ export class TimeWindows<In, State, Out, K = undefined> {
   }
 
   /**
-   * Adds one event; returns false when it was dropped (late, key limit, or a
-   * time that is not a finite number), which the `dropped` counts record.
+   * Adds one event; returns false when it was dropped (late, key limit, a
+   * time that is not a finite number, or one more than `maxFutureSkew` after
+   * the clock), which the `dropped` counts record.
    *
    * @example
    * ```ts
@@ -465,12 +443,13 @@ export class TimeWindows<In, State, Out, K = undefined> {
       return false;
     }
     const key = this.keyOf === undefined ? (undefined as K) : this.keyOf(input);
-    // Only events ahead of the watermark can be too far in the future; the clock is read only then.
-    if (time > this.mark && this.maxFutureSkew !== Number.POSITIVE_INFINITY && time > this.clock() + this.maxFutureSkew) {
-      this.droppedInvalid++;
-      return false;
-    }
     if (time > this.mark) {
+      // Only events ahead of the watermark can be too far in the future; the
+      // clock is read again only when one passes the limit last computed.
+      if (time > this.futureLimit && this.isTooFarAhead(time)) {
+        this.droppedFuture++;
+        return false;
+      }
       this.mark = time;
       if (time >= this.nextMaintenance) this.maintain();
     } else if (time < this.mark - this.allowedLateness) {
@@ -499,6 +478,11 @@ export class TimeWindows<In, State, Out, K = undefined> {
       return true;
     }
     return this.addSlow(entry, key, time, input);
+  }
+
+  private isTooFarAhead(time: number): boolean {
+    this.futureLimit = this.clock() + this.maxFutureSkew;
+    return time > this.futureLimit;
   }
 
   /** Adds every event of `inputs`; returns how many were stored. */
@@ -571,18 +555,16 @@ export class TimeWindows<In, State, Out, K = undefined> {
   private maintain(): void {
     const mark = this.mark;
     const levels = this.lv;
-    const closing = mark - this.allowedLateness;
+    const { retainedFrom, closedTo } = levelBounds(levels, this.allowedLateness, mark);
     for (let l = 1; l < levels.length; l++) {
-      const level = levels[l] as Level;
-      const closedTo = floorTo(closing, level);
+      const to = closedTo[l] as number;
       const previous = this.closedTo[l] as number;
-      if (closedTo <= previous) continue;
-      for (const entry of this.entries.values()) this.rollUp(entry, l, previous, closedTo);
-      this.closedTo[l] = closedTo;
+      if (to <= previous) continue;
+      for (const entry of this.entries.values()) this.rollUp(entry, l, previous, to);
+      this.closedTo[l] = to;
     }
     for (let l = 0; l < levels.length; l++) {
-      const level = levels[l] as Level;
-      const from = floorTo(mark, level) - (level.retention - 1) * level.size;
+      const from = retainedFrom[l] as number;
       if (from <= (this.retainedFrom[l] as number)) continue;
       this.retainedFrom[l] = from;
       for (const entry of this.entries.values()) {
@@ -598,6 +580,7 @@ export class TimeWindows<In, State, Out, K = undefined> {
       }
     }
     const finest = levels[0] as Level;
+    const closing = mark - this.allowedLateness;
     this.nextMaintenance = Math.min(floorTo(mark, finest) + finest.size, floorTo(closing, finest) + finest.size + this.allowedLateness);
   }
 
@@ -634,7 +617,8 @@ export class TimeWindows<In, State, Out, K = undefined> {
    * Merges the fewest stored buckets covering the range: closed coarse
    * buckets where the range holds them whole, finer ones at the edges.
    * When bucket boundaries or retention prevent covering the exact range,
-   * `from` / `to` of the result say what was covered (`exact` is false).
+   * `from` / `to` of the result say what was covered (`exact` is false);
+   * `pastWatermark` says when the range lies wholly after the latest event.
    *
    * @example
    * ```ts
@@ -643,16 +627,21 @@ export class TimeWindows<In, State, Out, K = undefined> {
    * const count = { prepare: () => 1, semigroup: MonoidSum, monoid: MonoidSum, present: (n: number) => n, append: (n: number) => n + 1 };
    * const windows = new TimeWindows({ aggregator: count, time: (t: number) => t });
    * for (let minute = 0; minute < 180; minute++) windows.add(minute * 60_000);
-   * windows.query(undefined, "1h", { now: 150 * 60_000 }); // => { value: 120, state: 120, from: 3600000, to: 10800000, exact: false, buckets: 2 }
+   * windows.query(undefined, "1h", { now: 150 * 60_000 }); // => { value: 120, state: 120, from: 3600000, to: 10800000, exact: false, buckets: 2, pastWatermark: false }
    * windows.query(undefined, { from: 30 * 60_000, to: 150 * 60_000 }, { align: "inner" }).value; // => 60
+   * windows.query(undefined, "1h", { now: "watermark" }).value; // => 60
+   * windows.query(undefined, "1h").pastWatermark; // => true
    * ```
    */
-  query(key: K, window: WindowRange, options: WindowQueryOptions = {}): WindowResult<State, Out> {
+  query(key: K, window: WindowRange, options: WindowQueryOptions = {}): WindowResult<State, Out, EmptyResultOf<A>> {
     let from: number;
     let to: number;
     if (typeof window === "string") {
       const length = parseWindowLength(window);
-      to = options.now ?? this.clock();
+      const now = options.now ?? this.clock();
+      if (now === "watermark") to = this.mark === Number.NEGATIVE_INFINITY ? this.clock() : this.mark + 1;
+      else if (typeof now === "number") to = now;
+      else throw new InvalidArgumentError(`TimeWindows.query: now must be epoch ms or "watermark", got ${String(now)}`);
       from = to - length;
     } else if (window !== null && typeof window === "object") {
       ({ from, to } = window);
@@ -664,141 +653,95 @@ export class TimeWindows<In, State, Out, K = undefined> {
     }
     const align = options.align ?? "outer";
     if (align !== "outer" && align !== "inner") throw new InvalidArgumentError(`TimeWindows.query: align must be "outer" or "inner", got ${String(align)}`);
-    const outer = align === "outer";
-    const levels = this.lv;
-    const finest = levels[0] as Level;
-    let a = floorTo(from, finest);
-    if (!outer && a < from) a += finest.size;
-    let b = floorTo(to, finest);
-    if (outer && b < to) b += finest.size;
-    if (b < a || from === to) a = b = from; // inner: no whole bucket inside; or an empty range
-
+    const plan = planQuery(this.lv, this.coverage(), from, to, align);
     const entry = this.entries.get(key);
     const states: State[] = [];
-    // Earliest time some level covers.
-    let earliest = this.retainedFrom[0] as number;
-    for (let l = 1; l < levels.length; l++) {
-      const start = this.retainedFrom[l] as number;
-      if (start < (this.closedTo[l] as number) && start < earliest) earliest = start;
+    if (entry !== undefined) {
+      for (const bucket of plan.buckets) {
+        const box = entry.levels[bucket.level]?.get(bucket.start);
+        if (box !== undefined) states.push(box.state);
+      }
     }
-    // After the watermark's finest bucket nothing is stored.
-    const dataTo = this.mark === Number.NEGATIVE_INFINITY ? Number.NEGATIVE_INFINITY : floorTo(this.mark, finest) + finest.size;
-    let t = Math.min(b, Math.max(a, earliest)); // a range wholly before retention covers nothing, at b
-    let coveredFrom = Number.NaN;
-    let coveredTo = t;
-    while (t < b) {
-      // Nothing was ever stored before dataFrom or after dataTo: covered, empty.
-      if (t < this.dataFrom || t >= dataTo) {
-        const next = t >= dataTo ? b : Math.min(b, this.dataFrom);
-        if (Number.isNaN(coveredFrom)) coveredFrom = t;
-        t = coveredTo = next;
-        continue;
-      }
-      let chosen = -1;
-      let start = t;
-      let end = t;
-      for (let l = levels.length - 1; l >= 0; l--) {
-        const level = levels[l] as Level;
-        const s = floorTo(t, level);
-        const e = s + level.size;
-        if (s === t && e <= b && this.covers(l, s, e)) {
-          chosen = l;
-          start = s;
-          end = e;
-          break;
-        }
-      }
-      if (chosen < 0) {
-        // Only a coarse bucket straddling the range's edge holds t.
-        for (let l = 0; l < levels.length && chosen < 0; l++) {
-          const level = levels[l] as Level;
-          const s = floorTo(t, level);
-          const e = s + level.size;
-          if (this.covers(l, s, e)) {
-            chosen = l;
-            start = s;
-            end = e;
-          }
-        }
-        if (chosen < 0) break; // a hole in coverage (cannot happen with validated levels)
-        if (!outer) {
-          if (start < t) {
-            t = end;
-            if (Number.isNaN(coveredFrom)) coveredTo = t;
-            continue;
-          }
-          break; // end > b
-        }
-        if (end > b) b = end;
-      }
-      const box = entry?.levels[chosen]?.get(start);
-      if (box !== undefined) states.push(box.state);
-      if (Number.isNaN(coveredFrom)) coveredFrom = start;
-      t = coveredTo = end;
-    }
-    if (Number.isNaN(coveredFrom)) coveredFrom = coveredTo;
     let state: State | undefined;
     // From the monoid's empty when there is one: the result never shares a
     // bucket's state, even when it covers a single bucket.
-    if (isMonoidAggregator(this.aggregator)) state = this.aggregator.monoid.combineMany(this.aggregator.monoid.empty, states);
-    else if (states.length > 0) state = this.aggregator.semigroup.combineMany(states[0] as State, states.slice(1));
-    const value = state === undefined ? undefined : this.aggregator.present(state);
-    return { value, state, from: coveredFrom, to: coveredTo, exact: coveredFrom === from && coveredTo === to, buckets: states.length };
+    const aggregator: Aggregator<In, State, Out> = this.aggregator;
+    if (isMonoidAggregator(aggregator)) state = aggregator.monoid.combineMany(aggregator.monoid.empty, states);
+    else if (states.length > 0) state = aggregator.semigroup.combineMany(states[0] as State, states.slice(1));
+    const value = state === undefined ? undefined : aggregator.present(state);
+    const result: WindowResult<State, Out> = {
+      value,
+      state,
+      from: plan.from,
+      to: plan.to,
+      exact: plan.from === from && plan.to === to,
+      buckets: states.length,
+      pastWatermark: !(from <= this.mark),
+    };
+    // `value` and `state` are undefined only without a monoid, where EmptyResultOf<A> is undefined.
+    return result as WindowResult<State, Out, EmptyResultOf<A>>;
   }
 
-  private covers(l: number, start: number, end: number): boolean {
-    if (start < (this.retainedFrom[l] as number)) return false;
-    return l === 0 || end <= (this.closedTo[l] as number);
+  /** What the levels hold now, for the query planner. */
+  private coverage(): LevelCoverage {
+    const finest = this.lv[0] as Level;
+    return {
+      retainedFrom: this.retainedFrom,
+      closedTo: this.closedTo,
+      dataFrom: this.dataFrom,
+      // After the watermark's finest bucket nothing is stored.
+      dataTo: this.mark === Number.NEGATIVE_INFINITY ? Number.NEGATIVE_INFINITY : floorTo(this.mark, finest) + finest.size,
+    };
   }
 
   /**
    * The whole windowed state (levels, lateness, watermark, dropped counts,
    * every key's buckets) as one binary image: a `createEnvelope` envelope
-   * (family 0x7f). Sketch states need their codecs in the `codecs` option.
+   * (family 0x7f; docs/format.md). Sketch states need their codecs in the
+   * `codecs` option.
    *
    * @example
    * ```ts
    * import { TimeWindows } from "papertrail/windows";
+   * import { distinct } from "papertrail/aggregators";
    * import { HyperLogLog } from "papertrail/sketches";
-   * const users = { prepare: (u: string) => new HyperLogLog().add(u), append: (s: HyperLogLog, u: string) => s.add(u), present: (s: HyperLogLog) => s.count(), semigroup: HyperLogLog.monoid() };
+   * const users = distinct({ precision: 12 });
    * const windows = new TimeWindows({ aggregator: users, time: () => 0, codecs: [HyperLogLog.codec] });
    * windows.add("alice"); windows.add("bob");
    * const copy = TimeWindows.fromBytes(windows.toBytes(), { aggregator: users, time: () => 0, codecs: [HyperLogLog.codec] });
    * copy.query(undefined, { from: 0, to: 1 }).value; // => 2
    * ```
    */
-  toBytes(): Uint8Array {
-    const codecs = this.codecs;
-    const keys: unknown[] = [];
+  toBytes(): Uint8Array<ArrayBuffer> {
+    const keys: KeyImage[] = [];
     for (const [key, entry] of this.entries) {
-      keys.push([
-        key === undefined ? [] : [key],
-        entry.dropped,
-        entry.levels.map((map) => {
-          const flat: unknown[] = [];
-          for (const start of [...map.keys()].sort((x, y) => x - y)) flat.push(start, (map.get(start) as Box<State>).state);
-          return flat;
-        }),
-      ]);
+      keys.push({
+        key,
+        dropped: entry.dropped,
+        levels: entry.levels.map((map) => [...map].sort((x, y) => x[0] - y[0]).map(([start, box]) => [start, box.state] as const)),
+      });
     }
-    return createEnvelope({ codecs }).encode({
-      format: IMAGE_FORMAT,
-      version: IMAGE_VERSION,
-      levels: this.lv.map((level) => [level.granularity, level.retention]),
-      allowedLateness: this.allowedLateness,
-      maxKeys: this.maxKeys === Number.POSITIVE_INFINITY ? null : this.maxKeys,
-      watermark: this.mark === Number.NEGATIVE_INFINITY ? null : this.mark,
-      dropped: [this.droppedLate, this.droppedKeyLimit, this.droppedInvalid],
-      keys,
-    });
+    return writeTimeWindowsImage(
+      {
+        levels: this.levels,
+        allowedLateness: this.allowedLateness,
+        maxKeys: this.maxKeys,
+        watermark: this.mark,
+        dropped: [this.droppedLate, this.droppedKeyLimit, this.droppedInvalid, this.droppedFuture],
+        keys,
+      },
+      this.codecs,
+    );
   }
 
   /**
    * Restores windows written by {@link TimeWindows.toBytes}. Levels,
    * lateness, key limit, watermark and dropped counts come from the image;
    * the functions from `options` (mistakes there throw
-   * `InvalidArgumentError`). Throws `DecodeError` on malformed bytes
-   * (bucket states themselves are checked only by their codecs).
+   * `InvalidArgumentError`). Throws `DecodeError` on malformed bytes,
+   * including a bucket state the aggregator cannot use (of another type, or
+   * a sketch that does not merge with the aggregator's): restored windows
+   * answer every query.
    *
    * @example
    * ```ts
@@ -810,73 +753,34 @@ export class TimeWindows<In, State, Out, K = undefined> {
    * TimeWindows.fromBytes(windows.toBytes(), { aggregator: count, time: (t: number) => t }).watermark; // => 5
    * ```
    */
-  static fromBytes<In, State, Out, K = undefined>(bytes: Uint8Array, options: TimeWindowsRestoreOptions<In, State, Out, K>): TimeWindows<In, State, Out, K> {
+  static fromBytes<In, State, Out, K = undefined, A extends Aggregator<In, State, Out> = Aggregator<In, State, Out>>(
+    bytes: Uint8Array,
+    options: TimeWindowsRestoreOptions<In, State, Out, K, A>,
+  ): TimeWindows<In, State, Out, K, A> {
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("TimeWindows.fromBytes needs a Uint8Array");
     // Options first, with default levels: their mistakes are not the image's.
-    void new TimeWindows<In, State, Out, K>(options);
-    const { record, bad } = readImageRecord(bytes, options.codecs ?? [], { name: "TimeWindows", format: IMAGE_FORMAT, version: IMAGE_VERSION, what: "windows" });
-    const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-    const levelList = record.levels;
-    if (!Array.isArray(levelList) || levelList.length === 0 || levelList.length > 4) bad("levels must be 1 to 4 entries");
-    const levels: WindowLevel[] = (levelList as unknown[]).map((level) => {
-      if (!Array.isArray(level) || level.length !== 2 || !isGranularity(level[0]) || !isCount(level[1])) return bad("malformed level");
-      return { granularity: level[0] as Granularity, retention: level[1] as number };
+    void new TimeWindows<In, State, Out, K, A>(options);
+    const image = readTimeWindowsImage(bytes, options.codecs ?? [], (state) => unusableState(options.aggregator, state));
+    const windows = new TimeWindows<In, State, Out, K, A>({
+      ...options,
+      levels: image.levels,
+      allowedLateness: image.allowedLateness,
+      maxKeys: image.maxKeys,
     });
-    const lateness = record.allowedLateness;
-    if (typeof lateness !== "number" || !Number.isFinite(lateness) || lateness < 0) bad("allowedLateness must be a finite number >= 0");
-    const maxKeys = record.maxKeys;
-    if (maxKeys !== null && (!isCount(maxKeys) || maxKeys < 1)) bad("maxKeys must be null or a positive integer");
-    const watermark = record.watermark;
-    if (watermark !== null && (typeof watermark !== "number" || !Number.isFinite(watermark))) bad("watermark must be null or a finite number");
-    const dropped = record.dropped;
-    if (!Array.isArray(dropped) || dropped.length !== 3 || !dropped.every(isCount)) bad("dropped must be three counts");
-    let windows: TimeWindows<In, State, Out, K>;
-    try {
-      windows = new TimeWindows<In, State, Out, K>({ ...options, levels, allowedLateness: lateness as number, maxKeys: maxKeys === null ? undefined : (maxKeys as number) });
-    } catch (error) {
-      if (error instanceof PaperTrailError) throw new DecodeError("invalid-field", `TimeWindows image: ${error.message}`);
-      throw error;
-    }
-    if (watermark !== null) windows.advance(watermark as number);
-    [windows.droppedLate, windows.droppedKeyLimit, windows.droppedInvalid] = dropped as number[];
-    const keys = record.keys;
-    if (!Array.isArray(keys)) return bad("keys must be an array");
-    if (keys.length > windows.maxKeys) bad(`${keys.length} keys exceed maxKeys ${windows.maxKeys}`);
-    for (const item of keys as unknown[]) {
-      if (!Array.isArray(item) || item.length !== 3) return bad("malformed key entry");
-      const [wrapped, droppedForKey, levelBuckets] = item as [unknown, unknown, unknown];
-      if (!Array.isArray(wrapped) || wrapped.length > 1) return bad("malformed key");
-      const key = (wrapped.length === 0 ? undefined : wrapped[0]) as K;
-      if (windows.entries.has(key)) bad("duplicate key");
-      if (!isCount(droppedForKey)) bad("malformed per-key dropped count");
-      if (!Array.isArray(levelBuckets) || levelBuckets.length !== windows.lv.length) return bad("bucket lists do not match the levels");
-      const entry: KeyEntry<State> = { levels: [], currentStart: 0, currentEnd: 0, current: undefined, dropped: droppedForKey as number };
-      (levelBuckets as unknown[]).forEach((flat, l) => {
-        const level = windows.lv[l] as Level;
-        if (!Array.isArray(flat) || flat.length % 2 !== 0 || flat.length / 2 > level.retention) bad(`malformed ${level.granularity} buckets`);
+    if (image.watermark !== Number.NEGATIVE_INFINITY) windows.advance(image.watermark);
+    [windows.droppedLate, windows.droppedKeyLimit, windows.droppedInvalid, windows.droppedFuture] = image.dropped;
+    for (const item of image.keys) {
+      const entry: KeyEntry<State> = { levels: [], currentStart: 0, currentEnd: 0, current: undefined, dropped: item.dropped };
+      for (const buckets of item.levels) {
         const map = new Map<number, Box<State>>();
-        const list = flat as unknown[];
-        for (let i = 0; i < list.length; i += 2) {
-          const start = list[i];
-          const state = list[i + 1];
-          if (typeof start !== "number" || !Number.isFinite(start) || floorTo(start, level) !== start) bad(`${level.granularity} bucket start ${String(start)} is not a bucket boundary`);
-          const s = start as number;
-          if (!windows.covers(l, s, s + level.size)) bad(`${level.granularity} bucket at ${s} is outside retention or not yet closed`);
-          if (watermark === null || s > (watermark as number)) bad(`bucket at ${s} is after the watermark`);
-          if (map.has(s)) bad(`duplicate ${level.granularity} bucket ${s}`);
-          if (state === undefined || state === null) bad(`${level.granularity} bucket ${s} has no state`);
-          map.set(s, { state: state as State });
-          windows.noteData(s);
+        for (const [start, state] of buckets) {
+          map.set(start, { state: state as State });
+          windows.noteData(start);
         }
         entry.levels.push(map);
-      });
-      if (entry.levels.every((map) => map.size === 0)) bad("key without buckets");
-      windows.entries.set(key, entry);
+      }
+      windows.entries.set(item.key as K, entry);
     }
     return windows;
   }
-}
-
-function isMonoidAggregator<In, State, Out>(aggregator: Aggregator<In, State, Out>): aggregator is MonoidAggregator<In, State, Out> {
-  return "monoid" in aggregator && (aggregator as MonoidAggregator<In, State, Out>).monoid !== undefined;
 }
