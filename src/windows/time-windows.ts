@@ -703,13 +703,13 @@ export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In,
    * @example
    * ```ts
    * import { TimeWindows } from "papertrail/windows";
-   * import { distinct } from "papertrail/aggregators";
+   * import { distinctCount } from "papertrail/aggregators";
    * import { HyperLogLog } from "papertrail/sketches";
-   * const users = distinct({ precision: 12 });
+   * const users = distinctCount({ precision: 12 });
    * const windows = new TimeWindows({ aggregator: users, time: () => 0, codecs: [HyperLogLog.codec] });
    * windows.add("alice"); windows.add("bob");
    * const copy = TimeWindows.fromBytes(windows.toBytes(), { aggregator: users, time: () => 0, codecs: [HyperLogLog.codec] });
-   * copy.query(undefined, { from: 0, to: 1 }).value; // => 2
+   * Math.round(copy.query(undefined, { from: 0, to: 1 }).value.estimate); // => 2
    * ```
    */
   toBytes(): Uint8Array<ArrayBuffer> {
