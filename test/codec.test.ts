@@ -198,6 +198,19 @@ describe("envelope", () => {
     bytes[8 + 100_000] = 0xc0;
     expect(decodesOrRejectsCleanly(envelope.decode, bytes)).toMatch(/ok|rejected/);
   });
+  it("refuses MessagePack extension types it does not define with DecodeError, and still reads Date (timestamp, -1)", () => {
+    const envelope = createEnvelope();
+    const preamble = [0x50, 0x54, 0x7f, 1, 0, 0, 0, 0];
+    // fixext 1 (0xd4) of types 9, 127 and -2; ext 8 (0xc7) of type 42 inside an array.
+    for (const payload of [[0xd4, 9, 0], [0xd4, 127, 0], [0xd4, 0xfe, 0], [0x91, 0xc7, 1, 42, 7]]) {
+      const bytes = Uint8Array.from([...preamble, ...payload]);
+      expect(() => envelope.decode(bytes), JSON.stringify(payload)).toThrow(DecodeError);
+      expect(() => envelope.decode(bytes)).toThrow(/unknown MessagePack extension type/);
+    }
+    const date = new Date(Date.UTC(2026, 0, 5));
+    expect(envelope.decode(envelope.encode({ date }))).toEqual({ date });
+  });
+
   it("checks its own preamble", () => {
     const bytes = envelope.encode([1]);
     bytes[2] = Family.CompensatedSum;
