@@ -629,7 +629,7 @@ export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In,
    * for (let minute = 0; minute < 180; minute++) windows.add(minute * 60_000);
    * windows.query(undefined, "1h", { now: 150 * 60_000 }); // => { value: 120, state: 120, from: 3600000, to: 10800000, exact: false, buckets: 2, pastWatermark: false }
    * windows.query(undefined, { from: 30 * 60_000, to: 150 * 60_000 }, { align: "inner" }).value; // => 60
-   * windows.query(undefined, "1h", { now: "watermark" }).value; // => 60
+   * windows.query(undefined, "1h", { now: "watermark" }).value; // => 120
    * windows.query(undefined, "1h").pastWatermark; // => true
    * ```
    */
