@@ -234,13 +234,15 @@ const DEFAULT_FUTURE_SKEW = 3_600_000;
  * - **Ingest.** `add(input)` appends the input to the state of its key's
  *   finest bucket with `aggregator.append` (a bucket's first input starts
  *   it with `prepare`): no allocation per event beyond a new bucket. With
- *   a monoid aggregator, sketches made or grown in `prepare` and `append`
- *   take their storage from an arena of shared chunks (see docs/windows.md,
- *   "Where bucket sketches live").
+ *   a monoid aggregator, `prepare` of a finest bucket gets the windows'
+ *   storage arena, where its sketches take (and later grow) their arrays
+ *   (see docs/windows.md, "Where bucket sketches live").
  * - **Watermark and lateness.** The watermark is the largest event time
  *   seen (or passed to {@link TimeWindows.advance}). Events older than the
  *   watermark minus `allowedLateness` are not stored but counted in
- *   {@link TimeWindows.dropped} (and per key in `droppedFor`).
+ *   {@link TimeWindows.dropped} (and per key in `droppedFor`); so are
+ *   events stamped more than `maxFutureSkew` (default one hour) after the
+ *   clock, which would otherwise move the watermark and expire everything.
  * - **Rollups, eagerly on close.** A coarser bucket (a day) is built once,
  *   by merging its finer buckets with the aggregator's semigroup, as soon as
  *   it is closed: when the watermark minus the lateness passes its end, so
@@ -288,11 +290,10 @@ export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In,
   private readonly lv: Level[];
   private readonly entries = new Map<K, KeyEntry<State>>();
   /**
-   * Storage for the sketches of finest buckets, current while `prepare` and
-   * `append` run on them (src/storage-arena.ts): those buckets expire in the
-   * order they were made, and so do the arena's chunks. Only with a monoid:
-   * a semigroup rollup or query may return a bucket's own state, which would
-   * then keep its chunk alive.
+   * Storage passed to `prepare` of the finest buckets (src/storage-arena.ts):
+   * those buckets expire in the order they were made, and so do the arena's
+   * chunks. Only with a monoid: a semigroup rollup or query may return a
+   * bucket's own state, which would then keep its chunk alive.
    */
   private readonly arena: StorageArena | undefined;
   private lastKey: K | undefined = undefined;
