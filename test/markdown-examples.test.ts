@@ -3,8 +3,8 @@
 // support/doc-examples.ts): package imports point at src/, `expr; // => value`
 // lines are asserted, and each failure names the page and line. A block that
 // is not meant to run is fenced as another language (```sh, ```text).
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type CompiledExample, type DocExample, HEADER_LINES, compileExample, extractMarkdownExamples, markdownPages, typeCheckExamples } from "./support/doc-examples.js";
@@ -32,6 +32,48 @@ function where(error: unknown, path: string, example: DocExample): string {
   const compiledLine = match === null ? 0 : Number(match[1]);
   return `${example.file}:${compiledLine > HEADER_LINES ? example.line + compiledLine - HEADER_LINES : example.line}`;
 }
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
+}
+
+/** The anchors of a Markdown page's headings. */
+function anchors(path: string): Set<string> {
+  const text = readFileSync(path, "utf8").replace(/^```[\s\S]*?^```/gm, "");
+  return new Set([...text.matchAll(/^#{1,6}\s+(.*)$/gm)].map((match) => slug(match[1] as string)));
+}
+
+/** Relative links (and images) of a page that point at no file or no heading. */
+function brokenLinks(page: string): string[] {
+  const lines = readFileSync(join(root, page), "utf8").split("\n");
+  const broken: string[] = [];
+  let inFence = false;
+  lines.forEach((line, index) => {
+    if (/^\s*```/.test(line)) inFence = !inFence;
+    if (inFence) return;
+    for (const match of line.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = match[1] as string;
+      if (/^[a-z]+:/i.test(target)) continue;
+      const [file = "", anchor] = target.split("#");
+      const path = file === "" ? join(root, page) : join(dirname(join(root, page)), file);
+      const where = `${page}:${index + 1}: ${target}`;
+      if (!existsSync(path)) broken.push(`${where} (no file ${relative(root, path)})`);
+      else if (anchor !== undefined && path.endsWith(".md") && !anchors(path).has(anchor)) broken.push(`${where} (no heading #${anchor})`);
+    }
+  });
+  return broken;
+}
+
+describe("Markdown links", () => {
+  it("every relative link and image of README.md and docs/*.md points at an existing file and heading", () => {
+    expect(pages.flatMap(brokenLinks)).toEqual([]);
+  });
+});
 
 describe("Markdown code blocks", () => {
   it("finds the blocks of the README and of every guide", () => {
