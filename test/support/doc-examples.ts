@@ -125,14 +125,16 @@ export function compileExample(example: DocExample, root: string): { source: str
       return `${assertion[1]}__expect((${assertion[2]}), (${assertion[3]}), ${JSON.stringify(where)});`;
     })
     .join("\n");
-  const types = example.language !== "js";
+  // The same HEADER_LINES lines in both languages; JavaScript's types as JSDoc.
   const header =
     'import { expect as __vitestExpect } from "vitest";\n' +
-    (types
-      ? "const __expect = (actual: unknown, expected: unknown, where: string): void => {\n"
-      : "const __expect = (actual, expected, where) => {\n") +
-    "  __vitestExpect(actual, where).toEqual(expected);\n" +
-    "};\n";
+    (example.language === "js"
+      ? "const __expect = /** @type {(actual: unknown, expected: unknown, where: string) => void} */ ((actual, expected, where) => {\n" +
+        "  __vitestExpect(actual, where).toEqual(expected);\n" +
+        "});\n"
+      : "const __expect = (actual: unknown, expected: unknown, where: string): void => {\n" +
+        "  __vitestExpect(actual, where).toEqual(expected);\n" +
+        "};\n");
   return { source: header + body + "\nexport {};\n", assertions };
 }
 
