@@ -17,19 +17,19 @@ import { mulberry32 } from "./workloads.mjs";
 
 // ---------------------------------------------------------------------------
 // The sketch API, in one place. These are the only lines that call the
-// sketches' estimating verbs; keep them in step with renames.
+// sketches' estimating verbs.
 // ---------------------------------------------------------------------------
 const api = {
   /** HyperLogLog cardinality, rounded as PFCOUNT rounds it. */
-  hllCardinality: (hll) => hll.count(), // API: HyperLogLog count() (renamed cardinality())
+  hllCardinality: (hll) => hll.cardinality(),
   /** HyperLogLog unrounded estimate. */
   hllEstimate: (hll) => hll.estimate().estimate,
   /** Count-Min point estimate of a pre-hashed key. */
-  cmsFrequencyHashed: (cms, key) => cms.countHashed(key), // API: CountMinSketch countHashed (renamed frequencyHashed)
+  cmsFrequencyHashed: (cms, key) => cms.frequencyHashed(key),
   /** Count-Min total weight N. */
-  cmsTotalWeight: (cms) => cms.total, // API: CountMinSketch total (renamed totalWeight)
+  cmsTotalWeight: (cms) => cms.totalWeight,
   /** TDigest total weight. */
-  tdigestTotalWeight: (digest) => digest.count, // API: TDigest count (renamed totalWeight)
+  tdigestTotalWeight: (digest) => digest.totalWeight,
 };
 
 const args = process.argv.slice(2);
