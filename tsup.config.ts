@@ -17,5 +17,8 @@ export default defineConfig({
   clean: true,
   splitting: true,
   target: "es2022",
+  // Class and function names survive bundling: `HyperLogLog.name` is
+  // "HyperLogLog" and messages built from `type.name` read as in the source.
+  keepNames: true,
   external: ["fast-check", "@msgpack/msgpack"],
 });

@@ -13,4 +13,5 @@ export * from "./algebra/index.js";
 export * from "./hashing/index.js";
 export * from "./codec/index.js";
 export * from "./sketches/index.js";
-export { PaperTrailError, ParameterMismatchError, InvalidArgumentError } from "./errors.js";
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "./errors.js";
+export type { DecodeErrorCode } from "./errors.js";

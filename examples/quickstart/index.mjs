@@ -120,23 +120,23 @@ const seen = BloomFilter.monoid({ capacity: 50_000, falsePositiveRate: 0.001 }).
 const frequency = CountMinSketch.monoid({ epsilon: 0.0005, delta: 0.01 }).combineAll(workers.map((w) => w.frequency));
 const exactCounts = new Map();
 for (const login of stream) exactCounts.set(login.user, (exactCounts.get(login.user) ?? 0) + 1);
-console.log(`distinct users: exact ${exactCounts.size}, HyperLogLog ${distinct.count()} (${distinct.estimate(0.95)})`);
+console.log(`distinct users: exact ${exactCounts.size}, HyperLogLog ${distinct.cardinality()} (${distinct.estimate(0.95)})`);
 console.log(`did user-7 log in? ${seen.has("user-7")}; did mallory? ${seen.has("mallory")} (false-positive rate now ~${seen.estimatedFalsePositiveRate().toExponential(1)})`);
-console.log(`logins by user-0: exact ${exactCounts.get("user-0")}, Count-Min ${frequency.count("user-0")} (${frequency.estimate("user-0")})`);
+console.log(`logins by user-0: exact ${exactCounts.get("user-0")}, Count-Min ${frequency.frequency("user-0")} (${frequency.estimate("user-0")})`);
 console.log(`sizes: HLL ${distinct.sizeInBytes} B in memory, Bloom ${seen.sizeInBytes} B, Count-Min ${frequency.sizeInBytes} B`);
 
 heading("Sketches as bytes, and as Redis HyperLogLog strings");
 const hllImage = distinct.toBytes();
-console.log(`HyperLogLog image: ${hllImage.length} bytes -> count ${HyperLogLog.fromBytes(hllImage).count()}`);
+console.log(`HyperLogLog image: ${hllImage.length} bytes -> count ${HyperLogLog.fromBytes(hllImage).cardinality()}`);
 const small = new HyperLogLog().add("alice").add("bob");
 console.log(`2-item HyperLogLog image: ${small.toBytes().length} bytes`);
 const redisString = distinct.toRedisBytes(); // SET this into Redis, then PFCOUNT / PFMERGE it there
 const fromRedis = HyperLogLog.fromRedisBytes(redisString); // or the bytes of GET on a PFADD key
-console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: count ${fromRedis.count()}, equal: ${fromRedis.equals(distinct)}`);
+console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: count ${fromRedis.cardinality()}, equal: ${fromRedis.equals(distinct)}`);
 const sketchEnvelope = createEnvelope({ codecs: [HyperLogLog.codec, BloomFilter.codec, CountMinSketch.codec] });
 const sketchCheckpoint = sketchEnvelope.encode(new Map([["prod_db", { distinct, seen, frequency }]]));
 const back = sketchEnvelope.decode(sketchCheckpoint).get("prod_db");
-console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.count()}, user-0 frequency ${back.frequency.count("user-0")}`);
+console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.cardinality()}, user-0 frequency ${back.frequency.frequency("user-0")}`);
 
 heading("Heavy hitters, statistics and quantiles");
 // Failed logins by source IP (a few noisy scanners) and request latencies, from 4 workers.
@@ -151,11 +151,11 @@ const ipSummaries = [0, 1, 2, 3].map((w) => {
   return summary;
 });
 // TopK is a semigroup (no lawful empty under truncation): combineMany(first, rest).
-const topIps = TopK.semigroup(50).combineMany(ipSummaries[0], ipSummaries.slice(1));
+const topIps = TopK.monoid({ capacity: 50 }).combineMany(ipSummaries[0], ipSummaries.slice(1));
 console.log("top 3 sources of failed logins:");
 for (const entry of topIps.top(3)) console.log(`  ${entry.item}: ${entry.count} (overestimated by at most ${entry.error}; guaranteed in the top 3: ${entry.guaranteed})`);
 const latencyStats = Moments.monoid().combineAll([0, 1, 2, 3].map((w) => new Moments().addAll(latencies.filter((_, i) => i % 4 === w))));
-console.log(`latency: mean ${latencyStats.mean.toFixed(2)} ms, sd ${latencyStats.standardDeviation.toFixed(2)}, skewness ${latencyStats.skewness.toFixed(2)}, min ${latencyStats.min.toFixed(2)}, max ${latencyStats.max.toFixed(2)}; mean ${latencyStats.meanEstimate(0.95)}`);
+console.log(`latency: mean ${latencyStats.mean.toFixed(2)} ms, sd ${latencyStats.standardDeviation.toFixed(2)}, skewness ${latencyStats.skewness.toFixed(2)}, min ${latencyStats.min.toFixed(2)}, max ${latencyStats.max.toFixed(2)}; mean ${latencyStats.estimate(0.95)}`);
 const latencyDigest = TDigest.monoid().combineAll([0, 1, 2, 3].map((w) => {
   const digest = new TDigest();
   for (let i = w; i < latencies.length; i += 4) digest.add(latencies[i]);

@@ -30,3 +30,7 @@ export {
   quantiles,
 } from "./sketches.js";
 export type { DistinctCountOptions, TopKAggregatorOptions } from "./sketches.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";

@@ -22,3 +22,7 @@ export { compensatedSum, compensatedValue, GroupCompensatedSum, MonoidCompensate
 export type { CompensatedSum } from "./compensated-sum.js";
 export { vectorSum } from "./vector-sum.js";
 export { Approximate, MonoidApproximateSum } from "./approximate.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";

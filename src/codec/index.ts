@@ -13,5 +13,7 @@ export type { ImageCodec, SomeImageCodec } from "./image-codec.js";
 export { encodeCompensatedSum, decodeCompensatedSum, compensatedSumCodec } from "./compensated-sum-codec.js";
 export { createEnvelope } from "./envelope.js";
 export type { Envelope, EnvelopeOptions } from "./envelope.js";
-export { DecodeError } from "../errors.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
 export type { DecodeErrorCode } from "../errors.js";

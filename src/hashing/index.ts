@@ -12,3 +12,7 @@ export { murmurHash64A, REDIS_HLL_SEED } from "./murmur64a.js";
 export type { Hash64Out } from "./murmur64a.js";
 export { HashedKey, hash64 } from "./hashed-key.js";
 export type { Hashable } from "./hashed-key.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";

@@ -9,3 +9,7 @@ export { semigroupLaws, commutativeLaws, monoidLaws, groupLaws, codecLaws, check
 export type { Law, LawOptions, LawParameters, CodecUnderTest } from "./laws.js";
 export { exactEquals, approximateEquals } from "./equivalence.js";
 export type { Equivalence, Tolerance } from "./equivalence.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";

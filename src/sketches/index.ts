@@ -21,3 +21,7 @@ export { TDigest } from "./t-digest.js";
 export type { TDigestOptions } from "./t-digest.js";
 export { TopK } from "./top-k.js";
 export type { TopKOptions, TopKItem, TopKEntry } from "./top-k.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";

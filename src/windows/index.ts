@@ -25,3 +25,7 @@ export { SlidingWindow } from "./sliding-window.js";
 export type { SlidingWindowOptions, SlidingWindowRestoreOptions } from "./sliding-window.js";
 export { ExponentialDecay } from "./exponential-decay.js";
 export type { DecayedValue } from "./exponential-decay.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";
