@@ -72,7 +72,18 @@ async function child(dist, sketches) {
     state.n++; // append mutates the bucket's state
     return state;
   };
-  const aggregator = { prepare: (key) => append(monoid.empty, key), append, present: (state) => state.n, semigroup: monoid, monoid };
+  // A bucket's first state is built in the storage TimeWindows passes to
+  // prepare (its arena; monoid.empty could not take it). Builds whose
+  // constructors take no storage argument (an arena made current instead)
+  // ignore it, so every build runs this same aggregator.
+  const fresh = (storage) => {
+    const state = { n: 0 };
+    if (h) state.users = new HyperLogLog({}, storage);
+    if (b) state.seen = new BloomFilter({ capacity: 2000, falsePositiveRate: 0.01 }, storage);
+    if (c) state.frequency = new CountMinSketch({ width: 272, depth: 3 }, storage);
+    return state;
+  };
+  const aggregator = { prepare: (key, storage) => append(fresh(storage), key), append, present: (state) => state.n, semigroup: monoid, monoid };
   const event = new HashedKey();
   event.at = 0;
   event.system = 0;

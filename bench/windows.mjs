@@ -74,7 +74,11 @@ const append = (state, key) => {
   state.frequency.addHashed(key);
   return state;
 };
-const aggregator = { prepare: (key) => append(monoid.empty, key), append, present: (state) => state.users.count(), semigroup: monoid, monoid };
+// A bucket's first state is built in the storage TimeWindows passes to
+// prepare (its arena; monoid.empty could not take it). Builds whose
+// constructors take no storage argument ignore it.
+const fresh = (storage) => ({ users: new HyperLogLog({}, storage), seen: new BloomFilter(BLOOM, storage), frequency: new CountMinSketch(CMS, storage) });
+const aggregator = { prepare: (key, storage) => append(fresh(storage), key), append, present: (state) => state.users.count(), semigroup: monoid, monoid };
 
 // One reused event object: a HashedKey (hi, lo) plus the time and system.
 const event = new HashedKey();

@@ -164,9 +164,9 @@ export interface WindowResult<State, Out, Empty = undefined> {
  * @example
  * ```ts
  * import { type EmptyResultOf } from "papertrail/windows";
- * import { count, max } from "papertrail/aggregators";
- * const none: EmptyResultOf<ReturnType<typeof count>>[] = [];
- * const maybe: EmptyResultOf<ReturnType<typeof max>> = undefined;
+ * import { type Aggregator, type MonoidAggregator } from "papertrail/aggregators";
+ * const none: EmptyResultOf<MonoidAggregator<number, number, number>>[] = []; // never: a monoid answers every range
+ * const maybe: EmptyResultOf<Aggregator<number, number, number>> = undefined; // without a monoid, empty ranges answer undefined
  * [none.length, maybe]; // => [0, undefined]
  * ```
  */
