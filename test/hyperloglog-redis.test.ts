@@ -1,5 +1,5 @@
 // Real Redis as the oracle for HyperLogLog compatibility: the same items must
-// give exactly Redis's registers and PFCOUNT, in both directions (GET a Redis
+// give exactly Redis's registers and PFCOUNT (= cardinality()), in both directions (GET a Redis
 // HLL and read it here; SET our bytes and let Redis count and merge them).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,6 +77,7 @@ describe.skipIf(binary === undefined)("HyperLogLog against a real redis-server",
       expect(fromRedis.registers()).toEqual(ours.registers());
       const redisCount = await redis.client.pfcount("theirs");
       expect(ours.cardinality()).toBe(redisCount);
+      expect(fromRedis.cardinality()).toBe(redisCount);
 
       // Here -> Redis: our bytes are a valid HLL with the same count.
       await redis.client.set("ours", Buffer.from(ours.toRedisBytes()));
