@@ -120,23 +120,23 @@ const seen = BloomFilter.monoid({ capacity: 50_000, falsePositiveRate: 0.001 }).
 const frequency = CountMinSketch.monoid({ epsilon: 0.0005, delta: 0.01 }).combineAll(workers.map((w) => w.frequency));
 const exactCounts = new Map();
 for (const login of stream) exactCounts.set(login.user, (exactCounts.get(login.user) ?? 0) + 1);
-console.log(`distinct users: exact ${exactCounts.size}, HyperLogLog ${distinct.count()} (${distinct.estimate(0.95)})`);
+console.log(`distinct users: exact ${exactCounts.size}, HyperLogLog ${distinct.cardinality()} (${distinct.estimate(0.95)})`);
 console.log(`did user-7 log in? ${seen.has("user-7")}; did mallory? ${seen.has("mallory")} (false-positive rate now ~${seen.estimatedFalsePositiveRate().toExponential(1)})`);
 console.log(`logins by user-0: exact ${exactCounts.get("user-0")}, Count-Min ${frequency.count("user-0")} (${frequency.estimate("user-0")})`);
 console.log(`sizes: HLL ${distinct.sizeInBytes} B in memory, Bloom ${seen.sizeInBytes} B, Count-Min ${frequency.sizeInBytes} B`);
 
 heading("Sketches as bytes, and as Redis HyperLogLog strings");
 const hllImage = distinct.toBytes();
-console.log(`HyperLogLog image: ${hllImage.length} bytes -> count ${HyperLogLog.fromBytes(hllImage).count()}`);
+console.log(`HyperLogLog image: ${hllImage.length} bytes -> cardinality ${HyperLogLog.fromBytes(hllImage).cardinality()}`);
 const small = new HyperLogLog().add("alice").add("bob");
 console.log(`2-item HyperLogLog image: ${small.toBytes().length} bytes`);
 const redisString = distinct.toRedisBytes(); // SET this into Redis, then PFCOUNT / PFMERGE it there
 const fromRedis = HyperLogLog.fromRedisBytes(redisString); // or the bytes of GET on a PFADD key
-console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: count ${fromRedis.count()}, equal: ${fromRedis.equals(distinct)}`);
+console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: cardinality ${fromRedis.cardinality()}, equal: ${fromRedis.equals(distinct)}`);
 const sketchEnvelope = createEnvelope({ codecs: [HyperLogLog.codec, BloomFilter.codec, CountMinSketch.codec] });
 const sketchCheckpoint = sketchEnvelope.encode(new Map([["prod_db", { distinct, seen, frequency }]]));
 const back = sketchEnvelope.decode(sketchCheckpoint).get("prod_db");
-console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.count()}, user-0 frequency ${back.frequency.count("user-0")}`);
+console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.cardinality()}, user-0 frequency ${back.frequency.count("user-0")}`);
 
 heading("Heavy hitters, statistics and quantiles");
 // Failed logins by source IP (a few noisy scanners) and request latencies, from 4 workers.

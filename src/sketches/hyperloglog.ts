@@ -478,7 +478,10 @@ export class HyperLogLog implements Sketch<HyperLogLog, Hashable> {
    * {@link ParameterMismatchError} when the seeds differ.
    */
   merge(other: HyperLogLog): this {
-    requireCompatible(HyperLogLog, this.describe(), other, (o) => o.seed === this.seed);
+    // describe() is built only when the check fails: merge runs in rollup loops.
+    if (!(other instanceof HyperLogLog) || other.seed !== this.seed) {
+      requireCompatible(HyperLogLog, this.describe(), other, (o) => o.seed === this.seed);
+    }
     if (other === this) return this; // idempotent (and the loops below would read a table they replace)
     if (other.p < this.p) this.foldTo(other.p);
     if (other.p === this.p) {
