@@ -130,7 +130,8 @@ async function runChild(mode) {
 
   // The same hash plus a register update, as context. The ratio of the two
   // rows is not reported here: rows timed one after the other see different
-  // machine loads (on a shared machine their ratio swung from 31 % to 96 %);
+  // machine loads (one loaded run of this script gave 31 %, where alternated
+  // runs gave about 90 %);
   // bench/sketches.mjs reports it from alternated runs.
   measure("papertrail HyperLogLog add(key) (64A + register)", (keys) => {
     const hll = new HyperLogLog();
