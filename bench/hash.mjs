@@ -1,4 +1,5 @@
-// String-key hash throughput: papertrail's hashes against murmurhash3js-revisited,
+// String-key hash throughput: papertrail's hashes (and HyperLogLog add, the hash plus a
+// register update) against murmurhash3js-revisited,
 // xxhash-wasm and a hand-written inline MurmurHash3, in two process states.
 //
 // Workload: 1,000,000 short ASCII keys from a seeded PRNG (mulberry32), half
@@ -72,6 +73,7 @@ function runInChild(mode) {
 async function runChild(mode) {
   if (mode === "ioredis") await import("ioredis"); // defines class VerbatimString extends String
   const { murmurHash3x86_32, murmurHash64A, HashedKey } = await import("papertrail/hashing");
+  const { HyperLogLog } = await import("papertrail/sketches");
   const { default: murmurhash3js } = await import("murmurhash3js-revisited");
   const { h32 } = await (await import("xxhash-wasm")).default();
   const hasFastProperties = new Function("object", "return %HasFastProperties(object)");
@@ -124,6 +126,17 @@ async function runChild(mode) {
       sink = (sink + (hashedKey.hi ^ hashedKey.lo)) | 0;
     }
     return sink;
+  });
+
+  // The same hash plus a register update, as context. The ratio of the two
+  // rows is not reported here: rows timed one after the other see different
+  // machine loads (one loaded run of this script gave 31 %, where alternated
+  // runs gave about 90 %);
+  // bench/sketches.mjs reports it from alternated runs.
+  measure("papertrail HyperLogLog add(key) (64A + register)", (keys) => {
+    const hll = new HyperLogLog();
+    for (let i = 0; i < keys.length; i++) hll.add(keys[i]);
+    return hll.cardinality();
   });
 
   measure("papertrail murmurHash64A(key) (bigint)", (keys) => {

@@ -127,12 +127,12 @@ console.log(`sizes: HLL ${distinct.sizeInBytes} B in memory, Bloom ${seen.sizeIn
 
 heading("Sketches as bytes, and as Redis HyperLogLog strings");
 const hllImage = distinct.toBytes();
-console.log(`HyperLogLog image: ${hllImage.length} bytes -> count ${HyperLogLog.fromBytes(hllImage).cardinality()}`);
+console.log(`HyperLogLog image: ${hllImage.length} bytes -> cardinality ${HyperLogLog.fromBytes(hllImage).cardinality()}`);
 const small = new HyperLogLog().add("alice").add("bob");
 console.log(`2-item HyperLogLog image: ${small.toBytes().length} bytes`);
 const redisString = distinct.toRedisBytes(); // SET this into Redis, then PFCOUNT / PFMERGE it there
 const fromRedis = HyperLogLog.fromRedisBytes(redisString); // or the bytes of GET on a PFADD key
-console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: count ${fromRedis.cardinality()}, equal: ${fromRedis.equals(distinct)}`);
+console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] === 0 ? "dense" : "sparse"}), read back: cardinality ${fromRedis.cardinality()}, equal: ${fromRedis.equals(distinct)}`);
 const sketchEnvelope = createEnvelope({ codecs: [HyperLogLog.codec, BloomFilter.codec, CountMinSketch.codec] });
 const sketchCheckpoint = sketchEnvelope.encode(new Map([["prod_db", { distinct, seen, frequency }]]));
 const back = sketchEnvelope.decode(sketchCheckpoint).get("prod_db");

@@ -29,15 +29,15 @@ export interface DistinctCountOptions extends HyperLogLogOptions {
 }
 
 function hllParts(options: DistinctCountOptions) {
-  const template = new HyperLogLog(options); // validates precision and seed
+  const { confidence = 0.95, ...sketchOptions } = options;
+  const template = new HyperLogLog(sketchOptions); // validates precision and seed, and rejects unknown keys
   const { precision, seed } = template;
-  const confidence = options.confidence ?? 0.95;
   if (typeof confidence !== "number" || !(confidence > 0 && confidence < 1)) {
     throw new InvalidArgumentError(`distinctCount confidence must be a number in (0, 1), got ${String(confidence)}`);
   }
   return {
     fresh: (storage?: SketchStorage) => new HyperLogLog({ precision, seed }, storage),
-    monoid: HyperLogLog.monoid(precision, seed),
+    monoid: HyperLogLog.monoid({ precision, seed }),
     present: (state: HyperLogLog): Approximate => state.estimate(confidence),
   };
 }
@@ -48,7 +48,7 @@ function hllParts(options: DistinctCountOptions) {
  * splitting a stream across workers and merging gives exactly the
  * one-worker registers). Answer: `estimate(confidence)`, an `Approximate`
  * (unrounded estimate with its interval; `Math.round(answer.estimate)` or
- * the state's `count()` for Redis's integer). `append` calls `add` (no
+ * the state's `cardinality()` for Redis's integer). `append` calls `add` (no
  * allocation).
  *
  * @example

@@ -57,7 +57,7 @@ export function unpackRegisters(packed: Uint8Array, offset: number, registers: U
   }
 }
 
-function header(encoding: number, length: number): Uint8Array {
+function header(encoding: number, length: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   out.set([0x48, 0x59, 0x4c, 0x4c, encoding]); // "HYLL"
   out[15] = 0x80; // cached cardinality marked invalid: Redis recomputes it
@@ -100,7 +100,7 @@ function sparseBody(registers: Uint8Array): number[] | undefined {
  * Encodes 16384 registers as a Redis HYLL string: sparse when every value
  * fits (<= 32) and the result is at most `REDIS_SPARSE_MAX_BYTES`, else dense.
  */
-export function encodeRedisHll(registers: Uint8Array): Uint8Array {
+export function encodeRedisHll(registers: Uint8Array): Uint8Array<ArrayBuffer> {
   const body = sparseBody(registers);
   if (body !== undefined && HEADER_BYTES + body.length <= REDIS_SPARSE_MAX_BYTES) {
     const out = header(1, HEADER_BYTES + body.length);

@@ -58,7 +58,7 @@ export interface SketchStorage {
  * ```ts
  * import { type Sketch, HyperLogLog } from "papertrail/sketches";
  * const sketch: Sketch<HyperLogLog, string> = new HyperLogLog();
- * sketch.add("alice").add("bob").estimate().estimate; // => 2
+ * Math.round(sketch.add("alice").add("bob").estimate().estimate); // => 2
  * ```
  */
 export interface Sketch<S, In> {
