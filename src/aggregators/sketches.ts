@@ -288,8 +288,8 @@ export function topK(options: TopKAggregatorOptions): MonoidAggregator<TopKItem,
 /**
  * Quantiles with a merging t-digest ("what is the p99 latency?"). State: a
  * `TDigest` of the given `compression` (default 100). The answer is the
- * digest itself, not a copy: query `quantile(q)`, `cdf(x)`, `min`, `max`,
- * `count`, and `clone()` it before adding to it. `append` calls `add` (no
+ * digest itself, not a copy: query `quantile(q)`, `estimate(q)`, `cdf(x)`,
+ * `min`, `max`, `totalWeight`, and `clone()` it before adding to it. `append` calls `add` (no
  * allocation). Digest merging is exactly commutative but only approximately
  * associative, so merged worker states answer like, but are not
  * bit-identical to, the one-worker state.
@@ -304,8 +304,8 @@ export function topK(options: TopKAggregatorOptions): MonoidAggregator<TopKItem,
 export function quantiles(options: TDigestOptions = {}): MonoidAggregator<number, TDigest, TDigest> {
   const compression = new TDigest(options).compression; // validates
   return makeMonoidAggregator<number, TDigest, TDigest>({
-    prepare: (x) => new TDigest({ compression }).add(x),
-    monoid: TDigest.monoid(compression),
+    prepare: (x, storage) => new TDigest({ compression }, storage).add(x),
+    monoid: TDigest.monoid({ compression }),
     present: presentSelf,
     append: (state, x) => state.add(x),
   });
