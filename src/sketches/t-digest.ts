@@ -364,7 +364,7 @@ export class TDigest implements WeightedSketch<TDigest, number> {
    * const latency = new TDigest();
    * for (let ms = 1; ms <= 1000; ms++) latency.add(ms);
    * const p99 = latency.estimate(0.99);
-   * [p99.estimate, p99.lower, p99.upper, p99.probability]; // => [990.5, 987.5, 993.5, 0.99]
+   * [p99.estimate, p99.lower, p99.upper, p99.probability]; // => [990.5, 982, 996, 0.99]
    * latency.estimate(1).isExact; // => true
    * ```
    */
