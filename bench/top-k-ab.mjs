@@ -19,11 +19,15 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeZipfRanks } from "./workloads.mjs";
 
+// Run as a script (bench/sketches-ii.mjs imports the workload helpers below).
+const runDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf("--rounds");
 const rounds = roundsAt < 0 ? 4 : Number(args.splice(roundsAt, 2)[1]);
 
-if (args[0] === "--child") {
+if (!runDirectly) {
+  // imported for its helpers
+} else if (args[0] === "--child") {
   await child(args[1]);
 } else {
   if (args.length === 0) {

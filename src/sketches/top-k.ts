@@ -511,12 +511,9 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     return slot ?? -1;
   }
 
-  /** The slot of the item (kind, key) in this summary, or -1. */
-  private slotOf(kind: number, key: Key): number {
-    if (kind === KIND_STRING) {
-      const hash = stringHash(key as string);
-      return this.findString(key as string, hash < 0 ? ~hash : hash);
-    }
+  /** The slot of the item (kind, key) in this summary, or -1; `hash` is the table hash of a string key. */
+  private slotOf(kind: number, key: Key, hash: number): number {
+    if (kind === KIND_STRING) return this.findString(key as string, hash);
     return (kind === KIND_BYTES ? this.byteIndex.get(key as string) : this.index.get(key as number | bigint)) ?? -1;
   }
 
@@ -695,25 +692,30 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     const counts = new Float64Array(limit);
     const errors = new Float64Array(limit);
     const kinds = new Uint8Array(limit);
+    const hashes = new Int32Array(limit);
     const keys: Key[] = [];
     let n = 0;
     for (let slot = 0; slot < this.used; slot++) {
       const kind = this.kinds[slot] as number;
       const key = this.keys[slot] as Key;
-      const there = source.slotOf(kind, key);
+      const hash = this.hashes[slot] as number;
+      const there = source.slotOf(kind, key, hash);
       counts[n] = (this.counts[slot] as number) + (there < 0 ? source.floor : (source.counts[there] as number));
       errors[n] = (this.errors[slot] as number) + (there < 0 ? source.floor : (source.errors[there] as number));
       kinds[n] = kind;
+      hashes[n] = hash;
       keys.push(key);
       n++;
     }
     for (let slot = 0; slot < source.used; slot++) {
       const kind = source.kinds[slot] as number;
       const key = source.keys[slot] as Key;
-      if (this.slotOf(kind, key) >= 0) continue;
+      const hash = source.hashes[slot] as number;
+      if (this.slotOf(kind, key, hash) >= 0) continue;
       counts[n] = this.floor + (source.counts[slot] as number);
       errors[n] = this.floor + (source.errors[slot] as number);
       kinds[n] = kind;
+      hashes[n] = hash;
       keys.push(key);
       n++;
     }
@@ -724,22 +726,27 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     const rankedCounts = new Float64Array(kept);
     const rankedErrors = new Float64Array(kept);
     const rankedKinds = new Uint8Array(kept);
+    const rankedHashes = new Int32Array(kept);
     const rankedKeys: Key[] = [];
     for (let i = 0; i < kept; i++) {
       const j = order[i] as number;
       rankedCounts[i] = counts[j] as number;
       rankedErrors[i] = errors[j] as number;
       rankedKinds[i] = kinds[j] as number;
+      rankedHashes[i] = hashes[j] as number;
       rankedKeys.push(keys[j] as Key);
     }
-    this.load(rankedCounts, rankedErrors, rankedKinds, rankedKeys);
+    this.load(rankedCounts, rankedErrors, rankedKinds, rankedKeys, rankedHashes);
     this.floor = floor;
     this.sum += source.sum;
     return this;
   }
 
-  /** Replaces the contents by entries given in rank order. */
-  private load(counts: Float64Array, errors: Float64Array, kinds: Uint8Array, keys: Key[]): void {
+  /**
+   * Replaces the contents by entries given in rank order, with the table
+   * hashes of their string keys (computed here when not given).
+   */
+  private load(counts: Float64Array, errors: Float64Array, kinds: Uint8Array, keys: Key[], hashes?: Int32Array): void {
     const n = counts.length;
     this.used = 0;
     this.index = new Map();
@@ -753,8 +760,8 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     for (let slot = 0; slot < n; slot++) {
       const kind = kinds[slot] as number;
       const key = keys[slot] as Key;
-      let hash = 0;
-      if (kind === KIND_STRING) {
+      let hash = hashes === undefined ? 0 : (hashes[slot] as number);
+      if (kind === KIND_STRING && hashes === undefined) {
         hash = stringHash(key as string);
         if (hash < 0) hash = ~hash;
       }
@@ -819,7 +826,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       return false;
     }
     for (let slot = 0; slot < this.used; slot++) {
-      const there = other.slotOf(this.kinds[slot] as number, this.keys[slot] as Key);
+      const there = other.slotOf(this.kinds[slot] as number, this.keys[slot] as Key, this.hashes[slot] as number);
       if (there < 0 || other.counts[there] !== this.counts[slot] || other.errors[there] !== this.errors[slot]) return false;
     }
     return true;
