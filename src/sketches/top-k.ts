@@ -252,6 +252,11 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       if (count !== 0) this.insert(KIND_STRING, key, hash, count);
       return this;
     }
+    return this.addOther(item, count);
+  }
+
+  /** `add` of a byte string, number or bigint (apart, so that the string path stays small enough to inline). */
+  private addOther(item: TopKItem, count: number): this {
     let kind: number;
     let key: Key;
     let slot: number | undefined;
