@@ -549,7 +549,7 @@ describe("Moments estimate: the confidence interval of the mean", () => {
 });
 
 describe("Moments image", () => {
-  it("golden bytes", () => {
+  it("writes the frozen golden bytes (docs/format.md)", () => {
     // Computed once with this implementation and frozen; every field is exact:
     // [1, 2, 3, 10] has count 4, mean 4, M2 = 50, M3 = 180, M4 = 1394.
     expect(hex(new Moments().addAll([1, 2, 3, 10]).toBytes())).toBe(

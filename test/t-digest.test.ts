@@ -123,7 +123,7 @@ registerLaws(
   "monoid laws (approximate: quantiles within pi/delta in rank): TDigest merge associativity",
   monoidLaws(monoid, digests, { equals: approximate, clone, parameters: { numRuns: 300 } }).filter((law) => law.name === "associativity"),
 );
-it("associativity within pi/delta holds where the old one-centroid tolerance failed (fast-check seed -449666184)", () => {
+it("associativity holds within pi/delta in rank on tiny inputs with ties that break a one-centroid (pi/(2 delta)) tolerance (fast-check seed -449666184)", () => {
   // The counterexample a random search found for pi / (2 delta): counts 1, 28 and 7
   // over -2, 0 and 5e-324. The sound tolerance accepts it; the tight one does not.
   const tight = quantilesAgree(Math.PI / (2 * LAW_COMPRESSION));
@@ -500,7 +500,7 @@ describe("TDigest edge cases", () => {
 
 describe("TDigest image", () => {
   const golden = () => build(10)(Array.from({ length: 14 }, (_, i) => [i + 1, 1] as const));
-  it("golden bytes", () => {
+  it("writes the frozen golden bytes (docs/format.md)", () => {
     // Computed once with this implementation and frozen. Compression 10,
     // values 1..14: only the two middle pairs are light enough to merge
     // (weight 2 <= pi * sqrt(W (n - W)) / 10 near the median).

@@ -608,7 +608,7 @@ describe("TopK accuracy on a Zipf(1.1) stream", () => {
 describe("TopK image", () => {
   // capacity 4: "bob" (1) is evicted by -1n, which starts at 1 + 1 with error 1.
   const golden = () => new TopK({ capacity: 4 }).add("alice", 3).add(Uint8Array.of(10, 0, 0, 7), 2).add(42, 2).add("bob").add(-1n);
-  it("golden bytes", () => {
+  it("writes the frozen golden bytes (docs/format.md)", () => {
     // Computed once with this implementation and frozen.
     expect(hex(golden().toBytes())).toBe(
       "5054040100000000" + // preamble: "PT", family 0x04, version 1, flags 0
