@@ -751,3 +751,23 @@ describe("TDigest estimate: a quantile with the interval the centroids vouch for
     expect(TDigest.monoid({}).empty.compression).toBe(100);
   });
 });
+
+describe("TDigest storage", () => {
+  it("takes its arrays from the given storage, and answers exactly as with its own buffers", () => {
+    let allocated = 0;
+    const storage = {
+      allocate: (byteLength: number) => {
+        allocated += byteLength;
+        return new Uint8Array(byteLength);
+      },
+    };
+    const stored = new TDigest({ compression: 20 }, storage);
+    const plain = new TDigest({ compression: 20 });
+    for (const x of logNormal(5000, 3)) {
+      stored.add(x);
+      plain.add(x);
+    }
+    expect(stored.equals(plain)).toBe(true);
+    expect(allocated).toBe(stored.sizeInBytes);
+  });
+});

@@ -901,3 +901,27 @@ describe("TopK as a monoid aggregator", () => {
     expect(aggregate(countAll(), [])).toBe(0);
   });
 });
+
+describe("TopK storage", () => {
+  it("takes its counters' arrays from the given storage, and counts exactly as with its own buffers", () => {
+    const sizes: number[] = [];
+    const storage = {
+      allocate: (byteLength: number) => {
+        sizes.push(byteLength);
+        return new Uint8Array(byteLength);
+      },
+    };
+    const stored = new TopK({ capacity: 40 }, storage);
+    const plain = new TopK({ capacity: 40 });
+    for (let i = 0; i < 500; i++) {
+      stored.add(`k${(i * 7) % 60}`, 1 + (i % 3));
+      plain.add(`k${(i * 7) % 60}`, 1 + (i % 3));
+    }
+    expect(stored.equals(plain)).toBe(true);
+    expect(sizes.length).toBeGreaterThan(0);
+    // Growth (16 -> 32 -> 40 slots) allocates from the storage too; clones get their own buffers.
+    const before = sizes.length;
+    stored.clone().add("another");
+    expect(sizes.length).toBe(before);
+  });
+});
