@@ -1070,9 +1070,9 @@ function compareItems(kindA: number, a: Key, kindB: number, b: Key): number {
 }
 
 /**
- * A hash of a string's UTF-16 code units for the string table: each unit is
- * mixed in by xor and a multiplication by MurmurHash2's constant
- * 0x5bd1e995, then MurmurHash2's final avalanche (so the low bits, which
+ * A hash of a string's UTF-16 code units for the string table: each pair
+ * of units is mixed in by xor and a multiplication by MurmurHash2's
+ * constant 0x5bd1e995, then MurmurHash2's final avalanche (so the low bits, which
  * pick the table position, depend on every unit). Returns the hash as a
  * 31-bit integer `>= 0`, or its bitwise complement (`< 0`) when some unit
  * may be a surrogate (the or of the units reaches 0xD800), so that callers
@@ -1083,7 +1083,15 @@ function stringHash(text: string): number {
   const length = text.length;
   let hash = length ^ 0x2c1b3c6d;
   let units = 0;
-  for (let i = 0; i < length; i++) {
+  // Two code units per multiplication, (unit i) | (unit i + 1) << 16: half
+  // the chain of dependent multiplications.
+  let i = 0;
+  for (; i + 1 < length; i += 2) {
+    const pair = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    units |= pair;
+    hash = Math.imul(hash ^ pair, 0x5bd1e995);
+  }
+  if (i < length) {
     const unit = text.charCodeAt(i);
     units |= unit;
     hash = Math.imul(hash ^ unit, 0x5bd1e995);
@@ -1091,7 +1099,9 @@ function stringHash(text: string): number {
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0x5bd1e995);
   hash = (hash ^ (hash >>> 15)) & 0x7fffffff;
-  return units < 0xd800 ? hash : ~hash;
+  // Each 16-bit half of `units` is the or of the units it saw, which
+  // reaches 0xD800 whenever one of them is a surrogate.
+  return (units & 0xffff) < 0xd800 && units >>> 16 < 0xd800 ? hash : ~hash;
 }
 
 /** A byte string as a latin1 string, one char (0..255) per byte: lossless, and it compares like the bytes. */
