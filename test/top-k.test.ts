@@ -38,6 +38,9 @@ function identity(item: TopKItem): string {
   return `i:${item}`;
 }
 
+/** The string with every lone surrogate replaced by U+FFFD (String.prototype.toWellFormed, ES2024). */
+const wellFormed = (text: string) => text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+
 type Stream = readonly (readonly [TopKItem, number])[];
 
 const build = (capacity: number) => (stream: Stream) => {
@@ -252,6 +255,23 @@ describe("TopK counting", () => {
       { item: "x\ufffd", count: 3, error: 0, guaranteed: true },
     ]);
     expect(sketch.add("\ud83d\ude00").estimate("\ud83d\ude00").estimate).toBe(1); // a well-formed pair stays itself
+  });
+  it("counts a string with lone surrogates at any position as its U+FFFD form", () => {
+    const unit = fc.oneof(fc.constantFrom(0x61, 0x2e, 0xd7ff, 0xe000, 0xfffd), fc.integer({ min: 0xd800, max: 0xdfff }));
+    const text = fc.array(unit, { maxLength: 7 }).map((units) => String.fromCharCode(...units));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 12 }), (texts) => {
+        const sketch = new TopK({ capacity: 64 });
+        for (const t of texts) sketch.add(t);
+        const truth = truthOf(texts.map((t) => [t, 1] as const));
+        for (const t of texts) {
+          expect(sketch.frequency(t)).toBe(truth.get(identity(t)));
+          expect(sketch.frequency(wellFormed(t))).toBe(truth.get(identity(t)));
+        }
+        for (const entry of sketch.top()) expect(entry.item).toBe(wellFormed(entry.item as string));
+      }),
+      { numRuns: 300 },
+    );
   });
   it("returns byte items as fresh copies, and keeps long byte strings intact", () => {
     const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff);
