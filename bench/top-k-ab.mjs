@@ -12,8 +12,10 @@
 //            lines as a service reading a socket or a file has it (hash not
 //            yet computed, never pointer-equal to the tracked key): 1024 at a
 //            time, then added; only the adds are timed.
-// Each row also checks that top(10) is the exact top 10, in order; a build
-// that misses it prints "NOT EXACT". `.ab/` is git-ignored.
+// Each row also checks that top(10) is the exact top 10, in order (a build
+// that misses it fails the run). Under a drifting load, the per-round ratios
+// (each build over the first, measured back to back) are steadier than the
+// rates. `.ab/` is git-ignored.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -43,13 +45,15 @@ if (!runDirectly) {
       for (const [row, value] of Object.entries(rows)) (entry[row] ??= []).push(value);
     }
   }
-  console.log(`TopK.add A/B, ${rounds} rounds per build (M adds/s, per-process medians, sorted)`);
+  console.log(`TopK.add A/B, ${rounds} rounds per build (M adds/s, per-process medians, sorted;`);
+  console.log(`ratios: each build over the first one in the same round, sorted)`);
   for (const row of Object.keys(results.get(args[0]))) {
     console.log(row);
+    const first = results.get(args[0])[row];
     for (const [dist, entry] of results) {
       const values = entry[row];
-      const shown = typeof values[0] === "number" ? values.sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ") : [...new Set(values)].join(" ");
-      console.log(`  ${dist}: ${shown}`);
+      const ratios = dist === args[0] ? "" : `   ratio ${values.map((v, r) => v / first[r]).sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ")}`;
+      console.log(`  ${dist}: ${[...values].sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ")}${ratios}`);
     }
   }
 }
