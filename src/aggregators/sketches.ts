@@ -258,7 +258,7 @@ export interface TopKAggregatorOptions {
  * `capacity` distinct items were seen (associativity holds up to
  * truncation). Answer: `top(n)`, a fresh array of
  * `{ item, count, error, guaranteed }`. `append` calls `add` (no allocation
- * for a string, number or bigint).
+ * for a string, nor for a tracked number or bigint).
  *
  * @example
  * ```ts

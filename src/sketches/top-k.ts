@@ -136,8 +136,9 @@ export interface TopKEntry {
  * the strings); byte strings, numbers and bigints through a `Map`. Counters
  * live in typed arrays under an indexed min-heap by count, so `add` costs
  * O(log capacity) at worst (a heavy hitter's counter sits near the leaves:
- * usually O(1)), with no allocation for a string, number or bigint, tracked
- * or not (a byte string builds a key string per add).
+ * usually O(1)), with no allocation for a string, tracked or new, nor for
+ * a tracked number or bigint (a new one is set in a `Map`, which may grow; a
+ * byte string builds a key string per add).
  *
  * Counts are doubles: any finite number `>= 0`, exact while every count and
  * the total stay below 2^53. `add` and `merge` mutate the summary and return
