@@ -4,7 +4,7 @@ import { createEnvelope } from "../src/codec/index.js";
 import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { makeMonoid } from "../src/algebra/index.js";
 import { checkLaws, codecLaws, monoidLaws } from "../src/laws/index.js";
-import { CountMinSketch, Moments } from "../src/sketches/index.js";
+import { CountMinSketch, Moments, type MomentsOptions } from "../src/sketches/index.js";
 import { decodeErrorCode, decodesOrRejectsCleanly, registerLaws } from "./support/checks.js";
 import { uniform } from "./support/random.js";
 
@@ -142,14 +142,14 @@ const momentsArbitrary = streams.map(build);
 const clone = (m: Moments) => m.clone();
 const exact = (a: Moments, b: Moments) => a.equals(b);
 const approximate = (a: Moments, b: Moments) => a.approximatelyEquals(b, 1e-9);
-const countMinMax = (a: Moments, b: Moments) => a.count === b.count && Object.is(a.min, b.min) && Object.is(a.max, b.max);
+const countMinMax = (a: Moments, b: Moments) => a.totalWeight === b.totalWeight && Object.is(a.min, b.min) && Object.is(a.max, b.max);
 
 // ---------------------------------------------------------------- tests
 
 describe("Moments statistics", () => {
   it("match the textbook values on small data", () => {
     const m = new Moments().addAll([1, 2, 3, 10]);
-    expect([m.count, m.mean, m.variance, m.min, m.max]).toEqual([4, 4, 12.5, 1, 10]);
+    expect([m.totalWeight, m.mean, m.variance, m.min, m.max]).toEqual([4, 4, 12.5, 1, 10]);
     expect(m.sampleVariance).toBeCloseTo(50 / 3, 14);
     expect(m.standardDeviation).toBeCloseTo(Math.sqrt(12.5), 14);
     expect(m.sampleStandardDeviation).toBeCloseTo(Math.sqrt(50 / 3), 14);
@@ -159,7 +159,7 @@ describe("Moments statistics", () => {
   });
   it("small counts: NaN where a statistic is undefined, 0 where it is zero", () => {
     const table = (m: Moments) => [
-      m.count, m.mean, m.variance, m.sampleVariance, m.standardDeviation, m.sampleStandardDeviation, m.skewness, m.excessKurtosis, m.min, m.max,
+      m.totalWeight, m.mean, m.variance, m.sampleVariance, m.standardDeviation, m.sampleStandardDeviation, m.skewness, m.excessKurtosis, m.min, m.max,
     ];
     const nan = Number.NaN;
     expect(table(new Moments())).toEqual([0, nan, nan, nan, nan, nan, nan, nan, nan, nan]);
@@ -185,7 +185,7 @@ describe("Moments statistics", () => {
     expect(() => m.add(Number.NaN)).toThrow(/finite numbers with \|value\| <= 1e60, got NaN/);
     expect(() => m.add("3" as unknown as number)).toThrow(/got string 3/);
     expect(m.equals(before)).toBe(true);
-    expect(m.add(1e60).add(-1e60).count).toBe(4);
+    expect(m.add(1e60).add(-1e60).totalWeight).toBe(4);
   });
   it("rejects weights that are not non-negative integers", () => {
     const m = new Moments().add(1);
@@ -218,8 +218,8 @@ describe("Moments statistics", () => {
     expect(() => big.addAll(Float64Array.of(3))).toThrow(InvalidArgumentError);
     expect(() => big.merge(new Moments().add(3))).toThrow(InvalidArgumentError);
     expect(big.equals(before)).toBe(true);
-    expect(big.count).toBe(Number.MAX_SAFE_INTEGER);
-    expect(big.merge(new Moments()).count).toBe(Number.MAX_SAFE_INTEGER);
+    expect(big.totalWeight).toBe(Number.MAX_SAFE_INTEGER);
+    expect(big.merge(new Moments()).totalWeight).toBe(Number.MAX_SAFE_INTEGER);
   });
   it("stays finite at the extremes: |x| = 1e60 with counts near 2^53", () => {
     const high = new Moments().add(1e60, 2 ** 52);
@@ -413,14 +413,22 @@ describe("Moments merge and monoid", () => {
     expect(() => Moments.monoid().combine({} as Moments, a)).toThrow(ParameterMismatchError);
     expect(() => Moments.monoid().combineAll([a, 3 as unknown as Moments])).toThrow(ParameterMismatchError);
   });
+  it("takes an options object with no keys: unknown keys are rejected by the constructor and the monoid", () => {
+    expect(new Moments({}).add(2).mean).toBe(2);
+    expect(Moments.monoid({}).combineAll([new Moments().add(1), new Moments({}).add(3)]).mean).toBe(2);
+    expect(() => new Moments({ confidence: 0.9 } as unknown as MomentsOptions)).toThrow(InvalidArgumentError);
+    expect(() => new Moments({ confidence: 0.9 } as unknown as MomentsOptions)).toThrow(/Moments has no option "confidence"/);
+    expect(() => Moments.monoid({ compression: 100 } as unknown as MomentsOptions)).toThrow(InvalidArgumentError);
+    expect(() => new Moments(null as unknown as MomentsOptions)).toThrow(InvalidArgumentError);
+  });
   it("the monoid's empty is fresh on every read, its inputs are untouched, and it has no inverse", () => {
     const monoid = Moments.monoid();
     monoid.empty.add(1);
-    expect(monoid.empty.count).toBe(0);
+    expect(monoid.empty.totalWeight).toBe(0);
     const a = new Moments().add(1);
     const b = new Moments().add(2);
-    expect(monoid.combine(a, b).count).toBe(2);
-    expect([a.count, b.count]).toEqual([1, 1]);
+    expect(monoid.combine(a, b).totalWeight).toBe(2);
+    expect([a.totalWeight, b.totalWeight]).toEqual([1, 1]);
     expect(monoid.commutative).toBe(true);
     // Not a Group (see Moments.monoid's documentation): there is deliberately no inverse.
     expect("inverse" in monoid).toBe(false);
@@ -482,14 +490,14 @@ describe("Moments equality", () => {
   it("clone is independent; describe names the count, mean and sd", () => {
     const a = new Moments().add(1);
     const b = a.clone().add(2);
-    expect([a.count, b.count]).toEqual([1, 2]);
+    expect([a.totalWeight, b.totalWeight]).toEqual([1, 2]);
     expect(b.describe()).toBe("Moments(count=2, mean=1.5, sd=0.5)");
     expect(String(new Moments())).toBe("Moments(count=0)");
     expect(new Moments().sizeInBytes).toBe(56);
   });
 });
 
-describe("Moments meanEstimate", () => {
+describe("Moments estimate: the confidence interval of the mean", () => {
   it("is mean ± z s / sqrt(n) with probability = confidence", () => {
     const m = new Moments().addAll([9, 10, 11, 10, 10, 9, 11, 10]);
     for (const [confidence, z] of [
@@ -497,23 +505,23 @@ describe("Moments meanEstimate", () => {
       [0.99, 2.5758293035489],
       [0.5, 0.6744897501960817],
     ] as const) {
-      const estimate = m.meanEstimate(confidence);
+      const estimate = m.estimate(confidence);
       const half = z * Math.sqrt(4 / 7 / 8);
       expect(estimate.estimate).toBe(10);
       expect(estimate.probability).toBe(confidence);
       expect(estimate.lower).toBeCloseTo(10 - half, 8);
       expect(estimate.upper).toBeCloseTo(10 + half, 8);
     }
-    expect(m.meanEstimate().probability).toBe(0.95);
+    expect(m.estimate().probability).toBe(0.95);
   });
   it("edge cases: none throws, one value is unbounded, equal values give a zero-width interval", () => {
-    expect(() => new Moments().meanEstimate()).toThrow(InvalidArgumentError);
-    const one = new Moments().add(3).meanEstimate(0.9);
+    expect(() => new Moments().estimate()).toThrow(InvalidArgumentError);
+    const one = new Moments().add(3).estimate(0.9);
     expect([one.estimate, one.lower, one.upper, one.probability]).toEqual([3, -Infinity, Infinity, 0.9]);
-    const flat = new Moments().add(3, 10).meanEstimate();
+    const flat = new Moments().add(3, 10).estimate();
     expect([flat.estimate, flat.lower, flat.upper]).toEqual([3, 3, 3]);
     for (const confidence of [0, 1, -0.5, 1.5, Number.NaN]) {
-      expect(() => new Moments().addAll([1, 2]).meanEstimate(confidence)).toThrow(InvalidArgumentError);
+      expect(() => new Moments().addAll([1, 2]).estimate(confidence)).toThrow(InvalidArgumentError);
     }
   });
   it("covers the true mean about `confidence` of the time (2000 seeded trials of 100 values)", () => {
@@ -527,10 +535,10 @@ describe("Moments meanEstimate", () => {
         for (let t = 0; t < trials; t++) {
           const m = new Moments();
           for (let i = 0; i < 100; i++) m.add(draw());
-          if (m.meanEstimate(confidence).contains(trueMean)) covered++;
+          if (m.estimate(confidence).contains(trueMean)) covered++;
         }
         const rate = covered / trials;
-        console.log(`meanEstimate(${confidence}) coverage on ${name}, n = 100: ${rate}`);
+        console.log(`estimate(${confidence}) coverage on ${name}, n = 100: ${rate}`);
         // Binomial sd at 2000 trials is at most 0.0067; z instead of t and
         // skew cost up to about 0.01 at n = 100.
         expect(rate).toBeGreaterThan(confidence - 0.035);
@@ -541,7 +549,7 @@ describe("Moments meanEstimate", () => {
 });
 
 describe("Moments image", () => {
-  it("golden bytes", () => {
+  it("writes the frozen golden bytes (docs/format.md)", () => {
     // Computed once with this implementation and frozen; every field is exact:
     // [1, 2, 3, 10] has count 4, mean 4, M2 = 50, M3 = 180, M4 = 1394.
     expect(hex(new Moments().addAll([1, 2, 3, 10]).toBytes())).toBe(

@@ -145,7 +145,7 @@ const momentsAggregator: MonoidAggregator<number, Moments, Moments> = makeMonoid
 });
 
 /**
- * Streaming statistics of numbers: count, mean, variance, skewness,
+ * Streaming statistics of numbers: count (`totalWeight`), mean, variance, skewness,
  * kurtosis, min and max, in a `Moments` state (`papertrail/sketches`).
  * `append` calls `Moments.add` (no allocation). The answer is the state
  * itself, not a copy: read it, and `clone()` it before changing it.
@@ -155,7 +155,7 @@ const momentsAggregator: MonoidAggregator<number, Moments, Moments> = makeMonoid
  * ```ts
  * import { moments, aggregate } from "papertrail/aggregators";
  * const latency = aggregate(moments(), [12, 15, 11, 48, 14]);
- * [latency.count, latency.mean, latency.max]; // => [5, 20, 48]
+ * [latency.totalWeight, latency.mean, latency.max]; // => [5, 20, 48]
  * ```
  */
 export function moments(): MonoidAggregator<number, Moments, Moments> {

@@ -144,7 +144,7 @@ export function keyedStates<K, State>(semigroup: Semigroup<State>): Monoid<Reado
  * aggregator's state, merged per key with {@link keyedStates}, and the
  * answer a `Map` from key to the inner answer. `append` appends into the
  * key's state in place, creating it with `prepare` on the key's first input
- * (so the inner aggregator may be a plain semigroup one, like `topK`). The
+ * (so the inner aggregator may be a plain semigroup one). The
  * result is always a monoid aggregator: no keys is the empty map.
  *
  * `append` mutates the `Map` it is given (as every `append` may); states

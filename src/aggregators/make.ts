@@ -111,9 +111,11 @@ export function makeMonoidAggregator<In, State, Out>(
  *
  * @example
  * ```ts
- * import { isMonoidAggregator, count, topK } from "papertrail/aggregators";
- * isMonoidAggregator(count()); // => true
- * isMonoidAggregator(topK({ capacity: 10, n: 3 })); // => false
+ * import { isMonoidAggregator, makeAggregator, count, topK } from "papertrail/aggregators";
+ * import { SemigroupFirst } from "papertrail/algebra";
+ * const firstSeen = makeAggregator({ prepare: (user: string) => user, semigroup: SemigroupFirst<string>(), present: (user) => user });
+ * [isMonoidAggregator(count()), isMonoidAggregator(topK({ capacity: 10, n: 3 }))]; // => [true, true]
+ * isMonoidAggregator(firstSeen); // => false
  * ```
  */
 export function isMonoidAggregator<In, State, Out>(

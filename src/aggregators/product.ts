@@ -10,9 +10,11 @@ import { isMonoidAggregator, makeAggregator, makeMonoidAggregator } from "./make
  *
  * @example
  * ```ts
- * import { type SomeAggregator, count, topK } from "papertrail/aggregators";
- * const all: SomeAggregator[] = [count(), topK({ capacity: 5, n: 1 })];
- * all.length; // => 2
+ * import { type SomeAggregator, makeAggregator, count, topK } from "papertrail/aggregators";
+ * import { SemigroupFirst } from "papertrail/algebra";
+ * const firstSeen = makeAggregator({ prepare: (user: string) => user, semigroup: SemigroupFirst<string>(), present: (user) => user });
+ * const all: SomeAggregator[] = [count(), topK({ capacity: 5, n: 1 }), firstSeen];
+ * all.length; // => 3
  * ```
  */
 export interface SomeAggregator {

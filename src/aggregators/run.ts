@@ -13,9 +13,11 @@ import { isMonoidAggregator } from "./make.js";
  *
  * @example
  * ```ts
- * import { aggregateState, count, topK } from "papertrail/aggregators";
+ * import { aggregateState, makeAggregator, count } from "papertrail/aggregators";
+ * import { SemigroupFirst } from "papertrail/algebra";
+ * const firstSeen = makeAggregator({ prepare: (user: string) => user, semigroup: SemigroupFirst<string>(), present: (user) => user });
  * aggregateState(count(), new Set(["a", "b"])); // => 2
- * aggregateState(topK({ capacity: 4, n: 2 }), []); // => undefined
+ * aggregateState(firstSeen, []); // => undefined
  * ```
  */
 export function aggregateState<In, State, Out>(aggregator: MonoidAggregator<In, State, Out>, inputs: Iterable<In>): State;
@@ -41,9 +43,9 @@ export function aggregateState<In, State, Out>(aggregator: Aggregator<In, State,
 
 /**
  * Aggregates an array or any iterable and presents the answer (see
- * {@link aggregateState}). A plain semigroup aggregator (such as `topK`)
- * over an empty iterable returns `undefined`; a monoid aggregator returns
- * `present(monoid.empty)`.
+ * {@link aggregateState}). A plain semigroup aggregator (one made by
+ * `makeAggregator`) over an empty iterable returns `undefined`; a monoid
+ * aggregator returns `present(monoid.empty)`.
  *
  * @example
  * ```ts
@@ -51,7 +53,7 @@ export function aggregateState<In, State, Out>(aggregator: Aggregator<In, State,
  * aggregate(count(), ["alice", "bob"]); // => 2
  * aggregate(max(), []); // => -Infinity
  * aggregate(topK({ capacity: 4, n: 1 }), ["a", "b", "a"]); // => [{ item: "a", count: 2, error: 0, guaranteed: true }]
- * aggregate(topK({ capacity: 4, n: 1 }), []); // => undefined
+ * aggregate(topK({ capacity: 4, n: 1 }), []); // => []
  * ```
  */
 export function aggregate<In, State, Out>(aggregator: MonoidAggregator<In, State, Out>, inputs: Iterable<In>): Out;
@@ -141,10 +143,12 @@ export async function aggregateAsync<In, State, Out>(
  *
  * @example
  * ```ts
- * import { mergeStates, aggregateState, count, topK } from "papertrail/aggregators";
+ * import { mergeStates, aggregateState, makeAggregator, count } from "papertrail/aggregators";
+ * import { SemigroupFirst } from "papertrail/algebra";
+ * const firstSeen = makeAggregator({ prepare: (user: string) => user, semigroup: SemigroupFirst<string>(), present: (user) => user });
  * const workers = [["a", "b"], ["c"], []].map((share) => aggregateState(count(), share));
  * mergeStates(count(), workers); // => 3
- * mergeStates(topK({ capacity: 4, n: 1 }), []); // => undefined
+ * mergeStates(firstSeen, []); // => undefined
  * ```
  */
 export function mergeStates<In, State, Out>(aggregator: MonoidAggregator<In, State, Out>, states: Iterable<State>): State;

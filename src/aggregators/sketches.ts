@@ -8,8 +8,8 @@ import { CountMinSketch, type CountMinSketchOptions } from "../sketches/count-mi
 import { HyperLogLog, type HyperLogLogOptions } from "../sketches/hyperloglog.js";
 import { TDigest, type TDigestOptions } from "../sketches/t-digest.js";
 import { TopK, type TopKEntry, type TopKItem } from "../sketches/top-k.js";
-import type { Aggregator, MonoidAggregator } from "./aggregator.js";
-import { makeAggregator, makeMonoidAggregator } from "./make.js";
+import type { MonoidAggregator } from "./aggregator.js";
+import { makeMonoidAggregator } from "./make.js";
 
 /**
  * Options of {@link distinctCount}: the HyperLogLog's `precision` (default
@@ -250,22 +250,25 @@ export interface TopKAggregatorOptions {
 
 /**
  * Heavy hitters with Space-Saving ("which IPs fail most?"). State: a
- * `TopK` of `capacity` counters. `TopK` is only a semigroup (see
- * `TopK.semigroup`), so this is a plain {@link Aggregator}: aggregating no
- * inputs gives `undefined`, and merged worker states satisfy every
- * Space-Saving bound of the whole stream but are identical to the
- * one-worker state only while at most `capacity` distinct items were seen.
- * Answer: `top(n)`, a fresh array of `{ item, count, error, guaranteed }`.
- * `append` calls `add` (no allocation for a tracked string or number).
+ * `TopK` of `capacity` counters, merged by `TopK.monoid` (the empty
+ * summary is an exact identity, so this is a {@link MonoidAggregator}:
+ * `filter`, `groupBy` and windows take it, and aggregating no inputs gives
+ * `[]`). Merged worker states satisfy every Space-Saving bound of the whole
+ * stream; they are identical to the one-worker state while at most
+ * `capacity` distinct items were seen (associativity holds up to
+ * truncation). Answer: `top(n)`, a fresh array of
+ * `{ item, count, error, guaranteed }`. `append` calls `add` (no allocation
+ * for a string, nor for a tracked number or bigint).
  *
  * @example
  * ```ts
  * import { topK, aggregate } from "papertrail/aggregators";
  * const ips = ["10.0.0.7", "10.0.0.9", "10.0.0.7", "10.0.0.1", "10.0.0.7", "10.0.0.9"];
- * aggregate(topK({ capacity: 10, n: 2 }), ips)?.map((e) => [e.item, e.count]); // => [["10.0.0.7", 3], ["10.0.0.9", 2]]
+ * aggregate(topK({ capacity: 10, n: 2 }), ips).map((e) => [e.item, e.count]); // => [["10.0.0.7", 3], ["10.0.0.9", 2]]
+ * aggregate(topK({ capacity: 10, n: 2 }), []); // => []
  * ```
  */
-export function topK(options: TopKAggregatorOptions): Aggregator<TopKItem, TopK, TopKEntry[]> {
+export function topK(options: TopKAggregatorOptions): MonoidAggregator<TopKItem, TopK, TopKEntry[]> {
   if (typeof options !== "object" || options === null) {
     throw new InvalidArgumentError(`topK needs { capacity, n }, got ${String(options)}`);
   }
@@ -274,9 +277,9 @@ export function topK(options: TopKAggregatorOptions): Aggregator<TopKItem, TopK,
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > capacity) {
     throw new InvalidArgumentError(`topK n must be an integer from 1 to capacity (${capacity}), got ${String(n)}`);
   }
-  return makeAggregator<TopKItem, TopK, TopKEntry[]>({
-    prepare: (item) => new TopK({ capacity }).add(item),
-    semigroup: TopK.semigroup(capacity),
+  return makeMonoidAggregator<TopKItem, TopK, TopKEntry[]>({
+    prepare: (item, storage) => new TopK({ capacity }, storage).add(item),
+    monoid: TopK.monoid({ capacity }),
     present: (state) => state.top(n),
     append: (state, item) => state.add(item),
   });
@@ -285,8 +288,8 @@ export function topK(options: TopKAggregatorOptions): Aggregator<TopKItem, TopK,
 /**
  * Quantiles with a merging t-digest ("what is the p99 latency?"). State: a
  * `TDigest` of the given `compression` (default 100). The answer is the
- * digest itself, not a copy: query `quantile(q)`, `cdf(x)`, `min`, `max`,
- * `count`, and `clone()` it before adding to it. `append` calls `add` (no
+ * digest itself, not a copy: query `quantile(q)`, `estimate(q)`, `cdf(x)`,
+ * `min`, `max`, `totalWeight`, and `clone()` it before adding to it. `append` calls `add` (no
  * allocation). Digest merging is exactly commutative but only approximately
  * associative, so merged worker states answer like, but are not
  * bit-identical to, the one-worker state.
@@ -301,8 +304,8 @@ export function topK(options: TopKAggregatorOptions): Aggregator<TopKItem, TopK,
 export function quantiles(options: TDigestOptions = {}): MonoidAggregator<number, TDigest, TDigest> {
   const compression = new TDigest(options).compression; // validates
   return makeMonoidAggregator<number, TDigest, TDigest>({
-    prepare: (x) => new TDigest({ compression }).add(x),
-    monoid: TDigest.monoid(compression),
+    prepare: (x, storage) => new TDigest({ compression }, storage).add(x),
+    monoid: TDigest.monoid({ compression }),
     present: presentSelf,
     append: (state, x) => state.add(x),
   });

@@ -3,7 +3,7 @@
  * Bloom filter (membership), Count-Min (frequencies), TopK (Space-Saving
  * heavy hitters), Moments (streaming statistics) and TDigest (quantiles).
  * Each has the same verbs (`add`, `merge`, `clone`, `equals`, `toBytes`,
- * `fromBytes`), a monoid (TopK: a semigroup) whose `combine` never mutates
+ * `fromBytes`), a monoid whose `combine` never mutates
  * its inputs, and estimates with their error bounds. The hashing sketches
  * also take pre-hashed keys (`addHashed`).
  *
@@ -17,6 +17,7 @@ export type { BloomFilterOptions } from "./bloom-filter.js";
 export { CountMinSketch } from "./count-min-sketch.js";
 export type { CountMinSketchOptions } from "./count-min-sketch.js";
 export { Moments } from "./moments.js";
+export type { MomentsOptions } from "./moments.js";
 export { TDigest } from "./t-digest.js";
 export type { TDigestOptions } from "./t-digest.js";
 export { TopK } from "./top-k.js";

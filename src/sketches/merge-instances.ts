@@ -1,5 +1,5 @@
 /**
- * The instances every sketch shares: a monoid or semigroup whose `combine`
+ * The instances every sketch shares: a monoid whose `combine`
  * clones its first operand and merges the other into the copy (so inputs are
  * never mutated) and whose bulk path merges everything into one copy, and an
  * image codec built from the class's `toBytes` / `fromBytes`.
@@ -7,7 +7,6 @@
  * @internal
  */
 import { makeMonoid, type Monoid } from "../algebra/monoid.js";
-import { makeSemigroup, type Semigroup } from "../algebra/semigroup.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 
 /** What the merge-based instances need from a sketch. */
@@ -16,7 +15,7 @@ export interface MergeableSketch<S> {
   merge(other: S): S;
 }
 
-/** Options of {@link mergeMonoid} and {@link mergeSemigroup}. */
+/** Options of {@link mergeMonoid}. */
 interface MergeInstanceOptions<S> {
   /**
    * Validates the first operand against the instance's parameters (`merge`
@@ -62,11 +61,6 @@ export function mergeMonoid<S extends MergeableSketch<S>>(empty: () => S, option
     freshEmpty: true,
     commutative: options.commutative ?? true,
   });
-}
-
-/** A semigroup of sketches (for sketches without a lawful empty element). */
-export function mergeSemigroup<S extends MergeableSketch<S>>(options: MergeInstanceOptions<S> = {}): Semigroup<S> {
-  return makeSemigroup<S>({ ...mergeOperations(options.check ?? noCheck, options.mergeAll), commutative: options.commutative ?? true });
 }
 
 /** The image codec of a sketch class: instances of `type`, written by `toBytes`, read by `fromBytes`. */

@@ -1,13 +1,13 @@
 import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
-import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
-import { Family, PREAMBLE_BYTES, readPreamble, writePreamble } from "../codec/preamble.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+import { Family, PREAMBLE_BYTES, writePreamble } from "../codec/preamble.js";
+import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { twoSidedZ } from "../statistics.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
+import { checkOptionKeys, openImage, requireCompatible, type SketchClass, type SketchStorage, type WeightedSketch } from "./sketch.js";
 
 const VERSION = 1;
 /** Seven little-endian doubles after the preamble. */
@@ -19,6 +19,24 @@ const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 const MAX_FINITE = Number.MAX_VALUE;
 /** Values buffered per run when `addAll` is given an array or iterable. */
 const CHUNK = 4096;
+/** Moments takes no options (yet). */
+const NO_OPTIONS: readonly string[] = [];
+
+/**
+ * Options of {@link Moments}: none today. The constructor and
+ * {@link Moments.monoid} take an options object like every other sketch
+ * family, and reject any key (at compile time and at run time).
+ *
+ * @example
+ * ```ts
+ * import { type MomentsOptions, Moments } from "papertrail/sketches";
+ * const options: MomentsOptions = {};
+ * new Moments(options).add(2).add(4).mean; // => 3
+ * ```
+ */
+export interface MomentsOptions {
+  readonly [key: string]: never;
+}
 
 /**
  * Streaming statistics of a stream of numbers in constant space: count,
@@ -53,13 +71,13 @@ const CHUNK = 4096;
  * ```ts
  * import { Moments } from "papertrail/sketches";
  * const latency = new Moments().addAll([12, 15, 11, 14, 48]);
- * [latency.count, latency.mean, latency.min, latency.max]; // => [5, 20, 11, 48]
+ * [latency.totalWeight, latency.mean, latency.min, latency.max]; // => [5, 20, 11, 48]
  * latency.variance; // => 198
  * latency.skewness > 1; // => true
  * Moments.fromBytes(latency.toBytes()).equals(latency); // => true
  * ```
  */
-export class Moments {
+export class Moments implements WeightedSketch<Moments, number> {
   /**
    * Largest accepted `|value|`, `1e60`: beyond it fourth powers of
    * deviations could overflow a double.
@@ -86,6 +104,17 @@ export class Moments {
   private hi = Number.NEGATIVE_INFINITY;
 
   /**
+   * An empty state.
+   *
+   * @param options - `{}` (no options yet); any key throws `InvalidArgumentError`
+   * @param storage - accepted for the uniform constructor; unused (the state is seven numbers, no arrays)
+   */
+  constructor(options?: MomentsOptions, storage?: SketchStorage) {
+    if (options !== undefined) checkOptionKeys("Moments", options, NO_OPTIONS);
+    void storage;
+  }
+
+  /**
    * Adds `value`, `weight` times (default once). `value` must be a finite
    * number with `|value| <= 1e60`; `weight` a non-negative integer (a
    * frequency: `add(x, 3)` is `add(x)` three times, up to rounding; 0 adds
@@ -96,7 +125,7 @@ export class Moments {
    * ```ts
    * import { Moments } from "papertrail/sketches";
    * const m = new Moments().add(1).add(3, 3);
-   * [m.count, m.mean, m.variance]; // => [4, 2.5, 0.75]
+   * [m.totalWeight, m.mean, m.variance]; // => [4, 2.5, 0.75]
    * ```
    */
   add(value: number, weight?: number): this {
@@ -231,15 +260,15 @@ export class Moments {
   }
 
   /**
-   * Number of values added (the sum of their weights).
+   * Number of values added (the sum of their weights), merges included.
    *
    * @example
    * ```ts
    * import { Moments } from "papertrail/sketches";
-   * new Moments().add(7).add(8, 2).count; // => 3
+   * new Moments().add(7).add(8, 2).totalWeight; // => 3
    * ```
    */
-  get count(): number {
+  get totalWeight(): number {
     return this.n;
   }
 
@@ -396,15 +425,15 @@ export class Moments {
    * ```ts
    * import { Moments } from "papertrail/sketches";
    * const m = new Moments().addAll([9, 10, 11, 10, 10, 9, 11, 10]);
-   * const estimate = m.meanEstimate(0.95);
+   * const estimate = m.estimate(0.95);
    * [estimate.estimate, estimate.probability]; // => [10, 0.95]
    * [estimate.lower.toFixed(3), estimate.upper.toFixed(3)]; // => ["9.476", "10.524"]
-   * new Moments().add(4).meanEstimate().upper; // => Infinity
+   * new Moments().add(4).estimate().upper; // => Infinity
    * ```
    */
-  meanEstimate(confidence = 0.95): Approximate {
+  estimate(confidence = 0.95): Approximate {
     const z = twoSidedZ(confidence);
-    if (this.n === 0) throw new InvalidArgumentError("Moments.meanEstimate needs at least one value, got an empty Moments");
+    if (this.n === 0) throw new InvalidArgumentError("Moments.estimate needs at least one value, got an empty Moments");
     const mean = this.currentMean();
     if (this.n === 1) return new Approximate(mean, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, confidence);
     const half = z * Math.sqrt(this.m2 / (this.n - 1) / this.n);
@@ -423,13 +452,11 @@ export class Moments {
    * const east = new Moments().addAll([1, 2, 3]);
    * const west = new Moments().addAll([4, 5, 6, 7]);
    * const both = east.merge(west);
-   * [both.count, both.mean, both.variance, both.min, both.max]; // => [7, 4, 4, 1, 7]
+   * [both.totalWeight, both.mean, both.variance, both.min, both.max]; // => [7, 4, 4, 1, 7]
    * ```
    */
   merge(other: Moments): this {
-    if (!(other instanceof Moments)) {
-      throw new ParameterMismatchError(this.describe(), describeValue(other), "not a Moments");
-    }
+    requireCompatible(Moments, this.describe(), other, () => true);
     if (this.n === 0) {
       this.commit(other.n, other.mu, other.muError, other.m2, other.m3, other.m4, other.lo, other.hi);
       return this;
@@ -624,7 +651,7 @@ export class Moments {
    * new Moments().add(1).toBytes().length; // => 64
    * ```
    */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     const writer = new ByteWriter(PREAMBLE_BYTES + PAYLOAD_BYTES);
     writePreamble(writer, Family.Moments, VERSION, 0);
     if (this.n === 0) {
@@ -647,13 +674,11 @@ export class Moments {
    * ```ts
    * import { Moments } from "papertrail/sketches";
    * const m = Moments.fromBytes(new Moments().addAll([1, 2, 3, 10]).toBytes());
-   * [m.count, m.mean, m.variance, m.max]; // => [4, 4, 12.5, 10]
+   * [m.totalWeight, m.mean, m.variance, m.max]; // => [4, 4, 12.5, 10]
    * ```
    */
   static fromBytes(bytes: Uint8Array): Moments {
-    const reader = new ByteReader(bytes, "Moments image");
-    const { flags } = readPreamble(reader, Family.Moments, [VERSION]);
-    if (flags !== 0) throw invalidField(`unknown flags 0x${flags.toString(16)}`, 4);
+    const { reader } = openImage(bytes, "Moments", Family.Moments, [VERSION]);
     const payload = reader.bytesView(PAYLOAD_BYTES, "count, mean, M2, M3, M4, min and max");
     reader.expectEnd();
     const view = new DataView(payload.buffer, payload.byteOffset, PAYLOAD_BYTES);
@@ -722,23 +747,23 @@ export class Moments {
    * const stats = Moments.monoid();
    * const hourly = [stats.empty.addAll([1, 2]), stats.empty.addAll([3, 4, 5])];
    * const day = stats.combineAll(hourly);
-   * [day.count, day.mean, hourly[0].count, "inverse" in stats]; // => [5, 3, 2, false]
+   * [day.totalWeight, day.mean, hourly[0].totalWeight, "inverse" in stats]; // => [5, 3, 2, false]
    * ```
    */
-  static monoid(): Monoid<Moments> {
+  static monoid(options?: MomentsOptions): Monoid<Moments> {
+    if (options !== undefined) checkOptionKeys("Moments", options, NO_OPTIONS);
     return monoidInstance;
   }
 }
 
+Moments satisfies SketchClass<Moments, MomentsOptions>;
+
 // `instanceof Moments` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
 brand(Moments, "Moments");
 
-const monoidInstance: Monoid<Moments> = mergeMonoid(() => new Moments(), { check: (first) => void checked(first) });
-
-function checked(value: Moments): Moments {
-  if (!(value instanceof Moments)) throw new ParameterMismatchError("Moments", describeValue(value), "not a Moments");
-  return value;
-}
+const monoidInstance: Monoid<Moments> = mergeMonoid(() => new Moments(), {
+  check: (first) => requireCompatible(Moments, "Moments", first, () => true),
+});
 
 function invalidValue(value: unknown): InvalidArgumentError {
   const shown = typeof value === "number" ? String(value) : `${typeof value} ${String(value)}`;
@@ -755,10 +780,4 @@ function overflow(): InvalidArgumentError {
 
 function invalidField(message: string, offset: number): DecodeError {
   return new DecodeError("invalid-field", `Moments image: ${message}`, offset);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  return typeof value;
 }

@@ -1,16 +1,26 @@
 import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
-import type { Semigroup } from "../algebra/semigroup.js";
-import { ByteReader } from "../codec/byte-reader.js";
+import type { Monoid } from "../algebra/monoid.js";
+import type { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
-import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
-import { mergeSemigroup, sketchCodec } from "./merge-instances.js";
+import { Family, writePreamble } from "../codec/preamble.js";
+import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { canonicalBigIntBytes } from "../hashing/hashed-key.js";
+import { mergeMonoid, sketchCodec } from "./merge-instances.js";
+import {
+  allocate,
+  checkOptionKeys,
+  describeValue,
+  openImage,
+  requireCompatible,
+  type SketchClass,
+  type SketchStorage,
+  type WeightedSketch,
+} from "./sketch.js";
 
 const VERSION = 1;
-/** Most counters: 2^24 slots (25 bytes of typed arrays each, plus the items). */
+/** Most counters: 2^24 slots (37 bytes of typed arrays each and 8 or 16 of string table, plus the items). */
 const MAX_CAPACITY = 2 ** 24;
 /** Bytes before the entries: preamble 8, capacity 4, size 4, total 8, untracked bound 8. */
 const HEADER_BYTES = 32;
@@ -18,6 +28,7 @@ const HEADER_BYTES = 32;
 const ENTRY_MIN_BYTES = 21;
 /** Typed arrays start this small and double up to the capacity, so a decoder never allocates by `capacity`. */
 const INITIAL_SLOTS = 16;
+const OPTION_KEYS = ["capacity"] as const;
 /**
  * Slack on the decoder's `sum of counts <= total` check, for the rounding of
  * fractional counts (integer counts below 2^53 are exact and meet it with no slack).
@@ -109,7 +120,7 @@ export interface TopKEntry {
  * counter with the smallest count `min`, whose old item is forgotten: it
  * starts at `min + count` with error `min`. (Among counters tied at the
  * minimum, which one is taken depends on the order of past updates.) So,
- * with `N = total`:
+ * with `N = totalWeight`:
  *
  * - every tracked item's true count is in `[count - error, count]`;
  * - every untracked item's true count is at most `maxUntrackedCount`;
@@ -119,14 +130,20 @@ export interface TopKEntry {
  *   and every error is at most `maxUntrackedCount`.
  *
  * Hence any item that occurred more than `N / capacity` times is tracked.
- * Items are kept as themselves (never hashed), in a `Map` from item to
- * counter; counters live in typed arrays under an indexed min-heap by count,
- * so `add` costs O(log capacity) at worst (a heavy hitter's counter sits
- * near the leaves: usually O(1)), with no allocation for a tracked string,
- * number or bigint (a byte string builds a key string per add).
+ * Items are kept as themselves and compared by value, never conflated by a
+ * hash. Strings are found through an open-addressing table indexed by a
+ * 32-bit hash of their code units (a hash match is confirmed by comparing
+ * the strings); byte strings, numbers and bigints through a `Map`. Counters
+ * live in typed arrays under an indexed min-heap by count, so `add` costs
+ * O(log capacity) at worst (a heavy hitter's counter sits near the leaves:
+ * usually O(1)), with no allocation for a string, tracked or new, nor for
+ * a tracked number or bigint (a new one is set in a `Map`, which may grow; a
+ * byte string builds a key string per add).
  *
  * Counts are doubles: any finite number `>= 0`, exact while every count and
- * the total stay below 2^53. `add` and `merge` mutate the summary and return it.
+ * the total stay below 2^53. `add` and `merge` mutate the summary and return
+ * it. {@link TopK.monoid} merges summaries: the empty summary is an exact
+ * identity, and associativity holds up to truncation (see there).
  *
  * @example
  * ```ts
@@ -137,26 +154,39 @@ export interface TopKEntry {
  * failedLogins.top(2).map((e) => [e.item, e.count, e.error, e.guaranteed]); // => [["10.0.0.7", 3, 0, true], ["10.0.0.9", 2, 0, true]]
  * failedLogins.estimate("10.0.0.2").toString(); // => "2 [1, 2] @ 100%"
  * failedLogins.estimate("10.0.0.1").toString(); // => "0 [0, 1] @ 100%"
- * [failedLogins.total, failedLogins.errorBound]; // => [7, 7 / 3]
+ * [failedLogins.totalWeight, failedLogins.errorBound]; // => [7, 7 / 3]
  * ```
  */
-export class TopK {
+export class TopK implements WeightedSketch<TopK, TopKItem> {
   /** Counters kept, `k`. */
   readonly capacity: number;
+  /** Where the typed arrays come from (kept for growth). */
+  private readonly storage: SketchStorage | undefined;
   /** slot -> count (the upper bound of the slot's item). */
   private counts: Float64Array;
   /** slot -> error (count - error is a lower bound). */
   private errors: Float64Array;
   /** heap position -> slot; a min-heap by count. */
   private heap: Int32Array;
+  /** heap position -> count of its slot: the heap reads counts in its own order (one load per child, not two). */
+  private heapCounts: Float64Array;
   /** slot -> heap position. */
   private where: Int32Array;
   /** slot -> item kind. */
   private kinds: Uint8Array;
+  /** slot -> hash of a string item (see {@link stringHash}); unused for other kinds. */
+  private hashes: Int32Array;
+  /**
+   * Open-addressing table of the string items, linear probing from
+   * `hash & (length - 1)`: entries are `slot + 1`, 0 is empty. Its length is
+   * a power of two at least twice the slots allocated, so it is at most
+   * half full.
+   */
+  private table: Int32Array;
   /** slot -> item key (bytes as a latin1 string). */
   private keys: Key[] = [];
-  /** Strings, numbers and bigints -> slot (their JavaScript types keep them apart). */
-  private index = new Map<Key, number>();
+  /** Numbers and bigints -> slot (their JavaScript types keep them apart). */
+  private index = new Map<number | bigint, number>();
   /** Byte strings (as latin1 strings) -> slot. */
   private byteIndex = new Map<string, number>();
   /** Slots in use, the first `used` of the arrays. */
@@ -165,21 +195,30 @@ export class TopK {
   /** Upper bound of every untracked item's count: 0 until an item is dropped (so always 0 while a counter is free). */
   private floor = 0;
 
-  constructor(options: TopKOptions) {
-    if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError(`TopK needs { capacity }, got ${String(options)}`);
-    }
+  /**
+   * A summary of `capacity` counters.
+   *
+   * @param options - `{ capacity }`; any other key throws `InvalidArgumentError`
+   * @param storage - where the counters' arrays come from; default: their own buffers
+   */
+  constructor(options: TopKOptions, storage?: SketchStorage) {
+    checkOptionKeys("TopK", options, OPTION_KEYS);
     const capacity = options.capacity;
     if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new InvalidArgumentError(`TopK capacity must be an integer in [1, ${MAX_CAPACITY}], got ${String(capacity)}`);
     }
     this.capacity = capacity;
+    this.storage = storage;
     const slots = Math.min(capacity, INITIAL_SLOTS);
-    this.counts = new Float64Array(slots);
-    this.errors = new Float64Array(slots);
-    this.heap = new Int32Array(slots);
-    this.where = new Int32Array(slots);
-    this.kinds = new Uint8Array(slots);
+    this.counts = new Float64Array(0);
+    this.errors = this.counts;
+    this.heapCounts = this.counts;
+    this.heap = new Int32Array(0);
+    this.where = this.heap;
+    this.hashes = this.heap;
+    this.kinds = new Uint8Array(0);
+    this.table = this.heap;
+    this.allocateSlots(slots);
   }
 
   /**
@@ -195,37 +234,52 @@ export class TopK {
    */
   add(item: TopKItem, count = 1): this {
     if (typeof count !== "number" || !(count >= 0 && count <= Number.MAX_VALUE)) throw invalidCount(count);
-    if (!(this.sum + count <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total would overflow: ${this.sum} + ${count}`);
+    if (!(this.sum + count <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total weight would overflow: ${this.sum} + ${count}`);
+    if (typeof item === "string") {
+      let key = item;
+      let hash = stringHash(key);
+      if (hash < 0) {
+        // Some code unit is in 0xD800..0xDFFF (or the quick test could not
+        // tell): count a lone surrogate as U+FFFD.
+        hash = ~hash;
+        if (LONE_SURROGATE.test(key)) {
+          key = key.replace(LONE_SURROGATES, "\uFFFD");
+          hash = stringHash(key);
+          if (hash < 0) hash = ~hash;
+        }
+      }
+      const slot = this.findString(key, hash);
+      if (slot >= 0) return this.bump(slot, count);
+      if (count !== 0) this.insert(KIND_STRING, key, hash, count);
+      return this;
+    }
+    return this.addOther(item, count);
+  }
+
+  /** `add` of a byte string, number or bigint (apart, so that the string path stays small enough to inline). */
+  private addOther(item: TopKItem, count: number): this {
     let kind: number;
     let key: Key;
     let slot: number | undefined;
-    if (typeof item === "string") {
-      slot = this.index.get(item);
-      if (slot !== undefined) return this.bump(slot, count);
-      kind = KIND_STRING;
-      key = item;
-      if (LONE_SURROGATE.test(item)) {
-        key = item.replace(LONE_SURROGATES, "\uFFFD");
-        slot = this.index.get(key);
-      }
-    } else if (item instanceof Uint8Array) {
+    if (item instanceof Uint8Array) {
       kind = KIND_BYTES;
-      key = bytesToKey(item);
-      slot = this.byteIndex.get(key);
+      const bytes = bytesToKey(item);
+      key = bytes;
+      slot = this.byteIndex.get(bytes);
     } else if (typeof item === "number") {
       kind = KIND_NUMBER;
-      key = item === 0 ? 0 : item; // -0 counts as 0 (as a Map key, too)
-      slot = this.index.get(key);
+      const value = item === 0 ? 0 : item; // -0 counts as 0 (as a Map key, too)
+      key = value;
+      slot = this.index.get(value);
     } else if (typeof item === "bigint") {
       kind = KIND_BIGINT;
       key = item;
-      slot = this.index.get(key);
+      slot = this.index.get(item);
     } else {
       throw invalidItem(item);
     }
     if (slot !== undefined) return this.bump(slot, count);
-    if (count === 0) return this;
-    this.insert(kind, key, count);
+    if (count !== 0) this.insert(kind, key, 0, count);
     return this;
   }
 
@@ -236,8 +290,8 @@ export class TopK {
     return this;
   }
 
-  /** Space-Saving's step for an untracked item (count > 0). */
-  private insert(kind: number, key: Key, count: number): void {
+  /** Space-Saving's step for an untracked item (count > 0); `hash` is the string hash of a string key. */
+  private insert(kind: number, key: Key, hash: number, count: number): void {
     let slot: number;
     let base: number;
     const free = this.used < this.capacity;
@@ -254,40 +308,130 @@ export class TopK {
       // becomes the bound for every untracked item (all others are <= floor <= min).
       slot = this.heap[0] as number;
       base = this.counts[slot] as number;
-      this.indexOf(this.kinds[slot] as number).delete(this.keys[slot] as Key);
+      this.unlink(slot);
       this.floor = base;
     }
     this.counts[slot] = base + count;
     this.errors[slot] = base;
     this.kinds[slot] = kind;
     this.keys[slot] = key;
-    this.indexOf(kind).set(key, slot);
+    this.link(slot, kind, key, hash);
     this.sum += count;
     if (free) this.siftUp(slot);
     else this.siftDown(0);
   }
 
-  private indexOf(kind: number): Map<Key, number> {
-    return kind === KIND_BYTES ? (this.byteIndex as Map<Key, number>) : this.index;
+  /** Makes `slot` (holding `key` of `kind`) findable. */
+  private link(slot: number, kind: number, key: Key, hash: number): void {
+    if (kind === KIND_STRING) {
+      this.hashes[slot] = hash;
+      const table = this.table;
+      const mask = table.length - 1;
+      let i = hash & mask;
+      while (table[i] !== 0) i = (i + 1) & mask;
+      table[i] = slot + 1;
+    } else if (kind === KIND_BYTES) {
+      this.byteIndex.set(key as string, slot);
+    } else {
+      this.index.set(key as number | bigint, slot);
+    }
   }
 
-  private grow(needed: number): void {
-    const size = Math.min(this.capacity, Math.max(needed, this.counts.length * 2));
-    const counts = new Float64Array(size);
-    counts.set(this.counts);
-    const errors = new Float64Array(size);
-    errors.set(this.errors);
-    const heap = new Int32Array(size);
-    heap.set(this.heap);
-    const where = new Int32Array(size);
-    where.set(this.where);
-    const kinds = new Uint8Array(size);
-    kinds.set(this.kinds);
+  /** Forgets the item of `slot`. Strings leave the table by backward-shift deletion (no tombstones). */
+  private unlink(slot: number): void {
+    const kind = this.kinds[slot] as number;
+    if (kind === KIND_BYTES) {
+      this.byteIndex.delete(this.keys[slot] as string);
+      return;
+    }
+    if (kind !== KIND_STRING) {
+      this.index.delete(this.keys[slot] as number | bigint);
+      return;
+    }
+    const table = this.table;
+    const hashes = this.hashes;
+    const mask = table.length - 1;
+    let hole = (hashes[slot] as number) & mask;
+    while (table[hole] !== slot + 1) hole = (hole + 1) & mask;
+    // Move back every later entry of the run that may sit at the hole: one
+    // whose home position is not in the cyclic range (hole, j].
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const entry = table[j] as number;
+      if (entry === 0) break;
+      const home = (hashes[entry - 1] as number) & mask;
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        table[hole] = entry;
+        hole = j;
+      }
+    }
+    table[hole] = 0;
+  }
+
+  /** The slot of the string `key` with hash `hash`, or -1. */
+  private findString(key: string, hash: number): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const entry = table[i] as number;
+      if (entry === 0) return -1;
+      if (this.hashes[entry - 1] === hash && this.keys[entry - 1] === key) return entry - 1;
+    }
+  }
+
+  /** Typed arrays of `slots` counters (keeping the first `used`), and a table sized for them. */
+  private allocateSlots(slots: number): void {
+    const used = this.used;
+    const counts = this.f64(slots);
+    counts.set(this.counts.subarray(0, used));
+    const errors = this.f64(slots);
+    errors.set(this.errors.subarray(0, used));
+    const heap = this.i32(slots);
+    heap.set(this.heap.subarray(0, used));
+    const heapCounts = this.f64(slots);
+    heapCounts.set(this.heapCounts.subarray(0, used));
+    const where = this.i32(slots);
+    where.set(this.where.subarray(0, used));
+    const hashes = this.i32(slots);
+    hashes.set(this.hashes.subarray(0, used));
+    const kinds = this.u8(slots);
+    kinds.set(this.kinds.subarray(0, used));
     this.counts = counts;
     this.errors = errors;
     this.heap = heap;
+    this.heapCounts = heapCounts;
     this.where = where;
+    this.hashes = hashes;
     this.kinds = kinds;
+    let size = 4;
+    while (size < 2 * slots) size *= 2;
+    if (this.table.length !== size) {
+      this.table = this.i32(size);
+      for (let slot = 0; slot < used; slot++) {
+        if (this.kinds[slot] === KIND_STRING) this.link(slot, KIND_STRING, this.keys[slot] as Key, this.hashes[slot] as number);
+      }
+    }
+  }
+
+  private bytes(length: number): Uint8Array<ArrayBuffer> {
+    return allocate(this.storage, length);
+  }
+
+  private f64(length: number): Float64Array {
+    const bytes = this.bytes(length * 8);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, length);
+  }
+
+  private i32(length: number): Int32Array {
+    const bytes = this.bytes(length * 4);
+    return new Int32Array(bytes.buffer, bytes.byteOffset, length);
+  }
+
+  private u8(length: number): Uint8Array {
+    return this.bytes(length);
+  }
+
+  private grow(needed: number): void {
+    this.allocateSlots(Math.min(this.capacity, Math.max(needed, this.counts.length * 2)));
   }
 
   /**
@@ -296,58 +440,74 @@ export class TopK {
    * costs a third of the update rate on skewed streams (where most counters
    * near the minimum are tied), so ties stay in heap order.
    */
-  private below(a: number, b: number): boolean {
-    return (this.counts[a] as number) < (this.counts[b] as number);
-  }
-
   private siftDown(position: number): void {
     const heap = this.heap;
+    const heapCounts = this.heapCounts;
     const where = this.where;
     const n = this.used;
     const slot = heap[position] as number;
+    const count = this.counts[slot] as number;
     for (;;) {
       let child = 2 * position + 1;
       if (child >= n) break;
-      let childSlot = heap[child] as number;
+      let childCount = heapCounts[child] as number;
       if (child + 1 < n) {
-        const right = heap[child + 1] as number;
-        if (this.below(right, childSlot)) {
+        const rightCount = heapCounts[child + 1] as number;
+        if (rightCount < childCount) {
           child++;
-          childSlot = right;
+          childCount = rightCount;
         }
       }
-      if (!this.below(childSlot, slot)) break;
+      if (!(childCount < count)) break;
+      const childSlot = heap[child] as number;
       heap[position] = childSlot;
+      heapCounts[position] = childCount;
       where[childSlot] = position;
       position = child;
     }
     heap[position] = slot;
+    heapCounts[position] = count;
     where[slot] = position;
   }
 
   private siftUp(position: number): void {
     const heap = this.heap;
+    const heapCounts = this.heapCounts;
     const where = this.where;
     const slot = heap[position] as number;
+    const count = this.counts[slot] as number;
     while (position > 0) {
       const parent = (position - 1) >> 1;
+      const parentCount = heapCounts[parent] as number;
+      if (!(count < parentCount)) break;
       const parentSlot = heap[parent] as number;
-      if (!this.below(slot, parentSlot)) break;
       heap[position] = parentSlot;
+      heapCounts[position] = parentCount;
       where[parentSlot] = position;
       position = parent;
     }
     heap[position] = slot;
+    heapCounts[position] = count;
     where[slot] = position;
   }
 
   /** The slot of `item`, or -1. */
   private find(item: TopKItem): number {
-    let slot: number | undefined;
     if (typeof item === "string") {
-      slot = this.index.get(item);
-      if (slot === undefined && LONE_SURROGATE.test(item)) slot = this.index.get(item.replace(LONE_SURROGATES, "\uFFFD"));
-    } else if (item instanceof Uint8Array) {
+      let key = item;
+      let hash = stringHash(key);
+      if (hash < 0) {
+        hash = ~hash;
+        if (LONE_SURROGATE.test(key)) {
+          key = key.replace(LONE_SURROGATES, "\uFFFD");
+          hash = stringHash(key);
+          if (hash < 0) hash = ~hash;
+        }
+      }
+      return this.findString(key, hash);
+    }
+    let slot: number | undefined;
+    if (item instanceof Uint8Array) {
       slot = this.byteIndex.get(bytesToKey(item));
     } else if (typeof item === "number" || typeof item === "bigint") {
       slot = this.index.get(item);
@@ -357,9 +517,10 @@ export class TopK {
     return slot ?? -1;
   }
 
-  /** The slot of the item (kind, key) in this summary, or -1. */
-  private slotOf(kind: number, key: Key): number {
-    return this.indexOf(kind).get(key) ?? -1;
+  /** The slot of the item (kind, key) in this summary, or -1; `hash` is the table hash of a string key. */
+  private slotOf(kind: number, key: Key, hash: number): number {
+    if (kind === KIND_STRING) return this.findString(key as string, hash);
+    return (kind === KIND_BYTES ? this.byteIndex.get(key as string) : this.index.get(key as number | bigint)) ?? -1;
   }
 
   /** Slots in rank order (see {@link rankOrder}). */
@@ -428,15 +589,31 @@ export class TopK {
   }
 
   /**
-   * Sum of every count added (`N`, the stream length for unit counts).
+   * `item`'s counter: its count if tracked (never below the true count, at
+   * most `error` above it), else 0. {@link TopK.estimate} gives the bounds.
    *
    * @example
    * ```ts
    * import { TopK } from "papertrail/sketches";
-   * new TopK({ capacity: 1 }).add("a", 2.5).add("b").total; // => 3.5
+   * const sketch = new TopK({ capacity: 1 }).add("alice", 3).add("bob", 2);
+   * [sketch.frequency("bob"), sketch.frequency("alice")]; // => [5, 0]
    * ```
    */
-  get total(): number {
+  frequency(item: TopKItem): number {
+    const slot = this.find(item);
+    return slot < 0 ? 0 : (this.counts[slot] as number);
+  }
+
+  /**
+   * Sum of every count added, merges included (`N`, the stream length for unit counts).
+   *
+   * @example
+   * ```ts
+   * import { TopK } from "papertrail/sketches";
+   * new TopK({ capacity: 1 }).add("a", 2.5).add("b").totalWeight; // => 3.5
+   * ```
+   */
+  get totalWeight(): number {
     return this.sum;
   }
 
@@ -473,7 +650,7 @@ export class TopK {
   }
 
   /**
-   * The guaranteed bound `total / capacity`: no count overestimates by more,
+   * The guaranteed bound `totalWeight / capacity`: no count overestimates by more,
    * no error is larger, and no untracked item occurred more often.
    *
    * @example
@@ -510,36 +687,41 @@ export class TopK {
    * const east = new TopK({ capacity: 2 }).add("10.0.0.7", 5).add("10.0.0.9", 1);
    * const west = new TopK({ capacity: 2 }).add("10.0.0.7", 3).add("10.0.0.8", 2);
    * east.merge(west).top().map((e) => [e.item, e.count, e.error]); // => [["10.0.0.7", 8, 0], ["10.0.0.8", 2, 0]]
-   * [east.total, east.maxUntrackedCount]; // => [11, 1]
+   * [east.totalWeight, east.maxUntrackedCount]; // => [11, 1]
    * ```
    */
   merge(other: TopK): this {
-    this.checkCompatible(other);
-    if (!(this.sum + other.sum <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total would overflow: ${this.sum} + ${other.sum}`);
+    requireCompatible(TopK, this.describe(), other, (o) => o.capacity === this.capacity);
+    if (!(this.sum + other.sum <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total weight would overflow: ${this.sum} + ${other.sum}`);
     const source = other === this ? other.clone() : other;
     const limit = this.used + source.used;
     const counts = new Float64Array(limit);
     const errors = new Float64Array(limit);
     const kinds = new Uint8Array(limit);
+    const hashes = new Int32Array(limit);
     const keys: Key[] = [];
     let n = 0;
     for (let slot = 0; slot < this.used; slot++) {
       const kind = this.kinds[slot] as number;
       const key = this.keys[slot] as Key;
-      const there = source.slotOf(kind, key);
+      const hash = this.hashes[slot] as number;
+      const there = source.slotOf(kind, key, hash);
       counts[n] = (this.counts[slot] as number) + (there < 0 ? source.floor : (source.counts[there] as number));
       errors[n] = (this.errors[slot] as number) + (there < 0 ? source.floor : (source.errors[there] as number));
       kinds[n] = kind;
+      hashes[n] = hash;
       keys.push(key);
       n++;
     }
     for (let slot = 0; slot < source.used; slot++) {
       const kind = source.kinds[slot] as number;
       const key = source.keys[slot] as Key;
-      if (this.slotOf(kind, key) >= 0) continue;
+      const hash = source.hashes[slot] as number;
+      if (this.slotOf(kind, key, hash) >= 0) continue;
       counts[n] = this.floor + (source.counts[slot] as number);
       errors[n] = this.floor + (source.errors[slot] as number);
       kinds[n] = kind;
+      hashes[n] = hash;
       keys.push(key);
       n++;
     }
@@ -550,34 +732,49 @@ export class TopK {
     const rankedCounts = new Float64Array(kept);
     const rankedErrors = new Float64Array(kept);
     const rankedKinds = new Uint8Array(kept);
+    const rankedHashes = new Int32Array(kept);
     const rankedKeys: Key[] = [];
     for (let i = 0; i < kept; i++) {
       const j = order[i] as number;
       rankedCounts[i] = counts[j] as number;
       rankedErrors[i] = errors[j] as number;
       rankedKinds[i] = kinds[j] as number;
+      rankedHashes[i] = hashes[j] as number;
       rankedKeys.push(keys[j] as Key);
     }
-    this.load(rankedCounts, rankedErrors, rankedKinds, rankedKeys);
+    this.load(rankedCounts, rankedErrors, rankedKinds, rankedKeys, rankedHashes);
     this.floor = floor;
     this.sum += source.sum;
     return this;
   }
 
-  /** Replaces the contents by entries given in rank order. */
-  private load(counts: Float64Array, errors: Float64Array, kinds: Uint8Array, keys: Key[]): void {
+  /**
+   * Replaces the contents by entries given in rank order, with the table
+   * hashes of their string keys (computed here when not given).
+   */
+  private load(counts: Float64Array, errors: Float64Array, kinds: Uint8Array, keys: Key[], hashes?: Int32Array): void {
     const n = counts.length;
+    this.used = 0;
     this.index = new Map();
     this.byteIndex = new Map();
     if (this.counts.length < n) this.grow(n);
+    this.table.fill(0);
     this.counts.set(counts);
     this.errors.set(errors);
     this.kinds.set(kinds);
     this.keys = keys;
     for (let slot = 0; slot < n; slot++) {
-      this.indexOf(kinds[slot] as number).set(keys[slot] as Key, slot);
+      const kind = kinds[slot] as number;
+      const key = keys[slot] as Key;
+      let hash = hashes === undefined ? 0 : (hashes[slot] as number);
+      if (kind === KIND_STRING && hashes === undefined) {
+        hash = stringHash(key as string);
+        if (hash < 0) hash = ~hash;
+      }
+      this.link(slot, kind, key, hash);
       // Ascending by count is a valid min-heap: rank i sits at position n - 1 - i.
       this.heap[n - 1 - slot] = slot;
+      this.heapCounts[n - 1 - slot] = counts[slot] as number;
       this.where[slot] = n - 1 - slot;
     }
     this.used = n;
@@ -596,12 +793,16 @@ export class TopK {
    * ```
    */
   clone(): TopK {
+    // The copy gets its own buffers (never the receiver's storage).
     const copy = new TopK({ capacity: this.capacity });
     copy.counts = this.counts.slice();
     copy.errors = this.errors.slice();
     copy.heap = this.heap.slice();
+    copy.heapCounts = this.heapCounts.slice();
     copy.where = this.where.slice();
     copy.kinds = this.kinds.slice();
+    copy.hashes = this.hashes.slice();
+    copy.table = this.table.slice();
     copy.keys = this.keys.slice(0, this.used);
     copy.index = new Map(this.index);
     copy.byteIndex = new Map(this.byteIndex);
@@ -612,7 +813,7 @@ export class TopK {
   }
 
   /**
-   * Same capacity, total, `maxUntrackedCount` and tracked items with the
+   * Same capacity, total weight, `maxUntrackedCount` and tracked items with the
    * same counts and errors. (Equal summaries give the same `top`, estimates,
    * merges and image; later adds may still replace different counters among
    * those tied at the minimum, which is as correct either way.)
@@ -631,25 +832,26 @@ export class TopK {
       return false;
     }
     for (let slot = 0; slot < this.used; slot++) {
-      const there = other.slotOf(this.kinds[slot] as number, this.keys[slot] as Key);
+      const there = other.slotOf(this.kinds[slot] as number, this.keys[slot] as Key, this.hashes[slot] as number);
       if (there < 0 || other.counts[there] !== this.counts[slot] || other.errors[there] !== this.errors[slot]) return false;
     }
     return true;
   }
 
   /**
-   * Bytes of the typed arrays behind the counters (25 per allocated slot;
-   * they grow by doubling up to `capacity`), not counting the items
-   * themselves and the `Map` that finds them.
+   * Bytes of the typed arrays behind the counters: 37 per allocated slot
+   * (they grow by doubling up to `capacity`) and 4 per entry of the string
+   * table (the smallest power of two at least twice the slots), not
+   * counting the items themselves and the `Map`s of non-string items.
    *
    * @example
    * ```ts
    * import { TopK } from "papertrail/sketches";
-   * new TopK({ capacity: 4 }).sizeInBytes; // => 100
+   * new TopK({ capacity: 4 }).sizeInBytes; // => 4 * 37 + 8 * 4
    * ```
    */
   get sizeInBytes(): number {
-    return this.counts.length * 25;
+    return this.counts.length * 37 + this.table.byteLength;
   }
 
   /**
@@ -681,7 +883,7 @@ export class TopK {
    * new TopK({ capacity: 4 }).add("alice").toBytes().length; // => 58
    * ```
    */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     const writer = new ByteWriter(HEADER_BYTES + this.used * 32);
     writePreamble(writer, Family.TopK, VERSION, 0);
     writer.u32(this.capacity).u32(this.used).f64(this.sum).f64(this.floor);
@@ -718,9 +920,7 @@ export class TopK {
    * ```
    */
   static fromBytes(bytes: Uint8Array): TopK {
-    const reader = new ByteReader(bytes, "TopK image");
-    const { flags } = readPreamble(reader, Family.TopK, [VERSION]);
-    if (flags !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
+    const { reader } = openImage(bytes, "TopK", Family.TopK, [VERSION]);
     const capacity = reader.u32("capacity");
     if (capacity < 1 || capacity > MAX_CAPACITY) reader.invalid(`capacity must be in [1, ${MAX_CAPACITY}], got ${capacity}`);
     const n = reader.u32("size");
@@ -803,40 +1003,42 @@ export class TopK {
   static readonly codec: ImageCodec<TopK> = sketchCodec(Family.TopK, "TopK", TopK, (bytes) => TopK.fromBytes(bytes));
 
   /**
-   * The merge semigroup of summaries of `capacity` counters: `combine` merges
-   * into a copy (never its inputs); `combineMany` merges left to right into
-   * one copy of the first. Commutative, exactly (ties are broken by error and item).
+   * The merge monoid of summaries of `capacity` counters: `empty` is a fresh
+   * empty summary, `combine` merges into a copy (never its inputs), and
+   * `combineMany`/`combineAll` merge everything into one copy. Throws
+   * `InvalidArgumentError` for an invalid or unknown option, and
+   * `ParameterMismatchError` when an operand has another capacity.
    *
-   * A semigroup, not a monoid, and associative only up to the guarantee:
-   * keeping the `capacity` largest counts after each merge can make
-   * `(a + b) + c` and `a + (b + c)` differ in which items survive and in
-   * their errors (both satisfy every bound of the union stream, and they are
-   * identical whenever the three summaries track at most `capacity` distinct
-   * items in all, with integer counts). The empty summary is an exact
-   * identity of `merge`; `option(TopK.semigroup(k))` gives a `combineAll`
-   * that accepts an empty list.
+   * Which laws hold exactly ({@link TopK.equals}): both identities (the
+   * empty summary adds nothing and charges nothing: its `maxUntrackedCount`
+   * is 0), commutativity (ties are broken by error and item), and
+   * `combineMany`/`combineAll` equal the fold of `combine`. Associativity
+   * holds up to truncation: keeping the `capacity` largest counts after each
+   * merge can make `(a + b) + c` and `a + (b + c)` differ in which items
+   * survive and in their errors. Both groupings keep every bound of the
+   * union stream (so their intervals for any item overlap), and they are
+   * identical whenever the summaries track at most `capacity` distinct items
+   * in all (with integer counts), as for TDigest's approximate associativity.
    *
    * @example
    * ```ts
    * import { TopK } from "papertrail/sketches";
-   * const union = TopK.semigroup(10);
-   * const hourly = [new TopK({ capacity: 10 }).add("alice", 2), new TopK({ capacity: 10 }).add("alice", 3).add("bob")];
-   * const day = union.combineMany(hourly[0], hourly.slice(1));
-   * [day.estimate("alice").estimate, day.total, hourly[0].total]; // => [5, 6, 2]
+   * const union = TopK.monoid({ capacity: 10 });
+   * const hourly = [union.empty.add("alice", 2), union.empty.add("alice", 3).add("bob")];
+   * const day = union.combineAll(hourly);
+   * [day.frequency("alice"), day.totalWeight, hourly[0].totalWeight, union.combineAll([]).size]; // => [5, 6, 2, 0]
    * ```
    */
-  static semigroup(capacity: number): Semigroup<TopK> {
-    const template = new TopK({ capacity });
-    return mergeSemigroup<TopK>({ check: (first) => template.checkCompatible(first) });
-  }
-
-  private checkCompatible(other: TopK): void {
-    if (!(other instanceof TopK)) {
-      throw new ParameterMismatchError(this.describe(), describeValue(other), "not a TopK");
-    }
-    if (other.capacity !== this.capacity) throw new ParameterMismatchError(this.describe(), other.describe());
+  static monoid(options: TopKOptions): Monoid<TopK> {
+    const capacity = new TopK(options).capacity; // validates
+    const expected = `TopK(capacity=${capacity})`;
+    return mergeMonoid(() => new TopK({ capacity }), {
+      check: (first) => requireCompatible(TopK, expected, first, (o) => o.capacity === capacity),
+    });
   }
 }
+
+TopK satisfies SketchClass<TopK, TopKOptions>;
 
 // `instanceof TopK` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
 brand(TopK, "TopK");
@@ -866,6 +1068,41 @@ function compareItems(kindA: number, a: Key, kindB: number, b: Key): number {
   if (kindA !== kindB) return kindA - kindB;
   if (kindA === KIND_NUMBER && (a !== a || b !== b)) return (a !== a ? 1 : 0) - (b !== b ? 1 : 0);
   return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+}
+
+/**
+ * A hash of a string's UTF-16 code units for the string table: each pair
+ * of units is mixed in by xor and a multiplication by MurmurHash2's
+ * constant 0x5bd1e995, then MurmurHash2's final avalanche (so the low bits, which
+ * pick the table position, depend on every unit). Returns the hash as a
+ * 31-bit integer `>= 0`, or its bitwise complement (`< 0`) when some unit
+ * may be a surrogate (the or of the units reaches 0xD800), so that callers
+ * look for lone surrogates only then. Not a stored format: it only finds
+ * strings in memory.
+ */
+function stringHash(text: string): number {
+  const length = text.length;
+  let hash = length ^ 0x2c1b3c6d;
+  let units = 0;
+  // Two code units per multiplication, (unit i) | (unit i + 1) << 16: half
+  // the chain of dependent multiplications.
+  let i = 0;
+  for (; i + 1 < length; i += 2) {
+    const pair = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    units |= pair;
+    hash = Math.imul(hash ^ pair, 0x5bd1e995);
+  }
+  if (i < length) {
+    const unit = text.charCodeAt(i);
+    units |= unit;
+    hash = Math.imul(hash ^ unit, 0x5bd1e995);
+  }
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0x5bd1e995);
+  hash = (hash ^ (hash >>> 15)) & 0x7fffffff;
+  // Each 16-bit half of `units` is the or of the units it saw, which
+  // reaches 0xD800 whenever one of them is a surrogate.
+  return (units & 0xffff) < 0xd800 && units >>> 16 < 0xd800 ? hash : ~hash;
 }
 
 /** A byte string as a latin1 string, one char (0..255) per byte: lossless, and it compares like the bytes. */
@@ -938,10 +1175,4 @@ function invalidCount(count: number): InvalidArgumentError {
 
 function invalidItem(item: unknown): InvalidArgumentError {
   return new InvalidArgumentError(`TopK items must be strings, Uint8Arrays, numbers or bigints, got ${describeValue(item)}`);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  return typeof value;
 }
