@@ -50,11 +50,11 @@ const bytesOf: MonoidAggregator<Event, number, number> = {
   monoid: GroupSum,
 };
 const PRECISION = 12;
-const hllMonoid = HyperLogLog.monoid(PRECISION);
+const hllMonoid = HyperLogLog.monoid({ precision: PRECISION });
 const distinctUsers: MonoidAggregator<Event, HyperLogLog, number> = {
   prepare: (e) => new HyperLogLog({ precision: PRECISION }).add(e.user),
   append: (s, e) => s.add(e.user),
-  present: (s) => s.count(),
+  present: (s) => s.cardinality(),
   semigroup: hllMonoid,
   monoid: hllMonoid,
 };
@@ -251,7 +251,7 @@ describe("TimeWindows against an exact oracle", () => {
       expect(result.state?.equals(direct), JSON.stringify(check)).toBe(true);
       const truth = new Set(expected.map((e) => e.user)).size;
       expect(result.state?.estimate(0.95).contains(truth), JSON.stringify(check)).toBe(true);
-      expect(result.value).toBe(direct.count());
+      expect(result.value).toBe(direct.cardinality());
     }
   });
 
@@ -460,7 +460,7 @@ describe("SlidingWindow", () => {
 
   it("merges the buckets when the semigroup has no inverse (max, HLL)", () => {
     const largest = { prepare: (e: E) => e.size, append: (s: number, e: E) => Math.max(s, e.size), present: (s: number) => s, semigroup: MonoidMax };
-    const users = { prepare: (e: E) => new HyperLogLog({ precision: 10 }).add(e.user), append: (s: HyperLogLog, e: E) => s.add(e.user), present: (s: HyperLogLog) => s.count(), semigroup: HyperLogLog.monoid(10) };
+    const users = { prepare: (e: E) => new HyperLogLog({ precision: 10 }).add(e.user), append: (s: HyperLogLog, e: E) => s.add(e.user), present: (s: HyperLogLog) => s.cardinality(), semigroup: HyperLogLog.monoid({ precision: 10 }) };
     const a = new SlidingWindow({ aggregator: largest, time: (e: E) => e.at, granularity: "minute", length: "45m" });
     const b = new SlidingWindow({ aggregator: users, time: (e: E) => e.at, granularity: "minute", length: "45m" });
     expect(a.usesInverse || b.usesInverse).toBe(false);
@@ -486,7 +486,7 @@ describe("SlidingWindow image", () => {
     return Array.from({ length: n }, (_, i) => ({ at: Math.max(0, i * 20_000 - Math.floor(random() * 40 * MINUTE)), size: Math.floor(random() * 100), user: `u${Math.floor(random() * 300)}` }));
   };
   const sum = { prepare: (e: E) => e.size, append: (s: number, e: E) => s + e.size, present: (s: number) => s, semigroup: GroupSum };
-  const users = { prepare: (e: E) => new HyperLogLog({ precision: 10 }).add(e.user), append: (s: HyperLogLog, e: E) => s.add(e.user), present: (s: HyperLogLog) => s.count(), semigroup: HyperLogLog.monoid(10) };
+  const users = { prepare: (e: E) => new HyperLogLog({ precision: 10 }).add(e.user), append: (s: HyperLogLog, e: E) => s.add(e.user), present: (s: HyperLogLog) => s.cardinality(), semigroup: HyperLogLog.monoid({ precision: 10 }) };
   const restoreSum = (bytes: Uint8Array) => SlidingWindow.fromBytes(bytes, { aggregator: sum, time: (e: E) => e.at });
   const restoreUsers = (bytes: Uint8Array) => SlidingWindow.fromBytes(bytes, { aggregator: users, time: (e: E) => e.at, codecs: [HyperLogLog.codec] });
 
