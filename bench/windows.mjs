@@ -78,7 +78,7 @@ const append = (state, key) => {
 // prepare (its arena; monoid.empty could not take it). Builds whose
 // constructors take no storage argument ignore it.
 const fresh = (storage) => ({ users: new HyperLogLog({}, storage), seen: new BloomFilter(BLOOM, storage), frequency: new CountMinSketch(CMS, storage) });
-const aggregator = { prepare: (key, storage) => append(fresh(storage), key), append, present: (state) => state.users.count(), semigroup: monoid, monoid };
+const aggregator = { prepare: (key, storage) => append(fresh(storage), key), append, present: (state) => (typeof state.users.cardinality === "function" ? state.users.cardinality() : state.users.count()), semigroup: monoid, monoid };
 
 // One reused event object: a HashedKey (hi, lo) plus the time and system.
 const event = new HashedKey();

@@ -240,7 +240,7 @@ export class SlidingWindow<In, State, Out> {
    * ```ts
    * import { SlidingWindow } from "papertrail/windows";
    * import { HyperLogLog } from "papertrail/sketches";
-   * const users = { prepare: (e: { at: number; user: string }) => new HyperLogLog().add(e.user), append: (s: HyperLogLog, e: { at: number; user: string }) => s.add(e.user), present: (s: HyperLogLog) => s.count(), semigroup: HyperLogLog.monoid() };
+   * const users = { prepare: (e: { at: number; user: string }) => new HyperLogLog().add(e.user), append: (s: HyperLogLog, e: { at: number; user: string }) => s.add(e.user), present: (s: HyperLogLog) => s.cardinality(), semigroup: HyperLogLog.monoid() };
    * const window = new SlidingWindow({ aggregator: users, time: (e) => e.at, granularity: "minute", length: "1h", codecs: [HyperLogLog.codec] });
    * window.add({ at: 0, user: "alice" }); window.add({ at: 60_000, user: "bob" });
    * const copy = SlidingWindow.fromBytes(window.toBytes(), { aggregator: users, time: (e) => e.at, codecs: [HyperLogLog.codec] });
