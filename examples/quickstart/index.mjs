@@ -122,7 +122,7 @@ const exactCounts = new Map();
 for (const login of stream) exactCounts.set(login.user, (exactCounts.get(login.user) ?? 0) + 1);
 console.log(`distinct users: exact ${exactCounts.size}, HyperLogLog ${distinct.count()} (${distinct.estimate(0.95)})`);
 console.log(`did user-7 log in? ${seen.has("user-7")}; did mallory? ${seen.has("mallory")} (false-positive rate now ~${seen.estimatedFalsePositiveRate().toExponential(1)})`);
-console.log(`logins by user-0: exact ${exactCounts.get("user-0")}, Count-Min ${frequency.count("user-0")} (${frequency.estimate("user-0")})`);
+console.log(`logins by user-0: exact ${exactCounts.get("user-0")}, Count-Min ${frequency.frequency("user-0")} (${frequency.estimate("user-0")})`);
 console.log(`sizes: HLL ${distinct.sizeInBytes} B in memory, Bloom ${seen.sizeInBytes} B, Count-Min ${frequency.sizeInBytes} B`);
 
 heading("Sketches as bytes, and as Redis HyperLogLog strings");

@@ -126,8 +126,9 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
   private scheme: ProbeScheme;
   /**
    * Whether probes take the inline path, in int32 arithmetic on 32-bit
-   * words: version-2 filters of up to 2^31 - 1 bits (256 MiB) on
-   * little-endian hosts, where bit `i` of the format (byte `i >> 3`, bit
+   * words: version-2 filters of 64 to 2^31 - 1 bits (256 MiB) on
+   * little-endian hosts (from 64 bits, `y + i` for `i < 64` wraps at most
+   * once), where bit `i` of the format (byte `i >> 3`, bit
    * `i & 7`) is bit `i & 31` of word `i >> 5`. Otherwise probes address
    * bytes in double arithmetic, out of line.
    */
@@ -168,7 +169,7 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     this.data = new Uint8Array(buffer, byteOffset, byteLength);
     this.words = new Uint32Array(buffer, byteOffset, Math.ceil(byteLength / 4));
     this.scheme = VERSION;
-    this.wordProbes = bits <= 0x7fffffff && littleEndianHost;
+    this.wordProbes = bits >= 64 && bits <= 0x7fffffff && littleEndianHost;
   }
 
   /**
@@ -278,8 +279,8 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
 
   /**
    * The probes of `addHashed` on bytes, in doubles (every value stays below
-   * 2^33, exact): version-1 filters, filters above 2^31 - 1 bits and
-   * big-endian hosts. Out of line, so that `addHashed` stays small enough
+   * 2^33, exact): version-1 filters, filters below 64 or above 2^31 - 1
+   * bits, and big-endian hosts. Out of line, so that `addHashed` stays small enough
    * for V8 to inline.
    */
   private setBytes(g: number, y: number): void {
@@ -288,10 +289,7 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     const enhanced = this.scheme === 2;
     data[g >>> 3] |= 1 << (g & 7);
     for (let i = 1; i < this.hashes; i++) {
-      if (enhanced) {
-        y += i;
-        if (y >= m) y -= m;
-      }
+      if (enhanced) y = stepUp(y, i, m);
       g += y;
       if (g >= m) g -= m;
       data[g >>> 3] |= 1 << (g & 7);
@@ -368,10 +366,7 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     const enhanced = this.scheme === 2;
     if ((data[g >>> 3] & (1 << (g & 7))) === 0) return false;
     for (let i = 1; i < this.hashes; i++) {
-      if (enhanced) {
-        y += i;
-        if (y >= m) y -= m;
-      }
+      if (enhanced) y = stepUp(y, i, m);
       g += y;
       if (g >= m) g -= m;
       if ((data[g >>> 3] & (1 << (g & 7))) === 0) return false;
@@ -494,8 +489,8 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
 
   /**
    * The number of distinct items added, estimated from the fill `X`
-   * (Swamidass & Baldi 2007): `n = -(m / k) ln(1 - X / m)`, `Infinity` when
-   * every bit is set. The interval holds the true number with probability
+   * (Swamidass & Baldi 2007): `n = -(m / k) ln(1 - X / m)` (raised to
+   * `ceil(X / k)` if below it), `Infinity` when every bit is set. The interval holds the true number with probability
    * about `confidence`: it is the set of `n` under which the observed `X`
    * lies within `z` standard deviations of its mean, where `X` is modelled
    * as the occupancy of `m` bins after `kn` uniform probes (mean
@@ -521,11 +516,12 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     const k = this.hashes;
     const set = this.bitCount;
     if (set === 0) return new Approximate(0, 0, 0, confidence);
-    const estimate = set >= m ? Infinity : (-m / k) * Math.log1p(-set / m);
+    const atLeast = Math.ceil(set / k);
+    const estimate = set >= m ? Infinity : Math.max(atLeast, (-m / k) * Math.log1p(-set / m));
     // Lower end: the n whose mean plus z deviations reaches X - 1/2; upper
     // end: the n whose mean minus z deviations reaches X + 1/2 (none when X
     // is within reach of a full filter).
-    const lower = Math.max(Math.ceil(set / k), solveOccupancy(m, k, (mean, sd) => mean + z * sd >= set - 0.5));
+    const lower = Math.max(atLeast, solveOccupancy(m, k, (mean, sd) => mean + z * sd >= set - 0.5));
     const upper = set + 0.5 >= m ? Infinity : solveOccupancy(m, k, (mean, sd) => mean - z * sd > set + 0.5);
     return new Approximate(estimate, Math.min(lower, estimate), Math.max(upper, estimate), confidence);
   }
@@ -704,6 +700,12 @@ function requireSameShape(expected: BloomFilter | BloomShape, other: unknown): a
     );
   }
   requireCompatible(BloomFilter, describeShape(expected), other, (filter) => sameShape(expected, filter));
+}
+
+/** `(y + i) mod m` for `y < m` and `i < 64`: one subtraction unless `m <= i` (filters below 64 bits). */
+function stepUp(y: number, i: number, m: number): number {
+  const sum = y + i;
+  return sum < m ? sum : sum < 2 * m ? sum - m : sum % m;
 }
 
 function checkShape(bits: number, hashes: number): void {
