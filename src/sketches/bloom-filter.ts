@@ -126,13 +126,18 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
   private scheme: ProbeScheme;
   /**
    * Whether probes take the inline path, in int32 arithmetic on 32-bit
-   * words: version-2 filters of 64 to 2^31 - 1 bits (256 MiB) on
-   * little-endian hosts (from 64 bits, `y + i` for `i < 64` wraps at most
-   * once), where bit `i` of the format (byte `i >> 3`, bit
+   * words: version-2 filters of up to 2^31 - 1 bits (256 MiB) on
+   * little-endian hosts, where bit `i` of the format (byte `i >> 3`, bit
    * `i & 7`) is bit `i & 31` of word `i >> 5`. Otherwise probes address
    * bytes in double arithmetic, out of line.
    */
   private wordProbes: boolean;
+  /**
+   * `m - k(k-1)/2`: keys whose step `b = hi mod m` is below it walk the
+   * inline path, where the step (which grows to `b + k(k-1)/2`) never
+   * needs reducing mod m; the others take the byte path.
+   */
+  private readonly noWrapBelow: number;
 
   /**
    * @param options the size form `{ capacity, falsePositiveRate }` or the shape form `{ bits, hashes }`, and the seed.
@@ -169,7 +174,8 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     this.data = new Uint8Array(buffer, byteOffset, byteLength);
     this.words = new Uint32Array(buffer, byteOffset, Math.ceil(byteLength / 4));
     this.scheme = VERSION;
-    this.wordProbes = bits >= 64 && bits <= 0x7fffffff && littleEndianHost;
+    this.noWrapBelow = bits - (hashes * (hashes - 1)) / 2;
+    this.wordProbes = bits <= 0x7fffffff && littleEndianHost;
   }
 
   /**
@@ -237,36 +243,34 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     const m = this.bits;
     const x0 = modUint32(key.lo >>> 0, m, this.reciprocal);
     const y0 = modUint32(key.hi >>> 0, m, this.reciprocal);
-    if (this.wordProbes) {
-      // g_0 = a; then y += i and g += y (both mod m) for i = 1..k-1, which
-      // sums to g_i = a + i b + i(i+1)(i+2)/6. In int32: y is kept as
-      // y - m, in [-m, 0), so g + (y - m) is in [-m, m) and cannot
-      // overflow; a negative sum gets m back branch-free (t >> 31 is -1),
-      // where a branch would mispredict half the time. y + i wraps only
-      // when y is within i < 64 of m: a branch that is almost never taken.
-      // Bit g is bit g mod 32 of word g >> 5; `1 << g` takes the shift mod
-      // 32 itself. Two probes per iteration (V8 does not unroll).
+    if (this.wordProbes && y0 < this.noWrapBelow) {
+      // g_0 = a; then y += i and g += y (mod m) for i = 1..k-1, which sums
+      // to g_i = a + i b + i(i+1)(i+2)/6. For b below m - k(k-1)/2 (all
+      // but a fraction k(k-1)/(2m) of keys, which take setBytes) y never
+      // reaches m, so it needs no reduction. In int32: y is kept as y - m,
+      // negative, so g + (y - m) is in [-m, m) and cannot overflow; a
+      // negative sum gets m back branch-free (t >> 31 is -1), where a branch
+      // would mispredict half the time. Bit g is bit g mod 32 of word
+      // g >> 5; `1 << g` takes the shift mod 32 itself. Two probes per
+      // iteration (V8 does not unroll).
       const words = this.words;
+      const k = this.hashes;
       let g = x0 | 0;
       let y = (y0 - m) | 0;
-      const k = this.hashes;
       words[g >>> 5] |= 1 << g;
       let i = 1;
       for (; i < k - 1; i += 2) {
         y = (y + i) | 0;
-        if (y >= 0) y = (y - m) | 0;
         let t = (g + y) | 0;
         g = t + (m & (t >> 31));
         words[g >>> 5] |= 1 << g;
         y = (y + i + 1) | 0;
-        if (y >= 0) y = (y - m) | 0;
         t = (g + y) | 0;
         g = t + (m & (t >> 31));
         words[g >>> 5] |= 1 << g;
       }
       if (i < k) {
         y = (y + i) | 0;
-        if (y >= 0) y = (y - m) | 0;
         const t = (g + y) | 0;
         g = t + (m & (t >> 31));
         words[g >>> 5] |= 1 << g;
@@ -279,8 +283,8 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
 
   /**
    * The probes of `addHashed` on bytes, in doubles (every value stays below
-   * 2^33, exact): version-1 filters, filters below 64 or above 2^31 - 1
-   * bits, and big-endian hosts. Out of line, so that `addHashed` stays small enough
+   * 2^33, exact): version-1 filters, filters above 2^31 - 1 bits,
+   * big-endian hosts, and keys whose step comes within k(k-1)/2 of m. Out of line, so that `addHashed` stays small enough
    * for V8 to inline.
    */
   private setBytes(g: number, y: number): void {
@@ -327,29 +331,26 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     const m = this.bits;
     const x0 = modUint32(key.lo >>> 0, m, this.reciprocal);
     const y0 = modUint32(key.hi >>> 0, m, this.reciprocal);
-    if (this.wordProbes) {
+    if (this.wordProbes && y0 < this.noWrapBelow) {
       // The same walk as addHashed, two probes per iteration.
       const words = this.words;
+      const k = this.hashes;
       let g = x0 | 0;
       let y = (y0 - m) | 0;
-      const k = this.hashes;
       if ((words[g >>> 5] & (1 << g)) === 0) return false;
       let i = 1;
       for (; i < k - 1; i += 2) {
         y = (y + i) | 0;
-        if (y >= 0) y = (y - m) | 0;
         let t = (g + y) | 0;
         g = t + (m & (t >> 31));
         if ((words[g >>> 5] & (1 << g)) === 0) return false;
         y = (y + i + 1) | 0;
-        if (y >= 0) y = (y - m) | 0;
         t = (g + y) | 0;
         g = t + (m & (t >> 31));
         if ((words[g >>> 5] & (1 << g)) === 0) return false;
       }
       if (i < k) {
         y = (y + i) | 0;
-        if (y >= 0) y = (y - m) | 0;
         const t = (g + y) | 0;
         g = t + (m & (t >> 31));
         return (words[g >>> 5] & (1 << g)) !== 0;
