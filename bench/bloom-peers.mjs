@@ -32,7 +32,9 @@
 // Each scenario runs in its own child processes, `--rounds` of them per
 // scenario (default 4), scenarios interleaved round by round so that load
 // from other processes hits all of them alike. Per child: median of 5 timed
-// passes per library, each pass timed slice by slice, interleaved; printed: per scenario the per-child medians (M keys/s)
+// passes per library, each pass timed slice by slice, interleaved, in
+// process CPU time (on an idle machine the same as wall time; on a shared
+// one it leaves out the time this process waits for a core); printed: per scenario the per-child medians (M keys/s)
 // and the ratio papertrail / bloomfilter per child, and its median.
 //
 // Run: npx tsup --silent && node bench/bloom-peers.mjs [--rounds 4] [--only user,k7] [--dist .ab/before]
@@ -161,9 +163,10 @@ async function child(scenario, dist) {
     }
   }
   // A pass walks the keys in CHUNKS slices and runs both libraries on each
-  // slice in turn (which one first alternates), timing each slice: the two
-  // libraries then see the same load from other processes, within
-  // milliseconds of each other.
+  // slice in turn (which one first alternates), timing each slice in CPU
+  // time of this process: the two libraries then see the same load from
+  // other processes, within milliseconds of each other, and time spent
+  // descheduled on a shared machine counts for neither.
   const seconds = Object.fromEntries(ops.map((op) => [op, { papertrail: [], bloomfilter: [] }]));
   const chunk = Math.ceil(keys.length / CHUNKS);
   for (let run = 0; run < RUNS; run++) {
@@ -175,9 +178,10 @@ async function child(scenario, dist) {
         const to = Math.min(keys.length, from + chunk);
         const order = (run + c) % 2 === 0 ? names : [...names].reverse();
         for (const name of order) {
-          const start = performance.now();
+          const start = process.cpuUsage();
           sink += loops[name][op](filters[name], from, to);
-          total[name] += performance.now() - start;
+          const used = process.cpuUsage(start);
+          total[name] += (used.user + used.system) / 1000;
         }
       }
       for (const name of names) seconds[op][name].push(total[name] / 1000);

@@ -541,7 +541,7 @@ async function runChild(mode) {
 
   // --- Count-Min ---------------------------------------------------------------
   let cmsFilled;
-  const cmsChecksum = (cms) => `${cms.total}/${cms.count(zipfKeys[0])}`;
+  const cmsChecksum = (cms) => `${cms.totalWeight}/${cms.frequency(zipfKeys[0])}`;
   bench.throughput("cms.add", "papertrail Count-Min add(string), Zipf", events.length, () => new CountMinSketch(CMS), (cms) => {
     for (let i = 0; i < events.length; i++) cms.add(events[i]);
     cmsFilled = cms;
@@ -565,8 +565,8 @@ async function runChild(mode) {
     facts.cmsDepth = cmsFilled.depth;
     facts.cmsSize = cmsFilled.sizeInBytes;
     facts.cmsImage = cmsFilled.toBytes().length;
-    facts.cmsBound = cmsFilled.epsilon * cmsFilled.total;
-    Object.assign(facts, overestimates("cms", zipfKeys, exact, (key) => cmsFilled.count(key), facts.cmsBound));
+    facts.cmsBound = cmsFilled.epsilon * cmsFilled.totalWeight;
+    Object.assign(facts, overestimates("cms", zipfKeys, exact, (key) => cmsFilled.frequency(key), facts.cmsBound));
 
     // bloom-filters CountMinSketch.create(errorRate, accuracy): rows = ceil(ln(1 / accuracy)).
     const bfCms = peers.bf.CountMinSketch.create(CMS.epsilon, CMS.delta);
@@ -584,7 +584,7 @@ async function runChild(mode) {
   // --- Hash once, feed many ------------------------------------------------------
   const scratchKey = new HashedKey();
   const three = () => ({ hll: new HyperLogLog(), bloom: new BloomFilter(BLOOM), cms: new CountMinSketch(CMS) });
-  const threeChecksum = ({ hll, bloom, cms }) => `${hll.count()}/${bloom.bitCount}/${cms.count(zipfKeys[0])}`;
+  const threeChecksum = ({ hll, bloom, cms }) => `${hll.count()}/${bloom.bitCount}/${cms.frequency(zipfKeys[0])}`;
   bench.throughput("feed.once", "HashedKey.set + HLL/Bloom/CMS addHashed, Zipf", events.length, three, (sketches) => {
     const { hll, bloom, cms } = sketches;
     const key = scratchKey;

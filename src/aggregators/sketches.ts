@@ -96,7 +96,7 @@ export function distinctCount(options: DistinctCountOptions = {}): MonoidAggrega
  *   (event: Event) => key.set(event.user),
  * );
  * const result = aggregate(dashboard, [{ user: "alice" }, { user: "bob" }, { user: "alice" }]);
- * [Math.round(result.users.estimate), result.seen.has("bob"), result.perUser.count("alice")]; // => [2, true, 2]
+ * [Math.round(result.users.estimate), result.seen.has("bob"), result.perUser.frequency("alice")]; // => [2, true, 2]
  * ```
  */
 export function distinctCountHashed(options: DistinctCountOptions = {}): MonoidAggregator<Hash64Out, HyperLogLog, Approximate> {
