@@ -390,7 +390,7 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
    * ```
    */
   merge(other: BloomFilter): this {
-    requireSameShape(this, other);
+    BloomFilter.requireMergeable(this.parameters(), other);
     const target = this.words;
     const source = other.words;
     // Four words per iteration: a quarter of the loop and bounds-check overhead.
@@ -442,7 +442,7 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
    * ```
    */
   equals(other: BloomFilter): boolean {
-    if (!(other instanceof BloomFilter) || !sameShape(this, other)) return false;
+    if (!(other instanceof BloomFilter) || !BloomFilter.mergeable(this.parameters(), other)) return false;
     const a = this.words;
     const b = other.words;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -551,7 +551,7 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
    * ```
    */
   describe(): string {
-    return describeShape(this);
+    return describeParameters(this.parameters());
   }
 
   /** Same as {@link BloomFilter.describe}. */
@@ -652,8 +652,35 @@ export class BloomFilter implements Sketch<BloomFilter, Hashable> {
     // The constructor validates the options; the monoid keeps only the
     // shape, not the filter (whose bit array may be large).
     const { bits, hashes, seed } = new BloomFilter(options);
-    const shape: BloomShape = { bits, hashes, seed, scheme: VERSION };
-    return mergeMonoid(() => new BloomFilter({ bits, hashes, seed }), { check: (first) => requireSameShape(shape, first) });
+    const parameters: BloomParameters = { bits, hashes, seed, scheme: VERSION };
+    return mergeMonoid(() => new BloomFilter({ bits, hashes, seed }), { check: (first) => BloomFilter.requireMergeable(parameters, first) });
+  }
+
+  /** What merging needs equal: shape, seed and probe scheme. */
+  private parameters(): BloomParameters {
+    return { bits: this.bits, hashes: this.hashes, seed: this.seed, scheme: this.scheme };
+  }
+
+  private static mergeable(expected: BloomParameters, other: BloomFilter): boolean {
+    return other.bits === expected.bits && other.hashes === expected.hashes && other.seed === expected.seed && other.scheme === expected.scheme;
+  }
+
+  /**
+   * Throws `ParameterMismatchError`, naming both, unless `other` is a filter
+   * with `expected`'s parameters (the check of `merge` and of the monoid); a
+   * version-1 filter against a version-2 one, or the other way round, is
+   * told why.
+   */
+  private static requireMergeable(expected: BloomParameters, other: unknown): asserts other is BloomFilter {
+    const description = describeParameters(expected);
+    if (other instanceof BloomFilter && other.scheme !== expected.scheme) {
+      throw new ParameterMismatchError(
+        description,
+        other.describe(),
+        "their probe schemes differ: a filter decoded from a version-1 image merges only with version-1 filters of the same bits, hashes and seed",
+      );
+    }
+    requireCompatible(BloomFilter, description, other, (filter) => BloomFilter.mergeable(expected, filter));
   }
 }
 
@@ -663,44 +690,15 @@ BloomFilter satisfies SketchClass<BloomFilter, BloomFilterOptions>;
 brand(BloomFilter, "BloomFilter");
 
 /** The parameters that make two filters mergeable. */
-interface BloomShape {
+interface BloomParameters {
   readonly bits: number;
   readonly hashes: number;
   readonly seed: number;
   readonly scheme: ProbeScheme;
 }
 
-/** The shape of a filter (its private probe scheme included). */
-function shapeOf(filter: BloomFilter): BloomShape {
-  return filter as unknown as BloomShape;
-}
-
-function sameShape(a: BloomFilter | BloomShape, b: BloomFilter): boolean {
-  const x = a instanceof BloomFilter ? shapeOf(a) : a;
-  const y = shapeOf(b);
-  return x.bits === y.bits && x.hashes === y.hashes && x.seed === y.seed && x.scheme === y.scheme;
-}
-
-function describeShape(shape: BloomShape | BloomFilter): string {
-  const { bits, hashes, seed, scheme } = shape instanceof BloomFilter ? shapeOf(shape) : shape;
+function describeParameters({ bits, hashes, seed, scheme }: BloomParameters): string {
   return `BloomFilter(bits=${bits}, hashes=${hashes}, seed=0x${seed.toString(16)}${scheme === VERSION ? "" : `, probes=v${scheme}`})`;
-}
-
-/**
- * Throws `ParameterMismatchError`, naming both, unless `other` is a filter
- * of `expected`'s shape; a version-1 filter against a version-2 one (or the
- * other way round) is told why.
- */
-function requireSameShape(expected: BloomFilter | BloomShape, other: unknown): asserts other is BloomFilter {
-  const scheme = expected instanceof BloomFilter ? shapeOf(expected).scheme : expected.scheme;
-  if (other instanceof BloomFilter && shapeOf(other).scheme !== scheme) {
-    throw new ParameterMismatchError(
-      describeShape(expected),
-      other.describe(),
-      "their probe schemes differ: a filter decoded from a version-1 image merges only with version-1 filters of the same bits, hashes and seed",
-    );
-  }
-  requireCompatible(BloomFilter, describeShape(expected), other, (filter) => sameShape(expected, filter));
 }
 
 /** `(y + i) mod m` for `y < m` and `i < 64`: one subtraction unless `m <= i` (filters below 64 bits). */

@@ -420,7 +420,7 @@ export class CountMinSketch implements WeightedSketch<CountMinSketch, Hashable> 
    * ```
    */
   merge(other: CountMinSketch): this {
-    requireSameShape(this, other);
+    requireCompatible(CountMinSketch, this.describe(), other, (sketch) => sameShape(this, sketch));
     if (!(this.sum + other.sum <= Number.MAX_VALUE)) {
       throw new InvalidArgumentError(`CountMinSketch total would overflow: ${this.sum} + ${other.sum}`);
     }
@@ -616,8 +616,10 @@ export class CountMinSketch implements WeightedSketch<CountMinSketch, Hashable> 
     // The constructor validates the options; the monoid keeps only the
     // shape, not the sketch (whose counters may be large).
     const { width, depth, conservative, seed } = new CountMinSketch(options);
-    const shape: CountMinShape = { width, depth, conservative, seed };
-    return mergeMonoid(() => new CountMinSketch({ width, depth, conservative, seed }), { check: (first) => requireSameShape(shape, first) });
+    const shape = { width, depth, conservative, seed };
+    return mergeMonoid(() => new CountMinSketch(shape), {
+      check: (first) => requireCompatible(CountMinSketch, describeShape(shape), first, (sketch) => sameShape(shape, sketch)),
+    });
   }
 }
 
@@ -626,7 +628,7 @@ CountMinSketch satisfies SketchClass<CountMinSketch, CountMinSketchOptions>;
 // `instanceof CountMinSketch` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
 brand(CountMinSketch, "CountMinSketch");
 
-/** A sketch's parameters: width, depth and seed make two sketches mergeable. */
+/** A sketch's parameters; width, depth and seed make two sketches mergeable. */
 interface CountMinShape {
   readonly width: number;
   readonly depth: number;
@@ -634,18 +636,13 @@ interface CountMinShape {
   readonly seed: number;
 }
 
-/** Width, depth and seed: what merging needs (conservative update may differ). */
+/** Width, depth and seed: what merging needs (the update policy may differ). */
 function sameShape(a: CountMinShape, b: CountMinShape): boolean {
   return a.width === b.width && a.depth === b.depth && a.seed === b.seed;
 }
 
 function describeShape(shape: CountMinShape): string {
   return `CountMinSketch(width=${shape.width}, depth=${shape.depth}, seed=0x${shape.seed.toString(16)}, conservative=${shape.conservative})`;
-}
-
-/** Throws `ParameterMismatchError`, naming both, unless `other` has `expected`'s width, depth and seed. */
-function requireSameShape(expected: CountMinShape, other: unknown): asserts other is CountMinSketch {
-  requireCompatible(CountMinSketch, describeShape(expected), other, (sketch) => sameShape(expected, sketch));
 }
 
 function invalidCount(count: number, total: number): InvalidArgumentError {
