@@ -762,6 +762,27 @@ describe("BloomFilter estimate of distinct items", () => {
       expect(pooled / total).toBeLessThanOrEqual(confidence + 0.02 + 4 * Math.sqrt((confidence * (1 - confidence)) / total));
     });
   }
+  it("is an ordered interval for every shape and fill, tiny and full filters included", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.double({ min: 0.01, max: 0.999, noNaN: true }),
+        (bits, hashes, n, confidence) => {
+          const filter = new BloomFilter({ bits, hashes });
+          for (let i = 0; i < n; i++) filter.add(i);
+          const { estimate, lower, upper } = filter.estimate(confidence);
+          expect(lower).toBeLessThanOrEqual(estimate);
+          expect(estimate).toBeLessThanOrEqual(upper);
+          expect(lower).toBeGreaterThanOrEqual(Math.ceil(filter.bitCount / hashes));
+          expect(Number.isNaN(lower) || Number.isNaN(upper)).toBe(false);
+          if (filter.bitCount === bits) expect([estimate, upper]).toEqual([Infinity, Infinity]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
   it("narrows as confidence drops and brackets its point estimate", () => {
     const filter = new BloomFilter({ capacity: 1000, falsePositiveRate: 0.01 });
     for (let i = 0; i < 800; i++) filter.add(`user-${i}`);

@@ -725,10 +725,11 @@ function checkShape(bits: number, hashes: number): void {
  * of the textbook form.
  */
 function occupancy(m: number, balls: number): { mean: number; sd: number } {
+  if (balls === 0) return { mean: 0, sd: 0 };
   const a = Math.exp(balls * Math.log1p(-1 / m));
   if (m <= 2) {
-    // m = 1: one bin, full after the first throw; m = 2: b = 0 for balls >= 1.
-    const b = m === 1 ? 0 : balls === 0 ? 1 : 0;
+    // m = 1: one bin, full after the first throw; m = 2: b = 0 for balls > 0.
+    const b = 0;
     return { mean: m * (1 - a), sd: Math.sqrt(Math.max(0, m * a + m * (m - 1) * b - m * m * a * a)) };
   }
   const b = Math.exp(balls * Math.log1p(-2 / m));
@@ -753,7 +754,8 @@ function solveOccupancy(m: number, k: number, reached: (mean: number, sd: number
     if (high > 1e300) return Infinity;
   }
   let low = 0;
-  while (high - low > 1e-9 * high) {
+  // 200 halvings: far past the 1e-9 relative width from any start.
+  for (let step = 0; step < 200 && high - low > 1e-9 * high; step++) {
     const middle = (low + high) / 2;
     if (at(middle)) high = middle;
     else low = middle;
