@@ -14,6 +14,9 @@
 //
 // The other scenarios each change one thing from `user`:
 //   k7       - p = 0.01 (m = 9,585,059, k = 7): fewer probes per key;
+//   long     - the same keys inside a request line,
+//              "GET /api/v1/sessions/<key>?client=web" (44-48 characters
+//              instead of 11-15): hashing dominates;
 //   cons     - keys built by template literals and used as built (not
 //              flattened by a JSON round trip; V8 makes concatenations of 13
 //              characters or more cons strings, so this affects the longer
@@ -46,7 +49,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeKeys, mulberry32 } from "./workloads.mjs";
 
-const SCENARIOS = ["user", "k7", "cons", "shared", "nowarm", "string", "addhas"];
+const SCENARIOS = ["user", "k7", "long", "cons", "shared", "nowarm", "string", "addhas"];
 const KEYS = 1_000_000;
 const RUNS = 5;
 const CHUNKS = 20;
@@ -101,7 +104,12 @@ async function child(scenario, dist) {
     : await import("papertrail/sketches");
   const { BloomFilter: PeerBloom } = await import("bloomfilter");
   const options = scenario === "k7" ? { capacity: KEYS, falsePositiveRate: 0.01 } : { capacity: KEYS, falsePositiveRate: 0.001 };
-  const keys = scenario === "cons" ? consKeys(KEYS, SEED) : makeKeys(KEYS, 0, SEED).keys;
+  const keys =
+    scenario === "cons"
+      ? consKeys(KEYS, SEED)
+      : scenario === "long"
+        ? JSON.parse(JSON.stringify(makeKeys(KEYS, 0, SEED).keys.map((key) => `GET /api/v1/sessions/${key}?client=web`)))
+        : makeKeys(KEYS, 0, SEED).keys;
   const shape = new BloomFilter(options);
   const make = {
     papertrail: () => new BloomFilter(options),

@@ -485,6 +485,8 @@ async function runChild(mode) {
     facts.bloomFp = falsePositives(absent, (key) => filled.has(key));
 
     // bloomfilter (jasondavies): FNV-1a 64 over charCodeAt, enhanced double hashing; m rounded up to 32.
+    // These rows run after papertrail's, not interleaved with them: bench/bloom-peers.mjs
+    // times the two side by side, slice by slice, and varies one factor at a time.
     let jdFilled;
     bench.throughput(
       "jd.add",
