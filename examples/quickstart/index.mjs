@@ -136,7 +136,7 @@ console.log(`Redis HYLL string: ${redisString.length} bytes (${redisString[4] ==
 const sketchEnvelope = createEnvelope({ codecs: [HyperLogLog.codec, BloomFilter.codec, CountMinSketch.codec] });
 const sketchCheckpoint = sketchEnvelope.encode(new Map([["prod_db", { distinct, seen, frequency }]]));
 const back = sketchEnvelope.decode(sketchCheckpoint).get("prod_db");
-console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.count()}, user-0 frequency ${back.frequency.count("user-0")}`);
+console.log(`envelope of three sketches: ${sketchCheckpoint.length} bytes; restored distinct count ${back.distinct.count()}, user-0 frequency ${back.frequency.frequency("user-0")}`);
 
 heading("Heavy hitters, statistics and quantiles");
 // Failed logins by source IP (a few noisy scanners) and request latencies, from 4 workers.
