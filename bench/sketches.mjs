@@ -513,6 +513,8 @@ async function runChild(mode) {
     facts.bloomFp = falsePositives(absent, (key) => filled.has(key));
 
     // bloomfilter (jasondavies): FNV-1a 64 over charCodeAt, enhanced double hashing; m rounded up to 32.
+    // These rows run after papertrail's, not interleaved with them: bench/bloom-peers.mjs
+    // times the two side by side, slice by slice, and varies one factor at a time.
     let jdFilled;
     bench.throughput(
       "jd.add",
@@ -569,7 +571,7 @@ async function runChild(mode) {
 
   // --- Count-Min ---------------------------------------------------------------
   let cmsFilled;
-  const cmsChecksum = (cms) => `${cms.total}/${cms.count(zipfKeys[0])}`;
+  const cmsChecksum = (cms) => `${cms.totalWeight}/${cms.frequency(zipfKeys[0])}`;
   bench.throughput("cms.add", "papertrail Count-Min add(string), Zipf", events.length, () => new CountMinSketch(CMS), (cms) => {
     for (let i = 0; i < events.length; i++) cms.add(events[i]);
     cmsFilled = cms;
@@ -593,8 +595,8 @@ async function runChild(mode) {
     facts.cmsDepth = cmsFilled.depth;
     facts.cmsSize = cmsFilled.sizeInBytes;
     facts.cmsImage = cmsFilled.toBytes().length;
-    facts.cmsBound = cmsFilled.epsilon * cmsFilled.total;
-    Object.assign(facts, overestimates("cms", zipfKeys, exact, (key) => cmsFilled.count(key), facts.cmsBound));
+    facts.cmsBound = cmsFilled.epsilon * cmsFilled.totalWeight;
+    Object.assign(facts, overestimates("cms", zipfKeys, exact, (key) => cmsFilled.frequency(key), facts.cmsBound));
 
     // bloom-filters CountMinSketch.create(errorRate, accuracy): rows = ceil(ln(1 / accuracy)).
     const bfCms = peers.bf.CountMinSketch.create(CMS.epsilon, CMS.delta);
@@ -612,7 +614,7 @@ async function runChild(mode) {
   // --- Hash once, feed many ------------------------------------------------------
   const scratchKey = new HashedKey();
   const three = () => ({ hll: new HyperLogLog(), bloom: new BloomFilter(BLOOM), cms: new CountMinSketch(CMS) });
-  const threeChecksum = ({ hll, bloom, cms }) => `${hll.cardinality()}/${bloom.bitCount}/${cms.count(zipfKeys[0])}`;
+  const threeChecksum = ({ hll, bloom, cms }) => `${hll.cardinality()}/${bloom.bitCount}/${cms.frequency(zipfKeys[0])}`;
   bench.throughput("feed.once", "HashedKey.set + HLL/Bloom/CMS addHashed, Zipf", events.length, three, (sketches) => {
     const { hll, bloom, cms } = sketches;
     const key = scratchKey;

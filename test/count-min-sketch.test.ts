@@ -94,6 +94,8 @@ describe("CountMinSketch sizing and arguments", () => {
       expect(() => new CountMinSketch(options as CountMinSketchOptions), JSON.stringify(options)).toThrow(InvalidArgumentError);
     }
     expect(() => new CountMinSketch({ width: 10, depth: 99 })).toThrow(/depth must be an integer in \[1, 64\], got 99/);
+    expect(() => new CountMinSketch({ width: 10 } as CountMinSketchOptions)).toThrow(/give both width and depth/);
+    expect(() => new CountMinSketch({ delta: 0.1 } as CountMinSketchOptions)).toThrow(/give both epsilon and delta/);
     expect(() => CountMinSketch.monoid({ width: 0, depth: 1 })).toThrow(InvalidArgumentError);
     // The monoid keeps the shape, not a sketch; its check still names both shapes.
     const monoid = CountMinSketch.monoid({ width: 10, depth: 2 });
@@ -101,7 +103,31 @@ describe("CountMinSketch sizing and arguments", () => {
     expect(() => monoid.combine(other, monoid.empty)).toThrow(ParameterMismatchError);
     expect(() => monoid.combine(other, monoid.empty)).toThrow(/CountMinSketch\(width=10, depth=2, .*CountMinSketch\(width=10, depth=3/);
     expect(() => monoid.combine("x" as unknown as CountMinSketch, monoid.empty)).toThrow(/not a CountMinSketch/);
-    expect(monoid.combine(new CountMinSketch({ width: 10, depth: 2 }).add("a", 2), monoid.empty).count("a")).toBe(2);
+    expect(monoid.combine(new CountMinSketch({ width: 10, depth: 2 }).add("a", 2), monoid.empty).frequency("a")).toBe(2);
+  });
+  it("rejects a mix of the two option forms at compile time and at run time", () => {
+    // @ts-expect-error: width and depth do not join the bound form
+    expect(() => new CountMinSketch({ epsilon: 0.01, delta: 0.01, width: 100 })).toThrow(/exactly one of the two forms/);
+    // @ts-expect-error: epsilon does not join the shape form
+    expect(() => new CountMinSketch({ width: 100, depth: 3, epsilon: 0.01 })).toThrow(InvalidArgumentError);
+    // @ts-expect-error: delta does not join the shape form, in the monoid either
+    expect(() => CountMinSketch.monoid({ width: 100, depth: 3, delta: 0.01 })).toThrow(InvalidArgumentError);
+    // Each form alone, with the shared keys, compiles.
+    const forms: CountMinSketchOptions[] = [
+      { epsilon: 0.01, delta: 0.01, conservative: true, seed: 1 },
+      { width: 100, depth: 3, conservative: false, seed: 2 },
+    ];
+    expect(forms.map((options) => new CountMinSketch(options).describe())).toEqual([
+      "CountMinSketch(width=272, depth=5, seed=0x1, conservative=true)",
+      "CountMinSketch(width=100, depth=3, seed=0x2, conservative=false)",
+    ]);
+  });
+  it("rejects unknown option keys, naming the key and the known ones", () => {
+    const misspelt = { epsilon: 0.01, delta: 0.01, conservativ: true } as CountMinSketchOptions;
+    expect(() => new CountMinSketch(misspelt)).toThrow(InvalidArgumentError);
+    expect(() => new CountMinSketch(misspelt)).toThrow(/CountMinSketch has no option "conservativ" \(options: epsilon, delta, width, depth, conservative, seed\)/);
+    expect(() => CountMinSketch.monoid({ width: 4, depth: 2, sed: 3 } as CountMinSketchOptions)).toThrow(/no option "sed"/);
+    expect(() => new CountMinSketch([] as unknown as CountMinSketchOptions)).toThrow(/options must be an object/);
   });
   it("rejects counts that are negative, not finite or not numbers, leaving the sketch unchanged", () => {
     const sketch = new CountMinSketch({ width: 50, depth: 3 }).add("alice", 2);
@@ -112,7 +138,7 @@ describe("CountMinSketch sizing and arguments", () => {
     }
     expect(() => sketch.add("alice", -1)).toThrow(/count must be a finite number >= 0, got -1/);
     expect(sketch.equals(before)).toBe(true);
-    expect(sketch.add("alice", 0).add("alice", 0.5).count("alice")).toBe(2.5);
+    expect(sketch.add("alice", 0).add("alice", 0.5).frequency("alice")).toBe(2.5);
   });
 });
 
@@ -146,7 +172,7 @@ describe("CountMinSketch rows", () => {
       const counters = countersOf(sketch);
       for (const key of keys) {
         for (let r = 0; r < 2; r++) expect(counters[r * width + referenceColumn(key, r, width)]).toBeGreaterThanOrEqual(1);
-        expect(sketch.countHashed(key)).toBeGreaterThanOrEqual(1);
+        expect(sketch.frequencyHashed(key)).toBeGreaterThanOrEqual(1);
       }
       expect(counters.reduce((a, b) => a + b, 0)).toBe(400);
     }
@@ -181,7 +207,7 @@ describe("CountMinSketch rows", () => {
     let sharingAll = 0;
     for (let reference = 0; reference < 5; reference++) {
       const sketch = new CountMinSketch({ width, depth }).addHashed(HashedKey.of(`reference-${reference}`));
-      for (const key of keys) if (sketch.countHashed(key) > 0) sharingAll++;
+      for (const key of keys) if (sketch.frequencyHashed(key) > 0) sharingAll++;
     }
     expect(sharingAll).toBeLessThanOrEqual(2);
 
@@ -207,7 +233,7 @@ describe("CountMinSketch rows", () => {
       }
     }
   });
-  it("addHashed and countHashed with a HashedKey equal add and count, for any seed", () => {
+  it("addHashed and frequencyHashed with a HashedKey equal add and frequency, for any seed", () => {
     fc.assert(
       fc.property(streams, fc.nat({ max: 0xffffffff }), fc.boolean(), (stream, seed, conservative) => {
         const options = { width: 64, depth: 4, seed, conservative };
@@ -216,7 +242,7 @@ describe("CountMinSketch rows", () => {
         const key = new HashedKey();
         for (const [item, count] of stream) byKey.addHashed(key.set(item, seed), count);
         expect(byKey.equals(byItem)).toBe(true);
-        for (const [item] of stream) expect(byItem.countHashed(key.set(item, seed))).toBe(byItem.count(item));
+        for (const [item] of stream) expect(byItem.frequencyHashed(key.set(item, seed))).toBe(byItem.frequency(item));
       }),
     );
   });
@@ -228,17 +254,17 @@ describe("CountMinSketch rows", () => {
         const truth = new Map<string, number>();
         for (const [item, count] of stream) truth.set(item, (truth.get(item) ?? 0) + count);
         for (const [item, count] of truth) {
-          expect(conservative.count(item)).toBeGreaterThanOrEqual(count);
-          expect(plain.count(item)).toBeGreaterThanOrEqual(conservative.count(item));
+          expect(conservative.frequency(item)).toBeGreaterThanOrEqual(count);
+          expect(plain.frequency(item)).toBeGreaterThanOrEqual(conservative.frequency(item));
           const estimate = plain.estimate(item);
-          expect([estimate.estimate, estimate.upper]).toEqual([plain.count(item), plain.count(item)]);
-          expect(estimate.lower).toBe(Math.max(0, plain.count(item) - (Math.E / width) * plain.total));
+          expect([estimate.estimate, estimate.upper]).toEqual([plain.frequency(item), plain.frequency(item)]);
+          expect(estimate.lower).toBe(Math.max(0, plain.frequency(item) - (Math.E / width) * plain.totalWeight));
           expect(estimate.probability).toBe(1 - Math.exp(-depth));
         }
         const p = countersOf(plain);
         const c = countersOf(conservative);
         for (let i = 0; i < p.length; i++) expect(c[i]).toBeLessThanOrEqual(p[i] as number);
-        expect(conservative.total).toBe(plain.total);
+        expect(conservative.totalWeight).toBe(plain.totalWeight);
       }),
     );
   });
@@ -263,11 +289,11 @@ describe("CountMinSketch merge and monoid", () => {
         const truth = new Map<string, number>();
         for (const [item, count] of [...a, ...b]) truth.set(item, (truth.get(item) ?? 0) + count);
         for (const [item, count] of truth) {
-          expect(merged.count(item)).toBeGreaterThanOrEqual(count);
-          expect(merged.count(item)).toBeLessThanOrEqual(plain.count(item));
+          expect(merged.frequency(item)).toBeGreaterThanOrEqual(count);
+          expect(merged.frequency(item)).toBeLessThanOrEqual(plain.frequency(item));
         }
         expect(merged.conservative).toBe(true);
-        expect(merged.total).toBe(plain.total);
+        expect(merged.totalWeight).toBe(plain.totalWeight);
       }),
     );
   });
@@ -276,7 +302,7 @@ describe("CountMinSketch merge and monoid", () => {
     const conservative = new CountMinSketch({ width: 10, depth: 2, conservative: true }).add("a", 3);
     expect(plain.clone().merge(conservative).conservative).toBe(false);
     expect(conservative.clone().merge(plain).conservative).toBe(true);
-    expect(plain.clone().merge(conservative).count("a")).toBe(5);
+    expect(plain.clone().merge(conservative).frequency("a")).toBe(5);
     expect(plain.equals(new CountMinSketch({ width: 10, depth: 2, conservative: true }).add("a", 2))).toBe(false);
   });
   it("refuses sketches of other width, depth or seed, naming both", () => {
@@ -301,7 +327,7 @@ describe("CountMinSketch merge and monoid", () => {
   it("a monoid's empty is fresh on every read", () => {
     const sum = CountMinSketch.monoid({ width: 8, depth: 2 });
     sum.empty.add("alice");
-    expect([sum.empty.count("alice"), sum.empty.total, sum.combineAll([]).total]).toEqual([0, 0, 0]);
+    expect([sum.empty.frequency("alice"), sum.empty.totalWeight, sum.combineAll([]).totalWeight]).toEqual([0, 0, 0]);
   });
 });
 
@@ -349,15 +375,15 @@ describe("CountMinSketch accuracy on a Zipf(1.1) stream", () => {
 
   const errorsOf = (sketch: CountMinSketch) => {
     const errors = new Float64Array(KEYS);
-    for (let i = 0; i < KEYS; i++) errors[i] = sketch.countHashed(hashed[i] as HashedKey) - (truth[i] as number);
+    for (let i = 0; i < KEYS; i++) errors[i] = sketch.frequencyHashed(hashed[i] as HashedKey) - (truth[i] as number);
     return errors;
   };
   const plainErrors = errorsOf(plain);
   const conservativeErrors = errorsOf(conservative);
-  const epsilonN = plain.epsilon * plain.total; // e / 2719 x 10^6 = 999.7
+  const epsilonN = plain.epsilon * plain.totalWeight; // e / 2719 x 10^6 = 999.7
 
   it("the stream is as skewed as intended", () => {
-    expect(plain.total).toBe(EVENTS);
+    expect(plain.totalWeight).toBe(EVENTS);
     expect(truth[0]).toBeGreaterThan(100_000); // the top key is about 13% of the stream
     expect(truth.filter((c) => c > 0).length).toBeGreaterThan(50_000);
   });
@@ -427,7 +453,7 @@ describe("CountMinSketch accuracy on a Zipf(1.1) stream", () => {
     const conservativeWorkers = [0, 1, 2, 3].map((w) => feed(new CountMinSketch({ ...options, conservative: true }), w * quarter, (w + 1) * quarter));
     const mergedConservative = CountMinSketch.monoid({ ...options, conservative: true }).combineAll(conservativeWorkers);
     for (let i = 0; i < KEYS; i += 7) {
-      expect(mergedConservative.countHashed(hashed[i] as HashedKey)).toBeGreaterThanOrEqual(truth[i] as number);
+      expect(mergedConservative.frequencyHashed(hashed[i] as HashedKey)).toBeGreaterThanOrEqual(truth[i] as number);
     }
   });
 });
@@ -529,11 +555,12 @@ describe("CountMinSketch image", () => {
     expect(code((v) => v.setFloat64(HEADER + 24, Infinity, true))).toBe("invalid-field");
     expect(() => CountMinSketch.fromBytes(patched((v) => v.setFloat64(HEADER + 56, -2, true)))).toThrow(/counter 7 \(row 1\)/);
     expect(code((v) => v.setUint8(3, 3))).toBe("unsupported-version");
-    // Version 1 came from pre-release builds with another row hash: refused, and said so.
+    // Version 2 is the only version: no released image has another.
     expect(code((v) => v.setUint8(3, 1))).toBe("unsupported-version");
+    expect(code((v) => v.setUint8(3, 0))).toBe("unsupported-version");
     const versionOne = goldenSketch().toBytes();
     versionOne[3] = 1;
-    expect(() => CountMinSketch.fromBytes(versionOne)).toThrow(/pre-release build with another row hash/);
+    expect(() => CountMinSketch.fromBytes(versionOne)).toThrow(/format version 1 is not supported \(supported: 2\)/);
     expect(decodeErrorCode(() => CountMinSketch.fromBytes(Uint8Array.from([...goldenSketch().toBytes(), 0])))).toBe("length-mismatch");
     expect(decodeErrorCode(() => CountMinSketch.fromBytes(new Uint8Array([1, 2, 3])))).toBe("truncated");
     // The conservative flag is the only flag.
@@ -549,7 +576,7 @@ describe("CountMinSketch image", () => {
     const bytes = source.toBytes();
     const decoded = CountMinSketch.fromBytes(bytes);
     bytes.fill(0, HEADER);
-    expect([decoded.count("alice"), decoded.count("bob"), decoded.total, decoded.conservative]).toEqual([1, 2, 3, false]);
+    expect([decoded.frequency("alice"), decoded.frequency("bob"), decoded.totalWeight, decoded.conservative]).toEqual([1, 2, 3, false]);
     // Unaligned input: the image starts at an odd offset of its buffer.
     const padded = new Uint8Array(source.toBytes().length + 1);
     padded.set(source.toBytes(), 1);
@@ -560,14 +587,14 @@ describe("CountMinSketch image", () => {
     const state = { failures: goldenSketch(), perHost: new Map([["db-1", build({ epsilon: 0.01, delta: 0.01, conservative: true })([["x", 5]])]]) };
     const decoded = envelope.decode(envelope.encode(state)) as typeof state;
     expect(decoded.failures.equals(goldenSketch())).toBe(true);
-    expect(decoded.perHost.get("db-1")?.count("x")).toBe(5);
+    expect(decoded.perHost.get("db-1")?.frequency("x")).toBe(5);
     expect(decoded.perHost.get("db-1")?.conservative).toBe(true);
     expect(CountMinSketch.codec.is(goldenSketch())).toBe(true);
     expect(CountMinSketch.codec.is({})).toBe(false);
   });
 });
 
-describe("CountMinSketch review regressions", () => {
+describe("CountMinSketch totals and signed zeros", () => {
   it("refuses an add or merge that would overflow the total, leaving the state unchanged", () => {
     const sketch = new CountMinSketch({ width: 4, depth: 2 }).add("a", Number.MAX_VALUE);
     const before = sketch.clone();

@@ -145,7 +145,7 @@ out.sketches = {
   hllRoundTrip: HyperLogLog.fromBytes(hll.toBytes()).equals(hll),
   hllRedisRoundTrip: Math.round(HyperLogLog.fromRedisBytes(hll.toRedisBytes()).estimate().estimate),
   bloomHas: [bloom.has("alice"), BloomFilter.fromBytes(bloom.toBytes()).has("alice")],
-  countMin: CountMinSketch.fromBytes(frequencies.toBytes()).estimate("alice").estimate,
+  countMin: CountMinSketch.fromBytes(frequencies.toBytes()).frequency("alice"),
   sameClassFromRoot: RootHyperLogLog === HyperLogLog,
   topK: TopK.fromBytes(new TopK({ capacity: 2 }).add("a").add("b").add("a").toBytes()).top(1).map((e) => [e.item, e.count]),
   moments: Moments.fromBytes(new Moments().addAll([1, 2, 3, 4]).toBytes()).mean,

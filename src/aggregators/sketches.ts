@@ -96,7 +96,7 @@ export function distinctCount(options: DistinctCountOptions = {}): MonoidAggrega
  *   (event: Event) => key.set(event.user),
  * );
  * const result = aggregate(dashboard, [{ user: "alice" }, { user: "bob" }, { user: "alice" }]);
- * [Math.round(result.users.estimate), result.seen.has("bob"), result.perUser.count("alice")]; // => [2, true, 2]
+ * [Math.round(result.users.estimate), result.seen.has("bob"), result.perUser.frequency("alice")]; // => [2, true, 2]
  * ```
  */
 export function distinctCountHashed(options: DistinctCountOptions = {}): MonoidAggregator<Hash64Out, HyperLogLog, Approximate> {
@@ -123,7 +123,7 @@ const presentSelf = <S>(state: S): S => state;
  * `{ bits, hashes }`. State: a `BloomFilter` (merging ORs the bits: exactly
  * the one-worker filter). The answer is the filter itself, not a copy, for
  * everything a user asks of it: `has(item)`, `hasHashed(key)`,
- * `estimatedItemCount()`, `estimatedFalsePositiveRate()`. Query it, and
+ * `estimate()` (distinct items, with bounds), `estimatedFalsePositiveRate()`. Query it, and
  * `clone()` it before adding to it. `append` calls `add` (no allocation).
  *
  * @example
@@ -185,7 +185,7 @@ function cmsParts(options: CountMinSketchOptions, name: string) {
  * user?"), sized by `{ epsilon, delta }` or `{ width, depth }`. Each input
  * counts once. State: a `CountMinSketch` (merging adds counters: exactly the
  * one-worker sketch). The answer is the sketch itself, not a copy: query it
- * with `count(item)` or `estimate(item)`, and `clone()` it before adding to
+ * with `frequency(item)` or `estimate(item)`, and `clone()` it before adding to
  * it. `append` calls `add` (no allocation). `conservative: true` is
  * rejected with `InvalidArgumentError` (conservative update does not merge
  * additively).
@@ -194,7 +194,7 @@ function cmsParts(options: CountMinSketchOptions, name: string) {
  * ```ts
  * import { frequency, aggregate } from "papertrail/aggregators";
  * const failures = aggregate(frequency({ epsilon: 0.001, delta: 0.01 }), ["alice", "bob", "alice"]);
- * [failures.count("alice"), failures.count("bob"), failures.total]; // => [2, 1, 3]
+ * [failures.frequency("alice"), failures.frequency("bob"), failures.totalWeight]; // => [2, 1, 3]
  * ```
  */
 export function frequency(options: CountMinSketchOptions): MonoidAggregator<Hashable, CountMinSketch, CountMinSketch> {
@@ -218,7 +218,7 @@ export function frequency(options: CountMinSketchOptions): MonoidAggregator<Hash
  * import { HashedKey } from "papertrail/hashing";
  * const key = new HashedKey();
  * const perIp = aggregate(mapInput(frequencyHashed({ width: 512, depth: 4 }), (ip: string) => key.set(ip)), ["a", "b", "a"]);
- * [perIp.count("a"), perIp.countHashed(key.set("b"))]; // => [2, 1]
+ * [perIp.frequency("a"), perIp.frequencyHashed(key.set("b"))]; // => [2, 1]
  * ```
  */
 export function frequencyHashed(options: CountMinSketchOptions): MonoidAggregator<Hash64Out, CountMinSketch, CountMinSketch> {

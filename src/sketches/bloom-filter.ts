@@ -1,17 +1,35 @@
 import { brand } from "../brand.js";
+import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
-import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { littleEndianHost } from "../codec/host-byte-order.js";
 import type { ImageCodec } from "../codec/image-codec.js";
-import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
+import { Family, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
-import { allocate, type SketchStorage } from "./sketch.js";
+import { twoSidedZ } from "../statistics.js";
+import {
+  allocate,
+  checkOptionKeys,
+  checkSeed,
+  openImage,
+  requireCompatible,
+  type Sketch,
+  type SketchClass,
+  type SketchStorage,
+} from "./sketch.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
-const VERSION = 1;
+/**
+ * Image versions, one per probe scheme: version 2 (enhanced double hashing,
+ * written by every new filter) and version 1 (Kirsch–Mitzenmacher double
+ * hashing, still read; a decoded version-1 filter keeps probing that way).
+ */
+type ProbeScheme = 1 | 2;
+const VERSION = 2;
+const VERSION_1 = 1;
+const OPTION_KEYS = ["capacity", "falsePositiveRate", "bits", "hashes", "seed"] as const;
 /** Largest bit count: the image stores it as a u32. */
 const MAX_BITS = 0xffffffff;
 /**
@@ -31,9 +49,10 @@ const scratch = new HashedKey();
 /**
  * How to size a {@link BloomFilter}: either by the workload (`capacity` items
  * at a target `falsePositiveRate`, sized at the optimum), or directly by
- * `bits` and `hashes`. `seed` is the item-hash seed (default Redis's
- * `0xadc83b19`, the seed of every PaperTrail sketch, so one `HashedKey` feeds
- * them all).
+ * `bits` and `hashes`; a mix of the two forms does not compile, and unknown
+ * keys throw `InvalidArgumentError`. `seed` is the item-hash seed (default
+ * Redis's `0xadc83b19`, the seed of every PaperTrail sketch, so one
+ * `HashedKey` feeds them all).
  *
  * @example
  * ```ts
@@ -44,8 +63,20 @@ const scratch = new HashedKey();
  * ```
  */
 export type BloomFilterOptions =
-  | { readonly capacity: number; readonly falsePositiveRate: number; readonly seed?: number }
-  | { readonly bits: number; readonly hashes: number; readonly seed?: number };
+  | {
+      readonly capacity: number;
+      readonly falsePositiveRate: number;
+      readonly seed?: number;
+      readonly bits?: never;
+      readonly hashes?: never;
+    }
+  | {
+      readonly bits: number;
+      readonly hashes: number;
+      readonly seed?: number;
+      readonly capacity?: never;
+      readonly falsePositiveRate?: never;
+    };
 
 /**
  * A Bloom filter (Bloom 1970): set membership with no false negatives and a
@@ -55,10 +86,13 @@ export type BloomFilterOptions =
  *
  * Each item is hashed once (MurmurHash64A of its canonical bytes, see
  * `Hashable`); its `k` probe positions come from the two 32-bit halves,
- * read unsigned (`lo >>> 0`, `hi >>> 0`), by Kirsch–Mitzenmacher double
- * hashing, `g_i = (lo + i * hi) mod bits` for `i = 0..k-1` ("Less Hashing,
- * Same Performance", 2006), which keeps the asymptotic false-positive rate
- * of k independent hashes.
+ * read unsigned, `a = lo mod m`, `b = hi mod m`, by enhanced double hashing
+ * (after Dillinger & Manolios, "Bloom Filters in Probabilistic
+ * Verification", 2004): `g_i = (a + i b + i(i+1)(i+2)/6) mod m` for
+ * `i = 0..k-1`. Unlike plain double hashing, a zero step (`b = 0`) does not
+ * put every probe on one bit. Filters decoded from version-1 images keep
+ * version 1's plain double hashing, `g_i = (a + i b) mod m`, and answer as
+ * they did (docs/format.md).
  *
  * @example
  * ```ts
@@ -71,7 +105,7 @@ export type BloomFilterOptions =
  * BloomFilter.fromBytes(seen.toBytes()).equals(seen); // => true
  * ```
  */
-export class BloomFilter {
+export class BloomFilter implements Sketch<BloomFilter, Hashable> {
   /** Number of bits, `m`. */
   readonly bits: number;
   /** Probes per item, `k`. */
@@ -85,21 +119,32 @@ export class BloomFilter {
   /** `1 / bits`, so a probe start is reduced mod `bits` by a multiply (see `modUint32`). */
   private readonly reciprocal: number;
   /**
-   * Whether probes walk in int32 arithmetic and address 32-bit words: for
-   * filters of up to 2^31 - 1 bits (256 MiB) on little-endian hosts, where
-   * bit `i` of the format (byte `i >> 3`, bit `i & 7`) is bit `i & 31` of
-   * word `i >> 5`. Otherwise probes address bytes in double arithmetic.
+   * The probe scheme, which is the image version: 2 for every new filter,
+   * 1 for a filter decoded from a version-1 image. Set only by `fromBytes`
+   * and `clone`.
    */
-  private readonly wordProbes: boolean;
+  private scheme: ProbeScheme;
+  /**
+   * Whether probes take the inline path, in int32 arithmetic on 32-bit
+   * words: version-2 filters of up to 2^31 - 1 bits (256 MiB) on
+   * little-endian hosts, where bit `i` of the format (byte `i >> 3`, bit
+   * `i & 7`) is bit `i & 31` of word `i >> 5`. Otherwise probes address
+   * bytes in double arithmetic, out of line.
+   */
+  private wordProbes: boolean;
+  /**
+   * `m - k(k-1)/2`: keys whose step `b = hi mod m` is below it walk the
+   * inline path, where the step (which grows to `b + k(k-1)/2`) never
+   * needs reducing mod m; the others take the byte path.
+   */
+  private readonly noWrapBelow: number;
 
   /**
    * @param options the size form `{ capacity, falsePositiveRate }` or the shape form `{ bits, hashes }`, and the seed.
    * @param storage where the bit array comes from; default: its own buffer.
    */
   constructor(options: BloomFilterOptions, storage?: SketchStorage) {
-    if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError(`BloomFilter needs { capacity, falsePositiveRate } or { bits, hashes }, got ${String(options)}`);
-    }
+    checkOptionKeys("BloomFilter", options, OPTION_KEYS);
     const bySize = "capacity" in options || "falsePositiveRate" in options;
     const byShape = "bits" in options || "hashes" in options;
     if (bySize === byShape) {
@@ -109,30 +154,27 @@ export class BloomFilter {
     }
     let bits: number;
     let hashes: number;
-    if ("capacity" in options) {
+    if (options.capacity !== undefined && options.falsePositiveRate !== undefined) {
       ({ bits, hashes } = BloomFilter.optimalParameters(options.capacity, options.falsePositiveRate));
-    } else if ("bits" in options) {
+    } else if (options.bits !== undefined && options.hashes !== undefined) {
       bits = options.bits;
       hashes = options.hashes;
       checkShape(bits, hashes);
     } else {
-      // Only one key of the size form was given.
-      throw new InvalidArgumentError("BloomFilter: give both capacity and falsePositiveRate");
+      throw new InvalidArgumentError(`BloomFilter: give both ${bySize ? "capacity and falsePositiveRate" : "bits and hashes"}`);
     }
-    const seed = options.seed ?? REDIS_HLL_SEED;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new InvalidArgumentError(`BloomFilter seed must be an unsigned 32-bit integer, got ${seed}`);
-    }
+    this.seed = checkSeed("BloomFilter", options.seed ?? REDIS_HLL_SEED);
     this.bits = bits;
     this.reciprocal = 1 / bits;
     this.hashes = hashes;
-    this.seed = seed;
     const byteLength = Math.ceil(bits / 8);
     // Padded to whole words.
     const storageBytes = allocate(storage, Math.ceil(byteLength / 4) * 4);
     const { buffer, byteOffset } = storageBytes;
     this.data = new Uint8Array(buffer, byteOffset, byteLength);
     this.words = new Uint32Array(buffer, byteOffset, Math.ceil(byteLength / 4));
+    this.scheme = VERSION;
+    this.noWrapBelow = bits - (hashes * (hashes - 1)) / 2;
     this.wordProbes = bits <= 0x7fffffff && littleEndianHost;
   }
 
@@ -199,48 +241,62 @@ export class BloomFilter {
    */
   addHashed(key: Hash64Out): this {
     const m = this.bits;
-    // g_i = (h1 + i*h2) mod m, stepped as g + (h2 mod m), minus m on overflow.
-    const index = modUint32(key.lo >>> 0, m, this.reciprocal);
-    const step = modUint32(key.hi >>> 0, m, this.reciprocal);
-    if (this.wordProbes) {
-      // Branch-free in int32: t = g + step - m is negative exactly when
-      // g + step < m, and then t >> 31 = -1 adds m back. A data-dependent
-      // branch here mispredicts about half the time. Bit g is bit g mod 32
-      // of word g >> 5; `1 << g` takes the shift mod 32 itself, one
-      // instruction fewer per probe than addressing bytes.
-      // Two probes per iteration: 15-20 % faster than one in an A/B (V8
-      // does not unroll it; four per iteration measured slower than two).
+    const x0 = modUint32(key.lo >>> 0, m, this.reciprocal);
+    const y0 = modUint32(key.hi >>> 0, m, this.reciprocal);
+    if (this.wordProbes && y0 < this.noWrapBelow) {
+      // g_0 = a; then y += i and g += y (mod m) for i = 1..k-1, which sums
+      // to g_i = a + i b + i(i+1)(i+2)/6. For b below m - k(k-1)/2 (all
+      // but a fraction k(k-1)/(2m) of keys, which take setBytes) y never
+      // reaches m, so it needs no reduction. In int32: y is kept as y - m,
+      // negative, so g + (y - m) is in [-m, m) and cannot overflow; a
+      // negative sum gets m back branch-free (t >> 31 is -1), where a branch
+      // would mispredict half the time. Bit g is bit g mod 32 of word
+      // g >> 5; `1 << g` takes the shift mod 32 itself. Two probes per
+      // iteration (V8 does not unroll).
       const words = this.words;
-      const back = (step - m) | 0;
-      let g = index | 0;
-      let i = this.hashes;
-      for (; i > 1; i -= 2) {
-        words[g >>> 5] |= 1 << g;
-        let t = (g + back) | 0;
+      const k = this.hashes;
+      let g = x0 | 0;
+      let y = (y0 - m) | 0;
+      words[g >>> 5] |= 1 << g;
+      let i = 1;
+      for (; i < k - 1; i += 2) {
+        y = (y + i) | 0;
+        let t = (g + y) | 0;
         g = t + (m & (t >> 31));
         words[g >>> 5] |= 1 << g;
-        t = (g + back) | 0;
+        y = (y + i + 1) | 0;
+        t = (g + y) | 0;
         g = t + (m & (t >> 31));
+        words[g >>> 5] |= 1 << g;
       }
-      if (i === 1) words[g >>> 5] |= 1 << g;
+      if (i < k) {
+        y = (y + i) | 0;
+        const t = (g + y) | 0;
+        g = t + (m & (t >> 31));
+        words[g >>> 5] |= 1 << g;
+      }
       return this;
     }
-    this.setBytes(index, step);
+    this.setBytes(x0, y0);
     return this;
   }
 
   /**
    * The probes of `addHashed` on bytes, in doubles (every value stays below
-   * 2^33, exact): filters above 2^31 - 1 bits and big-endian hosts. Out of
-   * line, so that `addHashed` stays small enough for V8 to inline.
+   * 2^33, exact): version-1 filters, filters above 2^31 - 1 bits,
+   * big-endian hosts, and keys whose step comes within k(k-1)/2 of m. Out of line, so that `addHashed` stays small enough
+   * for V8 to inline.
    */
-  private setBytes(index: number, step: number): void {
+  private setBytes(g: number, y: number): void {
     const m = this.bits;
     const data = this.data;
-    for (let i = this.hashes; i > 0; i--) {
-      data[index >>> 3] |= 1 << (index & 7);
-      index += step;
-      if (index >= m) index -= m;
+    const enhanced = this.scheme === 2;
+    data[g >>> 3] |= 1 << (g & 7);
+    for (let i = 1; i < this.hashes; i++) {
+      if (enhanced) y = stepUp(y, i, m);
+      g += y;
+      if (g >= m) g -= m;
+      data[g >>> 3] |= 1 << (g & 7);
     }
   }
 
@@ -273,42 +329,57 @@ export class BloomFilter {
    */
   hasHashed(key: Hash64Out): boolean {
     const m = this.bits;
-    const index = modUint32(key.lo >>> 0, m, this.reciprocal);
-    const step = modUint32(key.hi >>> 0, m, this.reciprocal);
-    if (this.wordProbes) {
+    const x0 = modUint32(key.lo >>> 0, m, this.reciprocal);
+    const y0 = modUint32(key.hi >>> 0, m, this.reciprocal);
+    if (this.wordProbes && y0 < this.noWrapBelow) {
       // The same walk as addHashed, two probes per iteration.
       const words = this.words;
-      const back = (step - m) | 0;
-      let g = index | 0;
-      let i = this.hashes;
-      for (; i > 1; i -= 2) {
-        if ((words[g >>> 5] & (1 << g)) === 0) return false;
-        let t = (g + back) | 0;
+      const k = this.hashes;
+      let g = x0 | 0;
+      let y = (y0 - m) | 0;
+      if ((words[g >>> 5] & (1 << g)) === 0) return false;
+      let i = 1;
+      for (; i < k - 1; i += 2) {
+        y = (y + i) | 0;
+        let t = (g + y) | 0;
         g = t + (m & (t >> 31));
         if ((words[g >>> 5] & (1 << g)) === 0) return false;
-        t = (g + back) | 0;
+        y = (y + i + 1) | 0;
+        t = (g + y) | 0;
         g = t + (m & (t >> 31));
+        if ((words[g >>> 5] & (1 << g)) === 0) return false;
       }
-      return i === 0 || (words[g >>> 5] & (1 << g)) !== 0;
+      if (i < k) {
+        y = (y + i) | 0;
+        const t = (g + y) | 0;
+        g = t + (m & (t >> 31));
+        return (words[g >>> 5] & (1 << g)) !== 0;
+      }
+      return true;
     }
-    return this.testBytes(index, step);
+    return this.testBytes(x0, y0);
   }
 
   /** The probes of `hasHashed` on bytes, in doubles (see `setBytes`). */
-  private testBytes(index: number, step: number): boolean {
+  private testBytes(g: number, y: number): boolean {
     const m = this.bits;
     const data = this.data;
-    for (let i = this.hashes; i > 0; i--) {
-      if ((data[index >>> 3] & (1 << (index & 7))) === 0) return false;
-      index += step;
-      if (index >= m) index -= m;
+    const enhanced = this.scheme === 2;
+    if ((data[g >>> 3] & (1 << (g & 7))) === 0) return false;
+    for (let i = 1; i < this.hashes; i++) {
+      if (enhanced) y = stepUp(y, i, m);
+      g += y;
+      if (g >= m) g -= m;
+      if ((data[g >>> 3] & (1 << (g & 7))) === 0) return false;
     }
     return true;
   }
 
   /**
    * Adds every item of `other` to this filter (bitwise OR). Both must have
-   * the same bits, hashes and seed, else a `ParameterMismatchError` names both.
+   * the same bits, hashes, seed and probe scheme, else a
+   * `ParameterMismatchError` names both (a filter decoded from a version-1
+   * image merges only with version-1 filters of its shape).
    *
    * @example
    * ```ts
@@ -319,7 +390,7 @@ export class BloomFilter {
    * ```
    */
   merge(other: BloomFilter): this {
-    requireShape(this, other);
+    BloomFilter.requireMergeable(this.parameters(), other);
     const target = this.words;
     const source = other.words;
     // Four words per iteration: a quarter of the loop and bounds-check overhead.
@@ -337,7 +408,7 @@ export class BloomFilter {
   }
 
   /**
-   * An independent copy.
+   * An independent copy (with the same probe scheme).
    *
    * @example
    * ```ts
@@ -349,12 +420,19 @@ export class BloomFilter {
    */
   clone(): BloomFilter {
     const copy = new BloomFilter({ bits: this.bits, hashes: this.hashes, seed: this.seed });
+    copy.useScheme(this.scheme);
     copy.words.set(this.words);
     return copy;
   }
 
+  /** Switches a fresh filter to `scheme` (clone and fromBytes only). */
+  private useScheme(scheme: ProbeScheme): void {
+    this.scheme = scheme;
+    if (scheme !== VERSION) this.wordProbes = false;
+  }
+
   /**
-   * Same shape, seed and bits.
+   * Same shape, seed, probe scheme and bits.
    *
    * @example
    * ```ts
@@ -364,7 +442,7 @@ export class BloomFilter {
    * ```
    */
   equals(other: BloomFilter): boolean {
-    if (!(other instanceof BloomFilter) || !sameShape(this, other)) return false;
+    if (!(other instanceof BloomFilter) || !BloomFilter.mergeable(this.parameters(), other)) return false;
     const a = this.words;
     const b = other.words;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -411,22 +489,42 @@ export class BloomFilter {
   }
 
   /**
-   * Estimated number of distinct items added, from the fill (Swamidass &
-   * Baldi 2007): `n = -(m / k) ln(1 - X / m)`; `Infinity` when every bit is set.
+   * The number of distinct items added, estimated from the fill `X`
+   * (Swamidass & Baldi 2007): `n = -(m / k) ln(1 - X / m)` (raised to
+   * `ceil(X / k)` if below it), `Infinity` when every bit is set. The interval holds the true number with probability
+   * about `confidence`: it is the set of `n` under which the observed `X`
+   * lies within `z` standard deviations of its mean, where `X` is modelled
+   * as the occupancy of `m` bins after `kn` uniform probes (mean
+   * `m (1 - (1 - 1/m)^kn)`, variance from the same model, with a half-bit
+   * continuity correction), and never below `ceil(X / k)`, a hard bound
+   * (an item sets at most `k` bits). docs/sketches.md derives it; the
+   * tests measure its coverage over seeded trials.
+   *
+   * @param confidence - probability in (0, 1); default 0.95
    *
    * @example
    * ```ts
    * import { BloomFilter } from "papertrail/sketches";
    * const filter = new BloomFilter({ capacity: 10_000, falsePositiveRate: 0.01 });
    * for (let i = 0; i < 5000; i++) filter.add(`user-${i}`);
-   * Math.abs(filter.estimatedItemCount() / 5000 - 1) < 0.03; // => true
+   * const users = filter.estimate();
+   * [Math.abs(users.estimate / 5000 - 1) < 0.03, users.contains(5000), users.probability]; // => [true, true, 0.95]
    * ```
    */
-  estimatedItemCount(): number {
+  estimate(confidence = 0.95): Approximate {
+    const z = twoSidedZ(confidence);
     const m = this.bits;
+    const k = this.hashes;
     const set = this.bitCount;
-    if (set >= m) return Infinity;
-    return (-m / this.hashes) * Math.log1p(-set / m);
+    if (set === 0) return new Approximate(0, 0, 0, confidence);
+    const atLeast = Math.ceil(set / k);
+    const estimate = set >= m ? Infinity : Math.max(atLeast, (-m / k) * Math.log1p(-set / m));
+    // Lower end: the n whose mean plus z deviations reaches X - 1/2; upper
+    // end: the n whose mean minus z deviations reaches X + 1/2 (none when X
+    // is within reach of a full filter).
+    const lower = Math.max(atLeast, solveOccupancy(m, k, (mean, sd) => mean + z * sd >= set - 0.5));
+    const upper = set + 0.5 >= m ? Infinity : solveOccupancy(m, k, (mean, sd) => mean - z * sd > set + 0.5);
+    return new Approximate(estimate, Math.min(lower, estimate), Math.max(upper, estimate), confidence);
   }
 
   /**
@@ -443,7 +541,8 @@ export class BloomFilter {
   }
 
   /**
-   * Names the filter's parameters, as in error messages.
+   * Names the filter's parameters, as in error messages; a filter decoded
+   * from a version-1 image says so (`probes=v1`).
    *
    * @example
    * ```ts
@@ -452,7 +551,7 @@ export class BloomFilter {
    * ```
    */
   describe(): string {
-    return describeShape(this);
+    return describeParameters(this.parameters());
   }
 
   /** Same as {@link BloomFilter.describe}. */
@@ -461,8 +560,9 @@ export class BloomFilter {
   }
 
   /**
-   * The filter's binary image (family 0x02, version 1; `docs/format.md`):
-   * 20 header bytes, then the bit array.
+   * The filter's binary image (family 0x02; `docs/format.md`): 20 header
+   * bytes, then the bit array. Version 2, or version 1 for a filter decoded
+   * from a version-1 image (its probe scheme).
    *
    * @example
    * ```ts
@@ -470,16 +570,17 @@ export class BloomFilter {
    * new BloomFilter({ bits: 64, hashes: 3 }).toBytes().length; // => 28
    * ```
    */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     const writer = new ByteWriter(HEADER_BYTES + this.data.length);
-    writePreamble(writer, Family.BloomFilter, VERSION, 0);
+    writePreamble(writer, Family.BloomFilter, this.scheme, 0);
     writer.u32(this.bits).u8(this.hashes).u8(0).u16(0).u32(this.seed);
     writer.bytes(this.data);
     return writer.finish();
   }
 
   /**
-   * Parses an image written by {@link BloomFilter.toBytes}; throws a
+   * Parses an image written by {@link BloomFilter.toBytes} (version 2, or
+   * version 1: that filter keeps probing the version-1 way); throws a
    * `DecodeError` on anything else, before allocating more than the input
    * could describe.
    *
@@ -491,9 +592,7 @@ export class BloomFilter {
    * ```
    */
   static fromBytes(bytes: Uint8Array): BloomFilter {
-    const reader = new ByteReader(bytes, "BloomFilter image");
-    const { flags } = readPreamble(reader, Family.BloomFilter, [VERSION]);
-    if (flags !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
+    const { reader, version } = openImage(bytes, "BloomFilter", Family.BloomFilter, [VERSION, VERSION_1]);
     const bits = reader.u32("bits");
     if (bits < 1) reader.invalid("bits must be at least 1, got 0");
     const hashes = reader.u8("hashes");
@@ -513,6 +612,7 @@ export class BloomFilter {
     }
     reader.expectEnd();
     const filter = new BloomFilter({ bits, hashes, seed });
+    filter.useScheme(version === VERSION_1 ? VERSION_1 : VERSION);
     filter.data.set(array);
     return filter;
   }
@@ -532,9 +632,11 @@ export class BloomFilter {
   static readonly codec: ImageCodec<BloomFilter> = sketchCodec(Family.BloomFilter, "BloomFilter", BloomFilter, (bytes) => BloomFilter.fromBytes(bytes));
 
   /**
-   * The union monoid of filters with the given parameters: `empty` is a
-   * fresh empty filter, `combine` ORs copies (never its inputs), and
-   * `combineAll` ORs everything into one new buffer. Commutative and idempotent.
+   * The union monoid of filters with the given options: `empty` is a fresh
+   * empty filter, `combine` ORs copies (never its inputs), and `combineAll`
+   * ORs everything into one new buffer. Commutative and idempotent. Its
+   * filters are version-2 filters: one decoded from a version-1 image is
+   * refused (merge it with `merge`, into version-1 filters of its shape).
    *
    * @example
    * ```ts
@@ -546,40 +648,63 @@ export class BloomFilter {
    * [week.has("alice"), week.has("bob"), day1.has("bob")]; // => [true, true, false]
    * ```
    */
-  static monoid(parameters: BloomFilterOptions): Monoid<BloomFilter> {
-    // The constructor validates the parameters; the monoid keeps only the
+  static monoid(options: BloomFilterOptions): Monoid<BloomFilter> {
+    // The constructor validates the options; the monoid keeps only the
     // shape, not the filter (whose bit array may be large).
-    const { bits, hashes, seed } = new BloomFilter(parameters);
-    const shape: BloomShape = { bits, hashes, seed };
-    return mergeMonoid(() => new BloomFilter(shape), { check: (first) => requireShape(shape, first) });
+    const { bits, hashes, seed } = new BloomFilter(options);
+    const parameters: BloomParameters = { bits, hashes, seed, scheme: VERSION };
+    return mergeMonoid(() => new BloomFilter({ bits, hashes, seed }), { check: (first) => BloomFilter.requireMergeable(parameters, first) });
   }
 
+  /** What merging needs equal: shape, seed and probe scheme. */
+  private parameters(): BloomParameters {
+    return { bits: this.bits, hashes: this.hashes, seed: this.seed, scheme: this.scheme };
+  }
+
+  private static mergeable(expected: BloomParameters, other: BloomFilter): boolean {
+    return other.bits === expected.bits && other.hashes === expected.hashes && other.seed === expected.seed && other.scheme === expected.scheme;
+  }
+
+  /**
+   * Throws `ParameterMismatchError`, naming both, unless `other` is a filter
+   * with `expected`'s parameters (the check of `merge` and of the monoid); a
+   * version-1 filter against a version-2 one, or the other way round, is
+   * told why.
+   */
+  private static requireMergeable(expected: BloomParameters, other: unknown): asserts other is BloomFilter {
+    const description = describeParameters(expected);
+    if (other instanceof BloomFilter && other.scheme !== expected.scheme) {
+      throw new ParameterMismatchError(
+        description,
+        other.describe(),
+        "their probe schemes differ: a filter decoded from a version-1 image merges only with version-1 filters of the same bits, hashes and seed",
+      );
+    }
+    requireCompatible(BloomFilter, description, other, (filter) => BloomFilter.mergeable(expected, filter));
+  }
 }
+
+BloomFilter satisfies SketchClass<BloomFilter, BloomFilterOptions>;
 
 // `instanceof BloomFilter` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
 brand(BloomFilter, "BloomFilter");
 
 /** The parameters that make two filters mergeable. */
-interface BloomShape {
+interface BloomParameters {
   readonly bits: number;
   readonly hashes: number;
   readonly seed: number;
+  readonly scheme: ProbeScheme;
 }
 
-function sameShape(a: BloomShape, b: BloomShape): boolean {
-  return a.bits === b.bits && a.hashes === b.hashes && a.seed === b.seed;
+function describeParameters({ bits, hashes, seed, scheme }: BloomParameters): string {
+  return `BloomFilter(bits=${bits}, hashes=${hashes}, seed=0x${seed.toString(16)}${scheme === VERSION ? "" : `, probes=v${scheme}`})`;
 }
 
-function describeShape(shape: BloomShape): string {
-  return `BloomFilter(bits=${shape.bits}, hashes=${shape.hashes}, seed=0x${shape.seed.toString(16)})`;
-}
-
-/** Throws `ParameterMismatchError`, naming both, unless `other` is a filter of `expected`'s shape. */
-function requireShape(expected: BloomShape, other: unknown): void {
-  if (!(other instanceof BloomFilter)) {
-    throw new ParameterMismatchError(describeShape(expected), describeValue(other), "not a BloomFilter");
-  }
-  if (!sameShape(expected, other)) throw new ParameterMismatchError(describeShape(expected), other.describe());
+/** `(y + i) mod m` for `y < m` and `i < 64`: one subtraction unless `m <= i` (filters below 64 bits). */
+function stepUp(y: number, i: number, m: number): number {
+  const sum = y + i;
+  return sum < m ? sum : sum < 2 * m ? sum - m : sum % m;
 }
 
 function checkShape(bits: number, hashes: number): void {
@@ -589,6 +714,53 @@ function checkShape(bits: number, hashes: number): void {
   if (!Number.isInteger(hashes) || hashes < 1 || hashes > MAX_HASHES) {
     throw new InvalidArgumentError(`BloomFilter hashes must be an integer in [1, ${MAX_HASHES}], got ${hashes}`);
   }
+}
+
+/**
+ * Mean and standard deviation of the number of occupied bins after `balls`
+ * uniform throws into `m` bins (the classical occupancy problem): with
+ * `a = (1 - 1/m)^balls` and `b = (1 - 2/m)^balls`, mean `m (1 - a)` and
+ * variance `m a (1 - a) - m (m - 1) (a^2 - b)`, where
+ * `a^2 - b = b expm1(balls log1p(1 / (m (m - 2))))` avoids the cancellation
+ * of the textbook form.
+ */
+function occupancy(m: number, balls: number): { mean: number; sd: number } {
+  if (balls === 0) return { mean: 0, sd: 0 };
+  const a = Math.exp(balls * Math.log1p(-1 / m));
+  if (m <= 2) {
+    // m = 1: one bin, full after the first throw; m = 2: b = 0 for balls > 0.
+    const b = 0;
+    return { mean: m * (1 - a), sd: Math.sqrt(Math.max(0, m * a + m * (m - 1) * b - m * m * a * a)) };
+  }
+  const b = Math.exp(balls * Math.log1p(-2 / m));
+  const variance = m * a * (1 - a) - m * (m - 1) * b * Math.expm1(balls * Math.log1p(1 / (m * (m - 2))));
+  return { mean: m * (1 - a), sd: Math.sqrt(Math.max(0, variance)) };
+}
+
+/**
+ * The smallest item count `n` (to a relative 1e-9) for which `reached` holds
+ * of the occupancy after `k n` probes into `m` bits, by bisection (the
+ * conditions used are monotone in `n` over the range that matters).
+ */
+function solveOccupancy(m: number, k: number, reached: (mean: number, sd: number) => boolean): number {
+  const at = (n: number): boolean => {
+    const { mean, sd } = occupancy(m, k * n);
+    return reached(mean, sd);
+  };
+  if (at(0)) return 0;
+  let high = Math.max(1, m / k);
+  while (!at(high)) {
+    high *= 2;
+    if (high > 1e300) return Infinity;
+  }
+  let low = 0;
+  // 200 halvings: far past the 1e-9 relative width from any start.
+  for (let step = 0; step < 200 && high - low > 1e-9 * high; step++) {
+    const middle = (low + high) / 2;
+    if (at(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
 }
 
 /**
@@ -607,10 +779,4 @@ function checkShape(bits: number, hashes: number): void {
 export function modUint32(x: number, m: number, reciprocal: number): number {
   const r = x - Math.floor(x * reciprocal) * m;
   return r < 0 ? r + m : r >= m ? r - m : r;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  return typeof value;
 }

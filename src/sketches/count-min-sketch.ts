@@ -1,25 +1,32 @@
 import { brand } from "../brand.js";
 import { Approximate } from "../algebra/approximate.js";
 import type { Monoid } from "../algebra/monoid.js";
-import { ByteReader } from "../codec/byte-reader.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { littleEndianHost } from "../codec/host-byte-order.js";
 import type { ImageCodec } from "../codec/image-codec.js";
-import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
-import { DecodeError, InvalidArgumentError, ParameterMismatchError } from "../errors.js";
+import { Family, writePreamble } from "../codec/preamble.js";
+import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { HashedKey, hashItemInto, type Hashable } from "../hashing/hashed-key.js";
 import { REDIS_HLL_SEED, type Hash64Out } from "../hashing/murmur64a.js";
 import { mulHigh32 } from "../hashing/uint64.js";
-import { allocate, type SketchStorage } from "./sketch.js";
+import {
+  allocate,
+  checkOptionKeys,
+  checkSeed,
+  openImage,
+  requireCompatible,
+  type SketchClass,
+  type SketchStorage,
+  type WeightedSketch,
+} from "./sketch.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 
 /**
- * Image version. Version 2 places counters by the row hash documented at
- * `column`; version 1 (pre-release builds only) used a different row hash,
- * so its counters cannot be read and its images are refused.
+ * Image version: counters placed by the row hash documented at `column`.
+ * (No released image has version 1: it belonged to pre-release builds.)
  */
 const VERSION = 2;
-const PRE_RELEASE_VERSION = 1;
+const OPTION_KEYS = ["epsilon", "delta", "width", "depth", "conservative", "seed"] as const;
 const FLAG_CONSERVATIVE = 0x01;
 /** Most rows: delta = e^-64 is about 1.6e-28, far below any useful failure probability. */
 const MAX_DEPTH = 64;
@@ -85,10 +92,12 @@ function locate(key: Hash64Out, width: number, depth: number): void {
 
 /**
  * How to size a {@link CountMinSketch}: by the guarantee (`epsilon`,
- * `delta`: every count is overestimated by at most `epsilon * total` with
- * probability at least `1 - delta`), or directly by `width` and `depth`.
- * `conservative` turns on conservative update (default off); `seed` is the
- * item-hash seed (default Redis's `0xadc83b19`).
+ * `delta`: every frequency is overestimated by at most
+ * `epsilon * totalWeight` with probability at least `1 - delta`), or
+ * directly by `width` and `depth`; a mix of the two forms does not compile,
+ * and unknown keys throw `InvalidArgumentError`. `conservative` turns on
+ * conservative update (default off); `seed` is the item-hash seed (default
+ * Redis's `0xadc83b19`).
  *
  * @example
  * ```ts
@@ -99,13 +108,27 @@ function locate(key: Hash64Out, width: number, depth: number): void {
  * ```
  */
 export type CountMinSketchOptions =
-  | { readonly epsilon: number; readonly delta: number; readonly conservative?: boolean; readonly seed?: number }
-  | { readonly width: number; readonly depth: number; readonly conservative?: boolean; readonly seed?: number };
+  | {
+      readonly epsilon: number;
+      readonly delta: number;
+      readonly conservative?: boolean;
+      readonly seed?: number;
+      readonly width?: never;
+      readonly depth?: never;
+    }
+  | {
+      readonly width: number;
+      readonly depth: number;
+      readonly conservative?: boolean;
+      readonly seed?: number;
+      readonly epsilon?: never;
+      readonly delta?: never;
+    };
 
 /**
  * A Count-Min sketch (Cormode & Muthukrishnan 2005): approximate counts of
  * items in a stream, in `width * depth` counters. A count is never
- * underestimated; it is overestimated by more than `epsilon * total` with
+ * underestimated; it is overestimated by more than `epsilon * totalWeight` with
  * probability at most `delta`, where `width = ceil(e / epsilon)` and
  * `depth = ceil(ln(1 / delta))`.
  *
@@ -124,13 +147,13 @@ export type CountMinSketchOptions =
  * import { CountMinSketch } from "papertrail/sketches";
  * const failures = new CountMinSketch({ epsilon: 0.001, delta: 0.01 });
  * failures.add("alice", 3).add("bob");
- * failures.count("alice"); // => 3
- * failures.total; // => 4
+ * failures.frequency("alice"); // => 3
+ * failures.totalWeight; // => 4
  * [failures.width, failures.depth]; // => [2719, 5]
  * CountMinSketch.fromBytes(failures.toBytes()).equals(failures); // => true
  * ```
  */
-export class CountMinSketch {
+export class CountMinSketch implements WeightedSketch<CountMinSketch, Hashable> {
   /** Counters per row, `w`. */
   readonly width: number;
   /** Rows, `d`. */
@@ -148,9 +171,7 @@ export class CountMinSketch {
    * @param storage where the counters come from; default: their own buffer.
    */
   constructor(options: CountMinSketchOptions, storage?: SketchStorage) {
-    if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError(`CountMinSketch needs { epsilon, delta } or { width, depth }, got ${String(options)}`);
-    }
+    checkOptionKeys("CountMinSketch", options, OPTION_KEYS);
     const byBound = "epsilon" in options || "delta" in options;
     const byShape = "width" in options || "depth" in options;
     if (byBound === byShape) {
@@ -158,7 +179,7 @@ export class CountMinSketch {
     }
     let width: number;
     let depth: number;
-    if ("epsilon" in options) {
+    if (options.epsilon !== undefined && options.delta !== undefined) {
       const { epsilon, delta } = options;
       if (typeof epsilon !== "number" || !(epsilon > 0 && epsilon < 1)) {
         throw new InvalidArgumentError(`CountMinSketch epsilon must be in (0, 1), got ${epsilon}`);
@@ -176,7 +197,7 @@ export class CountMinSketch {
           `CountMinSketch epsilon ${epsilon} and delta ${delta} need ${width} x ${depth} counters, more than the maximum ${MAX_CELLS}`,
         );
       }
-    } else if ("width" in options) {
+    } else if (options.width !== undefined && options.depth !== undefined) {
       width = options.width;
       depth = options.depth;
       if (!Number.isInteger(width) || width < 1 || width > MAX_CELLS) {
@@ -189,16 +210,13 @@ export class CountMinSketch {
         throw new InvalidArgumentError(`CountMinSketch width x depth = ${width * depth} counters is more than the maximum ${MAX_CELLS}`);
       }
     } else {
-      throw new InvalidArgumentError("CountMinSketch: give both epsilon and delta");
+      throw new InvalidArgumentError(`CountMinSketch: give both ${byBound ? "epsilon and delta" : "width and depth"}`);
     }
     const conservative = options.conservative ?? false;
     if (typeof conservative !== "boolean") {
       throw new InvalidArgumentError(`CountMinSketch conservative must be a boolean, got ${String(conservative)}`);
     }
-    const seed = options.seed ?? REDIS_HLL_SEED;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new InvalidArgumentError(`CountMinSketch seed must be an unsigned 32-bit integer, got ${seed}`);
-    }
+    const seed = checkSeed("CountMinSketch", options.seed ?? REDIS_HLL_SEED);
     this.width = width;
     this.depth = depth;
     this.conservative = conservative;
@@ -214,7 +232,7 @@ export class CountMinSketch {
    * @example
    * ```ts
    * import { CountMinSketch } from "papertrail/sketches";
-   * new CountMinSketch({ width: 100, depth: 3 }).add("GET /login", 2).add("GET /login").count("GET /login"); // => 3
+   * new CountMinSketch({ width: 100, depth: 3 }).add("GET /login", 2).add("GET /login").frequency("GET /login"); // => 3
    * ```
    */
   add(item: Hashable, count = 1): this {
@@ -233,7 +251,7 @@ export class CountMinSketch {
    * import { CountMinSketch } from "papertrail/sketches";
    * import { HashedKey } from "papertrail/hashing";
    * const key = HashedKey.of("10.0.0.7");
-   * new CountMinSketch({ width: 100, depth: 3 }).addHashed(key, 5).count("10.0.0.7"); // => 5
+   * new CountMinSketch({ width: 100, depth: 3 }).addHashed(key, 5).frequency("10.0.0.7"); // => 5
    * ```
    */
   addHashed(key: Hash64Out, count = 1): this {
@@ -282,34 +300,35 @@ export class CountMinSketch {
   }
 
   /**
-   * The point estimate of `item`'s count: the minimum of its counters. Never
-   * below the true count; above it by more than `epsilon * total` with
+   * The point estimate of `item`'s frequency (its summed counts): the
+   * minimum of its counters. Never
+   * below the true count; above it by more than `epsilon * totalWeight` with
    * probability at most `delta`.
    *
    * @example
    * ```ts
    * import { CountMinSketch } from "papertrail/sketches";
    * const sketch = new CountMinSketch({ epsilon: 0.01, delta: 0.01 }).add("alice", 7);
-   * [sketch.count("alice"), sketch.count("bob")]; // => [7, 0]
+   * [sketch.frequency("alice"), sketch.frequency("bob")]; // => [7, 0]
    * ```
    */
-  count(item: Hashable): number {
+  frequency(item: Hashable): number {
     hashItemInto(item, this.seed, scratch);
-    return this.countHashed(scratch);
+    return this.frequencyHashed(scratch);
   }
 
   /**
-   * {@link CountMinSketch.count} for an already-hashed item; the key must
+   * {@link CountMinSketch.frequency} for an already-hashed item; the key must
    * have been hashed with this sketch's seed.
    *
    * @example
    * ```ts
    * import { CountMinSketch } from "papertrail/sketches";
    * import { HashedKey } from "papertrail/hashing";
-   * new CountMinSketch({ width: 100, depth: 3 }).add("alice", 2).countHashed(HashedKey.of("alice")); // => 2
+   * new CountMinSketch({ width: 100, depth: 3 }).add("alice", 2).frequencyHashed(HashedKey.of("alice")); // => 2
    * ```
    */
-  countHashed(key: Hash64Out): number {
+  frequencyHashed(key: Hash64Out): number {
     const width = this.width;
     const depth = this.depth;
     const counters = this.counters;
@@ -325,7 +344,7 @@ export class CountMinSketch {
 
   /**
    * `item`'s count with its bound: estimate `c`, interval
-   * `[max(0, c - epsilon * total), c]`, holding with probability `1 - delta`
+   * `[max(0, c - epsilon * totalWeight), c]`, holding with probability `1 - delta`
    * (the upper end always holds).
    *
    * @example
@@ -338,20 +357,21 @@ export class CountMinSketch {
    * ```
    */
   estimate(item: Hashable): Approximate {
-    const c = this.count(item);
+    const c = this.frequency(item);
     return new Approximate(c, Math.max(0, c - this.epsilon * this.sum), c, 1 - this.delta);
   }
 
   /**
-   * Sum of every count added (`N`, the stream length for unit counts).
+   * The total weight: the sum of every count added, merges included (`N`,
+   * the stream length for unit counts).
    *
    * @example
    * ```ts
    * import { CountMinSketch } from "papertrail/sketches";
-   * new CountMinSketch({ width: 10, depth: 2 }).add("a", 2.5).add("b").total; // => 3.5
+   * new CountMinSketch({ width: 10, depth: 2 }).add("a", 2.5).add("b").totalWeight; // => 3.5
    * ```
    */
-  get total(): number {
+  get totalWeight(): number {
     return this.sum;
   }
 
@@ -396,11 +416,11 @@ export class CountMinSketch {
    * import { CountMinSketch } from "papertrail/sketches";
    * const east = new CountMinSketch({ width: 100, depth: 3 }).add("alice", 2);
    * const west = new CountMinSketch({ width: 100, depth: 3 }).add("alice", 3);
-   * east.merge(west).count("alice"); // => 5
+   * east.merge(west).frequency("alice"); // => 5
    * ```
    */
   merge(other: CountMinSketch): this {
-    requireShape(this, other);
+    requireCompatible(CountMinSketch, this.describe(), other, (sketch) => sameShape(this, sketch));
     if (!(this.sum + other.sum <= Number.MAX_VALUE)) {
       throw new InvalidArgumentError(`CountMinSketch total would overflow: ${this.sum} + ${other.sum}`);
     }
@@ -429,7 +449,7 @@ export class CountMinSketch {
    * import { CountMinSketch } from "papertrail/sketches";
    * const a = new CountMinSketch({ width: 100, depth: 3 }).add("x");
    * const b = a.clone().add("x");
-   * [a.count("x"), b.count("x")]; // => [1, 2]
+   * [a.frequency("x"), b.frequency("x")]; // => [1, 2]
    * ```
    */
   clone(): CountMinSketch {
@@ -499,7 +519,7 @@ export class CountMinSketch {
    * new CountMinSketch({ width: 4, depth: 2 }).toBytes().length; // => 92
    * ```
    */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     const counters = this.counters;
     const writer = new ByteWriter(HEADER_BYTES + counters.byteLength);
     writePreamble(writer, Family.CountMinSketch, VERSION, this.conservative ? FLAG_CONSERVATIVE : 0);
@@ -522,19 +542,11 @@ export class CountMinSketch {
    * import { CountMinSketch } from "papertrail/sketches";
    * const image = new CountMinSketch({ width: 4, depth: 2, conservative: true }).add("alice", 2).toBytes();
    * const copy = CountMinSketch.fromBytes(image);
-   * [copy.count("alice"), copy.conservative]; // => [2, true]
+   * [copy.frequency("alice"), copy.conservative]; // => [2, true]
    * ```
    */
   static fromBytes(bytes: Uint8Array): CountMinSketch {
-    const reader = new ByteReader(bytes, "CountMinSketch image");
-    const { version, flags } = readPreamble(reader, Family.CountMinSketch, [VERSION, PRE_RELEASE_VERSION]);
-    if (version === PRE_RELEASE_VERSION) {
-      throw new DecodeError(
-        "unsupported-version",
-        `CountMinSketch image version ${PRE_RELEASE_VERSION} was written by a pre-release build with another row hash; its counters cannot be read (supported: ${VERSION})`,
-      );
-    }
-    if ((flags & ~FLAG_CONSERVATIVE) !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
+    const { reader, flags } = openImage(bytes, "CountMinSketch", Family.CountMinSketch, [VERSION], FLAG_CONSERVATIVE);
     const width = reader.u32("width");
     if (width < 1) reader.invalid("width must be at least 1, got 0");
     const depth = reader.u32("depth");
@@ -580,7 +592,7 @@ export class CountMinSketch {
    * import { createEnvelope } from "papertrail/codec";
    * const envelope = createEnvelope({ codecs: [CountMinSketch.codec] });
    * const state = { failures: new CountMinSketch({ width: 8, depth: 2 }).add("alice", 4) };
-   * (envelope.decode(envelope.encode(state)) as typeof state).failures.count("alice"); // => 4
+   * (envelope.decode(envelope.encode(state)) as typeof state).failures.frequency("alice"); // => 4
    * ```
    */
   static readonly codec: ImageCodec<CountMinSketch> = sketchCodec(Family.CountMinSketch, "CountMinSketch", CountMinSketch, (bytes) => CountMinSketch.fromBytes(bytes));
@@ -597,23 +609,26 @@ export class CountMinSketch {
    * const sum = CountMinSketch.monoid({ epsilon: 0.01, delta: 0.01 });
    * const hourly = [sum.empty.add("alice", 2), sum.empty.add("alice", 3).add("bob")];
    * const day = sum.combineAll(hourly);
-   * [day.count("alice"), day.total, hourly[0].total]; // => [5, 6, 2]
+   * [day.frequency("alice"), day.totalWeight, hourly[0].totalWeight]; // => [5, 6, 2]
    * ```
    */
-  static monoid(parameters: CountMinSketchOptions): Monoid<CountMinSketch> {
-    // The constructor validates the parameters; the monoid keeps only the
+  static monoid(options: CountMinSketchOptions): Monoid<CountMinSketch> {
+    // The constructor validates the options; the monoid keeps only the
     // shape, not the sketch (whose counters may be large).
-    const { width, depth, conservative, seed } = new CountMinSketch(parameters);
-    const shape: CountMinShape = { width, depth, conservative, seed };
-    return mergeMonoid(() => new CountMinSketch(shape), { check: (first) => requireShape(shape, first) });
+    const { width, depth, conservative, seed } = new CountMinSketch(options);
+    const shape = { width, depth, conservative, seed };
+    return mergeMonoid(() => new CountMinSketch(shape), {
+      check: (first) => requireCompatible(CountMinSketch, describeShape(shape), first, (sketch) => sameShape(shape, sketch)),
+    });
   }
-
 }
+
+CountMinSketch satisfies SketchClass<CountMinSketch, CountMinSketchOptions>;
 
 // `instanceof CountMinSketch` holds for sketches of any copy of PaperTrail 1.x (src/brand.ts).
 brand(CountMinSketch, "CountMinSketch");
 
-/** A sketch's parameters: width, depth and seed make two sketches mergeable. */
+/** A sketch's parameters; width, depth and seed make two sketches mergeable. */
 interface CountMinShape {
   readonly width: number;
   readonly depth: number;
@@ -621,7 +636,7 @@ interface CountMinShape {
   readonly seed: number;
 }
 
-/** Width, depth and seed: what merging needs (conservative update may differ). */
+/** Width, depth and seed: what merging needs (the update policy may differ). */
 function sameShape(a: CountMinShape, b: CountMinShape): boolean {
   return a.width === b.width && a.depth === b.depth && a.seed === b.seed;
 }
@@ -630,23 +645,9 @@ function describeShape(shape: CountMinShape): string {
   return `CountMinSketch(width=${shape.width}, depth=${shape.depth}, seed=0x${shape.seed.toString(16)}, conservative=${shape.conservative})`;
 }
 
-/** Throws `ParameterMismatchError`, naming both, unless `other` has `expected`'s width, depth and seed. */
-function requireShape(expected: CountMinShape, other: unknown): void {
-  if (!(other instanceof CountMinSketch)) {
-    throw new ParameterMismatchError(describeShape(expected), describeValue(other), "not a CountMinSketch");
-  }
-  if (!sameShape(expected, other)) throw new ParameterMismatchError(describeShape(expected), other.describe());
-}
-
 function invalidCount(count: number, total: number): InvalidArgumentError {
   if (typeof count === "number" && count >= 0 && count <= Number.MAX_VALUE) {
     return new InvalidArgumentError(`CountMinSketch total would overflow: ${total} + ${count}`);
   }
   return new InvalidArgumentError(`CountMinSketch count must be a finite number >= 0, got ${count}`);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  return typeof value;
 }
