@@ -476,4 +476,14 @@ describe("validation", () => {
     expect(() => membership({ capacity: 0, falsePositiveRate: 0.1 })).toThrow(InvalidArgumentError);
     expect(() => quantiles({ compression: 1 })).toThrow(InvalidArgumentError);
   });
+
+  it("rejects misspelt option keys, naming the key", () => {
+    // What a JavaScript caller (or a config file) passes; TypeScript already refuses these.
+    const misspelt = (options: Record<string, unknown>): never => options as never;
+    expect(() => topK(misspelt({ capacity: 4, n: 2, cap: 8 }))).toThrow(/topK has no option "cap"/);
+    expect(() => distinctCount(misspelt({ precison: 12 }))).toThrow(/no option "precison"/);
+    expect(() => quantiles(misspelt({ compresion: 100 }))).toThrow(/no option "compresion"/);
+    expect(() => membership(misspelt({ capacity: 10, falsePositiveRate: 0.1, seeds: 1 }))).toThrow(/no option "seeds"/);
+    expect(() => frequency(misspelt({ width: 10, depth: 2, conservatve: false }))).toThrow(/no option "conservatve"/);
+  });
 });

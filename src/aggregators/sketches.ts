@@ -1,6 +1,7 @@
 import type { SketchStorage } from "../sketches/sketch.js";
 import type { Approximate } from "../algebra/approximate.js";
 import { InvalidArgumentError } from "../errors.js";
+import { checkOptionKeys } from "../sketches/sketch.js";
 import type { Hashable } from "../hashing/hashed-key.js";
 import type { Hash64Out } from "../hashing/murmur64a.js";
 import { BloomFilter, type BloomFilterOptions } from "../sketches/bloom-filter.js";
@@ -272,6 +273,7 @@ export function topK(options: TopKAggregatorOptions): MonoidAggregator<TopKItem,
   if (typeof options !== "object" || options === null) {
     throw new InvalidArgumentError(`topK needs { capacity, n }, got ${String(options)}`);
   }
+  checkOptionKeys("topK", options, ["capacity", "n"]);
   const capacity = new TopK({ capacity: options.capacity }).capacity; // validates
   const n = options.n;
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > capacity) {

@@ -153,7 +153,8 @@ export function checkOptionKeys(family: string, options: unknown, allowed: reado
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      throw new InvalidArgumentError(`${family} has no option "${key}" (options: ${allowed.join(", ")})`);
+      const known = allowed.length === 0 ? "it takes none" : `options: ${allowed.join(", ")}`;
+      throw new InvalidArgumentError(`${family} has no option "${key}" (${known})`);
     }
   }
 }
