@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HashedKey } from "../dist/hashing/index.js";
 import { BloomFilter, CountMinSketch, HyperLogLog, TDigest, TopK } from "../dist/sketches/index.js";
-import { mulberry32 } from "./workloads.mjs";
+import { mulberry32, zipfSampler } from "./workloads.mjs";
 
 // ---------------------------------------------------------------------------
 // The sketch API, in one place. These are the only lines that call the
@@ -248,23 +248,6 @@ const CMS_EVENTS = 1_000_000;
 const CMS_UNIVERSE = 100_000;
 const CMS_TRIALS = trials(10);
 const CMS_SEED = 0x5eed0003;
-
-function zipfSampler(universe, s) {
-  const cdf = new Float64Array(universe);
-  let total = 0;
-  for (let r = 0; r < universe; r++) cdf[r] = total += s === 0 ? 1 : Math.pow(r + 1, -s);
-  return (random) => {
-    const u = ((random() + 0.5) / 4294967296) * total;
-    let lo = 0;
-    let hi = universe - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
 
 if (only.has("cms")) {
   const streams = [

@@ -33,18 +33,17 @@ export function makeKeys(count, absentCount, seed) {
   return { keys: flat.slice(0, count), absent: flat.slice(count) };
 }
 
-/** Zipf(s) ranks 0..universe-1 (rank r with probability proportional to (r + 1)^-s), by inverse CDF. */
-export function makeZipfRanks(events, universe, s, seed) {
+/**
+ * A Zipf(s) sampler over ranks 0..universe-1 (rank r with probability
+ * proportional to (r + 1)^-s; s = 0 is uniform), by inverse CDF: call it
+ * with a source of 32-bit unsigned random integers.
+ */
+export function zipfSampler(universe, s) {
   const cdf = new Float64Array(universe);
   let total = 0;
-  for (let r = 0; r < universe; r++) {
-    total += Math.pow(r + 1, -s);
-    cdf[r] = total;
-  }
-  const next = mulberry32(seed);
-  const ranks = new Int32Array(events);
-  for (let e = 0; e < events; e++) {
-    const u = ((next() + 0.5) / 4294967296) * total;
+  for (let r = 0; r < universe; r++) cdf[r] = total += s === 0 ? 1 : Math.pow(r + 1, -s);
+  return (random) => {
+    const u = ((random() + 0.5) / 4294967296) * total;
     let lo = 0;
     let hi = universe - 1;
     while (lo < hi) {
@@ -52,8 +51,16 @@ export function makeZipfRanks(events, universe, s, seed) {
       if (cdf[mid] < u) lo = mid + 1;
       else hi = mid;
     }
-    ranks[e] = lo;
-  }
+    return lo;
+  };
+}
+
+/** `events` Zipf(s) ranks 0..universe-1 from a seeded generator. */
+export function makeZipfRanks(events, universe, s, seed) {
+  const sample = zipfSampler(universe, s);
+  const next = mulberry32(seed);
+  const ranks = new Int32Array(events);
+  for (let e = 0; e < events; e++) ranks[e] = sample(next);
   return ranks;
 }
 
