@@ -191,7 +191,7 @@ describe("TimeWindows against an exact oracle", () => {
   const sums = new TimeWindows({ ...options, aggregator: bytesOf });
   const users = new TimeWindows({ ...options, aggregator: distinctUsers, codecs: [HyperLogLog.codec] });
 
-  type Check = { at: number; range: WindowRange; align: "outer" | "inner"; now: number };
+  type Check = { at: number; range: WindowRange; align: "outer" | "inner"; now: number; mark: number };
   const checkpoints = [0.3, 0.65, 1];
   const results: { check: Check; count: WindowResult<number, number>; sum: WindowResult<number, number>; users: WindowResult<HyperLogLog, number>; expected: Event[]; system: string }[] = [];
   const acceptance: boolean[][] = [];
@@ -218,7 +218,7 @@ describe("TimeWindows against an exact oracle", () => {
       for (const align of ["outer", "inner"] as const) {
         for (const now of [mark, mark + 90 * MINUTE + 7]) {
           for (const system of SYSTEMS.slice(0, 3)) {
-            const check = { at: fraction, range, align, now };
+            const check = { at: fraction, range, align, now, mark };
             const count = counts.query(system, range, { now, align });
             const expected = oracle.inRange(system, count.from, count.to);
             results.push({ check, count, sum: sums.query(system, range, { now, align }), users: users.query(system, range, { now, align }), expected, system });
@@ -270,9 +270,10 @@ describe("TimeWindows against an exact oracle", () => {
         expect(count.from <= request.from, where).toBe(true);
         expect(count.from > request.from - WEEK, where).toBe(true);
       }
-      // Near the watermark the hourly level answers, so relative windows cover whole hours.
+      // Near the watermark the hourly level answers, so relative windows cover whole hours,
+      // except that a range ending past every stored event ends where the request does.
       if (typeof check.range === "string" && check.range !== "30d" && check.at === 1 && check.align === "outer") {
-        expect(count.to, where).toBe(bucketStart(check.now, "hour") + HOUR);
+        expect(count.to, where).toBe(check.mark < check.now ? check.now : bucketStart(check.now, "hour") + HOUR);
       }
     }
     expect(finalMark).toBeGreaterThan(START + 39 * DAY);

@@ -143,7 +143,11 @@ export interface WindowResult<State, Out, Empty = undefined> {
   readonly state: State | Empty;
   /** Start of the range really covered (inclusive). */
   readonly from: number;
-  /** End of the range really covered (exclusive). */
+  /**
+   * End of the range really covered (exclusive): the end of the last bucket
+   * merged, or the request's end when that lies after every stored event
+   * (the rest of the bucket holds nothing).
+   */
   readonly to: number;
   /** True when `[from, to)` is exactly the range asked for. */
   readonly exact: boolean;
@@ -670,12 +674,18 @@ export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In,
     if (isMonoidAggregator(aggregator)) state = aggregator.monoid.combineMany(aggregator.monoid.empty, states);
     else if (states.length > 0) state = aggregator.semigroup.combineMany(states[0] as State, states.slice(1));
     const value = state === undefined ? undefined : aggregator.present(state);
+    // No stored event is later than the watermark, so when the request ends
+    // after it, the part of the last bucket past the request's end holds
+    // nothing: the range really covered ends where the request does. (A
+    // relative window at the wall clock or at the watermark then exceeds its
+    // length by less than one bucket, at its start only.)
+    const coveredTo = plan.to > to && this.mark < to ? to : plan.to;
     const result: WindowResult<State, Out> = {
       value,
       state,
       from: plan.from,
-      to: plan.to,
-      exact: plan.from === from && plan.to === to,
+      to: coveredTo,
+      exact: plan.from === from && coveredTo === to,
       buckets: states.length,
       pastWatermark: !(from <= this.mark),
     };
