@@ -104,8 +104,9 @@ export function readTimeWindowsImage(
   if (watermark !== null && (typeof watermark !== "number" || !Number.isFinite(watermark))) bad("watermark must be null or a finite number");
   const mark = watermark === null ? Number.NEGATIVE_INFINITY : (watermark as number);
   const dropped = record.dropped;
-  if (!Array.isArray(dropped) || dropped.length !== 4 || !dropped.every(isCount)) bad("dropped must be four counts");
-  const [late, keyLimit, invalidTime, future] = dropped as [number, number, number, number];
+  // Three counts in images written before the future count existed.
+  if (!Array.isArray(dropped) || (dropped.length !== 3 && dropped.length !== 4) || !dropped.every(isCount)) bad("dropped must be three or four counts");
+  const [late, keyLimit, invalidTime, future = 0] = dropped as number[];
   const keys = record.keys;
   if (!Array.isArray(keys)) return bad("keys must be an array");
   const limit = maxKeys === null ? Number.POSITIVE_INFINITY : (maxKeys as number);
