@@ -70,8 +70,7 @@
 // the rows fed from one reused key and to the sketch updates/s of the three
 // sketches fed from one pre-hashed key. The rows fed from arrays of key
 // objects are context (their time includes loading a million objects, which
-// that path does not do); before 2026-11-24 the target was printed on them
-// too.
+// that path does not do), so no target is printed on them.
 //
 // Run: npx tsup --silent && node bench/sketches.mjs
 // One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|ioredis|redis

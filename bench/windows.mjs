@@ -1,5 +1,5 @@
 // Time-windows benchmark: 1,000,000 events spread over 30 days, ingested
-// into per-system hourly windows (default levels: hourly kept 168 buckets,
+// into per-system hourly windows (default levels: hourly kept 169 buckets,
 // daily 90, eager daily rollups) for 10 systems. Each bucket holds a
 // HyperLogLog of distinct users, a Bloom filter of users and a Count-Min
 // sketch of user frequencies; every event's user is hashed once into a
@@ -13,9 +13,8 @@
 //   strings, among the other fields), and a template literal (V8 cons
 //   strings, slower to read). A best case of a consumer: the batch's
 //   messages are small and fresh, so mostly still in cache;
-// - one shared table of the 50,000 names, picked at random per event (before
-//   2026-11-24 the benchmark took its names only from such tables, flat and
-//   cons): many events then stall loading a name that is not in cache (the
+// - one shared table of the 50,000 names, picked at random per event: many
+//   events then stall loading a name that is not in cache (the
 //   ids are skewed, so the hot names are).
 // memory after the 30 days (sum of sizeInBytes of all bucket states, and
 // heap growth measured with --expose-gc), and the latency of a `7d`
@@ -75,10 +74,9 @@ const append = (state, key) => {
   return state;
 };
 // A bucket's first state is built in the storage TimeWindows passes to
-// prepare (its arena; monoid.empty could not take it). Builds whose
-// constructors take no storage argument ignore it.
+// prepare (its arena; monoid.empty could not take it).
 const fresh = (storage) => ({ users: new HyperLogLog({}, storage), seen: new BloomFilter(BLOOM, storage), frequency: new CountMinSketch(CMS, storage) });
-const aggregator = { prepare: (key, storage) => append(fresh(storage), key), append, present: (state) => (typeof state.users.cardinality === "function" ? state.users.cardinality() : state.users.count()), semigroup: monoid, monoid };
+const aggregator = { prepare: (key, storage) => append(fresh(storage), key), append, present: (state) => state.users.cardinality(), semigroup: monoid, monoid };
 
 // One reused event object: a HashedKey (hi, lo) plus the time and system.
 const event = new HashedKey();

@@ -150,8 +150,8 @@ const ipSummaries = [0, 1, 2, 3].map((w) => {
   for (let i = w; i < failed.length; i += 4) summary.add(failed[i]);
   return summary;
 });
-// TopK is a semigroup (no lawful empty under truncation): combineMany(first, rest).
-const topIps = TopK.monoid({ capacity: 50 }).combineMany(ipSummaries[0], ipSummaries.slice(1));
+// TopK.monoid: the empty summary is an exact identity; associative up to truncation.
+const topIps = TopK.monoid({ capacity: 50 }).combineAll(ipSummaries);
 console.log("top 3 sources of failed logins:");
 for (const entry of topIps.top(3)) console.log(`  ${entry.item}: ${entry.count} (overestimated by at most ${entry.error}; guaranteed in the top 3: ${entry.guaranteed})`);
 const latencyStats = Moments.monoid().combineAll([0, 1, 2, 3].map((w) => new Moments().addAll(latencies.filter((_, i) => i % 4 === w))));

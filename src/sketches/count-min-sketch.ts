@@ -38,9 +38,9 @@ const HEADER_BYTES = 28;
 // Hot-path constants are function-local consts (see src/hashing/murmur64a.ts:
 // a bundled module-level const becomes a var that V8 cannot fold).
 
-// Scratch for one update: the item hash and, for the paths that visit the
-// rows twice (conservative update, count), the counter offset of each row.
-// Module-level, so `add` and `count` allocate nothing. The item hash is a
+// Scratch for one update or lookup: the item hash and, for conservative
+// update (which visits the rows twice), the counter offset of each row.
+// Module-level, so `add` and `frequency` allocate nothing. The item hash is a
 // HashedKey, like the keys callers pass to addHashed: one object shape.
 const scratch = new HashedKey();
 const cells = new Uint32Array(MAX_DEPTH);

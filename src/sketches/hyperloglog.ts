@@ -293,7 +293,7 @@ export class HyperLogLog implements Sketch<HyperLogLog, Hashable> {
       if ((entry ^ tag) < 256) {
         if (value > (entry & 0xff)) {
           table[slot] = tag | value;
-          // Sparse writes only mark the histogram stale: count() rebuilds it
+          // Sparse writes only mark the histogram stale: cardinality() rebuilds it
           // from the small table, cheaper than keeping it on every insert.
           this.histogramValid = false;
         }

@@ -2,9 +2,10 @@
  * Probabilistic sketches: HyperLogLog (distinct counts, Redis-compatible),
  * Bloom filter (membership), Count-Min (frequencies), TopK (Space-Saving
  * heavy hitters), Moments (streaming statistics) and TDigest (quantiles).
- * Each has the same verbs (`add`, `merge`, `clone`, `equals`, `toBytes`,
- * `fromBytes`), a monoid whose `combine` never mutates
- * its inputs, and estimates with their error bounds. The hashing sketches
+ * Each implements the same contract (`Sketch` and `SketchClass`):
+ * `add`, `merge`, `clone`, `equals`, `toBytes`, `fromBytes`, `estimate(...)`
+ * with its error bounds, `totalWeight` on the weighted ones, and
+ * `monoid(options)`, whose `combine` never mutates its inputs. The hashing sketches
  * also take pre-hashed keys (`addHashed`).
  *
  * @module sketches
