@@ -1,12 +1,57 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { count, max } from "../src/aggregators/index.js";
-import { TimeWindows, parseWindowLength, type WindowLength } from "../src/windows/index.js";
+import { SlidingWindow, TimeWindows, parseWindowLength, type WindowLength } from "../src/windows/index.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 const counting = () => count();
+
+describe("far-future events in a SlidingWindow (maxFutureSkew, default one hour)", () => {
+  const now = Date.UTC(2026, 0, 5, 12);
+  const make = (options: { maxFutureSkew?: number; now?: () => number } = {}) =>
+    new SlidingWindow({ aggregator: counting(), time: (t: number) => t, granularity: "minute", length: "1h", now: () => now, ...options });
+
+  it("refuses an event stamped in 2099, counts it, and keeps the window's contents and watermark", () => {
+    const window = make();
+    for (let t = now - 30 * MINUTE; t <= now; t += MINUTE) expect(window.add(t)).toBe(true);
+    expect(window.value).toBe(31);
+    expect(window.add(Date.UTC(2099, 0, 1))).toBe(false);
+    expect([window.watermark, window.dropped, window.droppedFuture]).toEqual([now, 1, 1]);
+    // The next on-time event is stored, and nothing slid out.
+    expect(window.add(now + MINUTE)).toBe(true);
+    expect(window.value).toBe(32);
+  });
+
+  it("accepts events up to one hour after the clock, refuses the next millisecond, and Infinity opts out", () => {
+    const window = make();
+    expect(window.add(now + HOUR)).toBe(true);
+    expect(window.add(now + HOUR + 1)).toBe(false);
+    expect(window.droppedFuture).toBe(1);
+    const replay = make({ maxFutureSkew: Number.POSITIVE_INFINITY });
+    expect(replay.add(Date.UTC(2099, 0, 1))).toBe(true);
+    expect(replay.watermark).toBe(Date.UTC(2099, 0, 1));
+  });
+
+  it("reads the clock again once events pass the limit it last computed", () => {
+    let clock = 0;
+    const window = make({ now: () => clock });
+    expect(window.add(HOUR)).toBe(true);
+    expect(window.add(2 * HOUR)).toBe(false);
+    clock = HOUR;
+    expect(window.add(2 * HOUR)).toBe(true);
+    expect(window.droppedFuture).toBe(1);
+  });
+
+  it("restores with the skew given to fromBytes", () => {
+    const window = make();
+    window.add(now);
+    const restored = SlidingWindow.fromBytes(window.toBytes(), { aggregator: counting(), time: (t: number) => t, now: () => now, maxFutureSkew: 0 });
+    expect(restored.add(now + 1)).toBe(false);
+    expect([restored.value, restored.droppedFuture]).toEqual([1, 1]);
+  });
+});
 
 describe("far-future events (maxFutureSkew, default one hour)", () => {
   const now = Date.UTC(2026, 0, 5, 12);

@@ -127,3 +127,12 @@ export function parseWindowLength(window: string): number {
   }
   return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
 }
+
+/**
+ * Default `maxFutureSkew` of the windows, in ms (one hour): an event stamped
+ * further than this after the clock is refused and counted, since it would
+ * otherwise move the watermark and expire every bucket.
+ *
+ * @internal
+ */
+export const DEFAULT_MAX_FUTURE_SKEW = 3_600_000;

@@ -6,7 +6,7 @@ import { readImageRecord } from "./image-record.js";
 import { unusableState } from "./state-check.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
 import { InvalidArgumentError } from "../errors.js";
-import { GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
+import { DEFAULT_MAX_FUTURE_SKEW, GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
 
 const IMAGE_FORMAT = "papertrail.sliding-window";
 const IMAGE_VERSION = 1;
@@ -36,6 +36,17 @@ export interface SlidingWindowOptions<In, State, Out> {
   readonly length: WindowLength;
   /** Image codecs of the states that are not plain data (`HyperLogLog.codec`...), for {@link SlidingWindow.toBytes}. */
   readonly codecs?: readonly SomeImageCodec[];
+  /** Clock for `maxFutureSkew`; default `Date.now`. */
+  readonly now?: () => number;
+  /**
+   * An event stamped more than this many ms after the clock (`now()`) is not
+   * stored and is counted in `dropped` (and `droppedFuture`): one bad future
+   * timestamp would otherwise move the watermark and slide every bucket out
+   * of the window. Default 3600000 (one hour); `Infinity` turns the check
+   * off (replaying data stamped after the clock). Not part of the snapshot;
+   * pass it again to `fromBytes`.
+   */
+  readonly maxFutureSkew?: number;
 }
 
 /**
@@ -69,8 +80,9 @@ function isGroup<A>(semigroup: unknown): semigroup is Group<A> {
  * merges the buckets in the window. With floating-point sums the running total
  * can drift by rounding; integer counts stay exact.
  *
- * Events older than the window's first bucket are not stored but counted in
- * {@link SlidingWindow.dropped}.
+ * Events older than the window's first bucket, and events stamped more than
+ * `maxFutureSkew` (default one hour) after the clock, are not stored but
+ * counted in {@link SlidingWindow.dropped}.
  *
  * @example
  * ```ts
@@ -100,6 +112,11 @@ export class SlidingWindow<In, State, Out> {
   private total: State | undefined;
   private mark = Number.NEGATIVE_INFINITY;
   private droppedCount = 0;
+  private droppedFutureCount = 0;
+  private readonly clock: () => number;
+  private readonly maxFutureSkew: number;
+  /** Events up to this time pass the future check without reading the clock: the clock plus the skew, when last read. */
+  private futureLimit = Number.NEGATIVE_INFINITY;
 
   constructor(options: SlidingWindowOptions<In, State, Out>) {
     const { aggregator, granularity } = options;
@@ -113,6 +130,11 @@ export class SlidingWindow<In, State, Out> {
     if (length % size !== 0 || length / size > MAX_BUCKETS) {
       throw new InvalidArgumentError(`SlidingWindow length ${options.length} must be a whole number (at most ${MAX_BUCKETS}) of ${granularity}s`);
     }
+    const skew = options.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW;
+    if (!(skew >= 0)) throw new InvalidArgumentError(`SlidingWindow maxFutureSkew must be a number of ms >= 0, got ${skew}`);
+    if (options.now !== undefined && typeof options.now !== "function") throw new InvalidArgumentError("SlidingWindow now must be a function returning epoch ms");
+    this.clock = options.now ?? Date.now;
+    this.maxFutureSkew = skew;
     this.aggregator = aggregator;
     this.granularity = granularity;
     this.timeOf = options.time;
@@ -131,9 +153,17 @@ export class SlidingWindow<In, State, Out> {
     return this.mark;
   }
 
-  /** Events older than the window when they arrived (or without a finite time). */
+  /** Events not stored: older than the window when they arrived, without a finite time, or too far in the future. */
   get dropped(): number {
     return this.droppedCount;
+  }
+
+  /**
+   * The part of {@link SlidingWindow.dropped} stamped more than
+   * `maxFutureSkew` after the clock, since this window was made or restored.
+   */
+  get droppedFuture(): number {
+    return this.droppedFutureCount;
   }
 
   /** Start of the window (the oldest bucket's start); `-Infinity` before any event. */
@@ -155,14 +185,22 @@ export class SlidingWindow<In, State, Out> {
     return ((((start + this.offset) / this.size) % n) + n) % n;
   }
 
-  /** Adds one event; false when it was older than the window (counted in `dropped`). */
+  /** Adds one event; false when it was not stored (counted in `dropped`). */
   add(input: In): boolean {
     const time = this.timeOf(input);
     if (typeof time !== "number" || !Number.isFinite(time)) {
       this.droppedCount++;
       return false;
     }
-    if (time > this.mark) this.advance(time);
+    if (time > this.mark) {
+      // The clock is read again only when an event passes the limit last computed.
+      if (time > this.futureLimit && time > (this.futureLimit = this.clock() + this.maxFutureSkew)) {
+        this.droppedCount++;
+        this.droppedFutureCount++;
+        return false;
+      }
+      this.advance(time);
+    }
     const start = this.floor(time);
     if (start < this.from) {
       this.droppedCount++;

@@ -4,7 +4,7 @@ import { isMonoidAggregator } from "../aggregators/make.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
 import { InvalidArgumentError } from "../errors.js";
 import { StorageArena } from "../storage-arena.js";
-import { type Granularity, parseWindowLength, type WindowLength } from "./granularity.js";
+import { DEFAULT_MAX_FUTURE_SKEW, type Granularity, parseWindowLength, type WindowLength } from "./granularity.js";
 import { DEFAULT_LEVELS, floorTo, validateLevels, type Level, type WindowLevel } from "./levels.js";
 import { levelBounds, planQuery, type LevelCoverage } from "./query-plan.js";
 import { unusableState } from "./state-check.js";
@@ -230,7 +230,6 @@ interface KeyEntry<State> {
 }
 
 const DEFAULT_LATENESS = 300_000;
-const DEFAULT_FUTURE_SKEW = 3_600_000;
 /**
  * Per-key time-bucketed aggregation with rollups and retention: "unique
  * users of each database in the last 24 hours / 7 days / 30 days".
@@ -337,7 +336,7 @@ export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In,
     this.timeOf = options.time;
     this.keyOf = options.key;
     this.clock = options.now ?? Date.now;
-    const skew = options.maxFutureSkew ?? DEFAULT_FUTURE_SKEW;
+    const skew = options.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW;
     if (!(skew >= 0)) throw new InvalidArgumentError(`TimeWindows maxFutureSkew must be a number of ms >= 0, got ${skew}`);
     this.maxFutureSkew = skew;
     this.codecs = options.codecs ?? [];
