@@ -408,7 +408,7 @@ describe("Moments merge and monoid", () => {
   it("refuses values that are not Moments", () => {
     const a = new Moments().add(1);
     expect(() => a.merge(new CountMinSketch({ width: 2, depth: 1 }) as unknown as Moments)).toThrow(ParameterMismatchError);
-    expect(() => a.merge({} as Moments)).toThrow("cannot combine Moments(count=1, mean=1, sd=0) with Object: not a Moments");
+    expect(() => a.merge({} as Moments)).toThrow("cannot combine Moments(totalWeight=1, mean=1, sd=0) with Object: not a Moments");
     expect(() => a.merge(null as unknown as Moments)).toThrow(ParameterMismatchError);
     expect(() => Moments.monoid().combine({} as Moments, a)).toThrow(ParameterMismatchError);
     expect(() => Moments.monoid().combineAll([a, 3 as unknown as Moments])).toThrow(ParameterMismatchError);
@@ -491,8 +491,8 @@ describe("Moments equality", () => {
     const a = new Moments().add(1);
     const b = a.clone().add(2);
     expect([a.totalWeight, b.totalWeight]).toEqual([1, 2]);
-    expect(b.describe()).toBe("Moments(count=2, mean=1.5, sd=0.5)");
-    expect(String(new Moments())).toBe("Moments(count=0)");
+    expect(b.describe()).toBe("Moments(totalWeight=2, mean=1.5, sd=0.5)");
+    expect(String(new Moments())).toBe("Moments(totalWeight=0)");
     expect(new Moments().sizeInBytes).toBe(56);
   });
 });

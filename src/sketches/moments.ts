@@ -624,14 +624,14 @@ export class Moments implements WeightedSketch<Moments, number> {
    * @example
    * ```ts
    * import { Moments } from "papertrail/sketches";
-   * new Moments().addAll([1, 2, 3, 4]).describe(); // => "Moments(count=4, mean=2.5, sd=1.11803)"
-   * new Moments().describe(); // => "Moments(count=0)"
+   * new Moments().addAll([1, 2, 3, 4]).describe(); // => "Moments(totalWeight=4, mean=2.5, sd=1.11803)"
+   * new Moments().describe(); // => "Moments(totalWeight=0)"
    * ```
    */
   describe(): string {
-    if (this.n === 0) return "Moments(count=0)";
+    if (this.n === 0) return "Moments(totalWeight=0)";
     const show = (x: number): string => String(+x.toPrecision(6));
-    return `Moments(count=${this.n}, mean=${show(this.currentMean())}, sd=${show(this.standardDeviation)})`;
+    return `Moments(totalWeight=${this.n}, mean=${show(this.currentMean())}, sd=${show(this.standardDeviation)})`;
   }
 
   /** Same as {@link Moments.describe}. */
