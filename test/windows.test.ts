@@ -588,10 +588,20 @@ describe("SlidingWindow image", () => {
     const bytes = new SlidingWindow({ aggregator: sum, time: (e: E) => e.at, granularity: "minute", length: "5m" }).toBytes();
     expect(() => SlidingWindow.fromBytes(bytes, { aggregator: sum, time: undefined as unknown as (e: E) => number })).toThrow(InvalidArgumentError);
     expect(() => SlidingWindow.fromBytes(bytes, { aggregator: {} as typeof sum, time: (e: E) => e.at })).toThrow(InvalidArgumentError);
-    expect(() => SlidingWindow.fromBytes("x" as unknown as Uint8Array, { aggregator: sum, time: (e: E) => e.at })).toThrow(InvalidArgumentError);
     const windows = new TimeWindows({ aggregator: countOf, time: (e: Event) => e.at }).toBytes();
     expect(() => TimeWindows.fromBytes(windows, { aggregator: countOf, time: (e: Event) => e.at, maxFutureSkew: -1 })).toThrow(InvalidArgumentError);
     expect(() => TimeWindows.fromBytes(windows, { aggregator: countOf, time: 5 as unknown as (e: Event) => number })).toThrow(InvalidArgumentError);
+  });
+
+  it("refuses a non-Uint8Array image with DecodeError (malformed), as every sketch decoder does", () => {
+    for (const bytes of ["x", null, [1, 2, 3], new ArrayBuffer(8)]) {
+      const fromSliding = () => SlidingWindow.fromBytes(bytes as unknown as Uint8Array, { aggregator: sum, time: (e: E) => e.at });
+      const fromTime = () => TimeWindows.fromBytes(bytes as unknown as Uint8Array, { aggregator: countOf, time: (e: Event) => e.at });
+      for (const decode of [fromSliding, fromTime]) {
+        expect(decode).toThrow(DecodeError);
+        expect(decode).toThrow(/expected a Uint8Array/);
+      }
+    }
   });
 });
 

@@ -5,7 +5,8 @@ import { createEnvelope } from "../codec/envelope.js";
 import { readImageRecord } from "./image-record.js";
 import { unusableState } from "./state-check.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
-import { InvalidArgumentError } from "../errors.js";
+import { DecodeError, InvalidArgumentError } from "../errors.js";
+import { describeValue } from "../sketches/sketch.js";
 import { DEFAULT_MAX_FUTURE_SKEW, GRANULARITY_MS, isGranularity, parseWindowLength, type Granularity, type WindowLength } from "./granularity.js";
 
 const IMAGE_FORMAT = "papertrail.sliding-window";
@@ -325,7 +326,7 @@ export class SlidingWindow<In, State, Out> {
    * ```
    */
   static fromBytes<In, State, Out>(bytes: Uint8Array, options: SlidingWindowRestoreOptions<In, State, Out>): SlidingWindow<In, State, Out> {
-    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("SlidingWindow.fromBytes needs a Uint8Array");
+    if (!(bytes instanceof Uint8Array)) throw new DecodeError("malformed", `SlidingWindow image: expected a Uint8Array, got ${describeValue(bytes)}`);
     if (options === null || typeof options !== "object") throw new InvalidArgumentError("SlidingWindow.fromBytes needs an options object");
     // Options first, with a placeholder shape: their mistakes are not the image's.
     void new SlidingWindow<In, State, Out>({ ...options, granularity: "minute", length: "1m" });

@@ -2,7 +2,8 @@ import type { Monoid } from "../algebra/monoid.js";
 import type { Aggregator } from "../aggregators/aggregator.js";
 import { isMonoidAggregator } from "../aggregators/make.js";
 import type { SomeImageCodec } from "../codec/image-codec.js";
-import { InvalidArgumentError } from "../errors.js";
+import { DecodeError, InvalidArgumentError } from "../errors.js";
+import { describeValue } from "../sketches/sketch.js";
 import { StorageArena } from "../storage-arena.js";
 import { DEFAULT_MAX_FUTURE_SKEW, type Granularity, parseWindowLength, type WindowLength } from "./granularity.js";
 import { DEFAULT_LEVELS, floorTo, validateLevels, type Level, type WindowLevel } from "./levels.js";
@@ -767,7 +768,7 @@ export class TimeWindows<In, State, Out, K = undefined, A extends Aggregator<In,
     bytes: Uint8Array,
     options: TimeWindowsRestoreOptions<In, State, Out, K, A>,
   ): TimeWindows<In, State, Out, K, A> {
-    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("TimeWindows.fromBytes needs a Uint8Array");
+    if (!(bytes instanceof Uint8Array)) throw new DecodeError("malformed", `TimeWindows image: expected a Uint8Array, got ${describeValue(bytes)}`);
     // Options first, with default levels: their mistakes are not the image's.
     void new TimeWindows<In, State, Out, K, A>(options);
     const image = readTimeWindowsImage(bytes, options.codecs ?? [], (state) => unusableState(options.aggregator, state));
