@@ -1,5 +1,8 @@
-import { encodeUtf8, utf8Scratch } from "./utf8.js";
 import { Uint64 } from "./uint64.js";
+import { Utf8Buffer } from "./utf8.js";
+
+/** This module's own encoding buffer for string inputs. */
+const utf8 = new Utf8Buffer();
 
 // c1 = 0x87c37b91114253d5, c2 = 0x4cf5ad432745937f (Appleby, MurmurHash3_x64_128).
 const C1_HI = 0x87c37b91;
@@ -99,8 +102,8 @@ const words = new Uint32Array(4);
  */
 export function murmurHash3x64_128(input: string | Uint8Array, seed = 0): [bigint, bigint] {
   if (typeof input === "string") {
-    const length = encodeUtf8(input);
-    murmurHash3x64_128BytesInto(utf8Scratch, length, seed >>> 0, words);
+    const length = utf8.encode(input);
+    murmurHash3x64_128BytesInto(utf8.bytes, length, seed >>> 0, words);
   } else {
     murmurHash3x64_128BytesInto(input, input.length, seed >>> 0, words);
   }

@@ -1,4 +1,7 @@
-import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
+import { prototypeProbe, Utf8Buffer } from "./utf8.js";
+
+/** This module's own encoding buffer for string inputs. */
+const utf8 = new Utf8Buffer();
 
 // Hot-loop constants are function-local consts on purpose (see murmur64a.ts:
 // a bundled module-level const becomes a var that V8 cannot fold).
@@ -104,8 +107,8 @@ function murmurHash3x86_32String(text: string, seed: number): number {
       return fmix32(h ^ length) >>> 0;
     }
   }
-  const byteLength = encodeUtf8(text); // may replace utf8Scratch: read it after
-  return murmurHash3x86_32Bytes(utf8Scratch, byteLength, seed);
+  const byteLength = utf8.encode(text); // may replace utf8.bytes: read it after
+  return murmurHash3x86_32Bytes(utf8.bytes, byteLength, seed);
 }
 
 /**

@@ -1,4 +1,7 @@
-import { encodeUtf8, prototypeProbe, utf8Scratch } from "./utf8.js";
+import { prototypeProbe, Utf8Buffer } from "./utf8.js";
+
+/** This module's own encoding buffer for string inputs. */
+const utf8 = new Utf8Buffer();
 
 /**
  * Redis's seed for HyperLogLog hashing (`hyperloglog.c`: `0xadc83b19`), and
@@ -187,8 +190,8 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
       return;
     }
   }
-  const byteLength = encodeUtf8(text); // may replace utf8Scratch: read it after
-  murmurHash64ABytesInto(utf8Scratch, byteLength, seed, out);
+  const byteLength = utf8.encode(text); // may replace utf8.bytes: read it after
+  murmurHash64ABytesInto(utf8.bytes, byteLength, seed, out);
 }
 
 const scratchOut: Hash64Out = { hi: 0, lo: 0 };

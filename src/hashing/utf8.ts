@@ -1,7 +1,8 @@
 /**
- * UTF-8 encoding of strings into a reused scratch buffer, so hashing a string
+ * UTF-8 encoding of strings into a reused buffer, so hashing a string
  * allocates nothing. Produces exactly the bytes of `TextEncoder.encode`,
- * including U+FFFD (EF BF BD) for lone surrogates.
+ * including U+FFFD (EF BF BD) for lone surrogates. Each hash module owns its
+ * own {@link Utf8Buffer}: no buffer is shared between modules.
  *
  * @internal
  */
@@ -9,8 +10,6 @@
 const LONG_STRING = 64;
 const encoder = new TextEncoder();
 
-/** The scratch buffer holding the most recently encoded string. */
-export let utf8Scratch = new Uint8Array(1024);
 
 // Why this read: creating any String subclass (ioredis 6 does, at load time)
 // turns String.prototype back into a slow-mode prototype, and from then on V8
@@ -23,15 +22,26 @@ export let utf8Scratch = new Uint8Array(1024);
 // local was dropped by tree shaking); test/packaging.test.ts checks dist/.
 export const prototypeProbe: { charCodeAt: unknown } = { charCodeAt: undefined };
 
-/**
- * Encodes `text` as UTF-8 into {@link utf8Scratch} (growing it when needed)
- * and returns the number of bytes written.
- */
-export function encodeUtf8(text: string): number {
+/** A reused buffer that strings are encoded into, grown when a string needs more. */
+export class Utf8Buffer {
+  /** The encoded bytes of the last {@link Utf8Buffer.encode}, from index 0. */
+  bytes = new Uint8Array(1024);
+
+  /**
+   * Encodes `text` as UTF-8 into `bytes` (replacing `bytes` when it is too
+   * small: read it after the call) and returns the number of bytes written.
+   */
+  encode(text: string): number {
+    const length = text.length;
+    if (length * 3 > this.bytes.length) this.bytes = new Uint8Array(Math.max(length * 3, this.bytes.length * 2));
+    return encodeUtf8Into(text, this.bytes);
+  }
+}
+
+/** Encodes `text` into `out`, which holds at least `3 * text.length` bytes; returns the bytes written. */
+function encodeUtf8Into(text: string, out: Uint8Array): number {
   prototypeProbe.charCodeAt = String.prototype.charCodeAt;
   const length = text.length;
-  if (length * 3 > utf8Scratch.length) utf8Scratch = new Uint8Array(Math.max(length * 3, utf8Scratch.length * 2));
-  const out = utf8Scratch;
   if (length > LONG_STRING) return encoder.encodeInto(text, out).written;
   let p = 0;
   for (let i = 0; i < length; i++) {
