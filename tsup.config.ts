@@ -9,6 +9,7 @@ export default defineConfig({
     "sketches/index": "src/sketches/index.ts",
     "aggregators/index": "src/aggregators/index.ts",
     "windows/index": "src/windows/index.ts",
+    "compliance/index": "src/compliance/index.ts",
     "laws/index": "src/laws/index.ts",
   },
   format: ["esm", "cjs"],

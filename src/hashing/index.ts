@@ -3,6 +3,8 @@
  * Redis's seed, canonical item bytes, and the {@link HashedKey} handle for
  * hashing once and feeding many sketches. These hashes are frozen: golden
  * tests guard them, because a changed hash silently breaks stored sketches.
+ * Also SHA-256 ({@link sha256}, incremental {@link Sha256}), synchronous and
+ * browser-safe, for the Merkle trees of `papertrail/compliance`.
  *
  * @module hashing
  */
@@ -12,6 +14,7 @@ export { murmurHash64A, REDIS_HLL_SEED } from "./murmur64a.js";
 export type { Hash64Out } from "./murmur64a.js";
 export { HashedKey, hash64 } from "./hashed-key.js";
 export type { Hashable } from "./hashed-key.js";
+export { sha256, Sha256 } from "./sha256.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

@@ -30,6 +30,7 @@ const SUBPATHS: Record<string, string> = {
   "papertrail/laws": "src/laws/index.ts",
   "papertrail/aggregators": "src/aggregators/index.ts",
   "papertrail/windows": "src/windows/index.ts",
+  "papertrail/compliance": "src/compliance/index.ts",
 };
 
 export function sourceFiles(dir: string): string[] {

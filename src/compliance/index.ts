@@ -1,0 +1,15 @@
+/**
+ * Compliance tools. For now the Merkle functions of RFC 6962 / RFC 9162
+ * (Certificate Transparency) over leaf data: {@link merkleRoot},
+ * {@link inclusionProof} and {@link consistencyProof} to publish, and
+ * {@link verifyInclusion} and {@link verifyConsistency} for an auditor, which
+ * answer `false` rather than throw on hostile input. Browser-safe and
+ * synchronous (SHA-256 from `papertrail/hashing`). Guide: docs/merkle.md.
+ *
+ * @module compliance
+ */
+export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";

@@ -1,0 +1,85 @@
+// SHA-256 (src/hashing/sha256.ts) against the FIPS 180-4 example vectors
+// (NIST CSRC "Cryptographic Standards and Guidelines: Examples with
+// Intermediate Values", SHA-256: "abc", the 448-bit two-block message, and
+// one million repetitions of "a") and against node:crypto on random input.
+import { createHash, randomBytes } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Sha256, sha256 } from "../src/hashing/index.js";
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+const nodeSha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+
+describe("sha256", () => {
+  it("matches the FIPS 180-4 example for the one-block message \"abc\"", () => {
+    expect(hex(sha256(ascii("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  it("matches the FIPS 180-4 example for the 448-bit message, whose padding needs a second block", () => {
+    expect(hex(sha256(ascii("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")))).toBe(
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+    );
+  });
+
+  it("matches the FIPS 180-4 example for one million 'a'", () => {
+    expect(hex(sha256(new Uint8Array(1_000_000).fill(0x61)))).toBe("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  });
+
+  it("hashes the empty message to the published SHA-256 of \"\"", () => {
+    expect(hex(sha256(new Uint8Array(0)))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+
+  it("agrees with node:crypto for every length from 0 to 300 bytes (all padding cases)", () => {
+    for (let length = 0; length <= 300; length++) {
+      const bytes = randomBytes(length);
+      expect(hex(sha256(bytes)), `length ${length}`).toBe(nodeSha256(bytes));
+    }
+  });
+
+  it("agrees with node:crypto on random inputs", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 5000 }), (bytes) => {
+        expect(hex(sha256(bytes))).toBe(nodeSha256(bytes));
+      }),
+    );
+  });
+
+  it("reads only the given bytes of a view into a larger buffer", () => {
+    const buffer = randomBytes(256);
+    const view = new Uint8Array(buffer.buffer, buffer.byteOffset + 17, 100);
+    expect(hex(sha256(view))).toBe(nodeSha256(buffer.subarray(17, 117)));
+  });
+});
+
+describe("Sha256 (incremental)", () => {
+  it("gives the one-shot digest however the message is cut into update ranges", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const hasher = new Sha256();
+        let from = 0;
+        for (const point of [...points, bytes.length]) {
+          hasher.update(bytes, from, point);
+          from = point;
+        }
+        expect(hex(hasher.digest())).toBe(nodeSha256(bytes));
+      }),
+    );
+  });
+
+  it("writes the digest at the given offset, leaves the rest of the buffer alone, and resets for the next message", () => {
+    const hasher = new Sha256();
+    const out = new Uint8Array(48).fill(0xee);
+    hasher.update(ascii("ab")).update(ascii("c")).digestInto(out, 10);
+    expect(hex(out.subarray(10, 42))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect([...out.subarray(0, 10), ...out.subarray(42)].every((b) => b === 0xee)).toBe(true);
+    expect(hex(hasher.update(ascii("abc")).digest())).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  it("reset forgets data given before it", () => {
+    const hasher = new Sha256();
+    hasher.update(randomBytes(100)).reset();
+    expect(hex(hasher.update(ascii("abc")).digest())).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
