@@ -247,9 +247,13 @@ export class SlidingWindow<In, State, Out> {
   /** The merged state of the window (the monoid's empty, or `undefined`, when no bucket holds data). */
   get state(): State | undefined {
     const semigroup = this.aggregator.semigroup;
+    if (this.usesInverse) {
+      // A copy: the running total stays private.
+      const group = semigroup as Group<State>;
+      return group.combine(group.empty, this.total as State);
+    }
+    // A semigroup with an `empty` is a monoid even when the aggregator has no `monoid` field.
     const monoid = "empty" in semigroup ? (semigroup as Monoid<State>) : undefined;
-    // A copy: the running total and the bucket states stay private.
-    if (this.usesInverse) return (monoid as Monoid<State>).combine(monoid!.empty, this.total as State);
     // Buckets in time order (not ring order), for order-sensitive semigroups.
     const live: State[] = [];
     for (let k = 0, start = this.from; k < this.bucketCount; k++, start += this.size) {
