@@ -1,4 +1,4 @@
-// A/B harness for the pre-hashed sketch paths (the "each update >= 30 M/s"
+// A/B harness (runner: bench/ab.mjs) for the pre-hashed sketch paths (the "each update >= 30 M/s"
 // rows of bench/sketches.mjs) against two or more builds of the library,
 // alternating child processes so machine noise hits every build alike.
 // Copy a build aside first, e.g.
@@ -22,9 +22,9 @@
 // git-ignored. Builds from before a rename still load: the child calls
 // whichever of the old and new names a build has (cardinality / count,
 // frequencyHashed / countHashed).
-import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { alternateBuilds } from "./ab.mjs";
 import { makeKeys, makeZipfRanks } from "./workloads.mjs";
 
 const args = process.argv.slice(2);
@@ -38,15 +38,7 @@ if (args[0] === "--child") {
     console.error("usage: node bench/sketches-ab.mjs <dist-a> <dist-b> ... [--rounds 4]");
     process.exit(2);
   }
-  const results = new Map(args.map((dist) => [dist, {}]));
-  const self = fileURLToPath(import.meta.url);
-  for (let r = 0; r < rounds; r++) {
-    for (const dist of args) {
-      const rows = JSON.parse(execFileSync(process.execPath, [self, "--child", path.resolve(dist)], { encoding: "utf8" }));
-      const entry = results.get(dist);
-      for (const [row, value] of Object.entries(rows)) (entry[row] ??= []).push(value);
-    }
-  }
+  const results = alternateBuilds(import.meta.url, args, rounds);
   console.log(`pre-hashed sketch paths A/B, ${rounds} rounds per build (M updates/s, per-process medians)`);
   for (const row of Object.keys(results.get(args[0]))) {
     console.log(row);

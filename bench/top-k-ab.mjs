@@ -16,9 +16,9 @@
 // that misses it fails the run). Under a drifting load, the per-round ratios
 // (each build over the first, measured back to back) are steadier than the
 // rates. `.ab/` is git-ignored.
-import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { alternateBuilds } from "./ab.mjs";
 import { makeZipfRanks } from "./workloads.mjs";
 
 // Run as a script (bench/sketches-ii.mjs imports the workload helpers below).
@@ -36,15 +36,7 @@ if (!runDirectly) {
     console.error("usage: node bench/top-k-ab.mjs <dist-a> <dist-b> ... [--rounds 4]");
     process.exit(2);
   }
-  const results = new Map(args.map((dist) => [dist, {}]));
-  const self = fileURLToPath(import.meta.url);
-  for (let r = 0; r < rounds; r++) {
-    for (const dist of args) {
-      const rows = JSON.parse(execFileSync(process.execPath, [self, "--child", path.resolve(dist)], { encoding: "utf8" }));
-      const entry = results.get(dist);
-      for (const [row, value] of Object.entries(rows)) (entry[row] ??= []).push(value);
-    }
-  }
+  const results = alternateBuilds(import.meta.url, args, rounds);
   console.log(`TopK.add A/B, ${rounds} rounds per build (M adds/s, per-process medians, sorted;`);
   console.log(`ratios: each build over the first one in the same round, sorted)`);
   for (const row of Object.keys(results.get(args[0]))) {
