@@ -239,14 +239,9 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       let key = item;
       let hash = stringHash(key);
       if (hash < 0) {
-        // Some code unit is in 0xD800..0xDFFF (or the quick test could not
-        // tell): count a lone surrogate as U+FFFD.
-        hash = ~hash;
-        if (LONE_SURROGATE.test(key)) {
-          key = key.replace(LONE_SURROGATES, "\uFFFD");
-          hash = stringHash(key);
-          if (hash < 0) hash = ~hash;
-        }
+        // Some code unit may be a surrogate: a lone one counts as U+FFFD.
+        key = wellFormed(item);
+        hash = key === item ? ~hash : tableHash(key);
       }
       const slot = this.findString(key, hash);
       if (slot >= 0) return this.bump(slot, count);
@@ -497,12 +492,8 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       let key = item;
       let hash = stringHash(key);
       if (hash < 0) {
-        hash = ~hash;
-        if (LONE_SURROGATE.test(key)) {
-          key = key.replace(LONE_SURROGATES, "\uFFFD");
-          hash = stringHash(key);
-          if (hash < 0) hash = ~hash;
-        }
+        key = wellFormed(item);
+        hash = key === item ? ~hash : tableHash(key);
       }
       return this.findString(key, hash);
     }
@@ -767,10 +758,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       const kind = kinds[slot] as number;
       const key = keys[slot] as Key;
       let hash = hashes === undefined ? 0 : (hashes[slot] as number);
-      if (kind === KIND_STRING && hashes === undefined) {
-        hash = stringHash(key as string);
-        if (hash < 0) hash = ~hash;
-      }
+      if (kind === KIND_STRING && hashes === undefined) hash = tableHash(key as string);
       this.link(slot, kind, key, hash);
       // Ascending by count is a valid min-heap: rank i sits at position n - 1 - i.
       this.heap[n - 1 - slot] = slot;
@@ -1068,6 +1056,17 @@ function compareItems(kindA: number, a: Key, kindB: number, b: Key): number {
   if (kindA !== kindB) return kindA - kindB;
   if (kindA === KIND_NUMBER && (a !== a || b !== b)) return (a !== a ? 1 : 0) - (b !== b ? 1 : 0);
   return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+}
+
+/** `text` as TopK counts it: each lone surrogate as U+FFFD (as UTF-8 encoding does). */
+function wellFormed(text: string): string {
+  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\uFFFD") : text;
+}
+
+/** {@link stringHash} without its surrogate flag: the table hash, `>= 0`. */
+function tableHash(text: string): number {
+  const hash = stringHash(text);
+  return hash < 0 ? ~hash : hash;
 }
 
 /**
