@@ -1,6 +1,7 @@
 /**
- * Compliance tools. For now the Merkle functions of RFC 6962 / RFC 9162
- * (Certificate Transparency) over leaf data: {@link merkleRoot},
+ * Compliance tools: the normalized event ({@link ComplianceEvent}), alerts
+ * and their sinks, the rule model, and the Merkle functions of RFC 6962 /
+ * RFC 9162 (Certificate Transparency) over leaf data: {@link merkleRoot},
  * {@link inclusionProof} and {@link consistencyProof} to publish, and
  * {@link verifyInclusion} and {@link verifyConsistency} for an auditor, which
  * answer `false` rather than throw on hostile input. Browser-safe and
@@ -8,6 +9,19 @@
  *
  * @module compliance
  */
+export type { ComplianceEvent, EventOutcome, EventField, EventPredicate } from "./event.js";
+export type { Alert, AlertSink, Severity } from "./alert.js";
+export type {
+  Threshold,
+  RuleBase,
+  MatchRule,
+  CountRule,
+  DistinctRule,
+  SequenceRule,
+  SustainedRule,
+  BaselineRule,
+  RuleDefinition,
+} from "./rule.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
