@@ -10,6 +10,8 @@ export default defineConfig({
     "aggregators/index": "src/aggregators/index.ts",
     "windows/index": "src/windows/index.ts",
     "compliance/index": "src/compliance/index.ts",
+    "compliance/node/index": "src/compliance/node/index.ts",
+    "redis/index": "src/redis/index.ts",
     "laws/index": "src/laws/index.ts",
   },
   format: ["esm", "cjs"],
@@ -21,5 +23,5 @@ export default defineConfig({
   // Class and function names survive bundling: `HyperLogLog.name` is
   // "HyperLogLog" and messages built from `type.name` read as in the source.
   keepNames: true,
-  external: ["fast-check", "@msgpack/msgpack"],
+  external: ["fast-check", "@msgpack/msgpack", "yaml", "redis", "pdfkit", "pg", "express", "zod", "express-rate-limit", "@platformatic/kafka"],
 });

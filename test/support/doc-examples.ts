@@ -31,6 +31,8 @@ const SUBPATHS: Record<string, string> = {
   "papertrail/aggregators": "src/aggregators/index.ts",
   "papertrail/windows": "src/windows/index.ts",
   "papertrail/compliance": "src/compliance/index.ts",
+  "papertrail/compliance/node": "src/compliance/node/index.ts",
+  "papertrail/redis": "src/redis/index.ts",
 };
 
 export function sourceFiles(dir: string): string[] {
