@@ -22,6 +22,7 @@ export type {
   BaselineRule,
   RuleDefinition,
 } from "./rule.js";
+export type { TimeRange, EstimateSummary, TopEntry, StatsSummary, SystemSnapshot, ComplianceSnapshot } from "./snapshot.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
