@@ -23,6 +23,8 @@ export type {
   RuleDefinition,
 } from "./rule.js";
 export type { TimeRange, EstimateSummary, TopEntry, StatsSummary, SystemSnapshot, ComplianceSnapshot } from "./snapshot.js";
+export { parseIpInto, parseCidr, cidrContains, formatIp } from "./ip.js";
+export type { CidrRange } from "./ip.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
