@@ -219,7 +219,7 @@ import fc from "fast-check";
 
 const FORMAT = "esm";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"].map((id) => [
     id,
     fileURLToPath(import.meta.resolve(id)),
   ]),
@@ -239,7 +239,7 @@ const fc = require("fast-check");
 
 const FORMAT = "cjs";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"].map((id) => [
     id,
     require.resolve(id),
   ]),
@@ -251,7 +251,7 @@ ${CHECK_BODY}`;
 // brands of src/brand.ts make instanceof and merges work across them.
 const SKETCH_NAMES = ["HyperLogLog", "BloomFilter", "CountMinSketch", "TopK", "Moments", "TDigest"] as const;
 const ERROR_NAMES = ["PaperTrailError", "ParameterMismatchError", "DecodeError", "InvalidArgumentError"] as const;
-const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/laws"] as const;
+const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"] as const;
 
 const INTEROP_MJS = String.raw`import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -559,7 +559,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     };
     collect(manifest.exports);
     expect(Object.keys(manifest.exports).sort(), "exports map subpaths").toEqual(
-      [".", "./aggregators", "./algebra", "./codec", "./compliance", "./compliance/node", "./hashing", "./redis", "./laws", "./package.json", "./sketches", "./windows"].sort(),
+      [".", "./aggregators", "./algebra", "./codec", "./compliance", "./compliance/node", "./hashing", "./redis", "./server", "./laws", "./package.json", "./sketches", "./windows"].sort(),
     );
     const missing = [...targets].map((target) => target.replace(/^\.\//, "")).filter((target) => !tarballFiles.includes(target));
     expect(missing, "paths referenced by package.json but absent from the tarball").toEqual([]);
@@ -611,6 +611,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         "papertrail/compliance": "compliance/index",
         "papertrail/compliance/node": "compliance/node/index",
         "papertrail/redis": "redis/index",
+        "papertrail/server": "server/index",
         "papertrail/laws": "laws/index",
       };
       for (const [id, file] of Object.entries(expected)) {
@@ -787,7 +788,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
   it(
     "root, algebra, hashing, codec, sketches, aggregators, windows and compliance load without the optional fast-check peer",
     () => {
-      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis"];
+      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server"];
       const esmScript = `
 const out = {};
 for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(await import(id)).length > 0;
@@ -811,6 +812,7 @@ console.log(JSON.stringify(out));`;
         "papertrail/compliance": true,
         "papertrail/compliance/node": true,
         "papertrail/redis": true,
+        "papertrail/server": true,
         laws: "needs fast-check",
       };
       for (const script of ["check.mjs", "check.cjs"]) {

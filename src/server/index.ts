@@ -1,0 +1,28 @@
+/**
+ * The compliance server's parts (Node-only): the alert store, in memory or
+ * in PostgreSQL (`pg`, an optional peer dependency: pass your own pool, or
+ * let `DATABASE_URL` pick it).
+ *
+ * @module server
+ */
+// --- alert store ---
+export { MemoryAlertStore, AlertStoreError, ALERT_STATUSES, SEVERITIES } from "./alert-store.js";
+export type {
+  AlertStore,
+  AlertStatus,
+  StoredAlert,
+  AlertFilter,
+  AlertListOptions,
+  AlertPage,
+  AlertSummary,
+  TimelineOptions,
+  TimelinePoint,
+  SystemAlertSummary,
+  MemoryAlertStoreOptions,
+} from "./alert-store.js";
+export { PostgresAlertStore, ALERT_STORE_MIGRATIONS } from "./postgres-alert-store.js";
+export type { Queryable, PostgresAlertStoreOptions } from "./postgres-alert-store.js";
+// The error classes, as every subpath exports them: callers catch what this
+// module's functions throw without importing another entry point.
+export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
+export type { DecodeErrorCode } from "../errors.js";
