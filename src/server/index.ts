@@ -22,6 +22,9 @@ export type {
 } from "./alert-store.js";
 export { PostgresAlertStore, ALERT_STORE_MIGRATIONS } from "./postgres-alert-store.js";
 export type { Queryable, PostgresAlertStoreOptions } from "./postgres-alert-store.js";
+// --- server-sent events ---
+export { SseHub } from "./sse.js";
+export type { SseHubOptions, SseStats } from "./sse.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
