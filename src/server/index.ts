@@ -25,6 +25,12 @@ export type { Queryable, PostgresAlertStoreOptions } from "./postgres-alert-stor
 // --- server-sent events ---
 export { SseHub } from "./sse.js";
 export type { SseHubOptions, SseStats } from "./sse.js";
+// --- HTTP building blocks ---
+export { HttpProblem, PROBLEM_JSON } from "./problem.js";
+export type { ProblemDetails, FieldError } from "./problem.js";
+export { ApiKeys } from "./api-key.js";
+export { parseNdjson } from "./ndjson.js";
+export type { BulkItem } from "./ndjson.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
