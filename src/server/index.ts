@@ -31,6 +31,8 @@ export type { ProblemDetails, FieldError } from "./problem.js";
 export { ApiKeys } from "./api-key.js";
 export { parseNdjson } from "./ndjson.js";
 export type { BulkItem } from "./ndjson.js";
+// --- what the API serves ---
+export type { QueryWindow, RejectedRecord, IngestReport, CountAnswer, MetricNames, ComplianceBackend, AuditBackend, ReportBackend } from "./backend.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
