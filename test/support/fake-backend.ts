@@ -2,7 +2,7 @@
 // { user, system, ip, kind, time } objects, counted exactly. The real
 // pipeline has its own tests; this one lets the API tests check every route,
 // status code and error shape against known answers.
-import type { Alert } from "../../src/compliance/index.js";
+import type { Alert, ComplianceEvent } from "../../src/compliance/index.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import type { ComplianceBackend, IngestReport, RejectedRecord } from "../../src/server/backend.js";
 
@@ -34,6 +34,7 @@ export function fakeBackend(now: () => number): ComplianceBackend & { rows: Row[
     ingest(records, shape): IngestReport {
       const rejected: RejectedRecord[] = [];
       const alerts: Alert[] = [];
+      const events: ComplianceEvent[] = [];
       let accepted = 0;
       let duplicates = 0;
       records.forEach((record, index) => {
@@ -57,6 +58,7 @@ export function fakeBackend(now: () => number): ComplianceBackend & { rows: Row[
         }
         rows.push(r as Row);
         accepted++;
+        events.push({ kind: r.kind!, time: r.time, user: r.user, system: r.system, ip: r.ip, session: undefined, status: undefined, outcome: undefined, level: undefined, message: undefined, value: undefined, metrics: undefined, id: r.id, raw: record });
         if (r.kind === "attack" && !allow.has(r.ip!)) {
           alerts.push({
             id: `attack:${r.ip}:${r.time}`, type: "alert", ruleId: "attack", title: "Attack", severity: "high", groupKey: r.ip!, group: { ip: r.ip! },
@@ -66,7 +68,7 @@ export function fakeBackend(now: () => number): ComplianceBackend & { rows: Row[
         }
       });
       void shape;
-      return { accepted, duplicates, rejected, alerts, events: [] };
+      return { accepted, duplicates, rejected, alerts, events };
     },
     shapes: () => ["fake"],
     systems: () => [...new Set(rows.map((r) => r.system))].sort(),
