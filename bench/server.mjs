@@ -1,0 +1,105 @@
+// The compliance server over loopback: bulk NDJSON ingest, single-event
+// POSTs, the latency from a POST to its SSE message (p50, p99), and each
+// query endpoint's latency while ingest runs. The server and this client
+// share the machine's cores; the figures include both.
+//
+//   npm run build && node bench/server.mjs [--events 400000] [--batch 5000]
+import { createComplianceApp, createComplianceBackend } from "../dist/server/index.js";
+import { generateStream } from "../examples/streams/synthetic.mjs";
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
+const EVENTS = Number(args.events ?? 400_000);
+const BATCH = Number(args.batch ?? 5000);
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+};
+const ms = (value) => `${value.toFixed(2)} ms`;
+
+// A stream of the right size, as NDJSON batches (generated before timing).
+const minutes = Math.max(10, Math.ceil(EVENTS / 420));
+const { records } = generateStream({ seed: 3, minutes, start: Date.now() - minutes * 60_000 });
+const chosen = records.slice(0, EVENTS);
+const batches = [];
+for (let i = 0; i < chosen.length; i += BATCH) batches.push(chosen.slice(i, i + BATCH).map((r) => JSON.stringify(r)).join("\n"));
+
+const app = await createComplianceApp({ backend: createComplianceBackend({ identities: "plain", dedup: { key: new Uint8Array(16).fill(7) } }), rateLimit: false, dashboard: false, sse: { heartbeatMs: 0 } });
+const { url } = await app.listen(0);
+const post = (body, type) => fetch(`${url}/api/v1/events`, { method: "POST", headers: { "content-type": type }, body });
+
+// 1. Bulk NDJSON ingest, two requests in flight.
+let accepted = 0;
+let started = performance.now();
+for (let i = 0; i < batches.length; i += 2) {
+  const answers = await Promise.all(batches.slice(i, i + 2).map((body) => post(body, "application/x-ndjson").then((r) => r.json())));
+  for (const answer of answers) accepted += answer.accepted + answer.duplicates;
+}
+const bulkSeconds = (performance.now() - started) / 1000;
+console.log(`bulk NDJSON: ${chosen.length.toLocaleString("en-US")} events in ${bulkSeconds.toFixed(2)} s = ${Math.round(chosen.length / bulkSeconds).toLocaleString("en-US")} events/s (batches of ${BATCH}; ${accepted} accepted or duplicate)`);
+
+// 2. Single-event POSTs, 16 in flight.
+const singles = records.slice(0, 5000).map((r) => JSON.stringify({ ...r, event_id: undefined, timestamp: new Date().toISOString() }));
+started = performance.now();
+for (let i = 0; i < singles.length; i += 16) await Promise.all(singles.slice(i, i + 16).map((body) => post(body, "application/json").then((r) => r.arrayBuffer())));
+const singleSeconds = (performance.now() - started) / 1000;
+console.log(`single POSTs: ${Math.round(singles.length / singleSeconds).toLocaleString("en-US")} requests/s (16 in flight)`);
+
+// 3. POST → SSE latency.
+const stream = await fetch(`${url}/api/v1/stream`);
+const reader = stream.body.getReader();
+const decoder = new TextDecoder();
+const waiting = new Map();
+(async () => {
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const marker = /"user":"probe-(\d+)"/.exec(block);
+      if (marker) waiting.get(Number(marker[1]))?.(performance.now());
+    }
+  }
+})();
+const latencies = [];
+for (let i = 0; i < 500; i++) {
+  const seen = new Promise((resolve) => waiting.set(i, resolve));
+  const sent = performance.now();
+  await post(JSON.stringify({ event_type: "login", user_id: `probe-${i}`, system: "vpn", timestamp: new Date().toISOString(), metadata: { ip: "10.9.9.9", status: "success" } }), "application/json");
+  latencies.push((await seen) - sent);
+}
+console.log(`POST → SSE message: p50 ${ms(percentile(latencies, 0.5))}, p99 ${ms(percentile(latencies, 0.99))} (500 events)`);
+await reader.cancel();
+
+// 4. Query latency under ingest: one client ingests bulk batches while another times queries.
+const queries = {
+  distinct: `/api/v1/compliance/distinct/users?system=prod_db&window=24h`,
+  activity: `/api/v1/compliance/activity/check?user_id=user3&system=prod_db&window=24h`,
+  top: `/api/v1/compliance/top/users?system=prod_db&k=10&window=24h`,
+  frequency: `/api/v1/compliance/frequency/kinds?system=prod_db&value=login&window=24h`,
+  stats: `/api/v1/compliance/stats/value?system=prod_db&window=24h`,
+  alerts: `/api/v1/alerts?limit=50`,
+  summary: `/api/v1/alerts/summary`,
+};
+let ingesting = true;
+const background = (async () => {
+  for (let i = 0; ingesting; i = (i + 1) % batches.length) await post(batches[i], "application/x-ndjson").then((r) => r.arrayBuffer());
+})();
+for (const [name, path] of Object.entries(queries)) {
+  const times = [];
+  for (let i = 0; i < 100; i++) {
+    const t = performance.now();
+    const response = await fetch(`${url}${path}`);
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`${name}: ${response.status}`);
+    times.push(performance.now() - t);
+  }
+  console.log(`query ${name.padEnd(9)} under ingest: p50 ${ms(percentile(times, 0.5))}, p99 ${ms(percentile(times, 0.99))}`);
+}
+ingesting = false;
+await background;
+await app.close();
