@@ -15,6 +15,8 @@ export type { Hash64Out } from "./murmur64a.js";
 export { HashedKey, hash64 } from "./hashed-key.js";
 export type { Hashable } from "./hashed-key.js";
 export { sha256, Sha256 } from "./sha256.js";
+// SipHash (keyed hashing for attacker-chosen inputs, used by the compliance Deduplicator)
+export { SipHasher, sipHash24 } from "./siphash.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
