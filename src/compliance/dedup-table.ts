@@ -137,10 +137,22 @@ export class FingerprintTable {
     }
   }
 
-  /** Whether `bucket` holds `fingerprint` (every stored entry is live: sweeps remove the rest). */
+  /**
+   * Whether `bucket` holds `fingerprint` (every stored entry is live: sweeps
+   * remove the rest). The hot path: the bucket's offsets are computed once
+   * and the four slots unpacked inline.
+   */
   find(bucket: number, fingerprint: number): boolean {
-    for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
-      if (this.read(bucket, slot) >>> EPOCH_BITS === fingerprint) return true;
+    const words = this.words;
+    const width = this.slotBits;
+    const mask = this.mask;
+    let bit = bucket * this.bucketBits;
+    for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++, bit += width) {
+      const at = bit >>> 5;
+      const shift = bit & 31;
+      let value = (words[at] as number) >>> shift;
+      if (shift + width > 32) value |= (words[at + 1] as number) << (32 - shift);
+      if ((value & mask) >>> EPOCH_BITS === fingerprint) return true;
     }
     return false;
   }
