@@ -313,6 +313,16 @@ describe("Deduplicator images", () => {
     expect(restored.toBytes()).toEqual(original.toBytes());
   });
 
+  it("writes the image frozen in docs/format.md", () => {
+    const dedup = new Deduplicator({ ttl: 12, capacity: 1, falsePositiveRate: 0.5, key: Uint8Array.from({ length: 16 }, (_, i) => i) });
+    dedup.check("k", "a", 0);
+    const hex = [...dedup.toBytes()].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(hex).toBe(
+      "50542001" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
+        "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05000000" + "01000000" + "1000000000000000" + "abd98e8afb32dcb9",
+    );
+  });
+
   it("round-trips a fresh Deduplicator", () => {
     const fresh = new Deduplicator({ capacity: 10, key: KEY });
     expect(Deduplicator.fromBytes(fresh.toBytes(), { key: KEY }).stats).toEqual(fresh.stats);

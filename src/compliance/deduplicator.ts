@@ -155,7 +155,7 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  * dedup.check("logout", "evt-1", t0); // => false
  * dedup.check("login", "evt-1", t0 + 66 * 60_000); // => false
  * dedup.stats.duplicates; // => 1
- * dedup.sizeInBytes; // => 4062888
+ * dedup.sizeInBytes; // => 4062508
  * ```
  */
 export class Deduplicator {

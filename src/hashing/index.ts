@@ -4,7 +4,9 @@
  * hashing once and feeding many sketches. These hashes are frozen: golden
  * tests guard them, because a changed hash silently breaks stored sketches.
  * Also SHA-256 ({@link sha256}, incremental {@link Sha256}), synchronous and
- * browser-safe, for the Merkle trees of `papertrail/compliance`.
+ * browser-safe, for the Merkle trees of `papertrail/compliance`, and
+ * SipHash-2-4 ({@link SipHasher}, {@link sipHash24}), a keyed hash for
+ * inputs an attacker may choose (the compliance Deduplicator's event ids).
  *
  * @module hashing
  */
