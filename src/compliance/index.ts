@@ -26,6 +26,9 @@ export type { TimeRange, EstimateSummary, TopEntry, StatsSummary, SystemSnapshot
 export { parseIpInto, parseCidr, cidrContains, formatIp } from "./ip.js";
 export type { CidrRange } from "./ip.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
+// Dedup: "have I seen (event kind, event id) within the TTL?" (docs/dedup.md)
+export { Deduplicator } from "./deduplicator.js";
+export type { DeduplicatorOptions, DeduplicatorStats, DeduplicatorRestoreOptions } from "./deduplicator.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

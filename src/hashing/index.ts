@@ -4,7 +4,9 @@
  * hashing once and feeding many sketches. These hashes are frozen: golden
  * tests guard them, because a changed hash silently breaks stored sketches.
  * Also SHA-256 ({@link sha256}, incremental {@link Sha256}), synchronous and
- * browser-safe, for the Merkle trees of `papertrail/compliance`.
+ * browser-safe, for the Merkle trees of `papertrail/compliance`, and
+ * SipHash-2-4 ({@link SipHasher}, {@link sipHash24}), a keyed hash for
+ * inputs an attacker may choose (the compliance Deduplicator's event ids).
  *
  * @module hashing
  */
@@ -15,6 +17,8 @@ export type { Hash64Out } from "./murmur64a.js";
 export { HashedKey, hash64 } from "./hashed-key.js";
 export type { Hashable } from "./hashed-key.js";
 export { sha256, Sha256 } from "./sha256.js";
+// SipHash (keyed hashing for attacker-chosen inputs, used by the compliance Deduplicator)
+export { SipHasher, sipHash24 } from "./siphash.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

@@ -34,16 +34,37 @@ export class Utf8Buffer {
   encode(text: string): number {
     const length = text.length;
     if (length * 3 > this.bytes.length) this.bytes = new Uint8Array(Math.max(length * 3, this.bytes.length * 2));
-    return encodeUtf8Into(text, this.bytes);
+    return encodeUtf8Into(text, this.bytes, 0);
+  }
+
+  /**
+   * Encodes `text` as UTF-8 into `bytes` from index `offset`, keeping the
+   * bytes before it (growing `bytes` when needed: read it after the call),
+   * and returns the index after the last byte written; at least one byte of
+   * room is left after it. Lets a caller lay several strings end to end, with
+   * a separator byte between them, as SipHasher's pair hash does.
+   */
+  encodeAt(text: string, offset: number): number {
+    const needed = offset + text.length * 3 + 1;
+    if (needed > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, offset));
+      this.bytes = grown;
+    }
+    return encodeUtf8Into(text, this.bytes, offset);
   }
 }
 
-/** Encodes `text` into `out`, which holds at least `3 * text.length` bytes; returns the bytes written. */
-function encodeUtf8Into(text: string, out: Uint8Array): number {
+/**
+ * Encodes `text` into `out` from index `start` (`out` holds at least
+ * `start + 3 * text.length` bytes); returns the index after the last byte
+ * written, which is the byte count when `start` is 0.
+ */
+function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
   prototypeProbe.charCodeAt = String.prototype.charCodeAt;
   const length = text.length;
-  if (length > LONG_STRING) return encoder.encodeInto(text, out).written;
-  let p = 0;
+  if (length > LONG_STRING) return start + encoder.encodeInto(text, start === 0 ? out : out.subarray(start)).written;
+  let p = start;
   for (let i = 0; i < length; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {

@@ -1,0 +1,443 @@
+import { InvalidArgumentError } from "../errors.js";
+import { SipHasher } from "../hashing/siphash.js";
+import type { Hash64Out } from "../hashing/murmur64a.js";
+import { checkOptionKeys } from "../sketches/sketch.js";
+import {
+  EPOCHS_PER_TTL,
+  EPOCH_BITS,
+  MAX_CAPACITY,
+  MAX_FALSE_POSITIVE_RATE,
+  MIN_FALSE_POSITIVE_RATE,
+  SLOTS_PER_BUCKET,
+  FingerprintTable,
+  alternateBucket,
+  tableGeometry,
+  type TableGeometry,
+} from "./dedup-table.js";
+import { readDeduplicatorImage, writeDeduplicatorImage, type DeduplicatorImage } from "./dedup-image.js";
+
+const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "exact"] as const;
+const DEFAULT_TTL = 3_600_000;
+const DEFAULT_FALSE_POSITIVE_RATE = 1e-6;
+
+/**
+ * Options of {@link Deduplicator}.
+ *
+ * - `ttl`: how long an id is remembered, in milliseconds of the clock the
+ *   caller passes to `check` (default one hour); an integer of at least 12.
+ *   Ids are remembered for at least `ttl` and at most `ttl + ttl / 12`.
+ * - `capacity`: distinct ids expected within one `ttl` (required unless
+ *   `exact`); the table is sized for it. More are still recorded, never
+ *   forgotten early, in overflow tables that `stats` reports.
+ * - `falsePositiveRate`: bound on the chance that a fresh id is taken for a
+ *   duplicate (and dropped), default 1e-6, between 3e-8 and 0.5.
+ * - `key`: the per-deployment secret, 16 random bytes, that ids are hashed
+ *   under (SipHash-2-4). Required unless `exact`; there is no default key.
+ * - `exact`: remember the ids themselves in a `Map` (no false positives, no
+ *   key, memory grows with the ids): for tests and small volumes.
+ *
+ * @example
+ * ```ts
+ * import { type DeduplicatorOptions, Deduplicator } from "papertrail/compliance";
+ * const options: DeduplicatorOptions = { ttl: 3_600_000, capacity: 1_000_000, key: new Uint8Array(16).fill(7) };
+ * new Deduplicator(options).falsePositiveRate; // => 0.000001
+ * ```
+ */
+export interface DeduplicatorOptions {
+  readonly ttl?: number;
+  readonly capacity?: number;
+  readonly falsePositiveRate?: number;
+  readonly key?: Uint8Array;
+  readonly exact?: boolean;
+}
+
+/**
+ * Counters of a {@link Deduplicator}, for monitoring and compliance reports.
+ *
+ * - `checked`: calls to `check`. `duplicates`: of them, answered `true`
+ *   (the events a caller drops). `recorded`: ids remembered.
+ * - `expired`: ids forgotten because their TTL passed. `stored`: ids
+ *   remembered now.
+ * - `late`: checks whose time fell in an epoch before the clock's (treated
+ *   as the clock's time, see {@link Deduplicator}).
+ * - `overflowTables`: tables added beyond the sized one because more ids
+ *   than `capacity` were live; `overflowed`: entries placed in them. Both 0
+ *   while the capacity holds, and always in exact mode.
+ * - `falsePositiveBound`: the bound on the false-positive rate of the next
+ *   check of a fresh id at the present fill (`8 x load / (2^f - 1)` summed
+ *   over the tables); 0 in exact mode.
+ *
+ * @example
+ * ```ts
+ * import { type DeduplicatorStats, Deduplicator } from "papertrail/compliance";
+ * const dedup = new Deduplicator({ exact: true });
+ * dedup.check("login", "evt-1", 0);
+ * dedup.check("login", "evt-1", 1);
+ * const stats: DeduplicatorStats = dedup.stats;
+ * [stats.checked, stats.duplicates, stats.recorded]; // => [2, 1, 1]
+ * ```
+ */
+export interface DeduplicatorStats {
+  readonly checked: number;
+  readonly duplicates: number;
+  readonly recorded: number;
+  readonly expired: number;
+  readonly stored: number;
+  readonly late: number;
+  readonly overflowTables: number;
+  readonly overflowed: number;
+  readonly falsePositiveBound: number;
+}
+
+/**
+ * Options of {@link Deduplicator.fromBytes}: the key the image was written
+ * under (required for images of the keyed, approximate mode).
+ *
+ * @example
+ * ```ts
+ * import { type DeduplicatorRestoreOptions, Deduplicator } from "papertrail/compliance";
+ * const key = new Uint8Array(16).fill(9);
+ * const options: DeduplicatorRestoreOptions = { key };
+ * const image = new Deduplicator({ capacity: 100, key }).toBytes();
+ * Deduplicator.fromBytes(image, options).capacity; // => 100
+ * ```
+ */
+export interface DeduplicatorRestoreOptions {
+  readonly key?: Uint8Array;
+}
+
+// One scratch hash for every check: no allocation per call.
+const scratch: Hash64Out = { hi: 0, lo: 0 };
+
+const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
+
+/**
+ * "Have I seen (event kind, event id) within the TTL?" for deduplicating
+ * redelivered events: `check(kind, id, time)` answers `true` for a duplicate
+ * (drop the event) and otherwise records the id and answers `false`.
+ *
+ * Guarantees:
+ * - No false negatives: an id checked again less than `ttl` after it was
+ *   recorded is always reported as a duplicate, whatever else arrived
+ *   (beyond `capacity`, the table grows rather than forget).
+ * - Forgetting: an id is forgotten `ttl` to `ttl + ttl / 12` after it was
+ *   recorded (the clock advances in epochs of `ttl / 12`, 5 minutes for an
+ *   hour; an id recorded in epoch `e` is remembered through epoch `e + 12`).
+ *   A duplicate does not extend the TTL (like Redis `SET key 1 EX ttl NX`).
+ * - False positives (a fresh id reported as a duplicate, so a real event
+ *   dropped) happen with probability at most `falsePositiveRate` per check
+ *   while the capacity holds; `stats.falsePositiveBound` tracks the bound.
+ *   None in exact mode.
+ *
+ * Time: the clock is the largest `time` passed so far (milliseconds, any
+ * finite number, usually `Date.now()` at receipt). A `time` in an earlier
+ * epoch is treated as the clock's time (counted in `stats.late`): the id is
+ * compared with everything remembered and recorded at the clock's epoch, so
+ * out-of-order times never shorten what is remembered. Pass a clock you
+ * trust: a time far ahead moves the clock and forgets everything older.
+ * When an epoch ends, the next check sweeps the table (about a millisecond
+ * per 100,000 ids of capacity).
+ *
+ * Keying: ids are hashed with SipHash-2-4 under a secret 16-byte key, so
+ * someone who chooses event ids cannot aim them at the fingerprints or
+ * buckets of other ids to get real events dropped. Store: a cuckoo table of
+ * 23-bit fingerprints (at 1e-6) with 4 bits of epoch each, bit-packed; about
+ * 4.1 MB for 1,000,000 ids per hour (docs/dedup.md has the arithmetic).
+ *
+ * @example
+ * ```ts
+ * import { Deduplicator } from "papertrail/compliance";
+ * const key = Uint8Array.from({ length: 16 }, (_, i) => i * 17); // use 16 secret random bytes
+ * const dedup = new Deduplicator({ ttl: 3_600_000, capacity: 1_000_000, key });
+ * const t0 = Date.UTC(2026, 0, 5, 9);
+ * dedup.check("login", "evt-1", t0); // => false
+ * dedup.check("login", "evt-1", t0 + 59 * 60_000); // => true
+ * dedup.check("logout", "evt-1", t0); // => false
+ * dedup.check("login", "evt-1", t0 + 66 * 60_000); // => false
+ * dedup.stats.duplicates; // => 1
+ * dedup.sizeInBytes; // => 4062508
+ * ```
+ */
+export class Deduplicator {
+  /** How long ids are remembered, in milliseconds (at least this, at most `ttl + granularity`). */
+  readonly ttl: number;
+  /** The epoch length, `ttl / 12`: the TTL's granularity. */
+  readonly granularity: number;
+  /** Distinct ids per TTL the table is sized for (`Infinity` in exact mode). */
+  readonly capacity: number;
+  /** The configured false-positive rate (0 in exact mode). */
+  readonly falsePositiveRate: number;
+  /** Whether ids are stored exactly (no hashing, no false positives). */
+  readonly exact: boolean;
+
+  private readonly hasher: SipHasher | undefined;
+  private readonly geometry: TableGeometry;
+  private readonly tables: FingerprintTable[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly fingerprintShift: number;
+  private started = false;
+  private epoch = 0;
+  private epochLow = 0;
+  private randomState = 0x9e3779b9 | 0;
+  private readonly random = (): number => {
+    // xorshift32 (Marsaglia 2003): which entry a cuckoo kick evicts.
+    let x = this.randomState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.randomState = x;
+    return x >>> 0;
+  };
+  private checkedCount = 0;
+  private duplicateCount = 0;
+  private recordedCount = 0;
+  private expiredCount = 0;
+  private lateCount = 0;
+  private overflowedCount = 0;
+
+  constructor(options: DeduplicatorOptions) {
+    checkOptionKeys("Deduplicator", options, OPTION_KEYS);
+    const exact = options.exact ?? false;
+    if (typeof exact !== "boolean") throw new InvalidArgumentError(`Deduplicator: exact must be a boolean, got ${typeof exact}`);
+    const ttl = options.ttl ?? DEFAULT_TTL;
+    if (!Number.isSafeInteger(ttl) || ttl < EPOCHS_PER_TTL) {
+      throw new InvalidArgumentError(`Deduplicator: ttl must be an integer number of milliseconds >= ${EPOCHS_PER_TTL}, got ${String(ttl)}`);
+    }
+    this.ttl = ttl;
+    this.granularity = ttl / EPOCHS_PER_TTL;
+    this.exact = exact;
+    if (exact) {
+      if (options.capacity !== undefined || options.falsePositiveRate !== undefined) {
+        throw new InvalidArgumentError("Deduplicator: exact mode takes no capacity or falsePositiveRate (it stores the ids themselves)");
+      }
+      if (options.key !== undefined) new SipHasher(options.key); // a malformed key is still an error
+      this.capacity = Number.POSITIVE_INFINITY;
+      this.falsePositiveRate = 0;
+      this.hasher = undefined;
+      this.geometry = { buckets: 0, fingerprintBits: 0 };
+      this.fingerprintShift = 0;
+      return;
+    }
+    const capacity = options.capacity;
+    if (capacity === undefined) {
+      throw new InvalidArgumentError("Deduplicator: capacity is required (distinct ids expected within one ttl), or pass exact: true");
+    }
+    if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new InvalidArgumentError(`Deduplicator: capacity must be an integer from 1 to ${MAX_CAPACITY}, got ${String(capacity)}`);
+    }
+    const rate = options.falsePositiveRate ?? DEFAULT_FALSE_POSITIVE_RATE;
+    if (typeof rate !== "number" || !(rate >= MIN_FALSE_POSITIVE_RATE && rate <= MAX_FALSE_POSITIVE_RATE)) {
+      throw new InvalidArgumentError(
+        `Deduplicator: falsePositiveRate must be a number from ${MIN_FALSE_POSITIVE_RATE} to ${MAX_FALSE_POSITIVE_RATE}, got ${String(rate)}`,
+      );
+    }
+    if (options.key === undefined) {
+      throw new InvalidArgumentError(
+        "Deduplicator: key is required: 16 secret random bytes per deployment (crypto.getRandomValues(new Uint8Array(16))), kept with the deployment's secrets; there is no default key. Tests can use exact: true instead",
+      );
+    }
+    this.hasher = new SipHasher(options.key);
+    this.capacity = capacity;
+    this.falsePositiveRate = rate;
+    this.geometry = tableGeometry(capacity, rate);
+    this.fingerprintShift = 32 - this.geometry.fingerprintBits;
+    this.tables.push(new FingerprintTable(this.geometry));
+  }
+
+  /**
+   * Whether `(kind, id)` was recorded within the TTL before `time`: `true`
+   * for a duplicate (counted in `stats.duplicates`); otherwise records it
+   * and answers `false`. `time` is in milliseconds of the caller's clock.
+   */
+  check(kind: string, id: string, time: number): boolean {
+    if (typeof kind !== "string" || typeof id !== "string") {
+      throw new InvalidArgumentError(`Deduplicator.check: kind and id must be strings, got ${typeof kind} and ${typeof id}`);
+    }
+    if (typeof time !== "number" || time - time !== 0) {
+      throw new InvalidArgumentError(`Deduplicator.check: time must be a finite number of milliseconds, got ${String(time)}`);
+    }
+    // floor(12 t / ttl): exact for integer times below 2^53 / 12 (year 25,000 in epoch milliseconds).
+    const epoch = Math.floor((time * EPOCHS_PER_TTL) / this.ttl);
+    if (epoch !== this.epoch || !this.started) {
+      if (epoch > this.epoch || !this.started) this.advance(epoch);
+      else this.lateCount++;
+    }
+    this.checkedCount++;
+    const duplicate = this.exact ? this.checkExact(kind, id) : this.checkHashed(kind, id);
+    if (duplicate) this.duplicateCount++;
+    else this.recordedCount++;
+    return duplicate;
+  }
+
+  private checkHashed(kind: string, id: string): boolean {
+    (this.hasher as SipHasher).hashPairInto(kind, id, scratch);
+    const buckets = this.geometry.buckets;
+    // The fingerprint from the top bits of the low word, the first bucket
+    // from the high word: independent bits of the keyed hash.
+    const fingerprint = scratch.lo >>> this.fingerprintShift || 1;
+    const first = (((scratch.hi >>> 0) * buckets) / 4294967296) | 0;
+    const second = alternateBucket(first, fingerprint, buckets);
+    const tables = this.tables;
+    for (let t = 0; t < tables.length; t++) {
+      const table = tables[t] as FingerprintTable;
+      if (table.find(first, fingerprint) || table.find(second, fingerprint)) return true;
+    }
+    const value = ((fingerprint << EPOCH_BITS) | this.epochLow) >>> 0;
+    for (let t = 0; t < tables.length; t++) {
+      const table = tables[t] as FingerprintTable;
+      if (table.place(first, value) || table.place(second, value)) {
+        if (t > 0) this.overflowedCount++;
+        return false;
+      }
+    }
+    // Every candidate bucket is full: cuckoo insertion in the newest table;
+    // if it gives up, its homeless entry starts a new overflow table.
+    const last = tables[tables.length - 1] as FingerprintTable;
+    const homeless = last.kickInsert(this.random() & 1 ? first : second, value, this.random);
+    if (tables.length > 1 || homeless !== 0) this.overflowedCount++;
+    if (homeless !== 0) {
+      const overflow = new FingerprintTable(this.geometry);
+      overflow.place(last.homelessBucket, homeless);
+      tables.push(overflow);
+      this.overflowedCount++;
+    }
+    return false;
+  }
+
+  private checkExact(kind: string, id: string): boolean {
+    // Length-prefixed, so the pair is recoverable and ("a", "bc") differs from ("ab", "c").
+    const key = `${kind.length}:${kind}${id}`;
+    if (this.ids.has(key)) return true;
+    this.ids.set(key, this.epoch);
+    return false;
+  }
+
+  /** Moves the clock to `epoch` (later than the current one) and forgets what expired. */
+  private advance(epoch: number): void {
+    if (this.started) {
+      const jump = epoch - this.epoch;
+      if (this.exact) {
+        for (const [key, recorded] of this.ids) {
+          if (epoch - recorded > EPOCHS_PER_TTL) {
+            this.ids.delete(key);
+            this.expiredCount++;
+          }
+        }
+      } else if (jump > EPOCHS_PER_TTL) {
+        for (const table of this.tables) this.expiredCount += table.stored;
+        this.tables.length = 1;
+        (this.tables[0] as FingerprintTable).clear();
+      } else {
+        for (const table of this.tables) this.expiredCount += table.sweep(this.epochLow, jump);
+        // Overflow tables that emptied are released (the sized table stays).
+        for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable).stored === 0) this.tables.splice(t, 1);
+      }
+    }
+    this.started = true;
+    this.epoch = epoch;
+    this.epochLow = mod16(epoch);
+  }
+
+  /** The counters (a fresh object per read). */
+  get stats(): DeduplicatorStats {
+    let stored = this.ids.size;
+    let bound = 0;
+    const slots = this.geometry.buckets * SLOTS_PER_BUCKET;
+    for (const table of this.tables) {
+      stored += table.stored;
+      bound += (2 * SLOTS_PER_BUCKET * (table.stored / slots)) / (2 ** this.geometry.fingerprintBits - 1);
+    }
+    return {
+      checked: this.checkedCount,
+      duplicates: this.duplicateCount,
+      recorded: this.recordedCount,
+      expired: this.expiredCount,
+      stored,
+      late: this.lateCount,
+      overflowTables: Math.max(0, this.tables.length - 1),
+      overflowed: this.overflowedCount,
+      falsePositiveBound: Math.min(1, bound),
+    };
+  }
+
+  /**
+   * Memory held: the packed tables' bytes in the approximate mode. In exact
+   * mode an estimate, 64 bytes per id plus 2 per UTF-16 unit of its key (a
+   * V8 `Map` entry and its string; measure with a heap snapshot if it matters).
+   */
+  get sizeInBytes(): number {
+    if (this.exact) {
+      let bytes = 0;
+      for (const key of this.ids.keys()) bytes += 64 + 2 * key.length;
+      return bytes;
+    }
+    let bytes = 0;
+    for (const table of this.tables) bytes += table.words.byteLength;
+    return bytes;
+  }
+
+  /**
+   * The state as a versioned binary image (docs/format.md, "Deduplicator"),
+   * authenticated with SipHash-2-4 under the key: restoring needs the same
+   * key and rejects changed bytes. The key itself is not in the image.
+   */
+  toBytes(): Uint8Array<ArrayBuffer> {
+    const entries: [string, string, number][] = [];
+    for (const [key, recorded] of this.ids) {
+      const colon = key.indexOf(":");
+      const kindLength = Number(key.slice(0, colon));
+      entries.push([key.slice(colon + 1, colon + 1 + kindLength), key.slice(colon + 1 + kindLength), this.epoch - recorded]);
+    }
+    const image: DeduplicatorImage = {
+      exact: this.exact,
+      ttl: this.ttl,
+      started: this.started,
+      epoch: this.epoch,
+      counts: [this.checkedCount, this.duplicateCount, this.recordedCount, this.expiredCount, this.lateCount, this.overflowedCount],
+      randomState: this.randomState >>> 0,
+      capacity: this.exact ? 0 : this.capacity,
+      falsePositiveRate: this.falsePositiveRate,
+      geometry: this.geometry,
+      tables: this.tables.map((table) => table.words),
+      entries,
+    };
+    return writeDeduplicatorImage(image, this.hasher);
+  }
+
+  /**
+   * Restores a Deduplicator from {@link Deduplicator.toBytes}. Images of the
+   * approximate mode need `options.key`, the key they were written under:
+   * another key, or any changed byte, fails the image's authentication tag
+   * with a `DecodeError`. Throws `DecodeError` for malformed bytes.
+   */
+  static fromBytes(bytes: Uint8Array, options: DeduplicatorRestoreOptions = {}): Deduplicator {
+    checkOptionKeys("Deduplicator.fromBytes", options, ["key"]);
+    const hasherFor = (exact: boolean): SipHasher | undefined => {
+      if (exact) return undefined;
+      if (options.key === undefined) {
+        throw new InvalidArgumentError("Deduplicator.fromBytes: this image is keyed: pass { key }, the 16-byte key it was written under");
+      }
+      return new SipHasher(options.key);
+    };
+    const image = readDeduplicatorImage(bytes, hasherFor);
+    const dedup = image.exact
+      ? new Deduplicator({ ttl: image.ttl, exact: true })
+      : new Deduplicator({ ttl: image.ttl, capacity: image.capacity, falsePositiveRate: image.falsePositiveRate, key: options.key as Uint8Array });
+    dedup.started = image.started;
+    dedup.epoch = image.epoch;
+    dedup.epochLow = mod16(image.epoch);
+    dedup.randomState = image.randomState | 0;
+    [dedup.checkedCount, dedup.duplicateCount, dedup.recordedCount, dedup.expiredCount, dedup.lateCount, dedup.overflowedCount] = image.counts;
+    if (image.exact) {
+      for (const [kind, id, age] of image.entries) dedup.ids.set(`${kind.length}:${kind}${id}`, image.epoch - age);
+    } else {
+      dedup.tables.length = 0;
+      for (const words of image.tables) {
+        const table = new FingerprintTable(dedup.geometry, words);
+        table.stored = image.storedPerTable[dedup.tables.length] as number;
+        dedup.tables.push(table);
+      }
+    }
+    return dedup;
+  }
+}
