@@ -403,6 +403,27 @@ describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-ser
     });
   });
 
+  it("the guide's example (docs/redis.md, A first look) does what the guide says", async () => {
+    const own = await redis.client.duplicate().connect();
+    try {
+      const guide = new RedisSketchStore(own);
+      const bucket = guide.bucketOf("hour", Date.UTC(2026, 5, 1, 9, 41));
+      const at = { metric: "users", system: "vault", granularity: "hour", bucket };
+      await guide.merge({ ...at, sketch: new HyperLogLog().add("alice").add("bob") });
+      await guide.merge({ ...at, sketch: new HyperLogLog().add("bob").add("carol") });
+      expect(((await guide.read(at)) as HyperLogLog).cardinality()).toBe(3);
+      expect(await redis.client.pfCount(guide.key(at))).toBe(3);
+      const result = await guide.checkpoint({
+        group: "monitor",
+        offsets: { "logins:0": { first: 100, last: 199 } },
+        deltas: [{ metric: "failed-by-user", system: "vault", granularity: "hour", bucket, sketch: new CountMinSketch({ width: 2048, depth: 5 }).add("alice", 3) }],
+      });
+      expect(result).toEqual({ applied: ["vault"], skipped: [], attempts: 1 });
+    } finally {
+      own.destroy();
+    }
+  });
+
   it("readRange merges the buckets in [from, to) with the family's monoid and skips missing ones", async () => {
     const base = T0 + 1000 * DAY;
     const hourly = [0, 1, 3, 5].map((h) => ({ metric: "range", system: "vault", granularity: "hour", bucket: base + h * HOUR }));

@@ -71,7 +71,7 @@ export interface RedisSketchStoreOptions {
  *   metric: "failed-logins-by-user", system: "vault", granularity: "hour", bucket: 1767258000000,
  *   sketch: new CountMinSketch({ width: 1024, depth: 5 }).add("alice", 3),
  * };
- * delta.sketch.describe(); // => "CountMinSketch(width=1024, depth=5, seed=0xadc83b19)"
+ * delta.sketch.describe(); // => "CountMinSketch(width=1024, depth=5, seed=0xadc83b19, conservative=false)"
  * ```
  */
 export interface SketchDelta extends SketchAddress {
