@@ -98,6 +98,16 @@ describe.skipIf(binaries === undefined)("RedisSketchStore on a real Redis Cluste
     expect(((await store.read(at)) as StoredSketch).toBytes()).toEqual(expected.toBytes());
   });
 
+  it("one store's concurrent calls share a node's connection safely (the cluster hands out the same node client)", async () => {
+    const key = store.key({ metric: "shared", system: "sso", granularity: "hour", bucket: T0 });
+    expect(await handle.cluster.getNodeClientForKey(key)).toBe(await handle.cluster.getNodeClientForKey(key));
+    const at = { metric: "shared", system: "sso", granularity: "hour", bucket: T0 };
+    const deltas = Array.from({ length: 30 }, (_, i) => new CountMinSketch({ width: 64, depth: 3 }).add(`k${i % 4}`, i + 1));
+    const expected = CountMinSketch.monoid({ width: 64, depth: 3 }).combineAll(deltas);
+    await Promise.all(deltas.map((sketch) => store.merge({ ...at, sketch })));
+    expect(((await store.read(at)) as StoredSketch).toBytes()).toEqual(expected.toBytes());
+  });
+
   it("without the hash tag, the same multi-key commands fail with CROSSSLOT", async () => {
     // Two keys of one system without braces: hashed whole, they land in different slots.
     const a = "pt:vault:users:hour:0";

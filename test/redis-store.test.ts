@@ -301,6 +301,50 @@ describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-ser
       );
     }, 60_000);
 
+    it("concurrent checkpoints: workers on other sources all apply; the same batch sent by two workers at once applies once", async () => {
+      const group = "concurrent";
+      const at = address("cp-concurrent");
+      const workers = await Promise.all([0, 1, 2].map(async () => new RedisSketchStore(await redis.connect(), { maxAttempts: 1000 })));
+      const expected = new CountMinSketch({ width: 256, depth: 4 });
+      const batches = workers.map((_, w) =>
+        Array.from({ length: 10 }, (_, i) => {
+          const sketch = new CountMinSketch({ width: 256, depth: 4 }).add(`k${(w + i) % 5}`, w * 10 + i + 1);
+          return { group, offsets: { [`p${w}`]: { first: i * 10, last: i * 10 + 9 } }, deltas: [{ ...at, sketch }] };
+        }),
+      );
+      for (const batch of batches.flat()) expected.merge(batch.deltas[0]!.sketch);
+      // Each worker owns a source; worker w's batches are also sent, at the same moment, by a zombie copy of it.
+      const zombies = await Promise.all([0, 1, 2].map(async () => new RedisSketchStore(await redis.connect(), { maxAttempts: 1000 })));
+      const results = await Promise.all(
+        [...workers, ...zombies].map(async (worker, k) => {
+          const outcomes: string[] = [];
+          for (const batch of batches[k % 3]!) outcomes.push(...(await worker.checkpoint(batch)).applied);
+          return outcomes.length;
+        }),
+      );
+      // 30 batches, each applied by exactly one of its two senders.
+      expect(results.reduce((a, b) => a + b, 0)).toBe(30);
+      expect(bytesOf((await store.read(at)) as StoredSketch)).toEqual(expected.toBytes());
+      expect(await store.readOffsets(group, "vault")).toEqual({ p0: "99", p1: "99", p2: "99" });
+
+      // HyperLogLog deltas need no WATCH of their own (PFMERGE): there the offsets' WATCH alone decides.
+      const hllAt = address("cp-concurrent-hll");
+      const hllBatches = Array.from({ length: 20 }, (_, i) => ({
+        group: "concurrent-hll",
+        offsets: { p: { first: i * 10, last: i * 10 + 9 } },
+        deltas: [{ ...hllAt, sketch: new HyperLogLog().add(`u${i}`) }],
+      }));
+      const applied = await Promise.all(
+        [workers[0]!, zombies[0]!].map(async (worker) => {
+          let n = 0;
+          for (const batch of hllBatches) n += (await worker.checkpoint(batch)).applied.length;
+          return n;
+        }),
+      );
+      expect(applied[0]! + applied[1]!).toBe(20);
+      expect(((await store.read(hllAt)) as HyperLogLog).cardinality()).toBe(20);
+    }, 60_000);
+
     it("a refused delta (Bloom parameters differ) writes nothing for its system: neither the other deltas nor the offsets", async () => {
       const group = "refused";
       const bloomAt = address("cp-bloom-mismatch");

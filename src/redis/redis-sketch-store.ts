@@ -474,10 +474,12 @@ export class RedisSketchStore {
         if (watched.length > 0) await connection.watch(watched);
         let transaction: RedisTransaction;
         try {
-          const storedOffsets = offsetsKey === undefined ? undefined : this.readStoredOffsets(connection, offsetsKey, offsets as ParsedOffsets);
-          const reads = writes.map((w) => this.readForWrite(connection, w));
-          const decision = storedOffsets === undefined ? "apply" : decide(system, offsets as ParsedOffsets, await storedOffsets);
-          const current = await Promise.all(reads);
+          // One round of pipelined reads on the watched connection.
+          const [storedOffsets, current] = await Promise.all([
+            offsetsKey === undefined ? undefined : this.readStoredOffsets(connection, offsetsKey, offsets as ParsedOffsets),
+            Promise.all(writes.map((w) => this.readForWrite(connection, w))),
+          ]);
+          const decision = storedOffsets === undefined ? "apply" : decide(system, offsets as ParsedOffsets, storedOffsets);
           if (decision === "skip") {
             if (watched.length > 0) await connection.unwatch();
             return { applied: false, attempts: attempt };
