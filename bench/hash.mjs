@@ -9,17 +9,19 @@
 // candidate folds its hashes into a checksum that is printed, so V8 cannot
 // drop the work; the four MurmurHash3 x86_32 candidates must print the same one.
 //
-// Why two processes: once any String subclass exists (ioredis 6 defines
-// `class VerbatimString extends String` when it loads), String.prototype
-// goes to dictionary mode and V8 11 (Node 20) was reported to run
-// charCodeAt-heavy code about 4x slower. The script forks itself twice, once
-// plain and once after `await import("ioredis")`, and prints both tables and a
+// Why two processes: once any String subclass exists (Redis clients define
+// `class VerbatimString extends String` when they load), String.prototype
+// goes to dictionary mode and V8 was reported to run charCodeAt-heavy code
+// about 4x slower. node-redis >= 6.3 (and ioredis >= 6.1) repair
+// String.prototype afterwards; ioredis 6.0.0 did not. The script forks itself
+// twice, once plain and once after `await import("redis")` (node-redis, the
+// client papertrail/redis is written for), and prints both tables and a
 // side-by-side summary. Children run with --allow-natives-syntax only to
 // report %HasFastProperties(String.prototype).
 //
 // Run: npm run bench   (= npm run build && node bench/hash.mjs)
 //  or: npx tsup && node bench/hash.mjs
-// One child alone: node --allow-natives-syntax bench/hash.mjs --child plain|ioredis
+// One child alone: node --allow-natives-syntax bench/hash.mjs --child plain|redis
 
 import { fork } from "node:child_process";
 import os from "node:os";
@@ -31,7 +33,7 @@ const RUNS = 5;
 const SEED = 0x5eed;
 const MODES = [
   ["plain", "plain process"],
-  ["ioredis", "ioredis loaded"],
+  ["redis", "node-redis loaded"],
 ];
 
 if (process.argv[2] === "--child") {
@@ -50,10 +52,10 @@ async function runParent() {
     console.log("");
   }
   console.log("## summary (median M/s)\n");
-  console.log("| candidate | plain M/s | with ioredis M/s | ioredis / plain |");
+  console.log("| candidate | plain M/s | with node-redis M/s | node-redis / plain |");
   console.log("|---|---:|---:|---:|");
   for (const { name, mps } of results.plain) {
-    const withRedis = results.ioredis.find((r) => r.name === name).mps;
+    const withRedis = results.redis.find((r) => r.name === name).mps;
     console.log(`| ${name} | ${mps.toFixed(2)} | ${withRedis.toFixed(2)} | ${(withRedis / mps).toFixed(2)}x |`);
   }
 }
@@ -71,7 +73,9 @@ function runInChild(mode) {
 }
 
 async function runChild(mode) {
-  if (mode === "ioredis") await import("ioredis"); // defines class VerbatimString extends String
+  if (mode === "redis") await import("redis"); // defines a String subclass, then repairs String.prototype (>= 6.3)
+  // A client other than node-redis, for a one-off comparison: --child <package name>.
+  else if (mode !== "plain") await import(mode);
   const { murmurHash3x86_32, murmurHash64A, HashedKey } = await import("papertrail/hashing");
   const { HyperLogLog } = await import("papertrail/sketches");
   const { default: murmurhash3js } = await import("murmurhash3js-revisited");

@@ -1,6 +1,6 @@
 // Sketch throughput, latency, memory and accuracy: papertrail's HyperLogLog,
 // BloomFilter and CountMinSketch against bloom-filters 3.0.4, bloomfilter
-// (jasondavies) and a private redis-server through ioredis.
+// (jasondavies) and a private redis-server through node-redis.
 //
 // Workloads, all built from seeded PRNGs (mulberry32) before any timing:
 // - 1,000,000 distinct short ASCII keys, alternating "user-123456" and dotted
@@ -40,7 +40,7 @@
 // Peers: bloom-filters HyperLogLog(16384), BloomFilter.create(1e6, 0.001),
 // CountMinSketch.create(0.001, 0.01); bloomfilter's BloomFilter(m, k) at
 // papertrail's m and k; Redis PFADD (variadic, batches of 1000, one awaited
-// call per batch), PFCOUNT and PFMERGE through ioredis, µs per call averaged
+// call per batch), PFCOUNT and PFMERGE through node-redis, µs per call averaged
 // over 1000 sequential awaited calls (so each includes a loopback round trip;
 // a PING row gives the bare round trip). Slow peers use fewer keys or fewer
 // runs; each such row says how many.
@@ -51,13 +51,14 @@
 // monomorphic for it (the library's shared internals still see every path
 // that ran before them in the same process, as in an application).
 //
-// Process states: once any String subclass exists (ioredis 6 defines
-// `class VerbatimString extends String` when it loads), String.prototype
-// goes to dictionary mode and Node 20's V8 runs charCodeAt-heavy code
-// slower (see bench/hash.mjs). So the script forks itself three times:
-//   sketches - every in-process row, ioredis never loaded;
-//   ioredis  - papertrail's string-key rows again, after `import("ioredis")`;
-//   redis    - the Redis rows (ioredis loaded), against a redis-server
+// Process states: once any String subclass exists (Redis clients define
+// one when they load), String.prototype goes to dictionary mode and V8 runs
+// charCodeAt-heavy code slower unless the client repairs it afterwards, as
+// node-redis >= 6.3 does (see bench/hash.mjs). So the script forks itself
+// three times:
+//   sketches - every in-process row, no Redis client loaded;
+//   client   - papertrail's string-key rows again, after `import("redis")`;
+//   redis    - the Redis rows (node-redis loaded), against a redis-server
 //              started on a free loopback port and stopped at the end
 //              (skipped with a note when redis-server is not on PATH).
 // Children run with --allow-natives-syntax only to report
@@ -73,7 +74,7 @@
 // that path does not do), so no target is printed on them.
 //
 // Run: npx tsup --silent && node bench/sketches.mjs
-// One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|ioredis|redis
+// One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|client|redis
 
 import { fork, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
@@ -105,9 +106,9 @@ const REDIS_BATCH = 1_000;
 const REDIS_RUNS = 3;
 
 const CHILDREN = [
-  ["sketches", "in-process sketches (ioredis not loaded)"],
-  ["ioredis", "papertrail string-key rows again, ioredis loaded"],
-  ["redis", "Redis through ioredis"],
+  ["sketches", "in-process sketches (no Redis client loaded)"],
+  ["client", "papertrail string-key rows again, node-redis loaded"],
+  ["redis", "Redis through node-redis"],
 ];
 
 // ---------------------------------------------------------------------------
@@ -145,17 +146,17 @@ function runInChild(mode) {
 
 function printSummary(results) {
   const plain = byId(results.sketches.rows);
-  const withIoredis = byId(results.ioredis.rows);
+  const withClient = byId(results.client.rows);
   const redis = byId(results.redis.rows);
   const redisSkipped = results.redis.skipped;
   const num = (map, id) => map.get(id)?.value;
 
-  // papertrail cell: plain figure, plus the ioredis-loaded one for string rows.
+  // papertrail cell: plain figure, plus the client-loaded one for string rows.
   const pt = (id) => {
     const row = plain.get(id);
     if (!row) return "n/a";
-    const other = withIoredis.get(id);
-    return other ? `${fmt(row)} (ioredis loaded: ${fmt(other)})` : fmt(row);
+    const other = withClient.get(id);
+    return other ? `${fmt(row)} (node-redis loaded: ${fmt(other)})` : fmt(row);
   };
   const rd = (id, label) => {
     if (redisSkipped) return `Redis ${label}: skipped (${redisSkipped})`;
@@ -268,10 +269,10 @@ function printSummary(results) {
   console.log(`| 3x add(string), events | ${pt("feed.strings")} | — | — |`);
   console.log(`| speed-up of hashing once | ${(once / strings).toFixed(2)}x | — | — |`);
 
-  console.log("\n### ioredis loaded vs plain process (papertrail string-key rows)\n");
-  console.log("| row | plain | ioredis loaded | ioredis / plain |");
+  console.log("\n### node-redis loaded vs plain process (papertrail string-key rows)\n");
+  console.log("| row | plain | node-redis loaded | loaded / plain |");
   console.log("|---|---:|---:|---:|");
-  for (const row of results.ioredis.rows) {
+  for (const row of results.client.rows) {
     const base = plain.get(row.id);
     if (!base) continue;
     console.log(`| ${row.label} | ${fmt(base)} | ${fmt(row)} | ${(row.value / base.value).toFixed(2)}x |`);
@@ -297,7 +298,7 @@ function loadAverage() {
 
 async function runChild(mode) {
   if (mode === "redis") return runRedisChild();
-  if (mode === "ioredis") await import("ioredis"); // defines class VerbatimString extends String
+  if (mode === "client") await import("redis"); // defines a String subclass, then repairs String.prototype (node-redis >= 6.3)
   const { HyperLogLog, BloomFilter, CountMinSketch } = await import("papertrail/sketches");
   const { HashedKey } = await import("papertrail/hashing");
   const full = mode === "sketches";
@@ -796,7 +797,7 @@ class Bench {
 }
 
 // ---------------------------------------------------------------------------
-// Redis child: a private redis-server, PFADD / PFCOUNT / PFMERGE through ioredis.
+// Redis child: a private redis-server, PFADD / PFCOUNT / PFMERGE through node-redis.
 
 async function runRedisChild() {
   const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
@@ -806,7 +807,7 @@ async function runRedisChild() {
     process.send({ rows: [], skipped: "redis-server not on PATH" });
     return;
   }
-  const { Redis } = await import("ioredis");
+  const { createClient, RESP_TYPES } = await import("redis");
   const { HyperLogLog } = await import("papertrail/sketches");
   const { keys } = makeKeys(KEY_COUNT, 0, SEED);
   const port = await freePort();
@@ -815,23 +816,26 @@ async function runRedisChild() {
   });
   let stderr = "";
   server.stderr.on("data", (chunk) => (stderr += chunk));
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  client.on("error", () => undefined);
+  let client;
   try {
     const deadline = Date.now() + 10_000;
     for (;;) {
+      const attempt = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+      attempt.on("error", () => undefined);
       try {
-        await client.connect();
-        await client.ping();
+        await attempt.connect();
+        await attempt.ping();
+        client = attempt;
         break;
       } catch (error) {
         if (Date.now() > deadline || server.exitCode !== null) throw new Error(`redis-server did not start on ${port}: ${error} ${stderr}`);
-        client.disconnect();
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+    // Binary-safe reads: blob strings as Buffers.
+    const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
     const info = await client.info("server");
-    console.log(`redis-server ${/redis_version:(\S+)/.exec(info)?.[1]} on 127.0.0.1:${port}, ioredis client, sequential awaited calls\n`);
+    console.log(`redis-server ${/redis_version:(\S+)/.exec(info)?.[1]} on 127.0.0.1:${port}, node-redis client, sequential awaited calls\n`);
     const rows = [];
     const facts = {};
     const record = Bench.prototype.record.bind({ rows });
@@ -841,7 +845,7 @@ async function runRedisChild() {
     const batches = [];
     for (let i = 0; i < keys.length; i += REDIS_BATCH) batches.push(keys.slice(i, i + REDIS_BATCH));
     const pfaddAll = async (name, from, to) => {
-      for (let b = from; b < to; b++) await client.pfadd(name, ...batches[b]);
+      for (let b = from; b < to; b++) await client.sendCommand(["PFADD", name, ...batches[b]]);
     };
 
     // PFADD: warm-up over a tenth, then full runs into a fresh key.
@@ -854,7 +858,7 @@ async function runRedisChild() {
       await pfaddAll("bench:hll", 0, batches.length);
       mps.push(keys.length / (performance.now() - start) / 1000);
     }
-    facts.pfcount = await client.pfcount("bench:hll");
+    facts.pfcount = await client.pfCount("bench:hll");
     record("redis.pfadd", `PFADD, ${REDIS_BATCH} keys per call`, "M/s", mps, facts.pfcount, `${REDIS_RUNS} runs`);
 
     const perCall = async (id, label, before, call, checksum) => {
@@ -872,27 +876,27 @@ async function runRedisChild() {
       record(id, `${label} (avg of ${REDIS_CALLS})`, "µs", us, await checksum(), `${REDIS_RUNS} runs`);
     };
     await perCall("redis.ping", "PING", undefined, () => client.ping(), async () => "PONG");
-    await perCall("redis.pfcount", "PFCOUNT, cached cardinality", undefined, () => client.pfcount("bench:hll"), () => client.pfcount("bench:hll"));
+    await perCall("redis.pfcount", "PFCOUNT, cached cardinality", undefined, () => client.pfCount("bench:hll"), () => client.pfCount("bench:hll"));
 
-    await client.del("bench:a", "bench:b");
+    await client.del(["bench:a", "bench:b"]);
     await pfaddAll("bench:a", 0, batches.length / 2);
     await pfaddAll("bench:b", batches.length / 2, batches.length);
     await perCall(
       "redis.pfcountAfterMerge",
       "PFCOUNT right after PFMERGE",
-      () => client.pfmerge("bench:a", "bench:b"),
-      () => client.pfcount("bench:a"),
-      () => client.pfcount("bench:a"),
+      () => client.pfMerge("bench:a", "bench:b"),
+      () => client.pfCount("bench:a"),
+      () => client.pfCount("bench:a"),
     );
-    await perCall("redis.pfmerge", "PFMERGE a b (dense)", undefined, () => client.pfmerge("bench:a", "bench:b"), () => client.pfcount("bench:a"));
+    await perCall("redis.pfmerge", "PFMERGE a b (dense)", undefined, () => client.pfMerge("bench:a", "bench:b"), () => client.pfCount("bench:a"));
 
     facts.strlen = await client.strlen("bench:hll");
-    facts.memoryUsage = await client.call("MEMORY", "USAGE", "bench:hll");
+    facts.memoryUsage = await client.memoryUsage("bench:hll");
     const ours = new HyperLogLog();
     for (const key of keys) ours.add(key);
     await client.set("bench:image", Buffer.from(ours.toRedisBytes()));
-    facts.pfcountOfImage = await client.pfcount("bench:image");
-    const fromRedis = HyperLogLog.fromRedisBytes(new Uint8Array(await client.getBuffer("bench:hll")));
+    facts.pfcountOfImage = await client.pfCount("bench:image");
+    const fromRedis = HyperLogLog.fromRedisBytes(new Uint8Array(await binary.get("bench:hll")));
     console.log(
       `\nPFCOUNT of the 1M PFADDed keys ${facts.pfcount}; papertrail cardinality() of the same keys ${ours.cardinality()}; ` +
         `PFCOUNT of SET toRedisBytes() ${facts.pfcountOfImage}; registers equal to GET bench:hll: ${fromRedis.equals(ours)}`,
@@ -900,7 +904,7 @@ async function runRedisChild() {
     console.log(`STRLEN ${facts.strlen} bytes, MEMORY USAGE ${facts.memoryUsage} bytes`);
     process.send({ rows, facts });
   } finally {
-    client.disconnect();
+    client?.destroy();
     server.kill("SIGTERM");
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
   }

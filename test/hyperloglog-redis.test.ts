@@ -2,6 +2,7 @@
 // give exactly Redis's registers and PFCOUNT (= cardinality()), in both directions (GET a Redis
 // HLL and read it here; SET our bytes and let Redis count and merge them).
 import fc from "fast-check";
+import { RESP_TYPES } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HyperLogLog } from "../src/sketches/index.js";
 import { uniform } from "./support/random.js";
@@ -42,14 +43,15 @@ describe.skipIf(binary === undefined)("HyperLogLog against a real redis-server",
 
   async function pfadd(key: string, items: Item[]): Promise<void> {
     await redis.client.del(key);
-    await redis.client.pfadd(key);
+    await redis.client.sendCommand(["PFADD", key]);
     for (let i = 0; i < items.length; i += 1000) {
       const chunk = items.slice(i, i + 1000).map((item) => (typeof item === "string" ? item : Buffer.from(item)));
-      await redis.client.pfadd(key, ...chunk);
+      await redis.client.sendCommand(["PFADD", key, ...chunk]);
     }
   }
   const redisBytes = async (key: string): Promise<Uint8Array> => {
-    const bytes = await redis.client.getBuffer(key);
+    // Binary-safe read: blob strings as Buffers, not UTF-8-decoded strings.
+    const bytes = await redis.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(key);
     if (bytes === null) throw new Error(`no key ${key}`);
     return new Uint8Array(bytes);
   };
@@ -62,7 +64,7 @@ describe.skipIf(binary === undefined)("HyperLogLog against a real redis-server",
     expect(sketch.cardinality()).toBe(0);
     expect(sketch.equals(new HyperLogLog())).toBe(true);
     await redis.client.set("ours-empty", Buffer.from(new HyperLogLog().toRedisBytes()));
-    expect(await redis.client.pfcount("ours-empty")).toBe(0);
+    expect(await redis.client.pfCount("ours-empty")).toBe(0);
   });
 
   for (const [name, makeItems] of Object.entries(cases)) {
@@ -75,23 +77,23 @@ describe.skipIf(binary === undefined)("HyperLogLog against a real redis-server",
       // Redis -> here: registers identical, our count equals PFCOUNT.
       const fromRedis = HyperLogLog.fromRedisBytes(await redisBytes("theirs"));
       expect(fromRedis.registers()).toEqual(ours.registers());
-      const redisCount = await redis.client.pfcount("theirs");
+      const redisCount = await redis.client.pfCount("theirs");
       expect(ours.cardinality()).toBe(redisCount);
       expect(fromRedis.cardinality()).toBe(redisCount);
 
       // Here -> Redis: our bytes are a valid HLL with the same count.
       await redis.client.set("ours", Buffer.from(ours.toRedisBytes()));
-      expect(await redis.client.pfcount("ours")).toBe(redisCount);
+      expect(await redis.client.pfCount("ours")).toBe(redisCount);
 
       // Merge both ways with a second, overlapping set.
       const other = items.slice(0, Math.ceil(items.length / 2)).map((item) => (typeof item === "string" ? `${item}#2` : Uint8Array.from([...item, 2])));
       const ours2 = new HyperLogLog();
       for (const item of other) ours2.add(item);
       await redis.client.set("ours2", Buffer.from(ours2.toRedisBytes()));
-      await redis.client.pfmerge("merged", "theirs", "ours2");
+      await redis.client.pfMerge("merged", ["theirs", "ours2"]);
       const merged = ours.clone().merge(HyperLogLog.fromRedisBytes(await redisBytes("ours2")));
       expect(HyperLogLog.fromRedisBytes(await redisBytes("merged")).registers()).toEqual(merged.registers());
-      expect(await redis.client.pfcount("merged")).toBe(merged.cardinality());
+      expect(await redis.client.pfCount("merged")).toBe(merged.cardinality());
       await redis.client.del("merged");
     }, 60_000);
   }
@@ -103,7 +105,7 @@ describe.skipIf(binary === undefined)("HyperLogLog against a real redis-server",
         for (const item of items) ours.add(item);
         await pfadd("prop", items);
         expect(HyperLogLog.fromRedisBytes(await redisBytes("prop")).registers()).toEqual(ours.registers());
-        expect(ours.cardinality()).toBe(await redis.client.pfcount("prop"));
+        expect(ours.cardinality()).toBe(await redis.client.pfCount("prop"));
       }),
       { numRuns: 25 },
     );

@@ -11,13 +11,13 @@ const LONG_STRING = 64;
 const encoder = new TextEncoder();
 
 
-// Why this read: creating any String subclass (ioredis 6 does, at load time)
+// Why this read: creating any String subclass (Redis clients do, at load time)
 // turns String.prototype back into a slow-mode prototype, and from then on V8
 // 11 (Node 20) runs every `charCodeAt` loop about 4x slower. A property load
 // with String.prototype as receiver makes V8 re-optimize that prototype. Kept
 // in the hot function: when a later subclass invalidates the prototype, the
 // optimized code deoptimizes and this load runs again in the interpreter.
-// Measured in bench/hash.mjs with and without ioredis loaded. The value is
+// Measured in bench/hash.mjs with and without a Redis client loaded. The value is
 // stored on an object so that bundlers keep the read (a store to an unread
 // local was dropped by tree shaking); test/packaging.test.ts checks dist/.
 export const prototypeProbe: { charCodeAt: unknown } = { charCodeAt: undefined };
