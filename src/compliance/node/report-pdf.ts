@@ -1,6 +1,7 @@
 /**
- * A compliance report as PDF, drawn with pdfkit (an optional peer
- * dependency: install it to use this module).
+ * A compliance report as PDF, drawn with pdfkit. pdfkit is an optional
+ * peer dependency, loaded on the first render: the rest of
+ * `papertrail/compliance/node` works without it.
  *
  * Text uses the standard PDF fonts (Helvetica, Courier for hashes and the
  * signed note), which are not embedded and show only the WinAnsi (CP1252)
@@ -10,8 +11,8 @@
  *
  * @module
  */
-import PDFDocument from "pdfkit";
-import { InvalidArgumentError } from "../../errors.js";
+import type PDFDocument from "pdfkit";
+import { InvalidArgumentError, PaperTrailError } from "../../errors.js";
 import { checkOptionKeys } from "../../sketches/sketch.js";
 import type { AlertCounts, ComplianceReport } from "../report.js";
 import { REPLACEMENT, toWinAnsi } from "./win-ansi-text.js";
@@ -338,6 +339,20 @@ class ReportWriter {
   }
 }
 
+let pdfKit: Promise<typeof PDFDocument> | undefined;
+
+/** pdfkit's document class, imported once, or an error saying to install it. */
+function loadPdfKit(): Promise<typeof PDFDocument> {
+  pdfKit ??= import("pdfkit").then(
+    (module) => module.default,
+    (error: unknown) => {
+      pdfKit = undefined;
+      throw new PaperTrailError(`renderComplianceReportPdf needs the optional peer dependency pdfkit (npm install pdfkit): ${String(error)}`);
+    },
+  );
+  return pdfKit;
+}
+
 /**
  * Renders a compliance report (from `buildComplianceReport`) as a PDF and
  * resolves with its bytes: a title section with the period and generation
@@ -351,6 +366,8 @@ class ReportWriter {
  * emoji...) are printed as `?`, and a closing line says how many were; the
  * JSON and CSV forms keep the exact text. The output is deterministic: the
  * same report and options give the same bytes (see {@link ReportPdfOptions}).
+ * pdfkit (an optional peer dependency) is imported on the first call; without
+ * it the promise rejects with a `PaperTrailError` saying to install it.
  *
  * @example
  * ```ts
@@ -372,7 +389,8 @@ export async function renderComplianceReportPdf(report: ComplianceReport, option
   const pageSize = options.pageSize ?? "A4";
   if (pageSize !== "A4" && pageSize !== "LETTER") throw new InvalidArgumentError(`pageSize must be "A4" or "LETTER", got ${String(pageSize)}`);
 
-  const doc = new PDFDocument({
+  const PDFKit = await loadPdfKit();
+  const doc = new PDFKit({
     size: pageSize,
     margins: { top: 56, bottom: 56, left: 50, right: 50 },
     bufferPages: true,
