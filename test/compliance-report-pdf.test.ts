@@ -5,9 +5,9 @@
 // characters as "?" and said so), pdfinfo counts the pages of a long report.
 // Without the binaries the tests skip with a message, unless CI=true.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import PDFDocument from "pdfkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { InvalidArgumentError, buildComplianceReport } from "../src/compliance/index.js";
@@ -44,6 +44,14 @@ function renderPage(pdf: string, page: number, dpi = 40) {
   const prefix = join(dir, `page-${files++}`);
   run("pdftoppm", ["-png", "-gray", "-r", String(dpi), "-f", String(page), "-l", String(page), "-singlefile", pdf, prefix]);
   return decodePng(readFileSync(`${prefix}.png`));
+}
+
+/** Every page of the PDF as decoded greyscale PNGs (one pdftoppm run). */
+function renderAllPages(pdf: string, dpi: number) {
+  const prefix = join(dir, `pages-${files++}`);
+  run("pdftoppm", ["-png", "-gray", "-r", String(dpi), pdf, prefix]);
+  const names = readdirSync(dir).filter((name) => name.startsWith(`${basename(prefix)}-`) && name.endsWith(".png")).sort((a, b) => Number(/-(\d+)\.png$/.exec(a)?.[1]) - Number(/-(\d+)\.png$/.exec(b)?.[1]));
+  return names.map((name) => decodePng(readFileSync(join(dir, name))));
 }
 
 function pageCount(pdf: string): number {
@@ -160,6 +168,26 @@ describe("renderComplianceReportPdf", () => {
     expect(text).toContain("100 less severe ones are counted above but not listed");
     // The alert table's header starts each page it spans.
     expect(text.split("First / last event").length - 1).toBeGreaterThan(3);
-    for (let page = 1; page <= pages; page++) expect(inkFraction(renderPage(pdf, page, 20)), `page ${page}`).toBeGreaterThan(0.005);
+    const rendered = renderAllPages(pdf, 20);
+    expect(rendered.length).toBe(pages);
+    rendered.forEach((page, index) => expect(inkFraction(page), `page ${index + 1}`).toBeGreaterThan(0.005));
+  });
+
+  withPoppler("hostile cell content (huge, many lines, unbroken) is cut so that no row outgrows a page", async () => {
+    const token = "A".repeat(3000);
+    const hostile = buildComplianceReport({
+      period,
+      snapshot: { ...snapshot, systems: [{ ...(snapshot.systems[1] as (typeof snapshot.systems)[number]), top: { ips: [{ item: token, count: 1, error: 0 }] } }] },
+      alerts: [
+        alert({ ruleId: token, severity: "high", firstTime: FROM, message: "line\n".repeat(2000), user: token }),
+        alert({ ruleId: "r", severity: "low", firstTime: FROM + 1, message: "word ".repeat(5000) }),
+      ],
+      generatedAt: TO,
+    });
+    const pdf = writePdf(await renderComplianceReportPdf(hostile));
+    expect(pageCount(pdf)).toBeLessThanOrEqual(4);
+    const text = run("pdftotext", [pdf, "-"]);
+    expect(text.split("line\n").length - 1).toBeLessThan(20);
+    expect(text).toContain("\u2026");
   });
 });

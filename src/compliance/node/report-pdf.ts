@@ -39,8 +39,9 @@ export interface ReportPdfOptions {
 
 /** Rows of a frequency metric printed before "… n more" (the JSON and CSV hold them all). */
 const MAX_FREQUENCY_ROWS = 50;
-/** Characters of one table cell printed before an ellipsis: a row never outgrows a page. */
+/** Characters and lines of one table cell printed before an ellipsis: a row never outgrows a page. */
 const MAX_CELL_CHARS = 600;
+const MAX_CELL_LINES = 12;
 const FONT = "Helvetica";
 const BOLD = "Helvetica-Bold";
 const MONO = "Courier";
@@ -141,8 +142,10 @@ class ReportWriter {
     const widths = columns.map((column) => column.width * this.width);
     const pad = 2;
     const cellText = (text: string): string => {
-      const safe = this.safe(text, true);
-      return safe.length > MAX_CELL_CHARS ? `${safe.slice(0, MAX_CELL_CHARS - 1)}\u2026` : safe;
+      const lines = this.safe(text, true).split("\n");
+      const kept = lines.length > MAX_CELL_LINES ? [...lines.slice(0, MAX_CELL_LINES - 1), "\u2026"] : lines;
+      const joined = kept.join("\n");
+      return joined.length > MAX_CELL_CHARS ? `${joined.slice(0, MAX_CELL_CHARS - 1)}\u2026` : joined;
     };
     const fontOf = (column: Column, header: boolean): string => (header ? BOLD : column.mono === true ? MONO : FONT);
     const heightOf = (cells: readonly string[], header: boolean): number =>
