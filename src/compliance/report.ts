@@ -562,7 +562,7 @@ class CountsBuilder {
   firstTime: number | null = null;
   lastTime: number | null = null;
 
-  add(alert: ReportedAlert): void {
+  add(alert: Alert): void {
     if (alert.type === "alert") this.alerts++;
     else this.summaries++;
     this.suppressed += alert.suppressed;
@@ -575,33 +575,64 @@ class CountsBuilder {
   }
 }
 
-function reportedAlert(name: string, raw: unknown): ReportedAlert {
-  const a = checkRecord(name, raw);
-  if (a.type !== "alert" && a.type !== "summary") throw new InvalidArgumentError(`${name}.type must be "alert" or "summary", got ${String(a.type)}`);
-  if (typeof a.severity !== "string" || !(a.severity in SEVERITY_RANK)) {
-    throw new InvalidArgumentError(`${name}.severity must be one of ${SEVERITIES.join(", ")}, got ${String(a.severity)}`);
-  }
-  checkTime(`${name}.firstTime`, a.firstTime);
-  checkTime(`${name}.lastTime`, a.lastTime);
-  if (a.firstTime > a.lastTime) throw new InvalidArgumentError(`${name}.firstTime must not be after ${name}.lastTime`);
-  const suppressed = checkCount(`${name}.suppressed`, a.suppressed);
-  if (!Number.isSafeInteger(suppressed)) throw new InvalidArgumentError(`${name}.suppressed must be an integer, got ${suppressed}`);
-  const optionalString = (field: string, value: unknown): string | null => (value === undefined || value === null ? null : checkString(`${name}.${field}`, value));
+/** Throws the error of field `field` of `alerts[index]`: messages are built only on failure (reports take 10^5 alerts). */
+function badAlert(index: number, field: string, expected: string, got: unknown): never {
+  throw new InvalidArgumentError(`alerts[${index}].${field} must be ${expected}, got ${typeof got === "string" ? JSON.stringify(got) : String(got)}`);
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= MAX_TIME;
+}
+
+function alertString(index: number, field: string, value: unknown): string {
+  return typeof value === "string" ? value : badAlert(index, field, "a string", value);
+}
+
+function alertOptionalString(index: number, field: string, value: unknown): string | null {
+  return value === undefined || value === null ? null : alertString(index, field, value);
+}
+
+/** Checks the fields of `alerts[index]` that a report reads, building no message unless one is wrong. */
+function checkAlert(index: number, raw: unknown): Alert {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) badAlert(index, "", "an Alert object", raw);
+  const a = raw as Record<string, unknown>;
+  if (a.type !== "alert" && a.type !== "summary") badAlert(index, "type", '"alert" or "summary"', a.type);
+  if (typeof a.severity !== "string" || !Object.hasOwn(SEVERITY_RANK, a.severity)) badAlert(index, "severity", `one of ${SEVERITIES.join(", ")}`, a.severity);
+  if (!isTime(a.firstTime)) badAlert(index, "firstTime", "an integer time in epoch milliseconds", a.firstTime);
+  if (!isTime(a.lastTime)) badAlert(index, "lastTime", "an integer time in epoch milliseconds", a.lastTime);
+  if (a.firstTime > a.lastTime) badAlert(index, "firstTime", `no later than lastTime (${a.lastTime})`, a.firstTime);
+  const suppressed = a.suppressed;
+  if (typeof suppressed !== "number" || !Number.isSafeInteger(suppressed) || suppressed < 0) badAlert(index, "suppressed", "a non-negative integer", suppressed);
+  if (typeof a.count !== "number" || !Number.isFinite(a.count)) badAlert(index, "count", "a finite number", a.count);
+  const value = a.value;
+  if (value !== undefined && value !== null && (typeof value !== "number" || !Number.isFinite(value))) badAlert(index, "value", "a finite number or undefined", value);
+  alertString(index, "id", a.id);
+  alertString(index, "ruleId", a.ruleId);
+  alertString(index, "title", a.title);
+  alertString(index, "groupKey", a.groupKey);
+  alertOptionalString(index, "system", a.system);
+  alertOptionalString(index, "user", a.user);
+  alertString(index, "message", a.message);
+  return raw as Alert;
+}
+
+/** A checked alert as the report lists it. */
+function reportedAlert(a: Alert): ReportedAlert {
   return {
-    id: checkString(`${name}.id`, a.id),
+    id: a.id,
     type: a.type,
-    ruleId: checkString(`${name}.ruleId`, a.ruleId),
-    title: checkString(`${name}.title`, a.title),
-    severity: a.severity as Severity,
-    groupKey: checkString(`${name}.groupKey`, a.groupKey),
-    system: optionalString("system", a.system),
-    user: optionalString("user", a.user),
+    ruleId: a.ruleId,
+    title: a.title,
+    severity: a.severity,
+    groupKey: a.groupKey,
+    system: a.system ?? null,
+    user: a.user ?? null,
     firstTime: a.firstTime,
     lastTime: a.lastTime,
-    count: checkFinite(`${name}.count`, a.count),
-    value: a.value === undefined || a.value === null ? null : checkFinite(`${name}.value`, a.value),
-    suppressed,
-    message: checkString(`${name}.message`, a.message),
+    count: a.count,
+    value: a.value ?? null,
+    suppressed: a.suppressed,
+    message: a.message,
   };
 }
 
@@ -609,10 +640,10 @@ function alertsReport(period: TimeRange, alerts: readonly Alert[], maxAlerts: nu
   const total = new CountsBuilder();
   const bySeverity = new Map<Severity, CountsBuilder>(SEVERITIES.map((severity) => [severity, new CountsBuilder()]));
   const byRule = new Map<string, { counts: CountsBuilder; title: string; titleTime: number; severity: Severity }>();
-  const inPeriod: ReportedAlert[] = [];
+  const inPeriod: Alert[] = [];
   let outsidePeriod = 0;
   alerts.forEach((raw, index) => {
-    const alert = reportedAlert(`alerts[${index}]`, raw);
+    const alert = checkAlert(index, raw);
     // An alert belongs to the period in which it fired: the time of the last event that contributed.
     if (alert.lastTime < period.from || alert.lastTime >= period.to) {
       outsidePeriod++;
@@ -637,17 +668,20 @@ function alertsReport(period: TimeRange, alerts: readonly Alert[], maxAlerts: nu
   const rules: RuleAlerts[] = [...byRule].map(([ruleId, rule]) => ({ ruleId, title: rule.title, severity: rule.severity, ...rule.counts.counts() }));
   rules.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || compareText(a.ruleId, b.ruleId));
 
-  const chronological = (a: ReportedAlert, b: ReportedAlert): number => a.firstTime - b.firstTime || a.lastTime - b.lastTime || compareText(a.id, b.id);
-  const chosen = [...inPeriod]
-    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || chronological(a, b))
-    .slice(0, maxAlerts)
-    .sort(chronological);
+  const chronological = (a: Alert, b: Alert): number => a.firstTime - b.firstTime || a.lastTime - b.lastTime || compareText(a.id, b.id);
+  const chosen =
+    inPeriod.length <= maxAlerts
+      ? [...inPeriod].sort(chronological)
+      : [...inPeriod]
+          .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || chronological(a, b))
+          .slice(0, maxAlerts)
+          .sort(chronological);
   return {
     total: total.counts(),
     outsidePeriod,
     bySeverity: SEVERITIES.map((severity) => ({ severity, ...(bySeverity.get(severity) as CountsBuilder).counts() })),
     byRule: rules,
-    list: chosen,
+    list: chosen.map(reportedAlert),
     omitted: inPeriod.length - chosen.length,
   };
 }
