@@ -157,8 +157,7 @@ class ReportWriter {
           return doc.heightOfString(cell === "" ? " " : cell, { width: (widths[i] as number) - pad * 2 });
         }),
       );
-    const draw = (cells: readonly string[], header: boolean): void => {
-      const height = heightOf(cells, header);
+    const draw = (cells: readonly string[], header: boolean, height: number): void => {
       const y = doc.y;
       let x = this.left;
       if (header) doc.rect(x, y, this.width, height).fillColor("#eeeeee").fill();
@@ -174,16 +173,19 @@ class ReportWriter {
       doc.y = y + height;
     };
     const header = columns.map((column) => this.safe(column.header));
+    const headerHeight = heightOf(header, true);
     const body = rows.map((row) => row.map(cellText));
-    this.room(heightOf(header, true) + (body.length > 0 ? heightOf(body[0] as string[], false) : 0));
-    draw(header, true);
-    for (const row of body) {
-      if (doc.y + heightOf(row, false) > this.bottom) {
+    const heights = body.map((row) => heightOf(row, false));
+    this.room(headerHeight + (heights[0] ?? 0));
+    draw(header, true, headerHeight);
+    body.forEach((row, i) => {
+      const height = heights[i] as number;
+      if (doc.y + height > this.bottom) {
         doc.addPage();
-        draw(header, true);
+        draw(header, true, headerHeight);
       }
-      draw(row, false);
-    }
+      draw(row, false, height);
+    });
     doc.moveDown(0.5);
   }
 
