@@ -145,6 +145,10 @@ describe("renderComplianceReportPdf", () => {
     for (const line of checkpoint.note.trimEnd().split("\n").filter((l) => l !== "")) expect(compact).toContain(line);
     expect(text).toContain("13 characters were outside"); // 5 + 2 + 1 in the message, 5 in the user name
     expect(text).toMatch(/page 1 of \d+/);
+    // The document's metadata is UTF-16: the title there is exact, whatever its script.
+    const cyrillic = writePdf(await renderComplianceReportPdf({ ...report, title: "Отчёт — январь" }));
+    expect(run("pdfinfo", [cyrillic])).toMatch(/^Title:\s+Отчёт — январь$/m);
+    expect(run("pdftotext", [cyrillic, "-"])).toContain("????? — ??????");
   });
 
   withPoppler("a long report runs over many pages with table headers repeated, every page rendered", async () => {

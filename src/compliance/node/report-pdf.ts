@@ -400,7 +400,7 @@ export async function renderComplianceReportPdf(report: ComplianceReport, option
     margins: { top: 56, bottom: 56, left: 50, right: 50 },
     bufferPages: true,
     info: {
-      Title: toWinAnsi(report.title).text,
+      Title: report.title, // document metadata is UTF-16 (PDF 1.7 §7.9.2.2): the exact title
       Author: "PaperTrail",
       Subject: `Compliance report ${formatTime(report.period.from)} to ${formatTime(report.period.to)}`,
       CreationDate: creationDate,
