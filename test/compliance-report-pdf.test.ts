@@ -104,6 +104,18 @@ describe("renderComplianceReportPdf", () => {
     // A4 is 595.28 × 841.89 pt; at 40 dpi that is 331 × 468 pixels.
     expect([page.width, page.height]).toEqual([331, 468]);
     const ink = inkFraction(page);
+    // The PNG reader against pdftoppm's own raw greyscale (PGM, "P5 width height 255" then one byte a pixel) of the same page.
+    const pgmPrefix = join(dir, `pgm-${files++}`);
+    run("pdftoppm", ["-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", pdf, pgmPrefix]);
+    const pgm = readFileSync(`${pgmPrefix}.pgm`);
+    const pgmHeader = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 32).toString("latin1"));
+    expect(pgmHeader?.slice(1, 3).map(Number)).toEqual([page.width, page.height]);
+    // pdftoppm 22 writes -gray PNGs as RGB with R = G = B; compare every sample with the grey level.
+    const grey = pgm.subarray((pgmHeader?.[0] as string).length);
+    expect(grey.length).toBe(page.width * page.height);
+    let mismatches = 0;
+    for (let i = 0; i < grey.length; i++) for (let c = 0; c < Math.min(page.channels, 3); c++) if (page.pixels[i * page.channels + c] !== grey[i]) mismatches++;
+    expect(mismatches).toBe(0);
     // The checker itself: a blank page of the same size has no ink.
     const blankDoc = new PDFDocument({ size: "A4", info: { CreationDate: new Date(0) } });
     const chunks: Uint8Array[] = [];
