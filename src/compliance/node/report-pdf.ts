@@ -62,6 +62,15 @@ function formatTime(time: number | null): string {
   return new Date(time).toISOString().replace("T", " ").replace(".000Z", "Z");
 }
 
+/** The present ones of an alert's system, user and group, one a line, or "-". */
+function whoAndWhere(system: string | null, user: string | null, groupKey: string): string {
+  const lines: string[] = [];
+  if (system !== null) lines.push(system);
+  if (user !== null) lines.push(`user ${user}`);
+  if (groupKey !== "") lines.push(`group ${groupKey}`);
+  return lines.length === 0 ? "-" : lines.join("\n");
+}
+
 /** "1 alert", "2 alerts". */
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
@@ -285,7 +294,7 @@ class ReportWriter {
           `${formatTime(x.firstTime)}\n${formatTime(x.lastTime)}`,
           x.type === "summary" ? `${x.severity} (summary)` : x.severity,
           x.ruleId,
-          [x.system ?? "-", x.user ?? "-", x.groupKey === "" ? "-" : x.groupKey].join("\n"),
+          whoAndWhere(x.system, x.user, x.groupKey),
           x.suppressed > 0 ? `${x.message} (${x.suppressed} suppressed)` : x.message,
         ]),
       );
