@@ -29,6 +29,28 @@ export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyCo
 // Dedup: "have I seen (event kind, event id) within the TTL?" (docs/dedup.md)
 export { Deduplicator } from "./deduplicator.js";
 export type { DeduplicatorOptions, DeduplicatorStats, DeduplicatorRestoreOptions } from "./deduplicator.js";
+// Compliance reports (JSON and CSV; the PDF renderer is in papertrail/compliance/node): docs/reports.md.
+export { buildComplianceReport } from "./report.js";
+export type {
+  ComplianceReport,
+  ComplianceReportInput,
+  DedupDrops,
+  ReportCheckpoint,
+  SystemReport,
+  DistinctReport,
+  TopListReport,
+  FrequencyReport,
+  StatsReport,
+  AlertsReport,
+  AlertCounts,
+  RuleAlerts,
+  SeverityAlerts,
+  ReportedAlert,
+  DedupReport,
+  CheckpointReport,
+} from "./report.js";
+export { complianceReportToCsv, REPORT_CSV_COLUMNS } from "./report-csv.js";
+export type { ReportCsvOptions } from "./report-csv.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
