@@ -334,6 +334,7 @@ export class RuleEngine {
       STAT_NAMES.forEach((name, index) => {
         entry[name] = evaluator.stats[index] as number;
       });
+      entry.evaluated = this.events;
       entry.liveKeys = evaluator.table?.size ?? 0;
       entry.cooldowns = evaluator.cooldowns.size;
       rules[evaluator.rule.id] = entry as unknown as RuleStats;

@@ -2,7 +2,7 @@ import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
 import { grown } from "./key-table.js";
-import { type EngineContext, meets, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
+import { type EngineContext, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
 /** A distinct rule's ring fits one 32-bit mask per value. */
@@ -36,11 +36,13 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private newest = new Float64Array(0);
   private first = new Float64Array(0);
   private last = new Float64Array(0);
+  private readonly meets: (count: number) => boolean;
 
   constructor(rule: DistinctRule, context: EngineContext) {
     super(rule, context, { keyed: true, window: rule.window });
     this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
     this.value = fieldReader(rule.field);
+    this.meets = thresholdTest(rule.threshold);
     this.grow((this.table as { capacity: number }).capacity);
   }
 
@@ -109,10 +111,9 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     if ((bits & bit) !== 0) return; // already seen in this slice: no window changes
     set.values.set(value, bits | bit);
     if ((bits & set.window) === 0 && (bit & set.window) !== 0) set.count++;
-    const threshold = this.rule.threshold;
     for (let end = slice; end <= newest; end++) {
       const count = end === newest ? set.count : DistinctEvaluator.countIn(set, this.maskOf(end, newest));
-      if (meets(threshold, count)) {
+      if (this.meets(count)) {
         this.fireWindow(event, key, slot, set, end, count);
         return;
       }
