@@ -166,7 +166,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       value: undefined,
       firstTime,
       lastTime,
-      message: `${rule.title}${group}: ${count} distinct ${rule.field} within ${rule.window / 1000} s`,
+      message: `${rule.title}${group}: ${count} distinct values of ${rule.field} within ${rule.window / 1000} s`,
     });
   }
 
