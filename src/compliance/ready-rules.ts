@@ -120,7 +120,6 @@ export function errorSpikeRule(
     groupBy: options.groupBy ?? [],
     window,
     threshold: { gte: errors },
-    allowListField: false,
   };
 }
 
@@ -157,7 +156,6 @@ export function keywordRule(
       return typeof text === "string" && pattern.test(text);
     },
     groupBy: options.groupBy ?? [],
-    allowListField: false,
   };
 }
 
@@ -184,7 +182,6 @@ export function userSpikeRule(options: ReadyRuleOptions & { readonly events?: nu
     groupBy: ["user"],
     window,
     threshold: { gte: events },
-    allowListField: false,
   };
 }
 
@@ -211,7 +208,6 @@ export function transactionFrequencyRule(options: ReadyRuleOptions & { readonly 
     groupBy: ["user"],
     window,
     threshold: { gte: transactions },
-    allowListField: false,
   };
 }
 
@@ -238,7 +234,6 @@ export function largeTransactionRule(options: ReadyRuleOptions & { readonly amou
     description: `a transaction above ${amount}`,
     where: (event) => event.kind === "transaction" && (read(event) ?? Number.NEGATIVE_INFINITY) > amount,
     value: field,
-    allowListField: false,
   };
 }
 
@@ -266,7 +261,6 @@ export function highLatencyRule(options: ReadyRuleOptions & { readonly threshold
     where: (event) => (read(event) ?? Number.NEGATIVE_INFINITY) > threshold,
     groupBy: ["system"],
     value: field,
-    allowListField: false,
   };
 }
 
@@ -298,7 +292,6 @@ export function cpuSustainedRule(
     groupBy: ["system"],
     sample: (event) => read(event) !== undefined,
     where: (event) => (read(event) as number) >= threshold,
-    allowListField: false,
   };
   if (options.duration !== undefined) rule.duration = positive(name, "duration", options.duration);
   if (options.samples !== undefined || options.duration === undefined) rule.samples = count(name, "samples", options.samples ?? 3);
@@ -336,7 +329,6 @@ export function cpuLatencyRule(options: ReadyRuleOptions & { readonly cpu?: numb
     },
     groupBy: ["system"],
     value: "metrics.latency_ms",
-    allowListField: false,
   };
 }
 
@@ -374,7 +366,6 @@ export function baselineRule(
     sigmas: positive(name, "sigmas", options.sigmas ?? 3),
     window: positive(name, "window", options.window ?? 3_600_000),
     minSamples: count(name, "minSamples", options.minSamples ?? 30),
-    allowListField: false,
   };
 }
 
@@ -429,7 +420,6 @@ export function userManyIpsRule(options: ReadyRuleOptions & { readonly ips?: num
     field: "ip",
     window,
     threshold: { gt: ips },
-    allowListField: false,
   };
 }
 

@@ -150,6 +150,9 @@ export interface RuleEngineStats {
  */
 export type RuleEngineRestoreOptions = RuleEngineOptions;
 
+/** Event time (ms) between two sweeps on ingest: cooldowns end at most this late; `advance` and `flush` sweep at once. */
+const SWEEP_STEP = 1_000;
+
 const OPTION_KEYS: readonly (keyof RuleEngineOptions)[] = [
   "rules",
   "sinks",
@@ -388,7 +391,9 @@ export class RuleEngine {
     const watermark = this.context.watermark;
     let next = Number.POSITIVE_INFINITY;
     for (const evaluator of this.evaluators) next = Math.min(next, evaluator.sweep(watermark));
-    this.sweepAt = next;
+    // At most one sweep per SWEEP_STEP of event time from ingest: keys go
+    // idle one by one, and a sweep per event would visit every rule each time.
+    this.sweepAt = Math.max(next, watermark + SWEEP_STEP);
   }
 
   /** Recomputes when to sweep next without ending anything (after a restore). */
