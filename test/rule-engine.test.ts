@@ -90,6 +90,15 @@ describe("count rules", () => {
     expect(stats.rules["brute-force"]?.matched).toBe(2);
   });
 
+  it("a short window next to a long lateness keeps at most 32 slices per key; older events count as late for the rule", () => {
+    const rule: CountRule = { id: "short", title: "Short", severity: "low", type: "count", groupBy: ["ip"], window: 10_000, threshold: { gte: 100 } };
+    // 1 s slices, a ring of 32: 22 slices of lateness behind the key's newest slice.
+    const { engine } = run([rule], [failedLogin(T0 + 100_000), failedLogin(T0 + 79_000), failedLogin(T0 + 77_000)], { allowedLateness: 60_000 });
+    expect(engine.stats().late).toBe(0);
+    expect(engine.stats().rules.short?.late).toBe(1);
+    expect(engine.stats().rules.short?.matched).toBe(3);
+  });
+
   it("counts invalid times", () => {
     const { engine } = run([bruteForceRule()], [failedLogin(Number.NaN)]);
     expect(engine.stats().invalid).toBe(1);

@@ -5,6 +5,9 @@ import { grown } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
+/** Slices kept per key at most. */
+const MAX_RING = 32;
+
 /**
  * `baseline` rules: per key a ring of slices, each holding the count, mean
  * and sum of squared deviations of its values (Welford); the baseline of an
@@ -25,7 +28,7 @@ export class BaselineEvaluator extends RuleEvaluator<BaselineRule> {
 
   constructor(rule: BaselineRule, context: EngineContext) {
     super(rule, context, { keyed: true, window: rule.window });
-    this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness);
+    this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
     this.value = fieldReader(rule.field);
     this.grow((this.table as { capacity: number }).capacity);
   }

@@ -4,6 +4,9 @@ import { grown, grownInt, grownUint } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdTest, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
+/** Slices kept per key at most (128 bytes of counters): a short window with a long lateness does not blow up every key. */
+const MAX_RING = 32;
+
 /**
  * `count` rules: per key a ring of slice counters (Uint32), so the count of
  * any window is a sum of `S` counters whatever order the events came in.
@@ -31,7 +34,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
 
   constructor(rule: CountRule, context: EngineContext) {
     super(rule, context, { keyed: true, window: rule.window });
-    this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness);
+    this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
     this.meets = thresholdTest(rule.threshold);
     this.grow((this.table as { capacity: number }).capacity);
   }
