@@ -51,6 +51,27 @@ export type {
 } from "./report.js";
 export { complianceReportToCsv, REPORT_CSV_COLUMNS } from "./report-csv.js";
 export type { ReportCsvOptions } from "./report-csv.js";
+// Rule engine and ready rules (docs/rules.md)
+export { readField, fieldReader } from "./event-field.js";
+export type { FieldReader } from "./event-field.js";
+export { RuleEngine } from "./rule-engine.js";
+export type { RuleEngineOptions, RuleEngineRestoreOptions, RuleEngineStats, RuleStats, AllowListLike } from "./rule-engine.js";
+export {
+  bruteForceRule,
+  errorSpikeRule,
+  keywordRule,
+  userSpikeRule,
+  transactionFrequencyRule,
+  largeTransactionRule,
+  highLatencyRule,
+  cpuSustainedRule,
+  cpuLatencyRule,
+  baselineRule,
+  passwordSprayRule,
+  userManyIpsRule,
+  readyRules,
+} from "./ready-rules.js";
+export type { ReadyRuleOptions, ReadyRulesOptions } from "./ready-rules.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

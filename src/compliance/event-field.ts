@@ -1,0 +1,118 @@
+/**
+ * Reading one {@link EventField} of a {@link ComplianceEvent}: the canonical
+ * field access of the compliance module (rules, Sigma field mappings and
+ * metrics all read fields through it).
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.js";
+import type { ComplianceEvent, EventField } from "./event.js";
+
+/**
+ * A compiled reader of one field: {@link fieldReader}'s result.
+ *
+ * @example
+ * ```ts
+ * import { type FieldReader, fieldReader } from "papertrail/compliance";
+ * const readCpu: FieldReader = fieldReader("metrics.cpu");
+ * typeof readCpu; // => "function"
+ * ```
+ */
+export type FieldReader = (event: ComplianceEvent) => unknown;
+
+// One function per field, each with its own property load: a shared
+// `(event) => event[name]` would be a megamorphic keyed load on the hot path.
+const TOP_LEVEL_READERS: Readonly<Record<string, FieldReader | undefined>> = Object.assign(Object.create(null) as object, {
+  kind: (event: ComplianceEvent) => event.kind,
+  time: (event: ComplianceEvent) => event.time,
+  user: (event: ComplianceEvent) => event.user,
+  system: (event: ComplianceEvent) => event.system,
+  ip: (event: ComplianceEvent) => event.ip,
+  session: (event: ComplianceEvent) => event.session,
+  status: (event: ComplianceEvent) => event.status,
+  outcome: (event: ComplianceEvent) => event.outcome,
+  level: (event: ComplianceEvent) => event.level,
+  message: (event: ComplianceEvent) => event.message,
+  value: (event: ComplianceEvent) => event.value,
+  id: (event: ComplianceEvent) => event.id,
+});
+const TOP_LEVEL = Object.keys(TOP_LEVEL_READERS);
+
+/**
+ * Compiles the access to `field` once into a function (no string parsing
+ * per event): a top-level field reads the property; `metrics.<name>` reads
+ * the named number (`undefined` without metrics or without that name);
+ * `raw.<a>.<b>...` walks the original record through plain objects (and
+ * arrays, by index), answering `undefined` where a step is missing or not an
+ * object. Only own properties are read, so `raw.constructor` is `undefined`.
+ * Throws `InvalidArgumentError` for a name that is none of these.
+ *
+ * @example
+ * ```ts
+ * import { fieldReader, type ComplianceEvent } from "papertrail/compliance";
+ * const event = { kind: "metric", time: 0, user: undefined, system: "api", ip: undefined, session: undefined, status: undefined,
+ *   outcome: undefined, level: undefined, message: undefined, value: undefined, metrics: { cpu: 93 }, id: undefined,
+ *   raw: { host: { name: "web-1" } } } satisfies ComplianceEvent;
+ * fieldReader("metrics.cpu")(event); // => 93
+ * fieldReader("raw.host.name")(event); // => "web-1"
+ * fieldReader("raw.host.missing.deeper")(event); // => undefined
+ * ```
+ */
+export function fieldReader(field: EventField): FieldReader {
+  if (typeof field !== "string") throw new InvalidArgumentError(`event field must be a string, got ${typeof field}`);
+  const topLevel = TOP_LEVEL_READERS[field];
+  if (topLevel !== undefined) return topLevel;
+  if (field.startsWith("metrics.") && field.length > "metrics.".length) {
+    const name = field.slice("metrics.".length);
+    return (event) => {
+      const metrics = event.metrics;
+      return metrics !== undefined && Object.hasOwn(metrics, name) ? metrics[name] : undefined;
+    };
+  }
+  if (field.startsWith("raw.") && field.length > "raw.".length) {
+    const path = field.slice("raw.".length).split(".");
+    if (path.some((step) => step.length === 0)) throw new InvalidArgumentError(`event field "${field}": empty step in the raw path`);
+    return (event) => {
+      let at: unknown = event.raw;
+      for (let i = 0; i < path.length; i++) {
+        if (at === null || typeof at !== "object") return undefined;
+        const step = path[i] as string;
+        if (!Object.hasOwn(at, step)) return undefined;
+        at = (at as Record<string, unknown>)[step];
+      }
+      return at;
+    };
+  }
+  throw new InvalidArgumentError(
+    `event field "${field}" is not one of ${TOP_LEVEL.join(", ")}, metrics.<name> or raw.<path>`,
+  );
+}
+
+/**
+ * Reads `field` of `event` (see {@link fieldReader} for the rules; the compiled
+ * readers of the last few hundred field names are cached).
+ *
+ * @example
+ * ```ts
+ * import { readField, type ComplianceEvent } from "papertrail/compliance";
+ * const event = { kind: "login", time: 0, user: "alice", system: "auth", ip: "203.0.113.7", session: undefined, status: "failed",
+ *   outcome: "failure", level: undefined, message: undefined, value: undefined, metrics: undefined, id: undefined,
+ *   raw: { metadata: { country: "NL" } } } satisfies ComplianceEvent;
+ * readField(event, "ip"); // => "203.0.113.7"
+ * readField(event, "raw.metadata.country"); // => "NL"
+ * readField(event, "metrics.cpu"); // => undefined
+ * ```
+ */
+export function readField(event: ComplianceEvent, field: EventField): unknown {
+  let reader = readers.get(field);
+  if (reader === undefined) {
+    reader = fieldReader(field);
+    // Field names come from code and configuration: a small cache covers them.
+    if (readers.size >= READER_CACHE) readers.clear();
+    readers.set(field, reader);
+  }
+  return reader(event);
+}
+
+const READER_CACHE = 256;
+const readers = new Map<string, FieldReader>();

@@ -1,0 +1,185 @@
+import type { ComplianceEvent } from "../event.js";
+import type { CountRule } from "../rule.js";
+import { grown, grownInt, grownUint } from "./key-table.js";
+import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdTest, timeOrNull } from "./rule-evaluator.js";
+import { SliceRing } from "./slice-ring.js";
+
+/** Slices kept per key at most (128 bytes of counters): a short window with a long lateness does not blow up every key. */
+const MAX_RING = 32;
+
+/**
+ * `count` rules: per key a ring of slice counters (Uint32), so the count of
+ * any window is a sum of `S` counters whatever order the events came in.
+ * The sum of the window ending at the key's newest slice is kept per key
+ * (an event in the newest slice adds one and checks it: no loop, no modulo
+ * on the common path; moving to a new slice subtracts the slices that left
+ * the window). A late event sums and checks every window ending at or
+ * after its slice (they all gained it).
+ * After firing, the slices up to the fired window's end are cleared.
+ *
+ * @internal
+ */
+export class CountEvaluator extends RuleEvaluator<CountRule> {
+  private readonly ring: SliceRing;
+  private counts = new Uint32Array(0);
+  /** Newest slice per slot (-Infinity: none yet). */
+  private newest = new Float64Array(0);
+  /** Ring position of the newest slice, and the sum of the window ending there. */
+  private newestAt = new Int32Array(0);
+  private windowSum = new Uint32Array(0);
+  private readonly meets: (count: number) => boolean;
+  /** Earliest and latest counted event time since the last reset. */
+  private first = new Float64Array(0);
+  private last = new Float64Array(0);
+
+  constructor(rule: CountRule, context: EngineContext) {
+    super(rule, context, { keyed: true, window: rule.window });
+    this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
+    this.meets = thresholdTest(rule.threshold);
+    this.grow((this.table as { capacity: number }).capacity);
+  }
+
+  grow(capacity: number): void {
+    this.counts = grownUint(this.counts, capacity * this.ring.ring);
+    this.newest = grown(this.newest, capacity);
+    this.newestAt = grownInt(this.newestAt, capacity);
+    this.windowSum = grownUint(this.windowSum, capacity);
+    this.first = grown(this.first, capacity);
+    this.last = grown(this.last, capacity);
+  }
+
+  reset(slot: number): void {
+    const size = this.ring.ring;
+    this.counts.fill(0, slot * size, slot * size + size);
+    this.newest[slot] = Number.NEGATIVE_INFINITY;
+    this.newestAt[slot] = 0;
+    this.windowSum[slot] = 0;
+    this.first[slot] = Number.POSITIVE_INFINITY;
+    this.last[slot] = Number.NEGATIVE_INFINITY;
+  }
+
+  protected update(event: ComplianceEvent, key: string): void {
+    const ring = this.ring;
+    const time = event.time;
+    const slot = this.slotOf(key);
+    const slice = ring.sliceOf(time);
+    const newest = this.newest[slot] as number;
+    if (slice < newest && !ring.holds(slice, newest)) {
+      this.stats[Stat.Late]++;
+      return;
+    }
+    if (time < (this.first[slot] as number)) this.first[slot] = time;
+    if (time > (this.last[slot] as number)) this.last[slot] = time;
+    if (slice === newest) {
+      // The common case: one more event in the key's newest slice.
+      const size = ring.ring;
+      this.counts[slot * size + (this.newestAt[slot] as number)]++;
+      this.remember(event, key);
+      const sum = ++(this.windowSum as Uint32Array)[slot];
+      if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
+      return;
+    }
+    if (slice > newest) {
+      this.advance(slot, newest, slice);
+      this.counts[slot * ring.ring + (this.newestAt[slot] as number)]++;
+      this.remember(event, key);
+      const sum = ++(this.windowSum as Uint32Array)[slot];
+      if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
+      return;
+    }
+    // Late (within the lateness): every window ending at or after the slice gained the event.
+    const size = ring.ring;
+    const base = slot * size;
+    const counts = this.counts;
+    counts[base + ringPosition(slice, size)]++;
+    if (slice > newest - ring.slices) this.windowSum[slot]++;
+    this.remember(event, key);
+    const oldest = newest - size + 1;
+    for (let end = slice; end <= newest; end++) {
+      let sum = 0;
+      for (let s = Math.max(end - ring.slices + 1, oldest); s <= end; s++) sum += counts[base + ringPosition(s, size)] as number;
+      if (this.meets(sum)) {
+        this.fireWindow(event, key, slot, end, sum);
+        return;
+      }
+    }
+  }
+
+  /** The key's newest slice moves from `newest` to `slice`: clear the ring slots the new slices take over, update the window sum. */
+  private advance(slot: number, newest: number, slice: number): void {
+    const ring = this.ring;
+    const size = ring.ring;
+    const base = slot * size;
+    const counts = this.counts;
+    if (newest !== Number.NEGATIVE_INFINITY) {
+      const steps = Math.min(size, slice - newest);
+      for (let k = 1; k <= steps; k++) counts[base + ringPosition(newest + k, size)] = 0;
+    }
+    this.newest[slot] = slice;
+    this.newestAt[slot] = ringPosition(slice, size);
+    this.windowSum[slot] = this.sumEnding(slot, slice);
+  }
+
+  /** The count of the window ending at `end` (its slices still in the ring). */
+  private sumEnding(slot: number, end: number): number {
+    const ring = this.ring;
+    const size = ring.ring;
+    const base = slot * size;
+    const newest = this.newest[slot] as number;
+    let sum = 0;
+    for (let s = Math.max(end - ring.slices + 1, newest - size + 1); s <= end; s++) sum += this.counts[base + ringPosition(s, size)] as number;
+    return sum;
+  }
+
+  private fireWindow(event: ComplianceEvent, key: string, slot: number, end: number, count: number): void {
+    const ring = this.ring;
+    const from = ring.windowFrom(end);
+    const to = ring.windowTo(end);
+    const firstTime = Math.max(this.first[slot] as number, from);
+    const lastTime = Math.min(this.last[slot] as number, to);
+    // Reset: the slices up to the fired window's end start again from zero.
+    const size = ring.ring;
+    const base = slot * size;
+    const newest = this.newest[slot] as number;
+    for (let s = Math.max(newest - size + 1, end - size + 1); s <= end; s++) this.counts[base + ringPosition(s, size)] = 0;
+    this.windowSum[slot] = this.sumEnding(slot, newest);
+    this.first[slot] = Number.POSITIVE_INFINITY;
+    if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
+    const rule = this.rule;
+    const group = key === "" ? "" : ` for ${key}`;
+    this.fire(event, key, slot, {
+      from,
+      to,
+      count,
+      value: undefined,
+      firstTime,
+      lastTime,
+      message: `${rule.title}${group}: ${count} events within ${rule.window / 1000} s`,
+    });
+  }
+
+  protected shapeDetail(): unknown {
+    return [this.rule.window, this.ring.slices, this.ring.ring];
+  }
+
+  exportSlot(slot: number): unknown[] {
+    const size = this.ring.ring;
+    return [timeOrNull(this.newest[slot] as number), timeOrNull(this.first[slot] as number), timeOrNull(this.last[slot] as number), this.counts.slice(slot * size, slot * size + size)];
+  }
+
+  importSlot(slot: number, state: readonly unknown[]): string | undefined {
+    const [newest, first, last, counts] = state;
+    if (state.length !== 4) return "count state must have 4 fields";
+    if (!isFiniteNumber(newest) || !Number.isInteger(newest)) return "newest slice must be an integer";
+    if (first !== null && !isFiniteNumber(first)) return "first time must be a number or null";
+    if (last !== null && !isFiniteNumber(last)) return "last time must be a number or null";
+    if (!(counts instanceof Uint32Array) || counts.length !== this.ring.ring) return `counts must be ${this.ring.ring} u32 values`;
+    this.newest[slot] = newest;
+    this.first[slot] = first ?? Number.POSITIVE_INFINITY;
+    this.last[slot] = last ?? Number.NEGATIVE_INFINITY;
+    this.counts.set(counts, slot * this.ring.ring);
+    this.newestAt[slot] = ringPosition(newest, this.ring.ring);
+    this.windowSum[slot] = this.sumEnding(slot, newest);
+    return undefined;
+  }
+}

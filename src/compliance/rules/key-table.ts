@@ -1,0 +1,143 @@
+/**
+ * The live group keys of one rule: key string -> slot number, slots in a
+ * least-recently-touched list kept in typed arrays (no allocation per
+ * touch). Each touch stamps the slot with the engine's watermark at that
+ * moment; the watermark never goes back and a touch moves the slot to the
+ * tail, so the stamps increase from head to tail and the head is always the
+ * stalest key: idle eviction looks at the head only, and the key cap evicts
+ * the head.
+ *
+ * @internal
+ */
+export interface KeyTableOwner {
+  /** The slot arrays must hold `capacity` slots from now on (copy the old ones). */
+  grow(capacity: number): void;
+  /** `slot` now belongs to a new key: reset its state. */
+  reset(slot: number): void;
+  /** `slot` is about to be freed (its key leaves the table). */
+  evicting(slot: number, reason: "idle" | "cap"): void;
+}
+
+const INITIAL_CAPACITY = 64;
+
+/** @internal */
+export class KeyTable {
+  readonly index = new Map<string, number>();
+  keys: string[] = [];
+  /** Watermark when each slot was last touched. */
+  touched: Float64Array<ArrayBuffer>;
+  private prev: Int32Array<ArrayBuffer>;
+  private next: Int32Array<ArrayBuffer>;
+  head = -1;
+  private tail = -1;
+  private free: number[] = [];
+  private used = 0;
+  capacity: number;
+
+  constructor(
+    readonly maxKeys: number,
+    private readonly owner: KeyTableOwner,
+  ) {
+    this.capacity = Math.min(INITIAL_CAPACITY, maxKeys);
+    this.touched = new Float64Array(this.capacity);
+    this.prev = new Int32Array(this.capacity);
+    this.next = new Int32Array(this.capacity);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The slot of `key`, touched at `mark`; a new key takes a free slot, evicting the stalest key at the cap. */
+  slotOf(key: string, mark: number): number {
+    let slot = this.index.get(key);
+    if (slot !== undefined) {
+      this.touch(slot, mark);
+      return slot;
+    }
+    if (this.index.size >= this.maxKeys) this.evict(this.head, "cap");
+    slot = this.free.pop();
+    if (slot === undefined) {
+      if (this.used === this.capacity) this.growTo(Math.min(this.maxKeys, this.capacity * 2));
+      slot = this.used++;
+    }
+    this.index.set(key, slot);
+    this.keys[slot] = key;
+    this.owner.reset(slot);
+    this.link(slot, mark);
+    return slot;
+  }
+
+  /** The slot of `key` when it is live. */
+  find(key: string): number | undefined {
+    return this.index.get(key);
+  }
+
+  /** Frees `slot` (its key leaves the table), telling the owner first. */
+  evict(slot: number, reason: "idle" | "cap"): void {
+    this.owner.evicting(slot, reason);
+    this.unlink(slot);
+    this.index.delete(this.keys[slot] as string);
+    this.keys[slot] = "";
+    this.free.push(slot);
+  }
+
+  /** Slots from stalest to freshest (for snapshots). */
+  *slots(): IterableIterator<number> {
+    for (let slot = this.head; slot !== -1; slot = this.next[slot] as number) yield slot;
+  }
+
+  private touch(slot: number, mark: number): void {
+    this.touched[slot] = mark;
+    if (slot === this.tail) return;
+    this.unlink(slot);
+    this.link(slot, mark);
+  }
+
+  private link(slot: number, mark: number): void {
+    this.touched[slot] = mark;
+    this.prev[slot] = this.tail;
+    this.next[slot] = -1;
+    if (this.tail === -1) this.head = slot;
+    else this.next[this.tail] = slot;
+    this.tail = slot;
+  }
+
+  private unlink(slot: number): void {
+    const before = this.prev[slot] as number;
+    const after = this.next[slot] as number;
+    if (before === -1) this.head = after;
+    else this.next[before] = after;
+    if (after === -1) this.tail = before;
+    else this.prev[after] = before;
+  }
+
+  private growTo(capacity: number): void {
+    this.touched = grown(this.touched, capacity);
+    this.prev = grownInt(this.prev, capacity);
+    this.next = grownInt(this.next, capacity);
+    this.capacity = capacity;
+    this.owner.grow(capacity);
+  }
+}
+
+/** A copy of `array` with room for `capacity` elements. @internal */
+export function grown(array: Float64Array<ArrayBuffer>, capacity: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(capacity);
+  out.set(array.subarray(0, Math.min(array.length, capacity)));
+  return out;
+}
+
+/** A copy of `array` with room for `capacity` elements. @internal */
+export function grownInt(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(capacity);
+  out.set(array.subarray(0, Math.min(array.length, capacity)));
+  return out;
+}
+
+/** A copy of `array` with room for `capacity` elements. @internal */
+export function grownUint(array: Uint32Array<ArrayBuffer>, capacity: number): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(capacity);
+  out.set(array.subarray(0, Math.min(array.length, capacity)));
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { ComplianceEvent } from "../event.js";
+import { fieldReader, type FieldReader } from "../event-field.js";
+import type { MatchRule } from "../rule.js";
+import { type EngineContext, RuleEvaluator } from "./rule-evaluator.js";
+
+/**
+ * `match` rules: every matching event fires. With a cooldown the rule keeps
+ * a key per group (for the cooldown only); without one it keeps nothing.
+ *
+ * @internal
+ */
+export class MatchEvaluator extends RuleEvaluator<MatchRule> {
+  private readonly value: FieldReader | undefined;
+
+  constructor(rule: MatchRule, context: EngineContext) {
+    super(rule, context, { keyed: false, window: 0 });
+    this.value = rule.value === undefined ? undefined : fieldReader(rule.value);
+  }
+
+  grow(): void {}
+  reset(): void {}
+
+  protected update(event: ComplianceEvent, key: string): void {
+    const slot = this.table === undefined ? -1 : this.slotOf(key);
+    const raw = this.value?.(event);
+    const value = typeof raw === "number" ? raw : undefined;
+    const rule = this.rule;
+    const group = key === "" ? "" : ` for ${key}`;
+    const shown = value === undefined ? "" : ` (${rule.value} = ${value})`;
+    this.fire(event, key, slot, {
+      from: event.time,
+      to: event.time + 1,
+      count: 1,
+      value,
+      firstTime: event.time,
+      lastTime: event.time,
+      message: `${rule.title}${group}${shown}`,
+    });
+  }
+
+  protected shapeDetail(): unknown {
+    return [];
+  }
+
+  exportSlot(): unknown[] {
+    return [];
+  }
+
+  importSlot(_slot: number, state: readonly unknown[]): string | undefined {
+    return state.length === 0 ? undefined : "match state must be empty";
+  }
+}

@@ -1,0 +1,382 @@
+import type { Alert } from "../alert.js";
+import type { ComplianceEvent } from "../event.js";
+import { fieldReader, type FieldReader } from "../event-field.js";
+import type { RuleDefinition, Threshold } from "../rule.js";
+import { Cooldown, CooldownQueue } from "./cooldown-queue.js";
+import { KeyTable, type KeyTableOwner } from "./key-table.js";
+
+/**
+ * What evaluators share with their engine.
+ *
+ * @internal
+ */
+export interface EngineContext {
+  /** The latest event time seen (the engine's watermark), `-Infinity` before any. */
+  readonly watermark: number;
+  readonly allowedLateness: number;
+  readonly slices: number;
+  readonly evidence: number;
+  readonly idleTimeout: number;
+  readonly maxKeysPerRule: number;
+  readonly maxDistinctValues: number;
+  readonly allowList: { has(value: string): boolean } | undefined;
+  emit(alert: Alert): void;
+  /** Asks for a sweep once the watermark reaches `time`. */
+  wake(time: number): void;
+}
+
+/** Per-rule counters, in this order in images. @internal */
+export const STAT_NAMES = [
+  "evaluated",
+  "matched",
+  "alerts",
+  "summaries",
+  "suppressed",
+  "allowListed",
+  "late",
+  "missingField",
+  "evictedIdle",
+  "evictedCap",
+  "overflow",
+] as const;
+/** Indexes into {@link RuleEvaluator.stats}, as {@link STAT_NAMES} orders them. @internal */
+export const Stat = {
+  Evaluated: 0,
+  Matched: 1,
+  Alerts: 2,
+  Summaries: 3,
+  Suppressed: 4,
+  AllowListed: 5,
+  Late: 6,
+  MissingField: 7,
+  EvictedIdle: 8,
+  EvictedCap: 9,
+  Overflow: 10,
+} as const;
+
+/** What a rule firing reports; the evaluator adds the rest. @internal */
+export interface Firing {
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
+  readonly value: number | undefined;
+  readonly firstTime: number;
+  readonly lastTime: number;
+  readonly message: string;
+}
+
+/** Whether a value meets `threshold` (every key given must hold), compiled once into a function. @internal */
+export function thresholdTest(threshold: Threshold): (value: number) => boolean {
+  const { gt, gte, lt, lte, eq } = threshold;
+  const low = gte ?? Number.NEGATIVE_INFINITY;
+  const high = lte ?? Number.POSITIVE_INFINITY;
+  const above = gt ?? Number.NEGATIVE_INFINITY;
+  const below = lt ?? Number.POSITIVE_INFINITY;
+  if (eq !== undefined) return (value) => value === eq && value >= low && value <= high && value > above && value < below;
+  return (value) => value >= low && value <= high && value > above && value < below;
+}
+
+/** `1234567` as `"1,234,567"` (no Intl: the same text everywhere). @internal */
+export function grouped(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** `slice mod size`, non-negative for negative slices too. @internal */
+export function ringPosition(slice: number, size: number): number {
+  const position = slice % size;
+  return position < 0 ? position + size : position;
+}
+
+const EVIDENCE_RING = 256;
+const KEY_SEPARATOR = "|";
+
+/**
+ * One rule's evaluation: filtering, allow-list, group keys, bounded per-key
+ * state (a {@link KeyTable}), cooldowns with summaries, evidence, counters.
+ * Subclasses keep the rule-specific state in typed arrays indexed by slot.
+ *
+ * @internal
+ */
+export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> implements KeyTableOwner {
+  readonly stats = new Float64Array(STAT_NAMES.length);
+  /** Live keys; `undefined` for rules that keep no per-key state. */
+  readonly table: KeyTable | undefined;
+  readonly cooldown: number;
+  /** A key untouched while the watermark moves this far has no state any future in-time event can use. */
+  readonly horizon: number;
+  protected readonly groupReaders: readonly FieldReader[];
+  protected readonly groupNames: readonly string[];
+  private readonly allowReader: FieldReader | undefined;
+  private readonly where: ((event: ComplianceEvent) => boolean) | undefined;
+  readonly cooldowns = new Map<number, Cooldown>();
+  private readonly queue = new CooldownQueue();
+  private readonly evidenceEvents: (ComplianceEvent | undefined)[] = new Array<ComplianceEvent | undefined>(EVIDENCE_RING).fill(undefined);
+  private readonly evidenceKeys: string[] = new Array<string>(EVIDENCE_RING).fill("");
+  private evidenceAt = 0;
+
+  constructor(
+    readonly rule: R,
+    protected readonly context: EngineContext,
+    options: {
+      readonly keyed: boolean;
+      readonly window: number;
+      readonly filter?: (event: ComplianceEvent) => boolean;
+      readonly defaultCooldown?: number;
+    },
+  ) {
+    this.groupNames = rule.groupBy ?? [];
+    this.groupReaders = this.groupNames.map((field) => fieldReader(field as never));
+    const allow = rule.allowListField ?? "ip";
+    this.allowReader = allow === false ? undefined : fieldReader(allow);
+    this.where = options.filter ?? rule.where;
+    this.cooldown = rule.cooldown ?? options.defaultCooldown ?? options.window;
+    this.horizon = Math.max(options.window, this.cooldown) + context.allowedLateness;
+    const keyed = options.keyed || this.cooldown > 0;
+    this.table = keyed ? new KeyTable(context.maxKeysPerRule, this) : undefined;
+  }
+
+  /** Looks at one event; `late` when it is older than the watermark minus the allowed lateness. */
+  evaluate(event: ComplianceEvent, late: boolean): void {
+    const stats = this.stats;
+    const where = this.where;
+    if (where !== undefined && !where(event)) return;
+    if (late) {
+      stats[Stat.Late]++;
+      return;
+    }
+    const allowList = this.context.allowList;
+    if (allowList !== undefined && this.allowReader !== undefined) {
+      const value = this.allowReader(event);
+      if (typeof value === "string" && allowList.has(value)) {
+        stats[Stat.AllowListed]++;
+        return;
+      }
+    }
+    const key = this.groupKey(event);
+    if (key === undefined) {
+      stats[Stat.MissingField]++;
+      return;
+    }
+    stats[Stat.Matched]++;
+    this.update(event, key);
+  }
+
+  /** Rule-specific work for a matching event of group `key`. */
+  protected abstract update(event: ComplianceEvent, key: string): void;
+
+  /** The group key (values of the group-by fields joined by `|`, with `|` and `\` escaped), or `undefined` when a field is missing. */
+  protected groupKey(event: ComplianceEvent): string | undefined {
+    const readers = this.groupReaders;
+    if (readers.length === 0) return "";
+    if (readers.length === 1) return keyPart((readers[0] as FieldReader)(event), false);
+    let key = "";
+    for (let i = 0; i < readers.length; i++) {
+      const part = keyPart((readers[i] as FieldReader)(event), true);
+      if (part === undefined) return undefined;
+      key = i === 0 ? part : key + KEY_SEPARATOR + part;
+    }
+    return key;
+  }
+
+  /** The slot of `key` (created when new). */
+  protected slotOf(key: string): number {
+    const table = this.table as KeyTable;
+    const wasEmpty = table.size === 0;
+    const slot = table.slotOf(key, this.context.watermark);
+    if (wasEmpty) this.context.wake(this.context.watermark + this.horizon);
+    return slot;
+  }
+
+  /** Remembers a matching event as possible evidence. */
+  protected remember(event: ComplianceEvent, key: string): void {
+    const at = this.evidenceAt;
+    this.evidenceEvents[at] = event;
+    this.evidenceKeys[at] = key;
+    this.evidenceAt = at + 1 === EVIDENCE_RING ? 0 : at + 1;
+  }
+
+  /** The latest remembered events of `key` at or after `from` (at most the evidence option), oldest first. */
+  private evidenceOf(key: string, from: number, trigger: ComplianceEvent): ComplianceEvent[] {
+    const wanted = this.context.evidence;
+    const out: ComplianceEvent[] = [];
+    if (wanted === 0) return out;
+    let at = this.evidenceAt;
+    for (let i = 0; i < EVIDENCE_RING && out.length < wanted; i++) {
+      at = at === 0 ? EVIDENCE_RING - 1 : at - 1;
+      const event = this.evidenceEvents[at];
+      if (event === undefined) break;
+      if (this.evidenceKeys[at] === key && event.time >= from) out.push(event);
+    }
+    if (out.length === 0) out.push(trigger);
+    return out.reverse();
+  }
+
+  /**
+   * The rule fired for `key` (slot `slot`, -1 when unkeyed) on `event`:
+   * alerts, or counts a suppressed alert while the group's cooldown lasts.
+   */
+  protected fire(event: ComplianceEvent, key: string, slot: number, firing: Firing): void {
+    const stats = this.stats;
+    const time = event.time;
+    const running = slot >= 0 ? this.cooldowns.get(slot) : undefined;
+    if (running !== undefined) {
+      if (time < running.until) {
+        running.suppressed++;
+        if (time < running.first) running.first = time;
+        if (time > running.last) running.last = time;
+        stats[Stat.Suppressed]++;
+        return;
+      }
+      this.endCooldown(running);
+    }
+    const group = this.groupOf(event);
+    const rule = this.rule;
+    const alert: Alert = {
+      id: `${rule.id}:${key}:${firing.firstTime}`,
+      type: "alert",
+      ruleId: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      groupKey: key,
+      group,
+      system: event.system,
+      user: event.user,
+      window: { from: firing.from, to: firing.to },
+      count: firing.count,
+      value: firing.value,
+      firstTime: firing.firstTime,
+      lastTime: firing.lastTime,
+      suppressed: 0,
+      message: firing.message,
+      evidence: this.evidenceOf(key, firing.from, event),
+      tags: rule.tags ?? [],
+    };
+    stats[Stat.Alerts]++;
+    if (this.cooldown > 0 && slot >= 0) {
+      const cooldown = new Cooldown(key, slot, time + this.cooldown, group, event.system, event.user);
+      this.cooldowns.set(slot, cooldown);
+      this.queue.push(cooldown);
+      this.context.wake(cooldown.until);
+    }
+    this.context.emit(alert);
+  }
+
+  private groupOf(event: ComplianceEvent): Record<string, string> {
+    const group: Record<string, string> = {};
+    for (let i = 0; i < this.groupNames.length; i++) {
+      group[this.groupNames[i] as string] = keyPart((this.groupReaders[i] as FieldReader)(event), false) ?? "";
+    }
+    return group;
+  }
+
+  /** Ends a cooldown: the summary alert when anything was suppressed. */
+  private endCooldown(cooldown: Cooldown): void {
+    this.queue.remove(cooldown);
+    this.cooldowns.delete(cooldown.slot);
+    if (cooldown.suppressed === 0) return;
+    const rule = this.rule;
+    const group = cooldown.key === "" ? "" : ` for ${cooldown.key}`;
+    const summary: Alert = {
+      id: `${rule.id}:${cooldown.key}:${cooldown.first}:summary`,
+      type: "summary",
+      ruleId: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      groupKey: cooldown.key,
+      group: cooldown.group,
+      system: cooldown.system,
+      user: cooldown.user,
+      window: { from: cooldown.until - this.cooldown, to: cooldown.until },
+      count: cooldown.suppressed,
+      value: undefined,
+      firstTime: cooldown.first,
+      lastTime: cooldown.last,
+      suppressed: cooldown.suppressed,
+      message: `${rule.title}${group}: seen ${grouped(cooldown.suppressed)} more ${cooldown.suppressed === 1 ? "time" : "times"} during the cooldown`,
+      evidence: [],
+      tags: rule.tags ?? [],
+    };
+    this.stats[Stat.Summaries]++;
+    this.context.emit(summary);
+  }
+
+  /**
+   * Event time reached `watermark`: ends the cooldowns due and evicts the
+   * keys idle past the horizon. Returns when to sweep next.
+   */
+  sweep(watermark: number): number {
+    const queue = this.queue;
+    while (queue.next <= watermark) this.endCooldown(queue.pop() as Cooldown);
+    const table = this.table;
+    if (table !== undefined) {
+      const limit = watermark - this.horizon;
+      while (table.head !== -1 && (table.touched[table.head] as number) < limit) table.evict(table.head, "idle");
+    }
+    return this.nextWake();
+  }
+
+  /** When the next cooldown ends or the stalest key goes idle. */
+  nextWake(): number {
+    const table = this.table;
+    const idleAt = table === undefined || table.head === -1 ? Number.POSITIVE_INFINITY : (table.touched[table.head] as number) + this.horizon;
+    return Math.min(this.queue.next, idleAt);
+  }
+
+  /** Ends every cooldown now (end of input), emitting the summaries. */
+  finish(): void {
+    for (let cooldown = this.queue.pop(); cooldown !== undefined; cooldown = this.queue.pop()) this.endCooldown(cooldown);
+  }
+
+  // KeyTableOwner
+  abstract grow(capacity: number): void;
+  abstract reset(slot: number): void;
+
+  evicting(slot: number, reason: "idle" | "cap"): void {
+    this.stats[reason === "idle" ? Stat.EvictedIdle : Stat.EvictedCap]++;
+    const cooldown = this.cooldowns.get(slot);
+    if (cooldown !== undefined) this.endCooldown(cooldown);
+    this.release(slot);
+  }
+
+  /** Frees what a slot holds outside the typed arrays. */
+  protected release(_slot: number): void {}
+
+  /** A description of the rule's parameters that shape its state; restore requires the same. */
+  shape(): string {
+    const rule = this.rule;
+    return JSON.stringify([rule.type, this.groupNames, this.cooldown, this.shapeDetail()]);
+  }
+
+  protected abstract shapeDetail(): unknown;
+
+  /** A slot's rule-specific state as plain data (images). */
+  abstract exportSlot(slot: number): unknown[];
+
+  /** Installs `state` (from {@link exportSlot}) into `slot`; returns why it is unusable, or `undefined`. */
+  abstract importSlot(slot: number, state: readonly unknown[]): string | undefined;
+
+  /** The queued cooldowns, for images. */
+  queuedCooldowns(): readonly Cooldown[] {
+    return this.queue.all();
+  }
+
+  /** Restores a cooldown (images). */
+  restoreCooldown(cooldown: Cooldown): void {
+    this.cooldowns.set(cooldown.slot, cooldown);
+    this.queue.push(cooldown);
+  }
+}
+
+/** One group-by value as key text: strings as they are, numbers and booleans as `String` gives them, anything else missing. */
+function keyPart(value: unknown, escape: boolean): string | undefined {
+  if (typeof value === "string") {
+    return escape && (value.includes("|") || value.includes("\\")) ? value.replace(/[\\|]/g, "\\$&") : value;
+  }
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return undefined;
+}
+
+/** Checks a finite number (images). @internal */
+export const isFiniteNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+/** A time or -Infinity/Infinity (images store those as null). @internal */
+export const timeOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
