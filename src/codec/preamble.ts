@@ -20,6 +20,7 @@ export const Family = {
   Moments: 0x05,
   TDigest: 0x06,
   CompensatedSum: 0x10,
+  AllowList: 0x20,
   Envelope: 0x7f,
 } as const;
 

@@ -26,6 +26,8 @@ export type { TimeRange, EstimateSummary, TopEntry, StatsSummary, SystemSnapshot
 export { parseIpInto, parseCidr, cidrContains, formatIp } from "./ip.js";
 export type { CidrRange } from "./ip.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
+// Events, allow-lists and alert sinks (events area).
+export { AllowList } from "./allow-list.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
