@@ -27,6 +27,25 @@ export { parseIpInto, parseCidr, cidrContains, formatIp } from "./ip.js";
 export type { CidrRange } from "./ip.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
 // Events, allow-lists and alert sinks (events area).
+export { normalizeEvent, normalizeEventOrThrow, defineEventShape, InvalidEventError } from "./event-extract.js";
+export type { EventFieldError, NormalizeResult } from "./event-extract.js";
+export type { EventShape, FieldSource, FieldSpec, FieldConfig, TimeSpec } from "./event-shape.js";
+export {
+  COMPLIANCE_API_SHAPE,
+  CLOUDTRAIL_SHAPE,
+  APP_LOG_SHAPE,
+  METRIC_SHAPE,
+  TRANSACTION_SHAPE,
+  LOG_LINE_SHAPE,
+  createLogLineShape,
+  detectShape,
+} from "./event-shapes.js";
+export type { LogLineShapeOptions } from "./event-shapes.js";
+export { DEFAULT_OUTCOMES, outcomeOf } from "./event-outcome.js";
+export type { OutcomeTable } from "./event-outcome.js";
+export { parseIsoTime, epochToMillis } from "./event-time.js";
+export type { EpochUnit } from "./event-time.js";
+export { findIpInText, findLevelInText } from "./log-line.js";
 export { AllowList } from "./allow-list.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
