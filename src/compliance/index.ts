@@ -47,6 +47,12 @@ export { parseIsoTime, epochToMillis } from "./event-time.js";
 export type { EpochUnit } from "./event-time.js";
 export { findIpInText, findLevelInText } from "./log-line.js";
 export { AllowList } from "./allow-list.js";
+export { CallbackSink } from "./callback-sink.js";
+export { RingSink } from "./ring-sink.js";
+export { WebhookSink } from "./webhook-sink.js";
+export type { WebhookSinkOptions, WebhookResponse, WebhookStats } from "./webhook-sink.js";
+export { formatSlackPayload, formatDiscordPayload } from "./webhook-payload.js";
+export type { SlackPayload, SlackBlock, DiscordPayload, DiscordField } from "./webhook-payload.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
