@@ -217,3 +217,12 @@ describe("WebhookSink against a local HTTP server", () => {
     expect(() => new WebhookSink({ url, format: "slack", retries: 3 } as never)).toThrow(InvalidArgumentError);
   });
 });
+
+describe("WebhookSink with a misbehaving fetch", () => {
+  it("counts an alert as failed when fetch returns something unusable, and still settles flush()", async () => {
+    const sink = new WebhookSink({ url: "https://example.invalid/hook", format: "slack", rateLimit: false, maxAttempts: 1, fetch: async () => null as never });
+    sink.emit(alert(1));
+    await sink.flush();
+    expect(sink.stats).toMatchObject({ sent: 0, failed: 1, queued: 0 });
+  });
+});

@@ -231,9 +231,15 @@ export class WebhookSink implements AlertSink {
 
   private async drain(): Promise<void> {
     while (this.head < this.queue.length) {
-      await this.takeToken();
       const alert = this.queue[this.head]!;
-      await this.deliver(alert);
+      try {
+        await this.takeToken();
+        await this.deliver(alert);
+      } catch {
+        // Only a misbehaving injected fetch or random could get here: count
+        // the alert as failed and keep the queue moving, so flush() settles.
+        this.counts.failed++;
+      }
       this.queue[this.head] = undefined as unknown as Alert;
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
