@@ -21,6 +21,7 @@ export const Family = {
   TDigest: 0x06,
   CompensatedSum: 0x10,
   Deduplicator: 0x20,
+  AllowList: 0x21,
   Envelope: 0x7f,
 } as const;
 

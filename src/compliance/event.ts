@@ -1,6 +1,6 @@
 /**
  * The one normalized event every part of the compliance module reads:
- * extraction configs (events-extract.ts) produce it from the shapes seen in
+ * extraction configs (event-extract.ts, event-shapes.ts) produce it from the shapes seen in
  * the field, the monitor counts it, rules match it, the audit log records it.
  *
  * Every field is always present (`undefined` when the source has no value),

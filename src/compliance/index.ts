@@ -72,6 +72,33 @@ export {
   readyRules,
 } from "./ready-rules.js";
 export type { ReadyRuleOptions, ReadyRulesOptions } from "./ready-rules.js";
+// Events, allow-lists and alert sinks (events area).
+export { normalizeEvent, normalizeEventOrThrow, defineEventShape, InvalidEventError } from "./event-extract.js";
+export type { EventFieldError, NormalizeResult } from "./event-extract.js";
+export type { EventShape, FieldSource, FieldSpec, FieldConfig, TimeSpec } from "./event-shape.js";
+export {
+  COMPLIANCE_API_SHAPE,
+  CLOUDTRAIL_SHAPE,
+  APP_LOG_SHAPE,
+  METRIC_SHAPE,
+  TRANSACTION_SHAPE,
+  LOG_LINE_SHAPE,
+  createLogLineShape,
+  detectShape,
+} from "./event-shapes.js";
+export type { LogLineShapeOptions } from "./event-shapes.js";
+export { DEFAULT_OUTCOMES, outcomeOf } from "./event-outcome.js";
+export type { OutcomeTable } from "./event-outcome.js";
+export { parseIsoTime, epochToMillis } from "./event-time.js";
+export type { EpochUnit } from "./event-time.js";
+export { findIpInText, findLevelInText } from "./log-line.js";
+export { AllowList } from "./allow-list.js";
+export { CallbackSink } from "./callback-sink.js";
+export { RingSink } from "./ring-sink.js";
+export { WebhookSink } from "./webhook-sink.js";
+export type { WebhookSinkOptions, WebhookResponse, WebhookStats } from "./webhook-sink.js";
+export { formatSlackPayload, formatDiscordPayload } from "./webhook-payload.js";
+export type { SlackPayload, SlackBlock, DiscordPayload, DiscordField } from "./webhook-payload.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
