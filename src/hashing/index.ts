@@ -4,7 +4,8 @@
  * hashing once and feeding many sketches. These hashes are frozen: golden
  * tests guard them, because a changed hash silently breaks stored sketches.
  * Also SHA-256 ({@link sha256}, incremental {@link Sha256}), synchronous and
- * browser-safe, for the Merkle trees of `papertrail/compliance`.
+ * browser-safe, for the Merkle trees of `papertrail/compliance`, and
+ * HMAC-SHA256 ({@link hmacSha256}, {@link HmacSha256}) for its keyed pseudonyms.
  *
  * @module hashing
  */
@@ -15,6 +16,7 @@ export type { Hash64Out } from "./murmur64a.js";
 export { HashedKey, hash64 } from "./hashed-key.js";
 export type { Hashable } from "./hashed-key.js";
 export { sha256, Sha256 } from "./sha256.js";
+export { hmacSha256, HmacSha256 } from "./hmac.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
