@@ -24,6 +24,23 @@ export type {
 } from "./rule.js";
 export type { TimeRange, EstimateSummary, TopEntry, StatsSummary, SystemSnapshot, ComplianceSnapshot } from "./snapshot.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
+// ComplianceMonitor (monitor.ts and its parts): per-system windowed metrics, keyed pseudonyms, the monitor image.
+export { ComplianceMonitor } from "./monitor.js";
+export type {
+  ComplianceMonitorOptions,
+  ComplianceMonitorRestoreOptions,
+  MonitorQueryOptions,
+  MonitorRules,
+  MonitorAllowList,
+  Coverage,
+  ActivityAnswer,
+  TopAnswer,
+  FrequencyListing,
+  RefusedCounts,
+} from "./monitor.js";
+export { DEFAULT_MONITOR_METRICS, isFailedLogin } from "./monitor-metrics.js";
+export type { MonitorMetric, DistinctMetric, ActivityMetric, TopMetric, FrequencyMetric, StatsMetric } from "./monitor-metrics.js";
+export { Pseudonymizer, PseudonymResolver, pseudonymOf } from "./pseudonyms.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
