@@ -317,14 +317,14 @@ export const INVALID: unique symbol = Symbol("invalid field");
 export type ResolvedMetric =
   | { readonly kind: "distinct"; readonly name: string; readonly filter: EventPredicate | undefined; readonly field: CompiledField; readonly options: HyperLogLogOptions; readonly slot: number; readonly local: number }
   | { readonly kind: "activity"; readonly name: string; readonly filter: EventPredicate | undefined; readonly field: CompiledField; readonly options: BloomFilterOptions; readonly slot: number; readonly local: number }
-  | { readonly kind: "top"; readonly name: string; readonly filter: EventPredicate | undefined; readonly field: CompiledField; readonly options: TopKOptions; readonly pseudonymize: boolean; readonly local: number }
+  | { readonly kind: "top"; readonly name: string; readonly filter: EventPredicate | undefined; readonly field: CompiledField; readonly options: TopKOptions; readonly pseudonymize: boolean; readonly slot: number; readonly local: number }
   | { readonly kind: "frequency"; readonly name: string; readonly filter: EventPredicate | undefined; readonly field: CompiledField; readonly options: CountMinSketchOptions; readonly maxValues: number; readonly slot: number; readonly local: number }
   | { readonly kind: "stats"; readonly name: string; readonly filter: EventPredicate | undefined; readonly field: CompiledField; readonly options: TDigestOptions; readonly quantiles: readonly number[]; readonly local: number };
 
 /** The compiled metric set: metrics in order, and the fields hashed per event. */
 export interface MetricPlan {
   readonly metrics: readonly ResolvedMetric[];
-  /** Fields hashed once per event (shared by every distinct, activity and frequency metric naming them). */
+  /** Fields hashed once per event (shared by every distinct, activity, top and frequency metric naming them). */
   readonly hashed: readonly CompiledField[];
   readonly distinct: readonly Extract<ResolvedMetric, { kind: "distinct" }>[];
   readonly activity: readonly Extract<ResolvedMetric, { kind: "activity" }>[];
@@ -418,7 +418,8 @@ export function planMetrics(definitions: unknown): MetricPlan {
         wrap(() => new TopK(resolved));
         const pseudonymize = d["pseudonymize"] ?? true;
         if (typeof pseudonymize !== "boolean") throw new InvalidArgumentError(`${where}: pseudonymize must be a boolean, got ${describeValue(pseudonymize)}`);
-        metrics.push({ kind, name, filter: f, field, options: resolved, pseudonymize, local: counts.top++ });
+        // Hashed too: the hash indexes the pseudonym cache.
+        metrics.push({ kind, name, filter: f, field, options: resolved, pseudonymize, slot: slotOf(field), local: counts.top++ });
         break;
       }
       case "frequency": {

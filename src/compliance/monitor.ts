@@ -83,7 +83,7 @@ export interface ComplianceMonitorOptions {
   readonly identities?: "pseudonymized" | "plain";
   /** The deployment key of the pseudonyms (HMAC-SHA256), at least 16 bytes; never stored in images. */
   readonly pseudonymKey?: Uint8Array | string;
-  /** Identities per generation of the pseudonym cache (two generations); default 65536. */
+  /** Identities kept in the pseudonym cache (see `Pseudonymizer`); default 65536. */
   readonly pseudonymCacheSize?: number;
   /** System of events that name none; default `"unknown"`; `null` refuses such events as invalid. */
   readonly defaultSystem?: string | null;
@@ -515,7 +515,9 @@ export class ComplianceMonitor {
         const filter = filters.top[i];
         if (filter === undefined || filter(event)) {
           const pseudonyms = this.pseudonyms;
-          item = pseudonyms !== undefined && metric.pseudonymize ? pseudonyms.of(typeof value === "string" ? value : String(value)) : (value as string | number);
+          if (pseudonyms === undefined || !metric.pseudonymize) item = value as string | number;
+          else if (typeof value === "string") item = pseudonyms.ofHashed(value, (hashes[metric.slot] as HashedKey).lo);
+          else item = pseudonyms.of(String(value));
         }
       }
       this.topItem[i] = item;
