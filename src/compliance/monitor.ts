@@ -18,6 +18,7 @@ import { readMonitorImage, writeMonitorImage } from "./monitor-image.js";
 import {
   type CompiledField,
   DEFAULT_MONITOR_METRICS,
+  FieldCode,
   fieldType,
   INVALID,
   type MetricPlan,
@@ -536,7 +537,7 @@ export class ComplianceMonitor {
       if (value !== undefined) {
         if (typeof value !== "number" || !(value >= -Moments.VALUE_LIMIT && value <= Moments.VALUE_LIMIT)) {
           // A raw field holding text is not a number for the statistics; a typed field is invalid.
-          if (metric.field.code !== 13 || typeof value === "number") return false;
+          if (metric.field.code !== FieldCode.Raw || typeof value === "number") return false;
         } else {
           const filter = filters.stats[i];
           if (filter === undefined || filter(event)) x = value;
