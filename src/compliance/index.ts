@@ -99,6 +99,23 @@ export { WebhookSink } from "./webhook-sink.js";
 export type { WebhookSinkOptions, WebhookResponse, WebhookStats } from "./webhook-sink.js";
 export { formatSlackPayload, formatDiscordPayload } from "./webhook-payload.js";
 export type { SlackPayload, SlackBlock, DiscordPayload, DiscordField } from "./webhook-payload.js";
+// ComplianceMonitor (monitor.ts and its parts): per-system windowed metrics, keyed pseudonyms, the monitor image.
+export { ComplianceMonitor } from "./monitor.js";
+export type {
+  ComplianceMonitorOptions,
+  ComplianceMonitorRestoreOptions,
+  MonitorQueryOptions,
+  MonitorRules,
+  MonitorAllowList,
+  Coverage,
+  ActivityAnswer,
+  TopAnswer,
+  FrequencyListing,
+  RefusedCounts,
+} from "./monitor.js";
+export { DEFAULT_MONITOR_METRICS, isFailedLogin } from "./monitor-metrics.js";
+export type { MonitorMetric, DistinctMetric, ActivityMetric, TopMetric, FrequencyMetric, StatsMetric } from "./monitor-metrics.js";
+export { Pseudonymizer, PseudonymResolver, pseudonymOf } from "./pseudonyms.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
