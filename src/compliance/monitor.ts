@@ -119,9 +119,9 @@ export interface ComplianceMonitorOptions {
  */
 export interface ComplianceMonitorRestoreOptions
   extends Omit<ComplianceMonitorOptions, "levels" | "allowedLateness" | "maxSystems" | "identities" | "defaultSystem" | "rules" | "allowList"> {
-  /** Rebuilds the rule engine from its section; required when the image has one. */
+  /** Rebuilds the rule engine from its section; required when the image has one. Runs after `restoreAllowList`. */
   readonly restoreRules?: (bytes: Uint8Array) => MonitorRules;
-  /** Rebuilds the allow-list from its section; required when the image has one. */
+  /** Rebuilds the allow-list from its section; required when the image has one. Runs first. */
   readonly restoreAllowList?: (bytes: Uint8Array) => MonitorAllowList;
 }
 
@@ -935,13 +935,14 @@ export class ComplianceMonitor {
     monitor.windows = TimeWindows.fromBytes(image.windows, monitor.windowOptions(rest, false));
     monitor.invalid = image.invalid;
     monitor.acceptedCount = image.accepted;
-    if (image.rules !== null) {
-      if (restoreRules === undefined) throw new InvalidArgumentError("ComplianceMonitor.fromBytes: the image holds a rule engine's state; pass restoreRules to rebuild it");
-      monitor.rules = checkSeam(restoreRules(image.rules), "restoreRules result", ["evaluate", "toBytes"]);
-    }
+    // The allow-list first, so that restoreRules can hand it to the engine it rebuilds.
     if (image.allowList !== null) {
       if (restoreAllowList === undefined) throw new InvalidArgumentError("ComplianceMonitor.fromBytes: the image holds an allow-list; pass restoreAllowList to rebuild it");
       monitor.allowList = checkSeam(restoreAllowList(image.allowList), "restoreAllowList result", ["toBytes"]);
+    }
+    if (image.rules !== null) {
+      if (restoreRules === undefined) throw new InvalidArgumentError("ComplianceMonitor.fromBytes: the image holds a rule engine's state; pass restoreRules to rebuild it");
+      monitor.rules = checkSeam(restoreRules(image.rules), "restoreRules result", ["evaluate", "toBytes"]);
     }
     return monitor;
   }
