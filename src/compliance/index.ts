@@ -26,6 +26,11 @@ export type { TimeRange, EstimateSummary, TopEntry, StatsSummary, SystemSnapshot
 export { parseIpInto, parseCidr, cidrContains, formatIp } from "./ip.js";
 export type { CidrRange } from "./ip.js";
 export { merkleRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from "./merkle.js";
+// Sigma rules (loadSigmaRules): YAML detections and correlations compiled into the rule model; docs/sigma.md.
+export { loadSigmaRules } from "./sigma/load-sigma-rules.js";
+export type { SigmaLoadOptions } from "./sigma/load-sigma-rules.js";
+export { SIGMA_DEFAULT_FIELD_MAP } from "./sigma/field-map.js";
+export { SigmaRuleError } from "./sigma/sigma-rule-error.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
