@@ -165,8 +165,10 @@ export function loadSigmaRules(source: string | readonly string[], options: Sigm
     parseAllDocuments(text).forEach((doc, docIndex) => {
       const where = `document ${docIndex + 1}${sources.length > 1 ? ` of source ${sourceIndex + 1}` : ""}`;
       if (doc.errors.length > 0) throw new SigmaRuleError(where, "YAML", doc.errors[0]!.message);
-      if (doc.contents === null) return; // an empty document (a trailing ---)
       const body: unknown = doc.toJS({ maxAliasCount: 100 });
+      if (body === null || body === undefined) return; // an empty document (a trailing ---)
+      // An id or name written as a number (`id: 1234`) is that text.
+      if (isMap(body)) for (const key of ["id", "name"]) if (typeof body[key] === "number") body[key] = String(body[key]);
       if (!isMap(body)) throw new SigmaRuleError(where, "document", "a Sigma rule is a YAML map");
       const label = labelOf(body, where);
       const refuse: Refuse = (construct, detail) => {
