@@ -94,6 +94,12 @@ const cases: Record<string, readonly Case[]> = {
     ["Message|endswith: '.EXE'", { message: "run evil.exe" }, true],
     ["Message|endswith: '.EXE'", { message: "evil.exe now" }, false],
     ["Message|contains: ''", { message: "anything" }, true],
+    ["Message|contains: kelvin", { message: "300 \u212Aelvin" }, true], // the Kelvin sign folds to k
+    ["Message|contains: 'éclair'", { message: "an ÉCLAIR" }, true],
+    ["Message|contains: '-x'", { message: "run -X now" }, true],
+    ["Message|contains: '-x'", { message: "run x- now" }, false],
+    ["Message|contains: aab", { message: "aaab" }, true],
+    ["Message|contains: abc", { message: "xxAB" }, false],
     ["EventID|startswith: 46", { raw: { EventID: 4625 } }, true],
     ["Message|contains:\n  - foo\n  - bar", { message: "xbarx" }, true],
   ],
@@ -223,6 +229,15 @@ describe("Sigma selections", () => {
     const narrow = loadSigmaRules(text, { logsource: (ls) => (ls.service === undefined ? undefined : (e) => e.system === ls.service) })[0]!.where!;
     expect(narrow(event({ user: "root", system: "web" }))).toBe(false);
     expect(narrow(event({ user: "root", system: "sshd" }))).toBe(true);
+  });
+
+  it("the Kelvin sign is the only non-ASCII unit whose lower case is ASCII (case-fold.ts relies on it)", () => {
+    const found: number[] = [];
+    for (let c = 128; c < 65536; c++) {
+      const lower = String.fromCharCode(c).toLowerCase();
+      if (lower.length === 1 && lower.charCodeAt(0) < 128) found.push(c);
+    }
+    expect(found).toEqual([0x212a]);
   });
 
   it("case-insensitive matching agrees with toLowerCase on random ASCII and Latin-1 text", () => {

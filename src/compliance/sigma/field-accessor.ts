@@ -44,19 +44,65 @@ export function fieldReader(field: EventField): FieldReader {
     };
   }
   const keys = field.slice("raw.".length).split(".");
-  if (keys.length === 1) {
-    const key = keys[0]!;
-    return (e) => ownProperty(e.raw, key);
+  const steps = keys.map(propertyReader);
+  if (steps.length === 1) {
+    const step = steps[0]!;
+    return (e) => step(e.raw);
   }
   return (e) => {
     let value: unknown = e.raw;
-    for (let i = 0; i < keys.length && value !== undefined; i++) value = ownProperty(value, keys[i]!);
+    for (let i = 0; i < steps.length && value !== undefined; i++) value = steps[i]!(value);
     return value;
   };
 }
 
-/** `value[key]` when `value` is a plain object or array holding `key` itself (never an inherited property such as `constructor`). */
-function ownProperty(value: unknown, key: string): unknown {
-  if (value === null || typeof value !== "object" || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
-  return (value as Record<string, unknown>)[key];
+/**
+ * A reader of `value[key]` for objects. Keys that `Object.prototype` has
+ * (`constructor`, `toString`, `__proto__`...) are read only as the record's
+ * own properties, so a rule never sees an inherited method; others are a
+ * plain property load.
+ */
+function propertyReader(key: string): (value: unknown) => unknown {
+  if (key in Object.prototype) {
+    return (value) => (value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined);
+  }
+  return (value) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined);
+}
+
+/**
+ * `(event) => test(value of field)` as one closure per top-level field (a
+ * property load and the test, with no reader call between): the hot path of
+ * every compiled selection.
+ */
+export function testField(field: EventField, test: (value: unknown) => boolean): (event: ComplianceEvent) => boolean {
+  switch (field) {
+    case "kind":
+      return (e) => test(e.kind);
+    case "time":
+      return (e) => test(e.time);
+    case "user":
+      return (e) => test(e.user);
+    case "system":
+      return (e) => test(e.system);
+    case "ip":
+      return (e) => test(e.ip);
+    case "session":
+      return (e) => test(e.session);
+    case "status":
+      return (e) => test(e.status);
+    case "outcome":
+      return (e) => test(e.outcome);
+    case "level":
+      return (e) => test(e.level);
+    case "message":
+      return (e) => test(e.message);
+    case "value":
+      return (e) => test(e.value);
+    case "id":
+      return (e) => test(e.id);
+    default: {
+      const read = fieldReader(field);
+      return (e) => test(read(e));
+    }
+  }
 }

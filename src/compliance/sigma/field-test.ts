@@ -16,11 +16,12 @@
  *
  * @module
  */
-import type { ComplianceEvent, EventField, EventPredicate } from "../event.js";
+import type { EventField, EventPredicate } from "../event.js";
 import { type CidrRange, cidrContains, parseCidr, parseIpInto } from "../ip.js";
 import { allOf, anyOf } from "./combine.js";
-import { fieldReader } from "./field-accessor.js";
-import { type StringPlacement, compileStringPattern, isLiteral } from "./string-pattern.js";
+import { testField } from "./field-accessor.js";
+import { equalsFolded, foldString } from "./case-fold.js";
+import { type StringPlacement, compileStringPattern, isLiteral, literalValue } from "./string-pattern.js";
 
 /** Throws the loader's SigmaRuleError for the rule being compiled. */
 export type Refuse = (construct: string, detail: string) => never;
@@ -195,7 +196,16 @@ function compileValue(value: unknown, m: Modifiers, key: string, refuse: Refuse)
     return textValueTest((t) => re.test(t), undefined);
   }
   const numeric = m.placement === "exact" && isLiteral(text) && text.length > 0 && String(Number(text)) === text ? Number(text) : undefined;
-  return textValueTest(compileStringPattern(text, m.placement, m.cased), numeric);
+  const general = textValueTest(compileStringPattern(text, m.placement, m.cased), numeric);
+  if (m.placement === "exact" && isLiteral(text)) {
+    // The commonest test (EventType: login): a string field equal as is, or
+    // equal after folding, in one closure; every other value type as above.
+    const needle = literalValue(text);
+    if (m.cased) return (v) => (typeof v === "string" ? v === needle : general(v));
+    const folded = foldString(needle);
+    return (v) => (typeof v === "string" ? v === folded || equalsFolded(v, folded) : general(v));
+  }
+  return general;
 }
 
 /** Scratch words for the address parsed per event (cidr); one per module, never retained. */
@@ -233,12 +243,11 @@ function compileCidr(values: readonly unknown[], all: boolean, key: string, refu
  */
 export function compileFieldTest(key: string, field: EventField, modifierNames: readonly string[], keyword: boolean, value: unknown, refuse: Refuse): CompiledFieldTest {
   const m = parseModifiers(key, modifierNames, keyword, refuse);
-  const read = fieldReader(field);
   const rawCost = field.startsWith("raw.") ? 1 : 0;
   if (m.exists) {
     if (typeof value !== "boolean") refuse("modifier exists", `needs true or false, got ${JSON.stringify(value)}`);
     const want = value;
-    return { test: want ? (e) => read(e) !== undefined : (e) => read(e) === undefined, cost: rawCost };
+    return { test: testField(field, want ? (v) => v !== undefined : (v) => v === undefined), cost: rawCost };
   }
   const values: readonly unknown[] = Array.isArray(value) ? value : [value];
   if (values.length === 0) refuse(`key "${key}"`, "an empty list of values matches nothing; remove the key or give values");
@@ -251,5 +260,5 @@ export function compileFieldTest(key: string, field: EventField, modifierNames: 
     test = tests.length === 1 ? tests[0]! : m.all ? allOf(tests) : anyOf(tests);
   }
   const cost = Math.max(...values.map((v) => costOf(m, typeof v === "string" ? v : undefined))) + rawCost;
-  return { test: (e: ComplianceEvent) => test(read(e)), cost };
+  return { test: testField(field, test), cost };
 }

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { endsWithFolded, equalsFolded, foldString, foldUnit, indexOfFolded, startsWithFolded } from "./case-fold.js";
+import { containsFolded, endsWithFolded, equalsFolded, foldString, foldUnit, startsWithFolded } from "./case-fold.js";
 
 /** A test of a field's text. */
 export type StringTest = (text: string) => boolean;
@@ -59,6 +59,12 @@ export function isLiteral(value: string): boolean {
   return !parseWildcards(value).some((u) => u < 0);
 }
 
+/** The text a value without wildcards stands for (escapes resolved). */
+export function literalValue(value: string): string {
+  const units = parseWildcards(value);
+  return literalText(units, 0, units.length);
+}
+
 /** The literal text of units without wildcards. */
 function literalText(units: readonly number[], from: number, to: number): string {
   let text = "";
@@ -85,7 +91,7 @@ export function compileStringPattern(value: string, placement: StringPlacement, 
     if (inner === 0) {
       const raw = literalText(units, leading ? 1 : 0, trailing && n > (leading ? 1 : 0) ? n - 1 : n);
       const needle = cased ? raw : foldString(raw);
-      if (leading && trailing) return needle.length === 0 ? () => true : cased ? (t) => t.includes(needle) : (t) => indexOfFolded(t, needle, 0) >= 0;
+      if (leading && trailing) return needle.length === 0 ? () => true : cased ? (t) => t.includes(needle) : containsFolded(needle);
       if (leading) return cased ? (t) => t.endsWith(needle) : (t) => endsWithFolded(t, needle);
       if (trailing) return cased ? (t) => t.startsWith(needle) : (t) => startsWithFolded(t, needle);
       return cased ? (t) => t === needle : (t) => equalsFolded(t, needle);
