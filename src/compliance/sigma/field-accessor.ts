@@ -106,3 +106,46 @@ export function testField(field: EventField, test: (value: unknown) => boolean):
     }
   }
 }
+
+/**
+ * `(event) => field equals folded (or matches otherwise)` in one closure for
+ * the top-level string fields: the commonest Sigma test (`EventType: login`)
+ * with no call between the property load and the comparison. `same` decides
+ * a string that is not identical to `folded`; `other` any non-string value.
+ */
+export function testFieldEquals(field: EventField, folded: string, same: (text: string) => boolean, other: (value: unknown) => boolean): (event: ComplianceEvent) => boolean {
+  switch (field) {
+    case "kind":
+      return (e) => {
+        const v = e.kind;
+        return typeof v === "string" ? v === folded || same(v) : other(v);
+      };
+    case "user":
+      return (e) => {
+        const v = e.user;
+        return typeof v === "string" ? v === folded || same(v) : other(v);
+      };
+    case "system":
+      return (e) => {
+        const v = e.system;
+        return typeof v === "string" ? v === folded || same(v) : other(v);
+      };
+    case "status":
+      return (e) => {
+        const v = e.status;
+        return typeof v === "string" ? v === folded || same(v) : other(v);
+      };
+    case "outcome":
+      return (e) => {
+        const v = e.outcome;
+        return typeof v === "string" ? v === folded || same(v) : other(v);
+      };
+    case "level":
+      return (e) => {
+        const v = e.level;
+        return typeof v === "string" ? v === folded || same(v) : other(v);
+      };
+    default:
+      return testField(field, (v) => (typeof v === "string" ? v === folded || same(v) : other(v)));
+  }
+}

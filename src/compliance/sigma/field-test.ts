@@ -19,7 +19,7 @@
 import type { EventField, EventPredicate } from "../event.js";
 import { type CidrRange, cidrContains, parseCidr, parseIpInto } from "../ip.js";
 import { allOf, anyOf } from "./combine.js";
-import { testField } from "./field-accessor.js";
+import { testField, testFieldEquals } from "./field-accessor.js";
 import { equalsFolded, foldString } from "./case-fold.js";
 import { type StringPlacement, compileStringPattern, isLiteral, literalValue } from "./string-pattern.js";
 
@@ -252,6 +252,14 @@ export function compileFieldTest(key: string, field: EventField, modifierNames: 
   const values: readonly unknown[] = Array.isArray(value) ? value : [value];
   if (values.length === 0) refuse(`key "${key}"`, "an empty list of values matches nothing; remove the key or give values");
   if (m.all && !Array.isArray(value)) refuse("modifier all", `needs a list of values in "${key}" (the spec forbids all on a single value)`);
+  if (values.length === 1 && !m.cidr && m.compare === undefined && m.regexFlags === undefined && !m.cased && m.placement === "exact" && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) {
+    const text = String(value);
+    if (isLiteral(text)) {
+      // One plain value without wildcards: the fused equality of field-accessor.ts.
+      const folded = foldString(literalValue(text));
+      return { test: testFieldEquals(field, folded, (t) => equalsFolded(t, folded), compileValue(value, m, key, refuse)), cost: 1 + rawCost };
+    }
+  }
   let test: ValueTest;
   if (m.cidr) {
     test = compileCidr(values, m.all, key, refuse);
