@@ -1,6 +1,8 @@
 // Every construct outside the supported Sigma subset is refused at load time
 // with a SigmaRuleError naming the rule and the construct (docs/sigma.md).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { InvalidArgumentError, SigmaRuleError, loadSigmaRules } from "../src/compliance/index.js";
 
 /** A detection rule titled "R" (id r-1) with this detection body. */
@@ -143,5 +145,23 @@ describe("Sigma refusals", () => {
   it("an empty source and empty documents load nothing", () => {
     expect(loadSigmaRules("")).toEqual([]);
     expect(loadSigmaRules(["", "---\n---\n"])).toEqual([]);
+  });
+
+  it("fuzz: any text or any YAML structure either loads or is refused with a SigmaRuleError, never another error", () => {
+    const outcome = (source: string) => {
+      try {
+        loadSigmaRules(source);
+        return "loaded";
+      } catch (error) {
+        if (error instanceof SigmaRuleError) return "refused";
+        throw error;
+      }
+    };
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => void outcome(text)), { numRuns: 300 });
+    const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }));
+    const section = fc.dictionary(fc.constantFrom("sel", "filter", "keywords", "condition", "timeframe", "sel|x"), fc.oneof(value, fc.dictionary(fc.constantFrom("User", "User|contains", "SourceIp|cidr", "x|re", "a|all", "v|gt", "e|exists", "|all"), value)));
+    const correlationSection = fc.dictionary(fc.constantFrom("type", "rules", "group-by", "timespan", "condition", "aliases", "generate"), fc.oneof(value, fc.dictionary(fc.constantFrom("gt", "gte", "field", "eq"), value)));
+    const rule = fc.record({ title: fc.oneof(fc.constant("T"), value), name: fc.constantFrom("a", "b", undefined), detection: fc.option(section), correlation: fc.option(correlationSection) }, { requiredKeys: ["title"] });
+    fc.assert(fc.property(fc.array(rule, { minLength: 1, maxLength: 3 }), (rules) => void outcome(rules.map((r) => stringify(r)).join("---\n"))), { numRuns: 500 });
   });
 });
