@@ -81,6 +81,8 @@ const cases: readonly (readonly [what: string, source: string | string[], constr
   ["filter", "title: R\nfilter:\n  rules: [x]\n", "filter", /Sigma filters/],
   ["not a map", "- a\n- b\n", "document", /YAML map/],
   ["bad YAML", "title: [unclosed\n", "YAML", /./],
+  ["unresolved alias", "*!", "YAML", /alias/i],
+  ["alias bomb", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n", "YAML", /alias/i],
   ["duplicate key", "title: R\ntitle: S\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "YAML", /unique/i],
   ["tags not strings", "title: R\ntags: [1]\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "tags", /list of strings/],
   ["duplicate id", ["title: A\nid: same\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "title: B\nid: same\ndetection:\n  sel:\n    User: y\n  condition: sel\n"], "name/id", /also names rule "A"/],

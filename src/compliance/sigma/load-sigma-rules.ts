@@ -165,7 +165,14 @@ export function loadSigmaRules(source: string | readonly string[], options: Sigm
     parseAllDocuments(text).forEach((doc, docIndex) => {
       const where = `document ${docIndex + 1}${sources.length > 1 ? ` of source ${sourceIndex + 1}` : ""}`;
       if (doc.errors.length > 0) throw new SigmaRuleError(where, "YAML", doc.errors[0]!.message);
-      const body: unknown = doc.toJS({ maxAliasCount: 100 });
+      let body: unknown;
+      try {
+        body = doc.toJS({ maxAliasCount: 100 });
+      } catch (error) {
+        // The yaml package reports some problems only here (an alias to an
+        // anchor never set, too many alias expansions).
+        throw new SigmaRuleError(where, "YAML", (error as Error).message);
+      }
       if (body === null || body === undefined) return; // an empty document (a trailing ---)
       // An id or name written as a number (`id: 1234`) is that text.
       if (isMap(body)) for (const key of ["id", "name"]) if (typeof body[key] === "number") body[key] = String(body[key]);
