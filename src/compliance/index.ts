@@ -116,6 +116,11 @@ export type {
 export { DEFAULT_MONITOR_METRICS, isFailedLogin } from "./monitor-metrics.js";
 export type { MonitorMetric, DistinctMetric, ActivityMetric, TopMetric, FrequencyMetric, StatsMetric } from "./monitor-metrics.js";
 export { Pseudonymizer, PseudonymResolver, pseudonymOf } from "./pseudonyms.js";
+// Sigma rules (loadSigmaRules): YAML detections and correlations compiled into the rule model; docs/sigma.md.
+export { loadSigmaRules } from "./sigma/load-sigma-rules.js";
+export type { SigmaLoadOptions } from "./sigma/load-sigma-rules.js";
+export { SIGMA_DEFAULT_FIELD_MAP } from "./sigma/field-map.js";
+export { SigmaRuleError } from "./sigma/sigma-rule-error.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
