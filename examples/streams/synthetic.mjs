@@ -54,9 +54,10 @@ export function generateStream(options = {}) {
   for (let m = 0; m < minutes; m++) {
     for (let i = 0; i < loginsPerMinute; i++) {
       const user = zipfUser();
-      const failed = random() < 0.03;
+      const kind = random() < 0.6 ? "login" : pick(["file_access", "query", "logout"]);
+      const failed = kind === "login" && random() < 0.01;
       records.push({
-        event_type: random() < 0.6 ? "login" : pick(["file_access", "query", "logout"]),
+        event_type: kind,
         event_id: id(),
         user_id: user,
         system: pick(SYSTEMS),

@@ -121,6 +121,9 @@ export { loadSigmaRules } from "./sigma/load-sigma-rules.js";
 export type { SigmaLoadOptions } from "./sigma/load-sigma-rules.js";
 export { SIGMA_DEFAULT_FIELD_MAP } from "./sigma/field-map.js";
 export { SigmaRuleError } from "./sigma/sigma-rule-error.js";
+// --- the pipeline (extract, dedup, monitor, rules) ---
+export { CompliancePipeline, SHIPPED_SHAPES } from "./pipeline.js";
+export type { CompliancePipelineOptions, CompliancePipelineRestoreOptions, PipelineReport, PipelineRejection } from "./pipeline.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

@@ -265,9 +265,12 @@ export class CompliancePipeline {
     self.counters = readTotals(image.totals);
     let allowList: AllowList | undefined;
     let engine: RuleEngine | undefined;
+    // The image holds the monitor's construction-time settings; pass on only what a restore takes.
+    const { metrics, pseudonymKey, pseudonymCacheSize, maxFutureSkew } = options.monitor ?? {};
+    const restoreOptions = Object.fromEntries(Object.entries({ metrics, pseudonymKey, pseudonymCacheSize, maxFutureSkew }).filter(([, value]) => value !== undefined));
     const monitor = ComplianceMonitor.fromBytes(image.monitor, {
-      now: self.now,
-      ...options.monitor,
+      now: options.monitor?.now ?? self.now,
+      ...restoreOptions,
       restoreAllowList: (section) => (allowList = AllowList.fromBytes(section)),
       restoreRules: (section) => (engine = RuleEngine.fromBytes(section, { ...pipeline.engineOptions(options), allowList: allowList ?? new AllowList() })),
     });
