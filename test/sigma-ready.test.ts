@@ -1,7 +1,7 @@
 // The ready rules of the rules cookbook written in Sigma
 // (test/fixtures/sigma/ready/*.yml): each loads cleanly, compiles to the
 // expected rule shape, and its predicates pick the events the rule is about.
-// docs/sigma.md shows each file verbatim (checked here).
+// docs/rules.md (the cookbook) shows each file verbatim (checked here).
 // End-to-end runs on a stream follow when the RuleEngine is merged.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -60,8 +60,8 @@ describe("ready rules in Sigma", () => {
     expect(rules.map((r) => r.id).sort()).toEqual(Object.values(expected).map((e) => e.shape.id).sort());
   });
 
-  it("docs/sigma.md shows every fixture verbatim", () => {
-    const docs = readFileSync(fileURLToPath(new URL("../docs/sigma.md", import.meta.url)), "utf8");
+  it("the rules cookbook (docs/rules.md) shows every fixture verbatim", () => {
+    const docs = readFileSync(fileURLToPath(new URL("../docs/rules.md", import.meta.url)), "utf8");
     for (const file of files) expect(docs, file).toContain("```yaml\n" + readFileSync(join(dir, file), "utf8") + "```");
   });
 });
