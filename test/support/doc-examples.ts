@@ -117,7 +117,7 @@ export function compileExample(example: DocExample, root: string): { source: str
   const body = example.code
     .split("\n")
     .map((line, index) => {
-      const imported = line.replace(/from\s+"(papertrail(?:\/[a-z]+)?)"/, (match, spec: string) => {
+      const imported = line.replace(/from\s+"(papertrail(?:\/[a-z]+)*)"/, (match, spec: string) => {
         const target = SUBPATHS[spec];
         return target === undefined ? match : `from ${JSON.stringify(join(root, target))}`;
       });
