@@ -202,14 +202,6 @@ export class AuditVerifier {
   push(bytes: Uint8Array, start = 0, end: number = bytes.length): boolean {
     if (this.verdict !== undefined) return false;
     const index = this.frontier.size;
-    if (this.rootMismatch) {
-      const m = this.checkpoint?.size ?? index;
-      return this.settle({
-        index: m - 1,
-        kind: "checkpoint",
-        reason: `the chain is intact but the root of the first ${m} records is not the checkpoint's: records before ${m} were rewritten together with their chain, or the pruned state was altered`,
-      });
-    }
     const fields = this.fields;
     const parsed = scanRecordLine(bytes, start, end, fields);
     if (this.anomaly !== undefined) {
@@ -219,7 +211,18 @@ export class AuditVerifier {
       if (this.anomaly.next.length >= LOOKAHEAD) return this.classify();
       return true;
     }
-    if (parsed && fields.seq === index && this.chains(bytes, fields.prevAt)) {
+    const chained = parsed && fields.seq === index && this.chains(bytes, fields.prevAt);
+    if (this.rootMismatch && chained) {
+      // The record after the checkpoint's last one chains to it: the
+      // checkpoint's tree differs somewhere the chain does not show.
+      const m = this.checkpoint?.size ?? index;
+      return this.settle({
+        index: m - 1,
+        kind: "checkpoint",
+        reason: `the chain is intact but the root of the first ${m} records is not the checkpoint's: records before ${m} were rewritten together with their chain, or the pruned state was altered`,
+      });
+    }
+    if (chained) {
       this.before.copyFrom(this.frontier);
       this.frontier.append(bytes, start, end);
       const older = this.prev2 ?? new Uint8Array(32);
@@ -278,7 +281,9 @@ export class AuditVerifier {
     // s < i: a seq already used.
     if (equal(record.hash, this.prev1)) return this.settle({ index: i, kind: "inserted", reason: `record ${i} is a copy of record ${i - 1}` });
     if (s === i - 1 && equal(record.prev, this.prev2)) {
-      if (following !== undefined && equal(following.prev, record.hash)) {
+      // The successor chains to the real one; with no successor, the
+      // checkpoint's root (which failed with the earlier one included) decides.
+      if ((following !== undefined && equal(following.prev, record.hash)) || (following === undefined && this.rootMismatch)) {
         return this.settle({ index: i - 1, kind: "inserted", reason: `two records claim seq ${i - 1}; the later one is chained to by its successor, so the one at position ${i - 1} was inserted` }, true);
       }
       return this.settle({ index: i, kind: "inserted", reason: `two records claim seq ${i - 1}; the one at position ${i} was inserted` });
