@@ -48,12 +48,16 @@ function rawPublicKey(key: KeyObject): Uint8Array {
   return new Uint8Array(der.subarray(der.length - 32));
 }
 
-/** Splits `<name>+<hash>+<base64>` (the name may not contain "+"). */
+/** Splits `<name>+<hash>+<base64>`. */
 function splitKey(text: string, what: string): { name: string; id: number; data: Uint8Array } {
   if (typeof text !== "string") throw new DecodeError("malformed", `${what}: expected a key text`);
-  const parts = text.split("+");
-  if (parts.length !== 3) throw new DecodeError("malformed", `${what}: expected <name>+<key ID>+<key data>`);
-  const [name, hash, base64] = parts as [string, string, string];
+  // Split at the first two "+" (a name has none; base64 key data may).
+  const first = text.indexOf("+");
+  const second = first < 0 ? -1 : text.indexOf("+", first + 1);
+  if (second < 0) throw new DecodeError("malformed", `${what}: expected <name>+<key ID>+<key data>`);
+  const name = text.slice(0, first);
+  const hash = text.slice(first + 1, second);
+  const base64 = text.slice(second + 1);
   if (!isValidName(name)) throw new DecodeError("malformed", `${what}: the key name must be non-empty, without spaces or "+"`);
   if (!/^[0-9a-f]{8}$/.test(hash)) throw new DecodeError("malformed", `${what}: the key ID must be 8 lower-case hex digits`);
   const data = fromBase64(base64);
