@@ -327,6 +327,7 @@ export class FileAuditStore implements AuditStore {
   }
 
   line(index: number): string {
+    this.checkOpen();
     const k = index - this.first;
     if (!Number.isInteger(index) || k < 0 || k >= this.stored) throw new InvalidArgumentError(`audit store: index must be an integer from ${this.first} to ${this.endIndex - 1}, got ${String(index)}`);
     const start = this.offsets[k] as number;
