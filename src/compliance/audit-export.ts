@@ -108,9 +108,15 @@ export function checkAuditExportRecords(bundle: AuditExport, checkpoint: Checkpo
   const hasher = new Sha256TreeHasher();
   let previousHash: Uint8Array | undefined;
   let expected = (records[0] as { index: number }).index;
-  for (const { index, line, proof } of records) {
-    if (index > expected) return { index: expected, kind: "deleted", reason: `record ${expected} is missing from the range (the next one is ${index})` };
-    if (index < expected) return { index, kind: index === expected - 1 ? "inserted" : "reordered", reason: `record ${index} appears after record ${expected - 1}` };
+  for (let position = records[0]?.index ?? 0, k = 0; k < records.length; k++, position++) {
+    const { index, line, proof } = records[k] as AuditExport["records"][number];
+    if (index > expected) {
+      const later = records.some((r) => r.index === expected);
+      return later
+        ? { index: expected, kind: "reordered", reason: `record ${index} comes where record ${expected} belongs; record ${expected} comes later` }
+        : { index: expected, kind: "deleted", reason: `record ${expected} is missing from the range (the next one is ${index})` };
+    }
+    if (index < expected) return { index: position, kind: "inserted", reason: `record ${index} appears again after record ${expected - 1}` };
     const record = parseAuditRecordLine(line);
     if (record === undefined) return { index, kind: "modified", reason: `record ${index} is not a canonical audit record line` };
     if (record.seq !== index) return { index, kind: "modified", reason: `record at index ${index} says seq ${record.seq}` };
