@@ -8,7 +8,7 @@
 import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import { type AuditExport, AUDIT_EXPORT_FORMAT } from "./audit-export.js";
-import { type AuditRecord, GENESIS_PREV, auditRecordLine, hexEquals, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
+import { type AuditRecord, GENESIS_PREV, hexEquals, recordLine, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
 import { type AuditPrunedState, type AuditStore, MemoryAuditStore, type StoredCheckpoint, decodeNodes } from "./audit-store.js";
 import { toBase64 } from "./base64.js";
 import type { JsonValue } from "./canonical-json.js";
@@ -166,7 +166,7 @@ export class AuditLog<T extends JsonValue = JsonValue> {
     const time = this.now();
     if (!Number.isSafeInteger(time) || time < 0) throw new InvalidArgumentError(`AuditLog: now() must return non-negative integer milliseconds, got ${String(time)}`);
     const record: AuditRecord<T> = { seq, time, prev: this.prevHex, data };
-    const line = auditRecordLine(record);
+    const line = recordLine(seq, time, this.prevHex, data);
     if (this.buffer.length < line.length * 3) this.buffer = new Uint8Array(line.length * 3);
     const length = this.encoder.encodeInto(line, this.buffer).written;
     this.tree.append(this.buffer, 0, length);

@@ -72,7 +72,12 @@ export function auditRecordLine(record: AuditRecord): string {
   if (!Number.isSafeInteger(seq) || seq < 0) throw new InvalidArgumentError(`audit record: seq must be a non-negative safe integer, got ${String(seq)}`);
   if (!Number.isSafeInteger(time) || time < 0) throw new InvalidArgumentError(`audit record: time must be a non-negative safe integer (ms since the epoch), got ${String(time)}`);
   if (typeof prev !== "string" || !/^[0-9a-f]{64}$/.test(prev)) throw new InvalidArgumentError(`audit record: prev must be 64 lower-case hex digits`);
-  return `{"data":${canonicalJson(record.data)},"prev":"${prev}","seq":${seq},"time":${time}}`;
+  return recordLine(seq, time, prev, record.data);
+}
+
+/** The line, for fields already known to be valid (the log's own append path). */
+export function recordLine(seq: number, time: number, prev: string, data: unknown): string {
+  return `{"data":${canonicalJson(data)},"prev":"${prev}","seq":${seq},"time":${time}}`;
 }
 
 /** Where the fixed-layout fields of a record line sit; see {@link scanRecordLine}. */

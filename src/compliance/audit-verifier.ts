@@ -147,8 +147,6 @@ const textDecoder = new TextDecoder();
 export class AuditVerifier {
   private readonly hasher: TreeHasher;
   private readonly frontier: MerkleFrontier;
-  /** The frontier before the last append: the verified prefix when the blame falls on the record before. */
-  private readonly before: MerkleFrontier;
   private readonly first: number;
   private readonly checkpoint: { readonly size: number; readonly root: Uint8Array } | undefined;
   /** Leaf hashes of records i − 1 and i − 2 (i the next index). */
@@ -181,7 +179,6 @@ export class AuditVerifier {
       );
       if (pruned.size > 0) this.prev1 = find(0, pruned.size - 1).slice();
     }
-    this.before = new MerkleFrontier(this.hasher);
     this.checkRoot();
   }
 
@@ -192,9 +189,12 @@ export class AuditVerifier {
     if (!equal(this.frontier.root(), checkpoint.root)) this.rootMismatch = true;
   }
 
+  /** Settles the verdict; `behind`: the blame falls on the last record appended, so the verified prefix ends before it. */
   private settle(failure: AuditFailure | undefined, behind = false): false {
-    const frontier = behind ? this.before : this.frontier;
-    this.verdict = failure === undefined ? { ok: true, size: frontier.size, root: frontier.root() } : { ok: false, size: frontier.size, root: frontier.root(), failure };
+    const frontier = this.frontier;
+    const size = behind ? frontier.size - 1 : frontier.size;
+    const root = behind ? frontier.rootBefore() : frontier.root();
+    this.verdict = failure === undefined ? { ok: true, size, root } : { ok: false, size, root, failure };
     return false;
   }
 
@@ -223,7 +223,6 @@ export class AuditVerifier {
       });
     }
     if (chained) {
-      this.before.copyFrom(this.frontier);
       this.frontier.append(bytes, start, end);
       const older = this.prev2 ?? new Uint8Array(32);
       older.set(this.prev1);

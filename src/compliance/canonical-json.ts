@@ -4,7 +4,8 @@
  * RFC 8785 (JSON Canonicalization Scheme) for the values accepted here:
  * object members sorted by key in UTF-16 code unit order, no whitespace,
  * strings and numbers written as ECMAScript's `JSON.stringify` writes them
- * (so `-0` is `0`, `1e21` stays `1e+21`).
+ * (so `-0` is `0`, `1e21` stays `1e+21`). One difference: RFC 8785 refuses
+ * lone surrogates; here they stay as `JSON.stringify`'s `\uXXXX` escapes.
  *
  * @module
  */
@@ -24,9 +25,8 @@ import { InvalidArgumentError } from "../errors.js";
  */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
-/** Nesting deeper than this is refused (it would be a stack risk, not data). */
+/** Nesting deeper than this is refused (a stack risk, not data; a cycle ends here too). */
 const MAX_DEPTH = 64;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -36,43 +36,60 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function write(value: unknown, path: string, depth: number, seen: Set<object>): string {
+/** A refusal on its way up; each level adds its step of the path. */
+class Refusal {
+  readonly steps: string[] = [];
+  constructor(readonly what: string) {}
+}
+
+function child(value: unknown, depth: number, step: string | number): string {
+  try {
+    return write(value, depth);
+  } catch (error) {
+    if (error instanceof Refusal) error.steps.push(typeof step === "number" ? `[${step}]` : `.${step}`);
+    throw error;
+  }
+}
+
+// Strings are concatenated directly (no part arrays, no per-member path
+// strings until something is refused) and members sorted only when out of
+// order: this runs once per audit record.
+function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case "string":
-      if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(`${path}: a string with a lone surrogate has no canonical UTF-8 form`);
       return JSON.stringify(value);
     case "number":
-      if (!Number.isFinite(value)) throw new InvalidArgumentError(`${path}: numbers must be finite, got ${value}`);
+      if (!Number.isFinite(value)) throw new Refusal(`numbers must be finite, got ${value}`);
       return JSON.stringify(value);
     case "boolean":
       return value ? "true" : "false";
     case "object": {
       if (value === null) return "null";
-      if (depth >= MAX_DEPTH) throw new InvalidArgumentError(`${path}: nested deeper than ${MAX_DEPTH} levels`);
-      if (seen.has(value)) throw new InvalidArgumentError(`${path}: a cycle (the value contains itself)`);
-      seen.add(value);
-      let out: string;
+      if (depth >= MAX_DEPTH) throw new Refusal(`nested deeper than ${MAX_DEPTH} levels (or a cycle: the value contains itself)`);
       if (Array.isArray(value)) {
-        const parts: string[] = [];
-        for (let i = 0; i < value.length; i++) parts.push(write(value[i], `${path}[${i}]`, depth + 1, seen));
-        out = `[${parts.join(",")}]`;
-      } else {
-        const proto: unknown = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) throw new InvalidArgumentError(`${path}: only plain objects are JSON, got ${describe(value)}`);
-        // Default sort compares UTF-16 code units: RFC 8785 §3.2.3.
-        const keys = Object.keys(value).sort();
-        const parts: string[] = [];
-        for (const key of keys) {
-          if (LONE_SURROGATE.test(key)) throw new InvalidArgumentError(`${path}: key ${JSON.stringify(key)} has a lone surrogate`);
-          parts.push(`${JSON.stringify(key)}:${write((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1, seen)}`);
-        }
-        out = `{${parts.join(",")}}`;
+        let out = "[";
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + child(value[i], depth + 1, i);
+        return `${out}]`;
       }
-      seen.delete(value);
-      return out;
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw new Refusal(`only plain objects are JSON, got ${describe(value)}`);
+      const keys = Object.keys(value);
+      // Default sort compares UTF-16 code units: RFC 8785 §3.2.3.
+      for (let i = 1; i < keys.length; i++) {
+        if ((keys[i - 1] as string) > (keys[i] as string)) {
+          keys.sort();
+          break;
+        }
+      }
+      let out = "{";
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        out += `${i === 0 ? "" : ","}${JSON.stringify(key)}:${child((value as Record<string, unknown>)[key], depth + 1, key)}`;
+      }
+      return `${out}}`;
     }
     default:
-      throw new InvalidArgumentError(`${path}: ${describe(value)} is not a JSON value`);
+      throw new Refusal(`${describe(value)} is not a JSON value`);
   }
 }
 
@@ -81,8 +98,10 @@ function write(value: unknown, path: string, depth: number, seen: Set<object>): 
  * comment). Throws {@link InvalidArgumentError}, naming the path of the
  * offending member, for anything that is not a {@link JsonValue}: `undefined`,
  * functions, symbols, bigints, non-finite numbers, class instances (a `Date`
- * included: store `date.getTime()` or an ISO string), cycles, strings with a
- * lone surrogate, nesting deeper than 64.
+ * included: store `date.getTime()` or an ISO string), nesting deeper than 64
+ * (a cycle included). A lone surrogate in a string is written as a `\uXXXX`
+ * escape, as `JSON.stringify` writes it (RFC 8785 would refuse it): the
+ * text stays ASCII there and parses back to the same string.
  *
  * @example
  * ```ts
@@ -92,5 +111,10 @@ function write(value: unknown, path: string, depth: number, seen: Set<object>): 
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, "data", 0, new Set());
+  try {
+    return write(value, 0);
+  } catch (error) {
+    if (error instanceof Refusal) throw new InvalidArgumentError(`data${error.steps.reverse().join("")}: ${error.what}`);
+    throw error;
+  }
 }

@@ -18,6 +18,9 @@ export class MerkleFrontier {
   private count: number;
   /** The leaf hash of the last appended leaf. */
   readonly lastLeaf = new Uint8Array(HASH);
+  /** The entries the last append merged away (its undo record), and how many. */
+  private readonly undo = new Uint8Array(HASH * 54);
+  private undone = 0;
 
   /** A frontier of `size` leaves from its compact range (left to right), or an empty one. */
   constructor(
@@ -35,24 +38,34 @@ export class MerkleFrontier {
 
   /** Appends leaf bytes[start, end); its leaf hash is then in {@link lastLeaf}. */
   append(bytes: Uint8Array, start: number, end: number): void {
-    const { stack, hasher } = this;
+    const { stack, hasher, undo } = this;
     hasher.leaf(bytes, start, end, this.lastLeaf, 0);
+    // Each trailing 1 bit of the old count is a subtree the new leaf
+    // completes. The entries merged away are saved first (one on average),
+    // so that the frontier before this append can be rebuilt (rootBefore).
+    let merges = 0;
+    for (let c = this.count; c % 2 === 1; c = (c - 1) / 2) merges++;
+    const from = HASH * (this.depth - merges);
+    for (let i = 0; i < HASH * merges; i++) undo[i] = stack[from + i];
+    this.undone = merges;
     stack.set(this.lastLeaf, HASH * this.depth++);
-    // Each trailing 1 bit of the old count is a subtree the new leaf completes.
-    for (let c = this.count; c % 2 === 1; c = (c - 1) / 2) {
+    for (let m = 0; m < merges; m++) {
       this.depth--;
       hasher.node(stack, HASH * (this.depth - 1), stack, HASH * this.depth, stack, HASH * (this.depth - 1));
     }
     this.count++;
   }
 
-  /** Becomes a copy of `other` (same hasher assumed); no allocation. */
-  copyFrom(other: MerkleFrontier): void {
-    const bytes = HASH * other.depth;
-    for (let i = 0; i < bytes; i++) this.stack[i] = other.stack[i];
-    this.depth = other.depth;
-    this.count = other.count;
-    this.lastLeaf.set(other.lastLeaf);
+  /** The root before the last append (of `size − 1` leaves); only meaningful after an append. */
+  rootBefore(): Uint8Array<ArrayBuffer> {
+    const depth = this.depth - 1 + this.undone;
+    if (depth === 0) return EMPTY_ROOT.slice();
+    const entries = new Uint8Array(HASH * depth);
+    entries.set(this.stack.subarray(0, HASH * (this.depth - 1)));
+    entries.set(this.undo.subarray(0, HASH * this.undone), HASH * (this.depth - 1));
+    const out = entries.slice(HASH * (depth - 1), HASH * depth);
+    for (let i = depth - 2; i >= 0; i--) this.hasher.node(entries, HASH * i, out, 0, out, 0);
+    return out;
   }
 
   /** The root of the leaves appended so far (a new array). */
