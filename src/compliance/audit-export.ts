@@ -14,7 +14,15 @@ import type { Checkpoint } from "./checkpoint.js";
 import { verifyInclusion } from "./merkle.js";
 import { Sha256TreeHasher } from "./tree-hasher.js";
 
-/** The `format` value of an export bundle. */
+/**
+ * The `format` value of an export bundle.
+ *
+ * @example
+ * ```ts
+ * import { AUDIT_EXPORT_FORMAT } from "papertrail/compliance";
+ * AUDIT_EXPORT_FORMAT; // => "papertrail-audit-export/1"
+ * ```
+ */
 export const AUDIT_EXPORT_FORMAT = "papertrail-audit-export/1";
 
 /**

@@ -8,7 +8,25 @@
  */
 import { Sha256 } from "../hashing/sha256.js";
 
-/** RFC 6962 leaf and node hashing into caller-owned buffers. */
+/**
+ * RFC 6962 leaf and node hashing into caller-owned buffers: what
+ * `AuditLog` and `AuditVerifier` hash with (their `hasher`
+ * option). The default is papertrail's TypeScript SHA-256;
+ * papertrail/compliance/node has `NodeTreeHasher` on node:crypto.
+ *
+ * @example
+ * ```ts
+ * import { AuditLog, type TreeHasher } from "papertrail/compliance";
+ * const calls = { leaf: 0 };
+ * const counting: TreeHasher = {
+ *   leaf(bytes, start, end, out, offset) { calls.leaf++; out.fill(start + end, offset, offset + 32); },
+ *   node(left, l, right, r, out, offset) { for (let i = 0; i < 32; i++) out[offset + i] = left[l + i]! ^ right[r + i]!; },
+ * };
+ * const log = new AuditLog({ origin: "x", hasher: counting });
+ * log.append(1); log.append(2);
+ * calls.leaf; // => 2
+ * ```
+ */
 export interface TreeHasher {
   /** Writes SHA-256(0x00 ‖ bytes[start, end)) at out[outOffset]. */
   leaf(bytes: Uint8Array, start: number, end: number, out: Uint8Array, outOffset: number): void;
