@@ -2,7 +2,7 @@
 // (src/compliance/node/file-audit-store.ts, verify-audit-file.ts): reopening
 // rebuilds the tree, fsync policies, a crash mid-append cut at every byte of
 // the last record, pruning on disk, tamper found in a file.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, openSync, readFileSync, readSync, renameSync, appendFileSync, writeSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, appendFileSync, writeSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { DecodeError, InvalidArgumentError } from "../../errors.js";
 import { checkOptionKeys } from "../../sketches/sketch.js";
@@ -394,10 +394,5 @@ export class FileAuditStore implements AuditStore {
     this.flush();
     closeSync(this.fd);
     this.closed = true;
-  }
-
-  /** The file's size in bytes as the OS sees it (written bytes; pending ones excluded). */
-  fileSize(): number {
-    return fstatSync(this.fd).size;
   }
 }
