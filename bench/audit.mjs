@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog, verifyConsistency, verifyInclusion } from "../dist/compliance/index.js";
+import { AuditLog, merkleRoot, verifyConsistency, verifyInclusion } from "../dist/compliance/index.js";
 import { NodeTreeHasher, NoteSigner, openCheckpoint, openFileAuditLog, signCheckpoint, verifyAuditFile } from "../dist/compliance/node/index.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -34,6 +34,15 @@ const ACTIONS = ["login", "logout", "read", "export", "delete"];
 /** A typical record: about 150 bytes per line. */
 const data = (i) => ({ action: ACTIONS[i % 5], ip: `10.0.${(i >> 8) & 255}.${i & 255}`, ok: i % 7 !== 0, user: USERS[i % 1000] });
 const hashers = { "TypeScript SHA-256": () => undefined, "node:crypto (NodeTreeHasher)": () => new NodeTreeHasher() };
+
+// 0. Calibration: merkleRoot of 1,000,000 32-byte leaves took 1.74-1.86 s on
+// this machine when it was quiet (bench/merkle.mjs); the ratio to it now says
+// how loaded the machine is during this run.
+{
+  const leaves = Array.from({ length: 1_000_000 }, (_, i) => new Uint8Array(32).fill(i & 255));
+  const { ms } = time(() => merkleRoot(leaves));
+  console.log(`calibration: merkleRoot of 1,000,000 leaves ${(ms / 1000).toFixed(2)} s (1.74-1.86 s on a quiet machine: load factor ~${(ms / 1800).toFixed(1)})`);
+}
 
 // 1. Appends with the tree, in memory, alternating hashers.
 const appendMs = Object.fromEntries(Object.keys(hashers).map((name) => [name, []]));
