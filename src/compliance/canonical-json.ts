@@ -93,6 +93,37 @@ function write(value: unknown, depth: number): string {
   }
 }
 
+/** Whether JSON.stringify(value) is already canonical (see canonicalJson). */
+function isCanonicalAsIs(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isCanonicalAsIs(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      let previous: string | undefined;
+      for (const key in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
+        if (previous !== undefined && previous >= key) return false;
+        if (!isCanonicalAsIs((value as Record<string, unknown>)[key], depth + 1)) return false;
+        previous = key;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * The canonical JSON text of `value` (RFC 8785 rules, see the module
  * comment). Throws {@link InvalidArgumentError}, naming the path of the
@@ -111,6 +142,10 @@ function write(value: unknown, depth: number): string {
  * ```
  */
 export function canonicalJson(value: unknown): string {
+  // Fast path: when every object is plain with its keys already in order and
+  // every leaf is a finite number, string, boolean or null, the canonical text
+  // is exactly what the native JSON.stringify writes.
+  if (isCanonicalAsIs(value, 0)) return JSON.stringify(value);
   try {
     return write(value, 0);
   } catch (error) {
