@@ -5,14 +5,13 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { InvalidArgumentError } from "../../errors.js";
+import { DecodeError, InvalidArgumentError } from "../../errors.js";
 import { checkOptionKeys } from "../../sketches/sketch.js";
 import type { AuditPrunedState } from "../audit-store.js";
 import { type AuditVerification, AuditVerifier } from "../audit-verifier.js";
 import type { TreeHasher } from "../tree-hasher.js";
-import { readFileSync } from "node:fs";
 
 const CHUNK = 1 << 20;
 
@@ -40,7 +39,7 @@ export interface VerifyAuditFileOptions {
  * record's seq and chain, the tree root against `options.checkpoint`, and a
  * torn last line (reported as `truncated`, with the records before it
  * verified). Resolves to the verdict; rejects only when the file cannot be
- * read.
+ * read or its state file is malformed (`DecodeError`).
  *
  * @example
  * ```ts
@@ -64,8 +63,13 @@ export async function verifyAuditFile(path: string, options: VerifyAuditFileOpti
   if (typeof path !== "string" || path === "") throw new InvalidArgumentError("verifyAuditFile: path must be a non-empty string");
   let pruned = options.pruned;
   if (pruned === undefined && existsSync(`${path}.state.json`)) {
-    const state = JSON.parse(readFileSync(`${path}.state.json`, "utf8")) as { pruned?: AuditPrunedState | null };
-    pruned = state.pruned ?? undefined;
+    let state: { pruned?: AuditPrunedState | null } | null;
+    try {
+      state = JSON.parse(readFileSync(`${path}.state.json`, "utf8")) as { pruned?: AuditPrunedState | null } | null;
+    } catch {
+      throw new DecodeError("malformed", `verifyAuditFile: ${path}.state.json is not JSON`);
+    }
+    pruned = state?.pruned ?? undefined;
   }
   const verifier = new AuditVerifier({
     ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
