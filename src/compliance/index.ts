@@ -124,6 +124,23 @@ export { SigmaRuleError } from "./sigma/sigma-rule-error.js";
 // --- the pipeline (extract, dedup, monitor, rules) ---
 export { CompliancePipeline, SHIPPED_SHAPES } from "./pipeline.js";
 export type { CompliancePipelineOptions, CompliancePipelineRestoreOptions, PipelineReport, PipelineRejection } from "./pipeline.js";
+// Audit log: append-only records chained by hash under an RFC 6962 tree,
+// stores, checkpoints, streaming verification, retention, export.
+export { AuditLog } from "./audit-log.js";
+export type { AuditLogOptions, AuditExportOptions } from "./audit-log.js";
+export { MemoryAuditStore } from "./audit-store.js";
+export type { AuditStore, AuditPrunedState, StoredCheckpoint } from "./audit-store.js";
+export { auditRecordLine, parseAuditRecordLine } from "./audit-record.js";
+export type { AuditRecord } from "./audit-record.js";
+export { canonicalJson } from "./canonical-json.js";
+export type { JsonValue } from "./canonical-json.js";
+export { AuditVerifier, verifyAuditLines } from "./audit-verifier.js";
+export type { AuditFailure, AuditFailureKind, AuditVerification, AuditVerifierOptions } from "./audit-verifier.js";
+export { checkpointBody, parseCheckpoint } from "./checkpoint.js";
+export type { Checkpoint, SignedCheckpoint } from "./checkpoint.js";
+export { AUDIT_EXPORT_FORMAT, parseAuditExport, checkAuditExportRecords } from "./audit-export.js";
+export type { AuditExport } from "./audit-export.js";
+export type { TreeHasher } from "./tree-hasher.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
