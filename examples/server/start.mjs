@@ -2,10 +2,12 @@
 // alerts in memory or in PostgreSQL (DATABASE_URL), API keys, and the port and
 // address to listen on. examples/server/index.mjs and the demo both use it.
 import { randomBytes } from "node:crypto";
-import { createComplianceApp, createComplianceBackend, MemoryAlertStore, PostgresAlertStore } from "papertrail/server";
+import { AuditLog } from "papertrail/compliance";
+import { generateNoteKey, NoteSigner, openFileAuditLog } from "papertrail/compliance/node";
+import { createAuditBackend, createComplianceApp, createComplianceBackend, createReportBackend, MemoryAlertStore, PostgresAlertStore } from "papertrail/server";
 
 /**
- * @param {{ port?: number, host?: string, databaseUrl?: string, apiKeys?: string[], pseudonymKey?: string, dedupKey?: string, identities?: "plain" | "pseudonymized", log?: (line: string) => void }} config
+ * @param {{ port?: number, host?: string, databaseUrl?: string, apiKeys?: string[], pseudonymKey?: string, dedupKey?: string, dedupCapacity?: number, identities?: "plain" | "pseudonymized", auditFile?: string, auditOrigin?: string, auditKey?: string, log?: (line: string) => void }} config
  */
 export async function startServer(config = {}) {
   const log = config.log ?? ((line) => console.log(line));
@@ -24,7 +26,24 @@ export async function startServer(config = {}) {
   });
   const alerts = config.databaseUrl ? await PostgresAlertStore.connect(config.databaseUrl, { onIdleError: (error) => log(`postgres: ${error.message}`) }) : new MemoryAlertStore();
   log(`alerts: ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : "in memory"}`);
-  const app = await createComplianceApp({ backend, alerts, apiKeys: config.apiKeys?.length ? config.apiKeys : undefined });
+  // The audit log: a JSON-lines file (PAPERTRAIL_AUDIT_FILE) or memory; checkpoints signed with PAPERTRAIL_AUDIT_KEY or a key made for this run.
+  const origin = config.auditOrigin ?? "papertrail.local/audit";
+  let signerKey = config.auditKey;
+  if (signerKey === undefined) {
+    const keys = generateNoteKey(origin);
+    signerKey = keys.signerKey;
+    log(`audit: checkpoints signed with a key generated for this run; verifier key ${keys.verifierKey}`);
+  }
+  const auditLog = config.auditFile ? openFileAuditLog(config.auditFile, { origin }) : new AuditLog({ origin });
+  const audit = createAuditBackend({ log: auditLog, signers: [NoteSigner.fromKey(signerKey)] });
+  const dedup = backend.pipeline.dedup;
+  const reports = createReportBackend({
+    backend,
+    alerts,
+    audit,
+    dedup: () => (dedup === undefined ? undefined : { checked: dedup.stats.checked, duplicates: dedup.stats.duplicates, falsePositiveRate: dedup.stats.falsePositiveBound }),
+  });
+  const app = await createComplianceApp({ backend, alerts, audit, reports, apiKeys: config.apiKeys?.length ? config.apiKeys : undefined });
   const address = await app.listen(config.port ?? 5000, config.host ?? "127.0.0.1");
   return { app, backend, ...address };
 }
@@ -41,5 +60,8 @@ export function configFromEnv(env = process.env) {
     pseudonymKey: env.PAPERTRAIL_PSEUDONYM_KEY || undefined,
     dedupKey: env.PAPERTRAIL_DEDUP_KEY || undefined,
     identities: env.PAPERTRAIL_IDENTITIES === "plain" ? "plain" : "pseudonymized",
+    auditFile: env.PAPERTRAIL_AUDIT_FILE || undefined,
+    auditOrigin: env.PAPERTRAIL_AUDIT_ORIGIN || undefined,
+    auditKey: env.PAPERTRAIL_AUDIT_KEY || undefined,
   };
 }

@@ -38,6 +38,10 @@ export { createComplianceApp } from "./app.js";
 export type { ComplianceAppOptions, ComplianceApp } from "./app.js";
 export { createComplianceBackend } from "./compliance-backend.js";
 export type { ComplianceBackendOptions, EmbeddedComplianceBackend } from "./compliance-backend.js";
+export { createAuditBackend } from "./audit-backend.js";
+export type { AuditBackendOptions } from "./audit-backend.js";
+export { createReportBackend } from "./report-backend.js";
+export type { ReportBackendOptions } from "./report-backend.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";
