@@ -24,5 +24,7 @@ export default defineConfig({
   // Class and function names survive bundling: `HyperLogLog.name` is
   // "HyperLogLog" and messages built from `type.name` read as in the source.
   keepNames: true,
+  // import.meta.url in the CommonJS build (the server finds its dashboard with it).
+  shims: true,
   external: ["fast-check", "@msgpack/msgpack", "yaml", "redis", "pdfkit", "pg", "express", "zod", "express-rate-limit", "@platformatic/kafka"],
 });

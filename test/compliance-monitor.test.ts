@@ -339,8 +339,10 @@ describe("ComplianceMonitor image", () => {
     expect([...((copy.ruleEngine as ReturnType<typeof rulesOf>).state)]).toEqual([1, 2, 3]);
     expect([...(handed ?? [])]).toEqual([9, 8]);
     expect(copy.allowListState).toBe(allowList);
-    expect(() => ComplianceMonitor.fromBytes(image)).toThrow(/restoreRules/);
+    // The allow-list is restored first (so that restoreRules can use it): its callback is asked for first.
+    expect(() => ComplianceMonitor.fromBytes(image)).toThrow(/restoreAllowList/);
     expect(() => ComplianceMonitor.fromBytes(image, { restoreRules: rulesOf })).toThrow(/restoreAllowList/);
+    expect(() => ComplianceMonitor.fromBytes(image, { restoreAllowList: () => allowList })).toThrow(/restoreRules/);
     // Without them in the image, nothing is restored.
     expect(ComplianceMonitor.fromBytes(new ComplianceMonitor({ identities: "plain" }).toBytes(), { restoreRules: rulesOf }).ruleEngine).toBeUndefined();
   });

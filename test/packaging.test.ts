@@ -19,7 +19,7 @@
 // Slow (packing and installing take several seconds): excluded from
 // `npm run test:unit`.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -252,6 +252,9 @@ ${CHECK_BODY}`;
 const SKETCH_NAMES = ["HyperLogLog", "BloomFilter", "CountMinSketch", "TopK", "Moments", "TDigest"] as const;
 const ERROR_NAMES = ["PaperTrailError", "ParameterMismatchError", "DecodeError", "InvalidArgumentError"] as const;
 const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"] as const;
+/** The subpaths that may use Node (node:*, client libraries): checked by the Node consumer, not the browser-style one. */
+const NODE_SUBPATHS = ["papertrail/compliance/node", "papertrail/redis", "papertrail/server"] as const;
+const BROWSER_SUBPATHS = SUBPATHS.filter((id) => !(NODE_SUBPATHS as readonly string[]).includes(id));
 
 const INTEROP_MJS = String.raw`import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -401,7 +404,7 @@ import { checkLaws, monoidLaws, type Law } from "papertrail/laws";
 import { ParameterMismatchError, vectorSum } from "papertrail/algebra";
 import { HyperLogLog, BloomFilter, CountMinSketch, TopK, Moments, TDigest } from "papertrail/sketches";
 import fc from "fast-check";
-${SUBPATHS.map((id, i) => `import * as entry${i} from "${id}";`).join("\n")}
+${BROWSER_SUBPATHS.map((id, i) => `import * as entry${i} from "${id}";`).join("\n")}
 
 export const total: number = combineAll(MonoidSum, [1, 2, 3]);
 export const merged: { readonly count: number; readonly max: number } = struct({ count: MonoidSum, max: MonoidMax }).combine(
@@ -426,7 +429,7 @@ export const sameMonoid: Monoid<number> = AlgebraMonoidSum;
 
 // Every entry point exports the error classes its functions throw.
 export const errorClasses: readonly (abstract new (...args: never[]) => PaperTrailError)[] = [
-  ${SUBPATHS.flatMap((_, i) => ERROR_NAMES.map((name) => `entry${i}.${name}`)).join(", ")},
+  ${BROWSER_SUBPATHS.flatMap((_, i) => ERROR_NAMES.map((name) => `entry${i}.${name}`)).join(", ")},
 ];
 export let mismatchSides: [string, string] | undefined;
 try {
@@ -781,6 +784,41 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
           `tsc should have loaded papertrail/${declaration}`,
         ).toBe(true);
       }
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "type checks a Node consumer of the Node-only subpaths (with @types/node and the peers' types installed)",
+    () => {
+      // The peers' type packages, linked from this repository's node_modules as a user would install them.
+      for (const name of ["@types", "redis", "@redis", "pg-protocol", "pg-types", "express"]) {
+        const target = path.join(project, "node_modules", name);
+        if (!existsSync(target)) symlinkSync(fileURLToPath(new URL(`../node_modules/${name}`, import.meta.url)), target);
+      }
+      const source = `${NODE_SUBPATHS.map((id, i) => `import * as node${i} from "${id}";`).join("\n")}
+import { createComplianceBackend, type ComplianceApp, MemoryAlertStore, type AlertStore } from "papertrail/server";
+import { generateNoteKey } from "papertrail/compliance/node";
+import { RedisSketchStore } from "papertrail/redis";
+export const backend = createComplianceBackend({ monitor: { identities: "plain" } });
+export const store: AlertStore = new MemoryAlertStore();
+export const key: string = generateNoteKey("example.com/audit").verifierKey;
+export type App = ComplianceApp;
+export const storeClass: typeof RedisSketchStore = RedisSketchStore;
+export const entries = [${NODE_SUBPATHS.map((_, i) => `node${i}`).join(", ")}];
+// @ts-expect-error the backend's ingest takes an array
+backend.ingest("not an array");
+`;
+      writeFileSync(path.join(project, "node-consumer.ts"), source);
+      writeJson(path.join(project, "tsconfig.node.json"), {
+        compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", lib: ["ES2022"], types: ["node"], strict: true, noEmit: true, skipLibCheck: false },
+        files: ["node-consumer.ts"],
+      });
+      const result = spawnSync(process.execPath, [tscPath, "-p", "tsconfig.node.json", "--pretty", "false"], { cwd: project, encoding: "utf8", timeout: STEP_TIMEOUT });
+      const lines = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.split("\n").map((line) => line.trim());
+      // Diagnostics inside the peers' own declarations are theirs, not ours.
+      const diagnostics = lines.filter((line) => /error TS\d+/.test(line) && !/^node_modules\/(?!papertrail\/)/.test(line));
+      expect(diagnostics, "tsc diagnostics for the Node consumer (expected none)").toEqual([]);
     },
     STEP_TIMEOUT,
   );

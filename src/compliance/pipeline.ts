@@ -120,7 +120,15 @@ export interface CompliancePipelineOptions {
  */
 export type CompliancePipelineRestoreOptions = Omit<CompliancePipelineOptions, "allowList">;
 
-/** The shipped shapes, by name. */
+/**
+ * The shipped extraction shapes, in the order `detectShape` tries them.
+ *
+ * @example
+ * ```ts
+ * import { SHIPPED_SHAPES } from "papertrail/compliance";
+ * SHIPPED_SHAPES.map((shape) => shape.name); // => ["compliance-api", "cloudtrail", "app-log", "metric", "transaction", "log-line"]
+ * ```
+ */
 export const SHIPPED_SHAPES: readonly EventShape[] = [COMPLIANCE_API_SHAPE, CLOUDTRAIL_SHAPE, APP_LOG_SHAPE, METRIC_SHAPE, TRANSACTION_SHAPE, LOG_LINE_SHAPE];
 
 const OPTION_KEYS = ["monitor", "rules", "engine", "allowList", "dedup", "shapes", "sinks", "now"];
@@ -140,7 +148,7 @@ const envelope = createEnvelope({ maxDepth: 4 });
  * const report = pipeline.ingest([failed(1), failed(2), failed(3), failed(4), failed(5), { nonsense: true }]);
  * [report.accepted, report.rejected.length]; // => [5, 1]
  * report.alerts.map((alert) => alert.ruleId); // => ["brute-force"]
- * pipeline.monitor.distinct("users", "vpn", "1h").estimate; // => 5
+ * Math.round(pipeline.monitor.distinct("users", "vpn", "1h").estimate); // => 5
  * ```
  */
 export class CompliancePipeline {

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Express, NextFunction, Request, Response } from "express";
 import type * as Zod from "zod";
 import { InvalidArgumentError, PaperTrailError } from "../errors.js";
@@ -86,7 +87,7 @@ export interface ComplianceApp {
  * @example
  * ```ts
  * import { createComplianceApp, createComplianceBackend } from "papertrail/server";
- * const app = await createComplianceApp({ backend: createComplianceBackend({ identities: "plain" }), rateLimit: false, dashboard: false });
+ * const app = await createComplianceApp({ backend: createComplianceBackend({ monitor: { identities: "plain" } }), rateLimit: false, dashboard: false });
  * const { url } = await app.listen(0);
  * (await fetch(`${url}/health`)).status; // => 200
  * await app.close();
@@ -233,9 +234,8 @@ function shippedDashboard(): string | undefined {
 }
 
 function moduleDir(): string {
-  // CommonJS and ESM builds: __dirname where it exists, else import.meta.url.
-  if (typeof __dirname === "string") return __dirname;
-  return dirname(new URL(import.meta.url).pathname);
+  // tsup's shims give the CommonJS build an import.meta.url too.
+  return dirname(fileURLToPath(import.meta.url));
 }
 
 /** The OpenAPI 3.1 document of the route table. */
