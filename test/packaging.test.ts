@@ -219,7 +219,7 @@ import fc from "fast-check";
 
 const FORMAT = "esm";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server", "papertrail/laws"].map((id) => [
     id,
     fileURLToPath(import.meta.resolve(id)),
   ]),
@@ -239,7 +239,7 @@ const fc = require("fast-check");
 
 const FORMAT = "cjs";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server", "papertrail/laws"].map((id) => [
     id,
     require.resolve(id),
   ]),
@@ -251,7 +251,7 @@ ${CHECK_BODY}`;
 // brands of src/brand.ts make instanceof and merges work across them.
 const SKETCH_NAMES = ["HyperLogLog", "BloomFilter", "CountMinSketch", "TopK", "Moments", "TDigest"] as const;
 const ERROR_NAMES = ["PaperTrailError", "ParameterMismatchError", "DecodeError", "InvalidArgumentError"] as const;
-const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"] as const;
+const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server", "papertrail/laws"] as const;
 
 const INTEROP_MJS = String.raw`import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -611,6 +611,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         "papertrail/compliance": "compliance/index",
         "papertrail/compliance/node": "compliance/node/index",
         "papertrail/redis": "redis/index",
+        "papertrail/workers": "workers/index",
         "papertrail/server": "server/index",
         "papertrail/laws": "laws/index",
       };
@@ -788,7 +789,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
   it(
     "root, algebra, hashing, codec, sketches, aggregators, windows and compliance load without the optional fast-check peer",
     () => {
-      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server"];
+      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server"];
       const esmScript = `
 const out = {};
 for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(await import(id)).length > 0;
@@ -812,6 +813,7 @@ console.log(JSON.stringify(out));`;
         "papertrail/compliance": true,
         "papertrail/compliance/node": true,
         "papertrail/redis": true,
+        "papertrail/workers": true,
         "papertrail/server": true,
         laws: "needs fast-check",
       };
