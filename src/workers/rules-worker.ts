@@ -86,7 +86,9 @@ interface Entry {
 }
 
 function entriesOf(reply: unknown, field: string): Entry[] {
-  const streams = reply instanceof Map ? [...reply.values()] : Array.isArray(reply) ? reply.map((s) => (Array.isArray(s) ? s[1] : [])) : [];
+  // node-redis gives RESP2 stream replies as arrays of [stream, entries], or as an object (or Map) by stream name.
+  const streams =
+    reply instanceof Map ? [...reply.values()] : Array.isArray(reply) ? reply.map((s) => (Array.isArray(s) ? s[1] : [])) : reply !== null && typeof reply === "object" ? Object.values(reply) : [];
   const out: Entry[] = [];
   for (const list of streams) {
     if (!Array.isArray(list)) continue;
