@@ -103,6 +103,10 @@ function entriesOf(reply: unknown, field: string): Entry[] {
   return out;
 }
 
+// A plain Uint8Array copy: RuleEngine.fromBytes refuses a Node Buffer holding
+// a valid image ("stats must be 11 counts"; reported to the rules owners).
+const fromBase64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "base64"));
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -174,8 +178,8 @@ export class StreamsRulesWorker {
     const state = { engine: undefined as unknown as RuleEngine, dedup: new Deduplicator(dedupOptions), offset: offset ?? "", pending: [] as Alert[] };
     this.state = state;
     if (typeof engine === "string" && typeof dedup === "string") {
-      state.engine = RuleEngine.fromBytes(Buffer.from(engine, "base64"), { ...this.options.engine, rules: this.options.rules, onAlert: (alert) => this.state?.pending.push(alert) });
-      state.dedup = Deduplicator.fromBytes(Buffer.from(dedup, "base64"), dedupOptions.key === undefined ? {} : { key: dedupOptions.key });
+      state.engine = RuleEngine.fromBytes(fromBase64(engine), { ...this.options.engine, rules: this.options.rules, onAlert: (alert) => this.state?.pending.push(alert) });
+      state.dedup = Deduplicator.fromBytes(fromBase64(dedup), dedupOptions.key === undefined ? {} : { key: dedupOptions.key });
     } else state.engine = this.newEngine();
   }
 

@@ -11,7 +11,7 @@ import { createClient } from "redis";
 import { readyRules } from "../../src/compliance/ready-rules.js";
 import { RedisSketchStore } from "../../src/redis/index.js";
 import { StreamsRulesWorker, StreamsWorker, type WorkerPoint } from "../../src/workers/index.js";
-import { mulberry32 } from "./random.js";
+import { uniform } from "./random.js";
 
 const env = (name: string, fallback?: string): string => {
   const value = process.env[name] ?? fallback;
@@ -20,7 +20,7 @@ const env = (name: string, fallback?: string): string => {
 };
 
 const crashP = Number(env("CRASH_P", "0"));
-const random = mulberry32(Number(env("CRASH_SEED", "1")));
+const random = uniform(Number(env("CRASH_SEED", "1")));
 const slowMs = Number(env("SLOW_MS", "0"));
 const onPoint = async (point: WorkerPoint): Promise<void> => {
   if (crashP > 0 && random() < crashP) {

@@ -17,9 +17,9 @@ import type { TestRedisClient } from "./redis-server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Bundles test/support/stream-worker-process.ts into one .mjs (redis stays external, resolved from the project). */
+/** Bundles test/support/stream-worker-process.ts, node-redis included, into one .mjs in a temporary directory. */
 export async function bundleWorker(): Promise<string> {
-  const dir = mkdtempSync(path.join(root, "node_modules", ".cache-stream-worker-"));
+  const dir = mkdtempSync(path.join(tmpdir(), "papertrail-stream-worker-"));
   const outfile = path.join(dir, "worker.mjs");
   await build({
     entryPoints: [path.join(root, "test/support/stream-worker-process.ts")],
@@ -28,12 +28,12 @@ export async function bundleWorker(): Promise<string> {
     format: "esm",
     target: "node20",
     outfile,
-    external: ["redis"],
+    // node-redis's CommonJS parts call require(): give the ESM bundle one.
+    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
     logLevel: "silent",
   });
   return outfile;
 }
-export { tmpdir };
 
 export interface WorkerHandle {
   readonly name: string;
@@ -132,5 +132,5 @@ export async function differences(store: RedisSketchStore, deltas: readonly Sket
 /** Sketch keys under a prefix (offsets and marks excluded). */
 export async function sketchKeys(client: TestRedisClient, prefix: string): Promise<string[]> {
   const keys = (await client.sendCommand(["KEYS", `${prefix}:*`])) as string[];
-  return keys.filter((k) => !k.includes(":offsets:") && !k.includes(":marks:") && !k.includes(":rules:")).sort();
+  return keys.filter((k) => k.includes("{") && !k.includes(":offsets:") && !k.includes(":marks:") && !k.includes(":rules:")).sort();
 }
