@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateStream } from "../examples/streams/synthetic.mjs";
 import { RedisSketchStore } from "../src/redis/index.js";
+import type { CountMinSketch } from "../src/sketches/index.js";
 import { StreamsRulesWorker } from "../src/workers/index.js";
 import { uniform } from "./support/random.js";
 import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
@@ -201,7 +202,7 @@ describe.skipIf(binary === undefined)("Redis Streams workers (processes)", () =>
     expect(Number(await redis.client.sendCommand(["XLEN", "dl:dead"]))).toBe(3);
     const store = new RedisSketchStore(redis.client, { prefix: "dl" });
     const users = await store.read({ metric: "events-by-user", system: "vpn", granularity: "hour", bucket: Date.UTC(2026, 0, 5, 10) });
-    expect(users?.estimate("alice").estimate).toBe(1);
+    expect((users as CountMinSketch | undefined)?.estimate("alice").estimate).toBe(1);
   }, 60_000);
 });
 

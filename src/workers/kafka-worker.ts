@@ -56,7 +56,7 @@ export class KafkaWorker {
   readonly group: string;
   readonly pipeline: BatchPipeline;
   readonly chunkSize: number;
-  readonly totals = { chunks: 0, events: 0, duplicates: 0, deadLetters: 0, skippedSystems: 0, stoppedEarly: 0 };
+  readonly totals = { chunks: 0, events: 0, duplicates: 0, deadLetters: 0, skippedSystems: 0, trimmedSystems: 0, stoppedEarly: 0 };
   private readonly store: RedisSketchStore;
   private readonly marks: RedisEventMarks | undefined;
   private readonly deadLetter: KafkaWorkerOptions["deadLetter"];
@@ -124,6 +124,7 @@ export class KafkaWorker {
     this.totals.duplicates += events.length - kept.length;
     this.totals.deadLetters += deadLetters.length;
     this.totals.skippedSystems += result.skipped.length;
+    this.totals.trimmedSystems += result.trimmed.length;
     return { events: events.length, duplicates: events.length - kept.length, deadLetters: deadLetters.length, ...result };
   }
 }

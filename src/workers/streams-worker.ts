@@ -122,7 +122,7 @@ export class StreamsWorker {
   readonly claimEveryMs: number;
   readonly deadLetterStream: string;
   /** Counters since start. */
-  readonly totals = { batches: 0, events: 0, duplicates: 0, deadLetters: 0, claimed: 0, skippedSystems: 0 };
+  readonly totals = { batches: 0, events: 0, duplicates: 0, deadLetters: 0, claimed: 0, skippedSystems: 0, trimmedSystems: 0 };
   private readonly client: RedisConnection;
   private readonly store: RedisSketchStore;
   private readonly marks: RedisEventMarks | undefined;
@@ -272,6 +272,7 @@ export class StreamsWorker {
     this.totals.duplicates += events.length - kept.length;
     this.totals.deadLetters += deadLetters.length;
     this.totals.skippedSystems += result.skipped.length;
+    this.totals.trimmedSystems += result.trimmed.length;
     return { events: events.length, duplicates: events.length - kept.length, deadLetters: deadLetters.length, ...result };
   }
 }

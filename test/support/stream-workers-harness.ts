@@ -131,6 +131,6 @@ export async function differences(store: RedisSketchStore, deltas: readonly Sket
 
 /** Sketch keys under a prefix (offsets and marks excluded). */
 export async function sketchKeys(client: TestRedisClient, prefix: string): Promise<string[]> {
-  const keys = (await client.sendCommand(["KEYS", `${prefix}:*`])) as string[];
+  const keys = (await client.sendCommand(["KEYS", `${prefix}:*`])) as unknown as string[];
   return keys.filter((k) => k.includes("{") && !k.includes(":offsets:") && !k.includes(":marks:") && !k.includes(":rules:")).sort();
 }
