@@ -75,7 +75,7 @@ export async function produce(client: TestRedisClient, stream: string, payloads:
   const ids: string[] = [];
   for (let i = 0; i < payloads.length; i += 500) {
     const chunk = payloads.slice(i, i + 500);
-    ids.push(...((await Promise.all(chunk.map((p) => client.sendCommand(["XADD", stream, "*", "event", p])))) as string[]));
+    ids.push(...((await Promise.all(chunk.map((p) => client.sendCommand(["XADD", stream, "*", "event", p])))) as unknown as string[]));
   }
   return ids;
 }
