@@ -50,6 +50,8 @@ async function main() {
     server.kill("SIGTERM");
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
   }
+  // The stores' connections are still open; the server is gone, so end here.
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------
@@ -309,7 +311,6 @@ async function redisRows(port) {
   console.log(`| checkpoint (applied) | ${median(cpTimes).toFixed(0)} | ${pct(cpTimes, 0.99).toFixed(0)} |`);
   console.log(`| replay of the same batch (skipped) | ${median(replayTimes).toFixed(0)} | ${pct(replayTimes, 0.99).toFixed(0)} |`);
   admin.destroy();
-  process.exit(0);
 }
 
 function freePort() {

@@ -890,7 +890,7 @@ async function runRedisChild() {
     );
     await perCall("redis.pfmerge", "PFMERGE a b (dense)", undefined, () => client.pfMerge("bench:a", "bench:b"), () => client.pfCount("bench:a"));
 
-    facts.strlen = await client.strlen("bench:hll");
+    facts.strlen = await client.strLen("bench:hll");
     facts.memoryUsage = await client.memoryUsage("bench:hll");
     const ours = new HyperLogLog();
     for (const key of keys) ours.add(key);

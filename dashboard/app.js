@@ -47,19 +47,24 @@ async function refreshSystems() {
 }
 
 async function refreshDistinct() {
+  // One row per system, one column per distinct metric: the estimate and its 95 % half-width.
+  const head = document.createElement("tr");
+  cell(head, "system");
+  for (const metric of metrics.distinct) cell(head, metric, "num");
+  $("distinct-head").replaceChildren(head);
   const rows = [];
   for (const system of systems) {
+    const row = document.createElement("tr");
+    row.dataset.system = system;
+    cell(row, system);
     for (const metric of metrics.distinct) {
       const answer = await api(`/compliance/distinct/${encodeURIComponent(metric)}?system=${encodeURIComponent(system)}&window=24h`);
-      const row = document.createElement("tr");
-      row.dataset.system = system;
-      row.dataset.metric = metric;
-      cell(row, system);
-      cell(row, metric);
-      cell(row, format.format(answer.count), "num count");
-      cell(row, format.format(Math.round((answer.accuracy.upper - answer.accuracy.lower) / 2)), "num");
-      rows.push(row);
+      const halfWidth = Math.round((answer.accuracy.upper - answer.accuracy.lower) / 2);
+      const td = cell(row, halfWidth > 0 ? `${format.format(answer.count)} ±${format.format(halfWidth)}` : format.format(answer.count), "num count");
+      td.dataset.metric = metric;
+      td.dataset.count = String(answer.count);
     }
+    rows.push(row);
   }
   $("distinct-rows").replaceChildren(...rows);
 }

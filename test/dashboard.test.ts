@@ -8,9 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ComplianceApp, createComplianceApp } from "../src/server/app.js";
+import { type ComplianceApp, createComplianceApp, createComplianceBackend } from "../src/server/index.js";
 import { CHROMIUM_ARGS, chromiumPath } from "./support/chromium.js";
-import { fakeBackend } from "./support/fake-backend.js";
 
 const executable = chromiumPath();
 const DASHBOARD = fileURLToPath(new URL("../dashboard", import.meta.url));
@@ -26,9 +25,9 @@ if (executable === undefined) {
     let app: ComplianceApp;
     let url: string;
     let browser: Browser;
-    const now = () => Date.now();
     beforeAll(async () => {
-      app = await createComplianceApp({ backend: fakeBackend(now), rateLimit: false, dashboard: DASHBOARD, sse: { heartbeatMs: 1000 } });
+      const backend = createComplianceBackend({ monitor: { identities: "plain" }, dedup: { exact: true } });
+      app = await createComplianceApp({ backend, rateLimit: false, dashboard: DASHBOARD, sse: { heartbeatMs: 1000 } });
       url = (await app.listen(0)).url;
       browser = await chromium.launch({ executablePath: executable, args: CHROMIUM_ARGS });
     }, 60_000);
@@ -49,10 +48,12 @@ if (executable === undefined) {
       await page.goto(url);
       await page.getByTestId("connection").filter({ hasText: "live" }).waitFor({ timeout: 15_000 });
 
-      const t = Date.now() - 30_000;
-      await post(Array.from({ length: 30 }, (_, i) => ({ user: `user${i % 6}`, system: "billing", ip: `10.0.0.${i % 4}`, kind: "login", time: t })));
+      const t = new Date(Date.now() - 30_000).toISOString();
+      const login = (user: string, ip: string, status: string, id?: string) => ({ event_type: "login", event_id: id, user_id: user, system: "billing", timestamp: t, metadata: { ip, status } });
+      const answer = await (await post([...Array.from({ length: 30 }, (_, i) => login(`user${i % 6}`, `10.0.0.${i % 4}`, "success", `e${i}`)), login("user0", "10.0.0.0", "success", "e0")])).json();
+      expect(answer).toMatchObject({ accepted: 30, duplicates: 1, rejected: 0 });
       // Counts and the chart follow the stream.
-      await page.locator('#distinct-rows tr[data-system="billing"][data-metric="users"] td.count').filter({ hasText: "6" }).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.locator('#distinct-rows tr[data-system="billing"] td[data-metric="users"]').getAttribute("data-count"), { timeout: 15_000 }).toBe("6");
       await expect.poll(async () => Number(await page.getByTestId("chart-total").getAttribute("data-events")), { timeout: 15_000 }).toBe(30);
       await expect.poll(async () => page.getByTestId("event-count").textContent(), { timeout: 15_000 }).toBe("30 received");
 
@@ -65,8 +66,8 @@ if (executable === undefined) {
       await page.click("#activity-form button");
       await expect.poll(() => page.getByTestId("activity-answer").getAttribute("data-accessed")).toBe("false");
 
-      // An alert appears, and its Resolve button resolves it.
-      await post({ user: "eve", system: "billing", ip: "203.0.113.9", kind: "attack", time: Date.now() });
+      // A brute force (5 failed logins from one IP) makes an alert appear; its Resolve button resolves it.
+      await post(Array.from({ length: 5 }, () => login("admin", "203.0.113.9", "failed")));
       const row = page.locator("#alert-rows tr").first();
       await row.waitFor({ timeout: 15_000 });
       const id = await row.getAttribute("data-id");

@@ -430,6 +430,16 @@ describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-ser
       await redis.client.set(key, Buffer.from("HYLL\u0000\u0000\u0000\u0000short"));
       await expect(store.merge({ ...at, sketch: new HyperLogLog().add("a") })).rejects.toThrow(DecodeError);
       expect(await get(key)).toEqual(new TextEncoder().encode("HYLL\u0000\u0000\u0000\u0000short"));
+      // Keys of another Redis type: a list where a sketch should be, a string where the offsets hash should be.
+      const listAt = address("fuzz-list");
+      await redis.client.rPush(store.key(listAt), "x");
+      await expect(store.read(listAt)).rejects.toThrow(DecodeError);
+      for (const sketch of [new HyperLogLog(), new BloomFilter({ bits: 64, hashes: 2 }), new Moments()]) {
+        await expect(store.merge({ ...listAt, sketch })).rejects.toThrow(DecodeError);
+      }
+      await redis.client.set(store.offsetsKey("wrongtype", "vault"), "x");
+      await expect(store.readOffsets("wrongtype", "vault")).rejects.toThrow(DecodeError);
+      await expect(store.checkpoint({ group: "wrongtype", offsets: { p: { first: 0, last: 1 } }, deltas: [{ ...address("wt"), sketch: new Moments() }] })).rejects.toThrow(DecodeError);
     }, 60_000);
 
     it("gives up with ContentionError after maxAttempts lost races, having written nothing", async () => {

@@ -49,14 +49,17 @@ export function generateStream(options = {}) {
   let nextId = 1;
   const id = () => `evt-${seed}-${nextId++}`;
   const at = (minute) => start + Math.floor(minute * 60_000);
+  const mid = Math.max(1, Math.floor(minutes / 2));
+  const incidentMinute = mid + 8;
 
   // Logins, file access and queries by ordinary users.
   for (let m = 0; m < minutes; m++) {
     for (let i = 0; i < loginsPerMinute; i++) {
       const user = zipfUser();
-      const failed = random() < 0.03;
+      const kind = random() < 0.6 ? "login" : pick(["file_access", "query", "logout"]);
+      const failed = kind === "login" && random() < 0.01;
       records.push({
-        event_type: random() < 0.6 ? "login" : pick(["file_access", "query", "logout"]),
+        event_type: kind,
         event_id: id(),
         user_id: user,
         system: pick(SYSTEMS),
@@ -72,6 +75,8 @@ export function generateStream(options = {}) {
       records.push({ level, message: level === "INFO" ? "request served" : "slow response", user: zipfUser(), service: pick(SERVICES), timestamp: iso(at(m + random())) });
     }
     for (const service of SERVICES) {
+      // During the incident, the api's samples are the incident's (below).
+      if (service === "api" && m >= incidentMinute && m < incidentMinute + 2) continue;
       for (let s = 0; s < 6; s++) {
         records.push({ service, cpu: Math.round((30 + random() * 30) * 10) / 10, latency_ms: Math.round(50 + random() * 150), timestamp: at(m + s / 6) });
       }
@@ -86,7 +91,6 @@ export function generateStream(options = {}) {
 
   // The attacks, in the middle of the stream.
   const scenario = {};
-  const mid = Math.max(1, Math.floor(minutes / 2));
   // Brute force: 12 failed logins on vpn from one IP within 2 minutes.
   scenario.bruteForce = { ip: ATTACKER_BRUTE_FORCE, from: at(mid), failures: 12 };
   for (let i = 0; i < 12; i++) {
@@ -103,9 +107,9 @@ export function generateStream(options = {}) {
     records.push({ level: "ERROR", message: "payment failed: unauthorized", user: "svc-payments", service: "payments", timestamp: iso(at(mid + 5 + i / 15)) });
   }
   // Incident: CPU >= 85 % and latency > 1000 ms on api for 2 minutes.
-  scenario.incident = { service: "api", from: at(mid + 8) };
+  scenario.incident = { service: "api", from: at(incidentMinute) };
   for (let s = 0; s < 12; s++) {
-    records.push({ service: "api", cpu: 85 + (s % 10), latency_ms: 1200 + s * 50, timestamp: at(mid + 8 + s / 6) });
+    records.push({ service: "api", cpu: 85 + (s % 10), latency_ms: 1200 + s * 50, timestamp: at(incidentMinute + s / 6) });
   }
   // A large transaction, and a user making 15 transactions in 4 minutes.
   scenario.largeTransaction = { user: "user7", amount: 25_000 };

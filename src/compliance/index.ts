@@ -99,6 +99,48 @@ export { WebhookSink } from "./webhook-sink.js";
 export type { WebhookSinkOptions, WebhookResponse, WebhookStats } from "./webhook-sink.js";
 export { formatSlackPayload, formatDiscordPayload } from "./webhook-payload.js";
 export type { SlackPayload, SlackBlock, DiscordPayload, DiscordField } from "./webhook-payload.js";
+// ComplianceMonitor (monitor.ts and its parts): per-system windowed metrics, keyed pseudonyms, the monitor image.
+export { ComplianceMonitor } from "./monitor.js";
+export type {
+  ComplianceMonitorOptions,
+  ComplianceMonitorRestoreOptions,
+  MonitorQueryOptions,
+  MonitorRules,
+  MonitorAllowList,
+  Coverage,
+  ActivityAnswer,
+  TopAnswer,
+  FrequencyListing,
+  RefusedCounts,
+} from "./monitor.js";
+export { DEFAULT_MONITOR_METRICS, isFailedLogin } from "./monitor-metrics.js";
+export type { MonitorMetric, DistinctMetric, ActivityMetric, TopMetric, FrequencyMetric, StatsMetric } from "./monitor-metrics.js";
+export { Pseudonymizer, PseudonymResolver, pseudonymOf } from "./pseudonyms.js";
+// Sigma rules (loadSigmaRules): YAML detections and correlations compiled into the rule model; docs/sigma.md.
+export { loadSigmaRules } from "./sigma/load-sigma-rules.js";
+export type { SigmaLoadOptions } from "./sigma/load-sigma-rules.js";
+export { SIGMA_DEFAULT_FIELD_MAP } from "./sigma/field-map.js";
+export { SigmaRuleError } from "./sigma/sigma-rule-error.js";
+// --- the pipeline (extract, dedup, monitor, rules) ---
+export { CompliancePipeline, SHIPPED_SHAPES } from "./pipeline.js";
+export type { CompliancePipelineOptions, CompliancePipelineRestoreOptions, PipelineReport, PipelineRejection } from "./pipeline.js";
+// Audit log: append-only records chained by hash under an RFC 6962 tree,
+// stores, checkpoints, streaming verification, retention, export.
+export { AuditLog } from "./audit-log.js";
+export type { AuditLogOptions, AuditExportOptions } from "./audit-log.js";
+export { MemoryAuditStore } from "./audit-store.js";
+export type { AuditStore, AuditPrunedState, StoredCheckpoint } from "./audit-store.js";
+export { auditRecordLine, parseAuditRecordLine } from "./audit-record.js";
+export type { AuditRecord } from "./audit-record.js";
+export { canonicalJson } from "./canonical-json.js";
+export type { JsonValue } from "./canonical-json.js";
+export { AuditVerifier, verifyAuditLines } from "./audit-verifier.js";
+export type { AuditFailure, AuditFailureKind, AuditVerification, AuditVerifierOptions } from "./audit-verifier.js";
+export { checkpointBody, parseCheckpoint } from "./checkpoint.js";
+export type { Checkpoint, SignedCheckpoint } from "./checkpoint.js";
+export { AUDIT_EXPORT_FORMAT, parseAuditExport, checkAuditExportRecords } from "./audit-export.js";
+export type { AuditExport } from "./audit-export.js";
+export type { TreeHasher } from "./tree-hasher.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

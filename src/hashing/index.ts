@@ -7,6 +7,7 @@
  * browser-safe, for the Merkle trees of `papertrail/compliance`, and
  * SipHash-2-4 ({@link SipHasher}, {@link sipHash24}), a keyed hash for
  * inputs an attacker may choose (the compliance Deduplicator's event ids).
+ * HMAC-SHA256 ({@link hmacSha256}, {@link HmacSha256}) for its keyed pseudonyms.
  *
  * @module hashing
  */
@@ -19,6 +20,7 @@ export type { Hashable } from "./hashed-key.js";
 export { sha256, Sha256 } from "./sha256.js";
 // SipHash (keyed hashing for attacker-chosen inputs, used by the compliance Deduplicator)
 export { SipHasher, sipHash24 } from "./siphash.js";
+export { hmacSha256, HmacSha256 } from "./hmac.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

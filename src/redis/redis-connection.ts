@@ -9,6 +9,7 @@
  * @module
  */
 import type { RedisArgument, RESP_TYPES, TypeMapping } from "redis";
+import { DecodeError } from "../errors.js";
 
 /**
  * One connection of node-redis (`createClient()` or a cluster node's client):
@@ -125,9 +126,25 @@ export function connectionFor(client: RedisStoreClient, key: string): Promise<Re
   return "getNodeClientForKey" in client ? client.getNodeClientForKey(key) : Promise.resolve(client);
 }
 
-/** A command whose blob-string replies arrive as bytes (copied, so typed-array views are aligned). */
+/**
+ * Sends a command about the key `args[1]`; a WRONGTYPE refusal (the key
+ * holds a list, a set... where a string or hash was expected) becomes a
+ * DecodeError naming the key.
+ */
+export async function sendKeyCommand(connection: RedisConnection, args: readonly RedisArgument[], options?: { readonly typeMapping?: TypeMapping }): Promise<unknown> {
+  try {
+    return await connection.sendCommand(args, options);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("WRONGTYPE")) {
+      throw new DecodeError("malformed", `Redis key ${String(args[1])}: ${String(args[0])} refused, the key holds another Redis type (${error.message})`);
+    }
+    throw error;
+  }
+}
+
+/** A key command whose blob-string replies arrive as bytes (copied, so typed-array views are aligned). */
 export async function sendBinary(connection: RedisConnection, args: readonly RedisArgument[]): Promise<unknown> {
-  return toBytes(await connection.sendCommand(args, BINARY));
+  return toBytes(await sendKeyCommand(connection, args, BINARY));
 }
 
 function toBytes(reply: unknown): unknown {

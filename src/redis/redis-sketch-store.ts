@@ -19,6 +19,7 @@ import {
   execErrorMessages,
   isWatchError,
   sendBinary,
+  sendKeyCommand,
 } from "./redis-connection.js";
 import { ContentionError, OffsetOverlapError } from "./redis-store-errors.js";
 import { DEFAULT_GRANULARITIES, type Granularity, type SketchAddress, checkGranularity, checkName, escapeKeyPart, systemScope } from "./sketch-key.js";
@@ -357,7 +358,7 @@ export class RedisSketchStore {
   async readOffsets(group: string, system: string): Promise<Record<string, string>> {
     const key = this.offsetsKey(group, system);
     const connection = await connectionFor(this.client, key);
-    const reply = await connection.sendCommand(["HGETALL", key]);
+    const reply = await sendKeyCommand(connection, ["HGETALL", key]);
     // RESP2 answers a flat array, RESP3 a map (an object or a Map, by type mapping).
     const entries: Array<[unknown, unknown]> = [];
     if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) entries.push([reply[i], reply[i + 1]]);
@@ -516,7 +517,7 @@ export class RedisSketchStore {
 
   /** HMGET of the batch's sources from the offsets hash, parsed (DecodeError for text that is no offset). */
   private async readStoredOffsets(connection: RedisConnection, key: string, offsets: ParsedOffsets): Promise<Array<ParsedOffset | undefined>> {
-    const reply = (await connection.sendCommand(["HMGET", key, ...offsets.sources.map((s) => s.source)])) as unknown[];
+    const reply = (await sendKeyCommand(connection, ["HMGET", key, ...offsets.sources.map((s) => s.source)])) as unknown[];
     return offsets.sources.map(({ source }, i) => {
       const value = reply[i];
       if (value === null || value === undefined) return undefined;
@@ -535,7 +536,7 @@ export class RedisSketchStore {
       return value instanceof Uint8Array ? value : null;
     }
     const headerBytes = write.strategy === "bitop" ? BLOOM_HEADER_BYTES : HLL_HEADER_BYTES;
-    const [header, length] = await Promise.all([sendBinary(connection, ["GETRANGE", write.key, "0", String(headerBytes - 1)]), connection.sendCommand(["STRLEN", write.key])]);
+    const [header, length] = await Promise.all([sendBinary(connection, ["GETRANGE", write.key, "0", String(headerBytes - 1)]), sendKeyCommand(connection, ["STRLEN", write.key])]);
     return { header: header instanceof Uint8Array ? header : new Uint8Array(0), length: Number(length) };
   }
 }

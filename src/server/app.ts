@@ -40,6 +40,8 @@ export interface ComplianceAppOptions {
   /** Where alerts are kept; in memory when absent. */
   readonly alerts?: AlertStore;
   readonly audit?: AuditBackend;
+  /** Appends a summary of every alert (id, rule, severity, group, count, times, message) to the audit log; on when `audit` is given. */
+  readonly auditAlerts?: boolean;
   readonly reports?: ReportBackend;
   /** API keys; when given, every `/api/v1` request needs one (`Authorization: Bearer` or `X-API-Key`). */
   readonly apiKeys?: readonly string[];
@@ -106,6 +108,11 @@ export async function createComplianceApp(options: ComplianceAppOptions): Promis
     const report = backend.ingest(records, shape);
     if (report.alerts.length > 0) {
       await alerts.put(report.alerts);
+      if (options.audit !== undefined && options.auditAlerts !== false) {
+        await options.audit.append(
+          report.alerts.map((a) => ({ type: "alert", id: a.id, rule: a.ruleId, severity: a.severity, group: a.groupKey, count: a.count, firstTime: a.firstTime, lastTime: a.lastTime, message: a.message })),
+        );
+      }
       for (const alert of report.alerts) hub.publish("alert", alert);
     }
     if (report.events.length > 0) {

@@ -33,6 +33,15 @@ export { parseNdjson } from "./ndjson.js";
 export type { BulkItem } from "./ndjson.js";
 // --- what the API serves ---
 export type { QueryWindow, RejectedRecord, IngestReport, CountAnswer, MetricNames, ComplianceBackend, AuditBackend, ReportBackend } from "./backend.js";
+// --- the app and its embedded backend ---
+export { createComplianceApp } from "./app.js";
+export type { ComplianceAppOptions, ComplianceApp } from "./app.js";
+export { createComplianceBackend } from "./compliance-backend.js";
+export type { ComplianceBackendOptions, EmbeddedComplianceBackend } from "./compliance-backend.js";
+export { createAuditBackend } from "./audit-backend.js";
+export type { AuditBackendOptions } from "./audit-backend.js";
+export { createReportBackend } from "./report-backend.js";
+export type { ReportBackendOptions } from "./report-backend.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

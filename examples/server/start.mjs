@@ -1,0 +1,67 @@
+// Builds the compliance server from configuration: the embedded pipeline,
+// alerts in memory or in PostgreSQL (DATABASE_URL), API keys, and the port and
+// address to listen on. examples/server/index.mjs and the demo both use it.
+import { randomBytes } from "node:crypto";
+import { AuditLog } from "papertrail/compliance";
+import { generateNoteKey, NoteSigner, openFileAuditLog } from "papertrail/compliance/node";
+import { createAuditBackend, createComplianceApp, createComplianceBackend, createReportBackend, MemoryAlertStore, PostgresAlertStore } from "papertrail/server";
+
+/**
+ * @param {{ port?: number, host?: string, databaseUrl?: string, apiKeys?: string[], pseudonymKey?: string, dedupKey?: string, dedupCapacity?: number, identities?: "plain" | "pseudonymized", auditFile?: string, auditOrigin?: string, auditKey?: string, log?: (line: string) => void }} config
+ */
+export async function startServer(config = {}) {
+  const log = config.log ?? ((line) => console.log(line));
+  const identities = config.identities ?? "pseudonymized";
+  let pseudonymKey = config.pseudonymKey;
+  if (identities === "pseudonymized" && pseudonymKey === undefined) {
+    pseudonymKey = randomBytes(32).toString("base64");
+    log("pseudonyms: no PAPERTRAIL_PSEUDONYM_KEY given, so a key was generated for this run (pseudonyms change at restart)");
+  }
+  const dedupKey = config.dedupKey === undefined ? randomBytes(16) : Buffer.from(config.dedupKey, "base64");
+  if (dedupKey.length !== 16) throw new Error("PAPERTRAIL_DEDUP_KEY must be 16 bytes in base64");
+  const backend = createComplianceBackend({
+    monitor: identities === "plain" ? { identities } : { identities, pseudonymKey },
+    // Sized for a million distinct event ids an hour at a false-positive rate of 1e-6 (about 4 MB).
+    dedup: { key: new Uint8Array(dedupKey), capacity: config.dedupCapacity ?? 1_000_000, ttl: 3_600_000 },
+  });
+  const alerts = config.databaseUrl ? await PostgresAlertStore.connect(config.databaseUrl, { onIdleError: (error) => log(`postgres: ${error.message}`) }) : new MemoryAlertStore();
+  log(`alerts: ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : "in memory"}`);
+  // The audit log: a JSON-lines file (PAPERTRAIL_AUDIT_FILE) or memory; checkpoints signed with PAPERTRAIL_AUDIT_KEY or a key made for this run.
+  const origin = config.auditOrigin ?? "papertrail.local/audit";
+  let signerKey = config.auditKey;
+  if (signerKey === undefined) {
+    const keys = generateNoteKey(origin);
+    signerKey = keys.signerKey;
+    log(`audit: checkpoints signed with a key generated for this run; verifier key ${keys.verifierKey}`);
+  }
+  const auditLog = config.auditFile ? openFileAuditLog(config.auditFile, { origin }) : new AuditLog({ origin });
+  const audit = createAuditBackend({ log: auditLog, signers: [NoteSigner.fromKey(signerKey)] });
+  const dedup = backend.pipeline.dedup;
+  const reports = createReportBackend({
+    backend,
+    alerts,
+    audit,
+    dedup: () => (dedup === undefined ? undefined : { checked: dedup.stats.checked, duplicates: dedup.stats.duplicates, falsePositiveRate: dedup.stats.falsePositiveBound }),
+  });
+  const app = await createComplianceApp({ backend, alerts, audit, reports, apiKeys: config.apiKeys?.length ? config.apiKeys : undefined });
+  const address = await app.listen(config.port ?? 5000, config.host ?? "127.0.0.1");
+  return { app, backend, ...address };
+}
+
+/** The configuration from the environment (PORT, HOST, DATABASE_URL, PAPERTRAIL_API_KEYS, PAPERTRAIL_PSEUDONYM_KEY, PAPERTRAIL_DEDUP_KEY). */
+export function configFromEnv(env = process.env) {
+  const port = env.PORT === undefined ? 5000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  return {
+    port,
+    host: env.HOST ?? "127.0.0.1",
+    databaseUrl: env.DATABASE_URL || undefined,
+    apiKeys: env.PAPERTRAIL_API_KEYS ? env.PAPERTRAIL_API_KEYS.split(",").map((key) => key.trim()).filter(Boolean) : undefined,
+    pseudonymKey: env.PAPERTRAIL_PSEUDONYM_KEY || undefined,
+    dedupKey: env.PAPERTRAIL_DEDUP_KEY || undefined,
+    identities: env.PAPERTRAIL_IDENTITIES === "plain" ? "plain" : "pseudonymized",
+    auditFile: env.PAPERTRAIL_AUDIT_FILE || undefined,
+    auditOrigin: env.PAPERTRAIL_AUDIT_ORIGIN || undefined,
+    auditKey: env.PAPERTRAIL_AUDIT_KEY || undefined,
+  };
+}

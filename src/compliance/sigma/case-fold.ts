@@ -1,0 +1,126 @@
+/**
+ * Case-insensitive string tests without allocating: Sigma compares values
+ * case-insensitively (Sigma rules specification v2.0.0, "Detection /
+ * General"), and lower-casing every field value per event would allocate a
+ * string per test.
+ *
+ * Folding is per UTF-16 code unit: `String.prototype.toLowerCase` of the unit
+ * when that is exactly one unit (the simple case mapping), else the unit
+ * itself. So `É` equals `é` and the Kelvin sign `K` equals `k`, while the
+ * rare full mappings that change the length (`İ` lower-cases to two units)
+ * compare by their unit unchanged. Each unit's fold is computed once, when
+ * first met, and cached in a table. Needles are folded with the same
+ * function when the rule is loaded.
+ *
+ * @module
+ */
+
+/**
+ * Folded units, filled lazily: ASCII at load, any other unit the first time
+ * it is met (0 = not yet computed; no unit ≥ 128 folds to 0).
+ */
+const FOLD = new Uint16Array(65536);
+for (let c = 0; c < 128; c++) FOLD[c] = c >= 65 && c <= 90 ? c | 32 : c;
+
+/**
+ * The only unit ≥ 128 whose simple lower case is ASCII: the Kelvin sign
+ * U+212A → `k` (a scan of all 65,536 units, repeated in the tests, finds no
+ * other).
+ */
+const KELVIN = 0x212a;
+
+/** The folded form of one UTF-16 code unit. */
+export function foldUnit(c: number): number {
+  let f = FOLD[c]!;
+  if (f === 0 && c !== 0) {
+    const lower = String.fromCharCode(c).toLowerCase();
+    f = lower.length === 1 ? lower.charCodeAt(0) : c;
+    FOLD[c] = f;
+  }
+  return f;
+}
+
+/** `text` with every unit folded (used at load time for needles). */
+export function foldString(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) out += String.fromCharCode(foldUnit(text.charCodeAt(i)));
+  return out;
+}
+
+/** Whether `text[at, at + needle.length)` folds to `needle` (already folded); `from` units of the needle are skipped. */
+function regionEqualsFolded(text: string, at: number, needle: string, from: number): boolean {
+  const n = needle.length;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(at + i);
+    const d = needle.charCodeAt(i);
+    if (c !== d && foldUnit(c) !== d) return false;
+  }
+  return true;
+}
+
+/** Whether `text` folds to `needle` (already folded). */
+export function equalsFolded(text: string, needle: string): boolean {
+  return text.length === needle.length && regionEqualsFolded(text, 0, needle, 0);
+}
+
+/** Whether `text` starts with the folded `needle`. */
+export function startsWithFolded(text: string, needle: string): boolean {
+  return text.length >= needle.length && regionEqualsFolded(text, 0, needle, 0);
+}
+
+/** Whether `text` ends with the folded `needle`. */
+export function endsWithFolded(text: string, needle: string): boolean {
+  return text.length >= needle.length && regionEqualsFolded(text, text.length - needle.length, needle, 0);
+}
+
+/**
+ * A test "`text` contains the folded `needle`". When every unit that folds
+ * to the needle's first unit is known (an ASCII first unit: itself and its
+ * other case, unless a non-ASCII unit also folds to it), candidates are found
+ * with the native `indexOf` of those one or two characters and the rest is
+ * compared; otherwise every position is tried.
+ */
+export function containsFolded(needle: string): (text: string) => boolean {
+  const n = needle.length;
+  if (n === 0) return () => true;
+  const first = needle.charCodeAt(0);
+  if (first >= 128 || first === foldUnit(KELVIN)) {
+    return (text) => {
+      const last = text.length - n;
+      for (let i = 0; i <= last; i++) {
+        const c = text.charCodeAt(i);
+        if ((c === first || foldUnit(c) === first) && regionEqualsFolded(text, i, needle, 1)) return true;
+      }
+      return false;
+    };
+  }
+  const lower = String.fromCharCode(first);
+  const upper = lower.toUpperCase();
+  if (upper === lower || upper.length !== 1 || foldUnit(upper.charCodeAt(0)) !== first) {
+    return (text) => {
+      const last = text.length - n;
+      for (let i = text.indexOf(lower); i >= 0 && i <= last; i = text.indexOf(lower, i + 1)) {
+        if (regionEqualsFolded(text, i, needle, 1)) return true;
+      }
+      return false;
+    };
+  }
+  return (text) => {
+    const last = text.length - n;
+    let a = text.indexOf(lower);
+    let b = text.indexOf(upper);
+    while (a >= 0 || b >= 0) {
+      let i: number;
+      if (b < 0 || (a >= 0 && a < b)) {
+        i = a;
+        a = text.indexOf(lower, a + 1);
+      } else {
+        i = b;
+        b = text.indexOf(upper, b + 1);
+      }
+      if (i > last) return false;
+      if (regionEqualsFolded(text, i, needle, 1)) return true;
+    }
+    return false;
+  };
+}

@@ -1,0 +1,322 @@
+// AuditLog (src/compliance/audit-log.ts and its parts): the record format,
+// the incremental tree against the standalone RFC 6962 functions (themselves
+// tested with the transparency-dev vectors in merkle.test.ts), tamper
+// detection with index and kind, retention.
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  AuditLog,
+  AuditVerifier,
+  DecodeError,
+  InvalidArgumentError,
+  MemoryAuditStore,
+  auditRecordLine,
+  canonicalJson,
+  consistencyProof,
+  inclusionProof,
+  merkleRoot,
+  parseAuditRecordLine,
+  verifyAuditLines,
+  verifyConsistency,
+  verifyInclusion,
+  type AuditFailureKind,
+} from "../src/compliance/index.js";
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+const leafHash = (line: string): string => createHash("sha256").update(Uint8Array.of(0)).update(line).digest("hex");
+
+function makeLog(n: number, origin = "example.com/audit"): AuditLog {
+  let clock = 1_700_000_000_000;
+  const log = new AuditLog({ origin, now: () => clock++ });
+  for (let i = 0; i < n; i++) log.append({ i, user: `user-${i % 7}`, action: i % 3 === 0 ? "login" : "read", ok: i % 5 !== 0 });
+  return log;
+}
+
+describe("canonical JSON (RFC 8785 rules)", () => {
+  it("sorts members by UTF-16 code units, writes numbers as JSON.stringify does", () => {
+    // RFC 8785 §3.2.3 sorts by UTF-16 code units: "\u20ac" (U+20AC) before "\ud83d\ude00" (U+1F600, surrogates D83D DE00), after "\u00e9".
+    expect(canonicalJson({ "\ud83d\ude00": 1, "\u20ac": 2, "\u00e9": 3, a: 4 })).toBe('{"a":4,"é":3,"€":2,"😀":1}');
+    expect(canonicalJson([1e21, 1e-7, -0, 0.1, 333333333.3333333])).toBe("[1e+21,1e-7,0,0.1,333333333.3333333]");
+    expect(canonicalJson("\u2028\n\"")).toBe('"\u2028\\n\\""');
+    // A lone surrogate stays an ASCII escape (RFC 8785 would refuse it) and parses back to itself.
+    expect(canonicalJson({ s: "\ud800x" })).toBe('{"s":"\\ud800x"}');
+    expect(JSON.parse(canonicalJson("\udc00"))).toBe("\udc00");
+  });
+
+  it("is a fixed point: re-serializing parsed canonical JSON gives the same text", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = canonicalJson(value);
+        expect(canonicalJson(JSON.parse(text))).toBe(text);
+      }),
+    );
+  });
+
+  it("refuses what is not JSON, naming the member", () => {
+    const refuse = (value: unknown, message: RegExp) => expect(() => canonicalJson(value)).toThrow(message);
+    refuse({ a: [1, undefined] }, /data\.a\[1\]: undefined is not a JSON value/);
+    refuse({ n: Number.NaN }, /data\.n: numbers must be finite/);
+    refuse({ d: new Date(0) }, /data\.d: only plain objects/);
+    refuse(10n, /bigint is not a JSON value/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    refuse(cyclic, /deeper than 64 levels \(or a cycle/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 70; i++) deep = [deep];
+    refuse(deep, /deeper than 64/);
+  });
+});
+
+describe("record lines", () => {
+  it("has the documented layout (golden)", () => {
+    const line = auditRecordLine({ seq: 7, time: 1700000000123, prev: "ab".repeat(32), data: { user: "alice", action: "login" } });
+    expect(line).toBe(`{"data":{"action":"login","user":"alice"},"prev":"${"ab".repeat(32)}","seq":7,"time":1700000000123}`);
+    expect(parseAuditRecordLine(line)).toEqual({ seq: 7, time: 1700000000123, prev: "ab".repeat(32), data: { action: "login", user: "alice" } });
+  });
+
+  it("parses only canonical lines", () => {
+    const line = auditRecordLine({ seq: 0, time: 0, prev: "0".repeat(64), data: { a: 1 } });
+    expect(parseAuditRecordLine(line.replace('{"a":1}', '{ "a":1}'))).toBeUndefined();
+    expect(parseAuditRecordLine(line.replace('"seq":0', '"seq":00'))).toBeUndefined();
+    expect(parseAuditRecordLine(`${line.slice(0, -1)},"zz":1}`)).toBeUndefined();
+    expect(parseAuditRecordLine("not json")).toBeUndefined();
+  });
+
+  it("chains each record to the leaf hash of the one before", () => {
+    const log = makeLog(20);
+    expect(log.record(0).prev).toBe("0".repeat(64));
+    for (let i = 1; i < 20; i++) expect(log.record(i).prev).toBe(leafHash(log.line(i - 1)));
+    expect(log.record(3).seq).toBe(3);
+  });
+});
+
+describe("the incremental tree", () => {
+  it("gives the roots and proofs of merkleRoot, inclusionProof and consistencyProof for every size", () => {
+    const log = makeLog(70);
+    const leaves = Array.from({ length: 70 }, (_, i) => log.leaf(i));
+    for (let n = 0; n <= 70; n++) {
+      expect(hex(log.root(n))).toBe(hex(merkleRoot(leaves.slice(0, n))));
+      for (let i = 0; i < n; i++) expect(log.inclusionProof(i, n).map(hex)).toEqual(inclusionProof(leaves.slice(0, n), i).map(hex));
+      for (let m = 0; m <= n; m++) expect(log.consistencyProof(m, n).map(hex)).toEqual(consistencyProof(leaves.slice(0, n), m).map(hex));
+    }
+  });
+
+  it("proofs verify with the standalone functions (random sizes up to 3000)", () => {
+    const log = makeLog(3000);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.nat(), fc.nat(), (n, a, b) => {
+        const i = a % n;
+        const m = b % (n + 1);
+        expect(verifyInclusion(log.leaf(i), i, n, log.inclusionProof(i, n), log.root(n))).toBe(true);
+        expect(verifyConsistency(m, n, log.root(m), log.root(n), log.consistencyProof(m, n))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses sizes and indexes outside the tree", () => {
+    const log = makeLog(5);
+    expect(() => log.inclusionProof(5)).toThrow(InvalidArgumentError);
+    expect(() => log.root(6)).toThrow(InvalidArgumentError);
+    expect(() => log.consistencyProof(3, 2)).toThrow(InvalidArgumentError);
+    expect(() => log.line(-1)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("AuditLog options and input", () => {
+  it("refuses unknown options, bad origins, bad clocks and non-JSON data", () => {
+    expect(() => new AuditLog({ origin: "x", colour: 1 } as never)).toThrow(/AuditLog has no option "colour"/);
+    expect(() => new AuditLog({ origin: "" })).toThrow(/origin/);
+    expect(() => new AuditLog({ origin: "a\nb" })).toThrow(/origin/);
+    expect(() => new AuditLog({ origin: "x", now: () => 1.5 }).append(1)).toThrow(/now\(\)/);
+    const log = new AuditLog({ origin: "x" });
+    expect(() => log.append({ f: (() => 1) as never })).toThrow(/data\.f/);
+    expect(log.size).toBe(0); // a refused record leaves no trace
+  });
+});
+
+describe("reopening a store", () => {
+  it("replays the records and continues the same tree", () => {
+    const store = new MemoryAuditStore();
+    const first = new AuditLog({ origin: "example.com/audit", store });
+    for (let i = 0; i < 33; i++) first.append({ i });
+    first.keepCheckpoint(first.checkpoint());
+    const again = new AuditLog({ origin: "example.com/audit", store });
+    expect(again.size).toBe(33);
+    expect(hex(again.root())).toBe(hex(first.root()));
+    again.append({ i: 33 });
+    expect(verifyAuditLines(Array.from({ length: 34 }, (_, i) => store.line(i))).ok).toBe(true);
+  });
+
+  it("refuses a store whose records do not verify", () => {
+    const store = new MemoryAuditStore();
+    const log = new AuditLog({ origin: "example.com/audit", store });
+    for (let i = 0; i < 5; i++) log.append({ i });
+    log.keepCheckpoint(log.checkpoint());
+    const lines = (store as unknown as { lines: string[] }).lines;
+    lines[4] = (lines[4] as string).replace('"i":4', '"i":5'); // the last record: only the checkpoint pins it
+    expect(() => new AuditLog({ origin: "example.com/audit", store })).toThrow(DecodeError);
+    lines[4] = (lines[4] as string).replace('"i":5', '"i":4');
+    lines[2] = (lines[2] as string).replace('"i":2', '"i":9');
+    expect(() => new AuditLog({ origin: "example.com/audit", store })).toThrow(/stored record 3 does not carry the hash/);
+  });
+});
+
+type Tamper = "modify" | "delete" | "insert-forged" | "insert-copy" | "reorder" | "truncate";
+
+/** Applies one tamper at position k; returns the lines and the expected verdict. */
+function tamper(log: AuditLog, kind: Tamper, k: number): { lines: string[]; index: number; kind: AuditFailureKind } {
+  const n = log.size;
+  const lines = Array.from({ length: n }, (_, i) => log.line(i));
+  switch (kind) {
+    case "modify":
+      lines[k] = (lines[k] as string).replace(/"i":\d+/, `"i":${n + 1000}`);
+      return { lines, index: k, kind: "modified" };
+    case "delete":
+      lines.splice(k, 1);
+      return { lines, index: k, kind: k === n - 1 ? "truncated" : "deleted" };
+    case "insert-forged": {
+      // A careful forger: right seq, right prev, so it passes its own checks.
+      const prev = k === 0 ? "0".repeat(64) : leafHash(lines[k - 1] as string);
+      lines.splice(k, 0, auditRecordLine({ seq: k, time: 1, prev, data: { forged: true } }));
+      return { lines, index: k, kind: "inserted" };
+    }
+    case "insert-copy": {
+      // A replayed copy of an earlier record (or of record 0 at the very start).
+      const source = k === 0 ? 0 : (k * 7919) % k;
+      lines.splice(k === 0 ? 1 : k, 0, lines[source] as string);
+      return { lines, index: k === 0 ? 1 : k, kind: "inserted" };
+    }
+    case "reorder":
+      [lines[k], lines[k + 1]] = [lines[k + 1] as string, lines[k] as string];
+      return { lines, index: k, kind: "reordered" };
+    case "truncate":
+      return { lines: lines.slice(0, k), index: k, kind: "truncated" };
+  }
+}
+
+describe("tamper detection: the first bad record, by index and kind", () => {
+  const N = 200;
+  const log = makeLog(N);
+  const checkpoint = log.checkpoint();
+
+  it("finds every tamper at random positions (property test)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom<Tamper>("modify", "delete", "insert-forged", "insert-copy", "reorder", "truncate"), fc.nat(N - 1), (kind, position) => {
+        const k = kind === "reorder" ? Math.min(position, N - 2) : position;
+        const expected = tamper(log, kind, k);
+        const result = verifyAuditLines(expected.lines, { checkpoint });
+        expect(result.ok).toBe(false);
+        expect({ index: result.failure?.index, kind: result.failure?.kind }).toEqual({ index: expected.index, kind: expected.kind });
+        // What verified is a true prefix of the log.
+        expect(result.size).toBeLessThanOrEqual(expected.index);
+        expect(hex(result.root)).toBe(hex(log.root(result.size)));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it("covers both ends explicitly", () => {
+    for (const kind of ["modify", "delete", "insert-forged", "insert-copy", "truncate"] as const) {
+      for (const k of [0, 1, N - 2, N - 1]) {
+        const expected = tamper(log, kind, k);
+        const failure = verifyAuditLines(expected.lines, { checkpoint }).failure;
+        expect({ kind, k, index: failure?.index, failureKind: failure?.kind }).toEqual({ kind, k, index: expected.index, failureKind: expected.kind });
+      }
+    }
+  });
+
+  it("passes the untouched log, and says nothing about a longer log than the checkpoint", () => {
+    expect(verifyAuditLines(Array.from({ length: N }, (_, i) => log.line(i)), { checkpoint }).ok).toBe(true);
+    expect(verifyAuditLines(Array.from({ length: N }, (_, i) => log.line(i)), { checkpoint: { size: 50, root: log.root(50) } }).ok).toBe(true);
+  });
+
+  it("reports a chain rewritten consistently as a checkpoint mismatch", () => {
+    // Rewrite records from 10 on with a valid chain: only the root betrays it.
+    const forged = new AuditLog({ origin: "example.com/audit", now: () => 5 });
+    for (let i = 0; i < 10; i++) forged.append(log.record(i).data);
+    const lines = Array.from({ length: 10 }, (_, i) => log.line(i));
+    // The first ten lines differ in time from the forger's, so use the forger's whole log.
+    for (let i = 0; i < N; i++) if (i >= 10) forged.append({ rewritten: i });
+    const result = verifyAuditLines(Array.from({ length: N }, (_, i) => forged.line(i)), { checkpoint: { size: 150, root: log.root(150) } });
+    expect(result.failure?.kind).toBe("checkpoint");
+    expect(result.failure?.index).toBe(149);
+    expect(lines.length).toBe(10);
+  });
+
+  it("reports a torn last line as truncated, with the records before it verified", () => {
+    const verifier = new AuditVerifier();
+    for (let i = 0; i < 5; i++) verifier.push(new TextEncoder().encode(log.line(i)));
+    const result = verifier.finish({ offset: 1234, length: 17 });
+    expect(result.failure?.kind).toBe("truncated");
+    expect(result.failure?.index).toBe(5);
+    expect(result.failure?.reason).toMatch(/crash mid-append; the 5 records before it verify/);
+    expect(result.size).toBe(5);
+    expect(hex(result.root)).toBe(hex(log.root(5)));
+  });
+});
+
+describe("retention", () => {
+  it("keeps roots, retained inclusion proofs and consistency from kept checkpoints after pruning", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 300 }), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat(), (n, cuts, p, extra) => {
+        const log = makeLog(n);
+        const twin = makeLog(n);
+        const sizes = [...new Set(cuts.map((c) => c % (n + 1)))].sort((a, b) => a - b);
+        for (const size of sizes) log.keepCheckpoint({ origin: log.origin, size, root: log.root(size) });
+        const before = p % (n + 1);
+        const rootBefore = hex(log.root());
+        const state = log.prune(before);
+        expect(log.firstIndex).toBe(before);
+        expect(hex(log.root())).toBe(rootBefore);
+        // Keep growing both.
+        for (let i = 0; i < extra % 40; i++) {
+          log.append({ later: i });
+          twin.append({ later: i });
+        }
+        expect(hex(log.root())).toBe(hex(twin.root()));
+        for (const m of sizes) {
+          for (const size of [Math.max(m, before), log.size]) {
+            expect(log.consistencyProof(m, size).map(hex)).toEqual(twin.consistencyProof(m, size).map(hex));
+          }
+        }
+        for (let i = before; i < log.size; i += 7) expect(log.inclusionProof(i).map(hex)).toEqual(twin.inclusionProof(i).map(hex));
+        if (before > 0) expect(() => log.line(before - 1)).toThrow(/pruned/);
+        // The kept lines verify from the pruned state, against the checkpoint.
+        const lines = Array.from({ length: log.size - before }, (_, i) => log.line(before + i));
+        const result = verifyAuditLines(lines, { pruned: state, checkpoint: log.checkpoint() });
+        expect(result.ok).toBe(true);
+        // Kept: at most the compact ranges plus one leaf, logarithmic in n.
+        expect(state.nodes.length).toBeLessThanOrEqual(1 + 9 * (1 + 2 * sizes.length));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("prunes by age, from the first record stamped at or after the cutoff", () => {
+    let clock = 0;
+    const log = new AuditLog({ origin: "example.com/audit", now: () => clock });
+    for (const t of [10, 20, 30, 25, 40]) {
+      clock = t;
+      log.append({ t });
+    }
+    expect(log.pruneOlderThan(30).size).toBe(2);
+    expect(log.firstIndex).toBe(2);
+    expect(log.record(3).time).toBe(25); // after a newer one: kept
+    expect(() => log.prune(1)).toThrow(InvalidArgumentError);
+  });
+
+  it("a reopened pruned store continues the same tree", () => {
+    const store = new MemoryAuditStore();
+    const log = new AuditLog({ origin: "example.com/audit", store });
+    for (let i = 0; i < 100; i++) log.append({ i });
+    log.keepCheckpoint(log.checkpoint());
+    log.prune(61);
+    const again = new AuditLog({ origin: "example.com/audit", store });
+    expect(again.firstIndex).toBe(61);
+    expect(hex(again.root())).toBe(hex(log.root()));
+    again.append({ i: 100 });
+    expect(again.record(100).prev).toBe(leafHash(again.line(99)));
+  });
+});
