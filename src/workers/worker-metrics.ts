@@ -42,6 +42,11 @@ export interface WorkerMetric {
 /** Which text of an event a metric counts: a function returning it, or undefined to skip the event. */
 export type EventKey = (event: ComplianceEvent) => string | undefined;
 
+/** Events a helper metric takes: those `where` accepts that have a key (no empty sketch for a batch without one). */
+function accepts(key: EventKey, where: ((event: ComplianceEvent) => boolean) | undefined): (event: ComplianceEvent) => boolean {
+  return where === undefined ? (event) => key(event) !== undefined : (event) => where(event) && key(event) !== undefined;
+}
+
 function checkName(name: unknown): string {
   if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`metric name must be a non-empty string, got ${String(name)}`);
   return name;
@@ -62,7 +67,7 @@ export function distinctMetric(name: string, key: EventKey, where?: (event: Comp
   checkName(name);
   return {
     name,
-    ...(where === undefined ? {} : { where }),
+    where: accepts(key, where),
     create: () => new HyperLogLog(),
     add: (sketch, event) => {
       const value = key(event);
@@ -93,7 +98,7 @@ export function countMetric(
   const depth = options.depth ?? 5;
   return {
     name,
-    ...(where === undefined ? {} : { where }),
+    where: accepts(key, where),
     create: () => new CountMinSketch({ width, depth }),
     add: (sketch, event) => {
       const value = key(event);
@@ -123,7 +128,7 @@ export function topMetric(
   const capacity = options.capacity ?? 1024;
   return {
     name,
-    ...(where === undefined ? {} : { where }),
+    where: accepts(key, where),
     create: () => new TopK({ capacity }),
     add: (sketch, event) => {
       const value = key(event);
