@@ -39,7 +39,17 @@ export interface WorkerMetric {
   add(sketch: StoredSketch, event: ComplianceEvent): void;
 }
 
-/** Which text of an event a metric counts: a function returning it, or undefined to skip the event. */
+/**
+ * Which text of an event a metric counts: a function returning it, or
+ * `undefined` to leave the event out of the metric.
+ *
+ * @example
+ * ```ts
+ * import { type EventKey, parseRecord } from "papertrail/workers";
+ * const ip: EventKey = (event) => event.ip;
+ * ip(parseRecord({ event_type: "login", user_id: "bob", system: "vpn", timestamp: "2026-01-01T00:00:00Z", metadata: { ip: "10.0.0.9" } })); // => "10.0.0.9"
+ * ```
+ */
 export type EventKey = (event: ComplianceEvent) => string | undefined;
 
 /** Events a helper metric takes: those `where` accepts that have a key (no empty sketch for a batch without one). */
