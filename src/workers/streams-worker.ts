@@ -122,7 +122,7 @@ export class StreamsWorker {
   readonly claimEveryMs: number;
   readonly deadLetterStream: string;
   /** Counters since start. */
-  readonly totals = { batches: 0, events: 0, duplicates: 0, deadLetters: 0, claimed: 0, skippedSystems: 0, trimmedSystems: 0 };
+  readonly totals = { batches: 0, events: 0, duplicates: 0, deadLetters: 0, claimed: 0, errors: 0, skippedSystems: 0, trimmedSystems: 0 };
   private readonly client: RedisConnection;
   private readonly store: RedisSketchStore;
   private readonly marks: RedisEventMarks | undefined;
@@ -166,13 +166,30 @@ export class StreamsWorker {
     }
   }
 
-  /** Reads and checkpoints until {@link StreamsWorker.stop}; the batch in hand finishes first. */
+  /**
+   * Reads and checkpoints until {@link StreamsWorker.stop}; the batch in
+   * hand finishes first. A failed batch (a Redis error) is retried from the
+   * pending list after a pause; a third failure in a row rejects.
+   */
   async run(): Promise<void> {
     this.running = true;
     await this.createGroup();
     // Entries this name read before (a restart under the same name) come first.
     await this.drainOwnPending();
-    while (this.running) await this.step();
+    let failures = 0;
+    while (this.running) {
+      try {
+        await this.step();
+        failures = 0;
+      } catch (error) {
+        // A Redis error or a lost race (ContentionError): the batch stays pending; read it again
+        // from our own pending list after a pause. The same error three times in a row ends run().
+        this.totals.errors++;
+        if (++failures >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * failures));
+        await this.drainOwnPending();
+      }
+    }
   }
 
   /** Asks `run()` to return after the batch in hand. */
