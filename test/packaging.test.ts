@@ -559,7 +559,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     };
     collect(manifest.exports);
     expect(Object.keys(manifest.exports).sort(), "exports map subpaths").toEqual(
-      [".", "./aggregators", "./algebra", "./codec", "./compliance", "./compliance/node", "./hashing", "./redis", "./server", "./laws", "./package.json", "./sketches", "./windows"].sort(),
+      [".", "./aggregators", "./algebra", "./codec", "./compliance", "./compliance/node", "./hashing", "./redis", "./workers", "./server", "./laws", "./package.json", "./sketches", "./windows"].sort(),
     );
     const missing = [...targets].map((target) => target.replace(/^\.\//, "")).filter((target) => !tarballFiles.includes(target));
     expect(missing, "paths referenced by package.json but absent from the tarball").toEqual([]);
