@@ -71,7 +71,7 @@ export function createAuditBackend(options: AuditBackendOptions): AuditBackend {
     inclusionProof(index, treeSize = log.size) {
       checkSize(treeSize, "size");
       checkIndex(index, treeSize, "index");
-      return { index, treeSize, leafHash: base64(log.leaf(index)), proof: log.inclusionProof(index, treeSize).map(base64), root: base64(log.root(treeSize)) };
+      return { index, treeSize, leaf: base64(log.leaf(index)), proof: log.inclusionProof(index, treeSize).map(base64), root: base64(log.root(treeSize)) };
     },
     consistencyProof(oldSize, newSize = log.size) {
       checkSize(newSize, "new");

@@ -138,7 +138,9 @@ export interface ComplianceBackend {
 }
 
 /**
- * The audit log as the API sees it. Hashes are base64 (standard alphabet).
+ * The audit log as the API sees it. Hashes are base64 (standard alphabet);
+ * an inclusion proof's `leaf` is the leaf data (the record's line, base64),
+ * what `verifyInclusion` takes.
  *
  * @example
  * ```ts
@@ -153,7 +155,7 @@ export interface AuditBackend {
   size(): number;
   /** The stored record at `index` (with its chain hash), or undefined when out of range or pruned. */
   record(index: number): unknown;
-  inclusionProof(index: number, treeSize?: number): { readonly index: number; readonly treeSize: number; readonly leafHash: string; readonly proof: readonly string[]; readonly root: string };
+  inclusionProof(index: number, treeSize?: number): { readonly index: number; readonly treeSize: number; readonly leaf: string; readonly proof: readonly string[]; readonly root: string };
   consistencyProof(oldSize: number, newSize?: number): { readonly oldSize: number; readonly newSize: number; readonly proof: readonly string[]; readonly oldRoot: string; readonly newRoot: string };
   /** The latest signed checkpoint (C2SP signed note text). */
   checkpoint(): Promise<{ readonly origin: string; readonly size: number; readonly root: string; readonly note: string }>;
