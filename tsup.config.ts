@@ -12,6 +12,7 @@ export default defineConfig({
     "compliance/index": "src/compliance/index.ts",
     "compliance/node/index": "src/compliance/node/index.ts",
     "redis/index": "src/redis/index.ts",
+    "workers/index": "src/workers/index.ts",
     "server/index": "src/server/index.ts",
     "laws/index": "src/laws/index.ts",
   },

@@ -219,7 +219,7 @@ import fc from "fast-check";
 
 const FORMAT = "esm";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server", "papertrail/laws"].map((id) => [
     id,
     fileURLToPath(import.meta.resolve(id)),
   ]),
@@ -239,7 +239,7 @@ const fc = require("fast-check");
 
 const FORMAT = "cjs";
 const RESOLVED = Object.fromEntries(
-  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"].map((id) => [
+  ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server", "papertrail/laws"].map((id) => [
     id,
     require.resolve(id),
   ]),
@@ -251,9 +251,9 @@ ${CHECK_BODY}`;
 // brands of src/brand.ts make instanceof and merges work across them.
 const SKETCH_NAMES = ["HyperLogLog", "BloomFilter", "CountMinSketch", "TopK", "Moments", "TDigest"] as const;
 const ERROR_NAMES = ["PaperTrailError", "ParameterMismatchError", "DecodeError", "InvalidArgumentError"] as const;
-const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server", "papertrail/laws"] as const;
+const SUBPATHS = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server", "papertrail/laws"] as const;
 /** The subpaths that may use Node (node:*, client libraries): checked by the Node consumer, not the browser-style one. */
-const NODE_SUBPATHS = ["papertrail/compliance/node", "papertrail/redis", "papertrail/server"] as const;
+const NODE_SUBPATHS = ["papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server"] as const;
 const BROWSER_SUBPATHS = SUBPATHS.filter((id) => !(NODE_SUBPATHS as readonly string[]).includes(id));
 
 const INTEROP_MJS = String.raw`import { createRequire } from "node:module";
@@ -562,7 +562,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     };
     collect(manifest.exports);
     expect(Object.keys(manifest.exports).sort(), "exports map subpaths").toEqual(
-      [".", "./aggregators", "./algebra", "./codec", "./compliance", "./compliance/node", "./hashing", "./redis", "./server", "./laws", "./package.json", "./sketches", "./windows"].sort(),
+      [".", "./aggregators", "./algebra", "./codec", "./compliance", "./compliance/node", "./hashing", "./redis", "./workers", "./server", "./laws", "./package.json", "./sketches", "./windows"].sort(),
     );
     const missing = [...targets].map((target) => target.replace(/^\.\//, "")).filter((target) => !tarballFiles.includes(target));
     expect(missing, "paths referenced by package.json but absent from the tarball").toEqual([]);
@@ -614,6 +614,7 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
         "papertrail/compliance": "compliance/index",
         "papertrail/compliance/node": "compliance/node/index",
         "papertrail/redis": "redis/index",
+        "papertrail/workers": "workers/index",
         "papertrail/server": "server/index",
         "papertrail/laws": "laws/index",
       };
@@ -826,7 +827,7 @@ backend.ingest("not an array");
   it(
     "root, algebra, hashing, codec, sketches, aggregators, windows and compliance load without the optional fast-check peer",
     () => {
-      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/server"];
+      const entries = ["papertrail", "papertrail/algebra", "papertrail/hashing", "papertrail/codec", "papertrail/sketches", "papertrail/aggregators", "papertrail/windows", "papertrail/compliance", "papertrail/compliance/node", "papertrail/redis", "papertrail/workers", "papertrail/server"];
       const esmScript = `
 const out = {};
 for (const id of ${JSON.stringify(entries)}) out[id] = Object.keys(await import(id)).length > 0;
@@ -850,6 +851,7 @@ console.log(JSON.stringify(out));`;
         "papertrail/compliance": true,
         "papertrail/compliance/node": true,
         "papertrail/redis": true,
+        "papertrail/workers": true,
         "papertrail/server": true,
         laws: "needs fast-check",
       };

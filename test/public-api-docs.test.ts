@@ -7,7 +7,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const entryPoints = ["src/index.ts", "src/algebra/index.ts", "src/hashing/index.ts", "src/codec/index.ts", "src/sketches/index.ts", "src/laws/index.ts", "src/aggregators/index.ts", "src/windows/index.ts", "src/compliance/index.ts", "src/compliance/node/index.ts", "src/redis/index.ts", "src/server/index.ts"];
+const entryPoints = ["src/index.ts", "src/algebra/index.ts", "src/hashing/index.ts", "src/codec/index.ts", "src/sketches/index.ts", "src/laws/index.ts", "src/aggregators/index.ts", "src/windows/index.ts", "src/compliance/index.ts", "src/compliance/node/index.ts", "src/redis/index.ts", "src/workers/index.ts", "src/server/index.ts"];
 
 const program = ts.createProgram(
   entryPoints.map((entry) => join(root, entry)),

@@ -33,6 +33,7 @@ const SUBPATHS: Record<string, string> = {
   "papertrail/compliance": "src/compliance/index.ts",
   "papertrail/compliance/node": "src/compliance/node/index.ts",
   "papertrail/redis": "src/redis/index.ts",
+  "papertrail/workers": "src/workers/index.ts",
   "papertrail/server": "src/server/index.ts",
 };
 

@@ -1,0 +1,44 @@
+// One worker process of bench/streams.mjs: runs a StreamsWorker from dist/
+// until SIGTERM, timing every checkpoint (from the `checkpoint` point to
+// `checkpointed`), and prints its totals and checkpoint times as JSON.
+import { createClient } from "redis";
+import { RedisSketchStore } from "../dist/redis/index.js";
+import { StreamsWorker } from "../dist/workers/index.js";
+
+const [url, stream, group, consumer, batch] = process.argv.slice(2);
+const client = createClient({ url });
+const storeClient = client.duplicate();
+await client.connect();
+await storeClient.connect();
+const checkpoints = [];
+let started = 0;
+// Wall time between consecutive points: what each stage of a batch costs.
+const stages = {};
+let last = 0;
+let lastPoint = "";
+const worker = new StreamsWorker({
+  client,
+  store: new RedisSketchStore(storeClient),
+  stream,
+  group,
+  consumer,
+  batchSize: Number(batch),
+  blockMs: 100,
+  onPoint: (point) => {
+    const now = performance.now();
+    if (last > 0) stages[`${lastPoint}→${point}`] = (stages[`${lastPoint}→${point}`] ?? 0) + (now - last);
+    last = now;
+    lastPoint = point;
+    if (point === "checkpoint") started = performance.now();
+    else if (point === "checkpointed") checkpoints.push(performance.now() - started);
+  },
+});
+process.on("SIGTERM", () => worker.stop());
+process.send?.({ ready: true });
+const cpu0 = process.cpuUsage();
+await worker.run();
+const cpu = process.cpuUsage(cpu0);
+process.send?.({ totals: worker.totals, checkpoints, stages, cpuMs: (cpu.user + cpu.system) / 1000 });
+client.destroy();
+storeClient.destroy();
+process.exit(0);

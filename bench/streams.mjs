@@ -1,0 +1,133 @@
+// End-to-end events per second through Redis Streams with one and with two
+// worker processes (papertrail/workers StreamsWorker: XREADGROUP, parse and
+// normalize, shared dedup marks, 7 metrics' per-batch delta sketches,
+// checkpoint of state and offsets per system, XACK), Redis on the same
+// machine; and checkpoint latency (all systems of one batch) p50/p99.
+//
+// The stream is examples/streams/synthetic.mjs (logins, logs, metrics,
+// transactions, CloudTrail-like events, 1 % duplicates), XADDed before the
+// workers start; the clock runs from the workers' start to the group having
+// acknowledged every entry. A private redis-server is started on a free
+// loopback port and stopped at the end. Figures are measured, never asserted:
+// the machine may be shared, so compare rows of one run only.
+//
+// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--rounds 2]
+import { fork, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { createClient } from "redis";
+import { generateStream } from "../examples/streams/synthetic.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const EVENTS = arg("events", 200_000);
+const BATCH = arg("batch", 2000);
+const ROUNDS = arg("rounds", 2);
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function drained(client, stream, group) {
+  const info = await client.sendCommand(["XINFO", "GROUPS", stream]);
+  const row = info.find((r) => r.name === group);
+  const last = (await client.sendCommand(["XINFO", "STREAM", stream]))["last-generated-id"];
+  return row !== undefined && Number(row.pending) === 0 && row["last-delivered-id"] === last;
+}
+
+async function run(client, url, payloads, workers, round) {
+  await client.sendCommand(["FLUSHALL"]);
+  const stream = "events";
+  for (let i = 0; i < payloads.length; i += 5000) {
+    await Promise.all(payloads.slice(i, i + 5000).map((p) => client.sendCommand(["XADD", stream, "*", "event", p])));
+  }
+  await client.sendCommand(["XGROUP", "CREATE", stream, "monitor", "0"]);
+  const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
+  const children = [];
+  for (let w = 0; w < workers; w++) {
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const messages = [];
+    child.on("message", (m) => messages.push(m));
+    children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });
+  }
+  while (!children.every((c) => c.messages.some((m) => m.ready))) await sleep(5);
+  const info0 = await client.sendCommand(["INFO", "cpu"]);
+  const t0 = performance.now();
+  while (!(await drained(client, stream, "monitor"))) await sleep(5);
+  const seconds = (performance.now() - t0) / 1000;
+  const info1 = await client.sendCommand(["INFO", "cpu"]);
+  for (const c of children) c.child.kill("SIGTERM");
+  await Promise.all(children.map((c) => c.exit));
+  const results = children.map((c) => c.messages.find((m) => m.totals));
+  const checkpoints = results.flatMap((r) => r.checkpoints);
+  const cpu = (text) => {
+    const get = (k) => Number(new RegExp(`${k}:([0-9.]+)`).exec(text)[1]);
+    return get("used_cpu_sys") + get("used_cpu_user");
+  };
+  return {
+    workers,
+    eventsPerSecond: payloads.length / seconds,
+    seconds,
+    redisCpuSeconds: cpu(info1) - cpu(info0),
+    workerCpuSeconds: results.reduce((s, r) => s + r.cpuMs / 1000, 0),
+    batches: results.reduce((s, r) => s + r.totals.batches, 0),
+    duplicates: results.reduce((s, r) => s + r.totals.duplicates, 0),
+    stages: results[0].stages,
+    p50: pct(checkpoints, 0.5),
+    p99: pct(checkpoints, 0.99),
+  };
+}
+
+async function main() {
+  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} logical CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+  const port = await freePort();
+  const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const url = `redis://127.0.0.1:${port}`;
+  let client;
+  for (let i = 0; i < 100; i++) {
+    try {
+      client = createClient({ url, socket: { reconnectStrategy: false } });
+      await client.connect();
+      break;
+    } catch {
+      await sleep(50);
+    }
+  }
+  try {
+    const minutes = Math.ceil(EVENTS / 360);
+    const records = generateStream({ seed: 1, start: Date.UTC(2026, 0, 5, 8), minutes, loginsPerMinute: 300 }).records.slice(0, EVENTS);
+    const payloads = records.map((r) => JSON.stringify(r));
+    console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), batches of ${BATCH}; rounds alternate 1 and 2 workers`);
+    console.log("workers | events/s | wall s | worker CPU s | redis CPU s | batches | duplicates dropped | checkpoint p50 ms | p99 ms");
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const workers of [1, 2]) {
+        const r = await run(client, url, payloads, workers, `${round}${workers}`);
+        console.log(
+          `${r.workers} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)}`,
+        );
+        if (round === ROUNDS - 1) {
+          const total = Object.values(r.stages).reduce((a, b) => a + b, 0);
+          console.log(`  worker w0 wall time by stage: ${Object.entries(r.stages).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)} %`).join(", ")}`);
+        }
+      }
+    }
+    console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+  } finally {
+    client?.destroy();
+    server.kill("SIGTERM");
+  }
+}
+
+await main();

@@ -1,0 +1,212 @@
+/**
+ * The pure part of a worker: a batch of log messages parsed into events
+ * (the malformed ones into dead letters with the reason), and events turned
+ * into per-batch delta sketches per (metric, system, bucket).
+ *
+ * @module
+ */
+import type { ComplianceEvent } from "../compliance/event.js";
+import { normalizeEvent } from "../compliance/event-extract.js";
+import { detectShape } from "../compliance/event-shapes.js";
+import { InvalidArgumentError } from "../errors.js";
+import type { SketchDelta } from "../redis/redis-sketch-store.js";
+import type { StoredSketch } from "../redis/stored-sketch.js";
+import { checkOptionKeys } from "../sketches/sketch.js";
+import { defaultWorkerMetrics, type WorkerMetric } from "./worker-metrics.js";
+
+/**
+ * One message of a log: its offset (a Redis Streams id or a Kafka offset as
+ * text) and its payload, JSON text or UTF-8 bytes.
+ *
+ * @example
+ * ```ts
+ * import { type WorkerMessage } from "papertrail/workers";
+ * const message: WorkerMessage = { offset: "1767258000000-0", value: '{"event_type":"login"}' };
+ * message.offset; // => "1767258000000-0"
+ * ```
+ */
+export interface WorkerMessage {
+  readonly offset: string;
+  readonly value: string | Uint8Array | null | undefined;
+}
+
+/**
+ * A message the worker could not use, with why; it goes to the dead-letter
+ * stream or topic instead of crashing the worker.
+ *
+ * @example
+ * ```ts
+ * import { type DeadLetter } from "papertrail/workers";
+ * const letter: DeadLetter = { offset: "7", reason: "invalid JSON: Unexpected token", value: "{oops" };
+ * letter.reason.startsWith("invalid JSON"); // => true
+ * ```
+ */
+export interface DeadLetter {
+  readonly offset: string;
+  readonly reason: string;
+  /** The payload as text (bytes decoded as UTF-8, invalid sequences replaced). */
+  readonly value: string;
+}
+
+/**
+ * An event with the offset of the message it came from.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedMessage, parseRecord } from "papertrail/workers";
+ * const parsed: ParsedMessage = { offset: "3", event: parseRecord({ service: "api", cpu: 50, latency_ms: 9, timestamp: 0 }) };
+ * parsed.event.kind; // => "metric"
+ * ```
+ */
+export interface ParsedMessage {
+  readonly offset: string;
+  readonly event: ComplianceEvent;
+}
+
+/**
+ * Options of {@link BatchPipeline}.
+ *
+ * @example
+ * ```ts
+ * import { type BatchPipelineOptions, distinctMetric } from "papertrail/workers";
+ * const options: BatchPipelineOptions = { metrics: [distinctMetric("users", (e) => e.user)], granularity: "hour", bucketMs: 3_600_000 };
+ * options.metrics?.length; // => 1
+ * ```
+ */
+export interface BatchPipelineOptions {
+  /** What to measure (default {@link defaultWorkerMetrics}). */
+  readonly metrics?: readonly WorkerMetric[];
+  /** Record → event; throw to dead-letter the message (the error's message is the reason). Default {@link parseRecord}. */
+  readonly parse?: (record: unknown) => ComplianceEvent;
+  /** Store granularity the deltas are written at (default `"hour"`). */
+  readonly granularity?: string;
+  /** Its bucket width in ms; must equal the store's (default 3,600,000). */
+  readonly bucketMs?: number;
+  /** System of events that name none (default `"unassigned"`). */
+  readonly defaultSystem?: string;
+}
+
+/**
+ * The default parser: finds the record's shape ({@link detectShape}) and
+ * normalizes it; throws an `InvalidArgumentError` naming the field when it
+ * cannot.
+ *
+ * @example
+ * ```ts
+ * import { parseRecord } from "papertrail/workers";
+ * parseRecord({ event_type: "login", user_id: "alice", system: "vpn", timestamp: "2026-01-01T00:00:00Z" }).user; // => "alice"
+ * let reason = "";
+ * try { parseRecord({ hello: "world" }); } catch (e) { reason = (e as Error).message; }
+ * reason; // => "record matches no known event shape"
+ * ```
+ */
+export function parseRecord(record: unknown): ComplianceEvent {
+  const shape = detectShape(record);
+  if (shape === undefined) throw new InvalidArgumentError("record matches no known event shape");
+  const result = normalizeEvent(record, shape);
+  if (!result.ok) {
+    const { error } = result;
+    throw new InvalidArgumentError(`${error.shape}: ${error.field} (from ${error.source}) must be ${error.expected}, got ${error.got}`);
+  }
+  return result.event;
+}
+
+const OPTION_KEYS = ["metrics", "parse", "granularity", "bucketMs", "defaultSystem"];
+const decoder = new TextDecoder();
+
+/**
+ * Parses batches and builds their delta sketches: one fresh sketch per
+ * (metric, system, bucket) of the batch, so that a checkpoint writes what
+ * this batch adds and nothing else.
+ *
+ * @example
+ * ```ts
+ * import { BatchPipeline } from "papertrail/workers";
+ * const pipeline = new BatchPipeline();
+ * const { events, deadLetters } = pipeline.parse([
+ *   { offset: "1-0", value: '{"event_type":"login","user_id":"alice","system":"vpn","timestamp":"2026-01-01T00:10:00Z"}' },
+ *   { offset: "1-1", value: "{not json" },
+ * ]);
+ * [events.length, deadLetters.length]; // => [1, 1]
+ * const deltas = pipeline.deltas(events.map((m) => m.event));
+ * deltas.map((d) => `${d.metric}/${d.system}/${d.bucket}`)[0]; // => "events-by-kind/vpn/1767225600000"
+ * ```
+ */
+export class BatchPipeline {
+  readonly metrics: readonly WorkerMetric[];
+  readonly granularity: string;
+  readonly bucketMs: number;
+  readonly defaultSystem: string;
+  private readonly parseRecord: (record: unknown) => ComplianceEvent;
+
+  constructor(options: BatchPipelineOptions = {}) {
+    checkOptionKeys("BatchPipeline", options, OPTION_KEYS);
+    this.metrics = options.metrics ?? defaultWorkerMetrics();
+    if (!Array.isArray(this.metrics) || this.metrics.length === 0) throw new InvalidArgumentError("BatchPipeline: metrics must be a non-empty array");
+    const names = new Set(this.metrics.map((m) => m.name));
+    if (names.size !== this.metrics.length) throw new InvalidArgumentError("BatchPipeline: metric names must be unique");
+    this.granularity = options.granularity ?? "hour";
+    this.bucketMs = options.bucketMs ?? 3_600_000;
+    if (!Number.isSafeInteger(this.bucketMs) || this.bucketMs <= 0) throw new InvalidArgumentError(`BatchPipeline: bucketMs must be a positive integer, got ${String(options.bucketMs)}`);
+    this.defaultSystem = options.defaultSystem ?? "unassigned";
+    if (typeof this.defaultSystem !== "string" || this.defaultSystem.length === 0) throw new InvalidArgumentError("BatchPipeline: defaultSystem must be a non-empty string");
+    this.parseRecord = options.parse ?? parseRecord;
+    if (typeof this.parseRecord !== "function") throw new InvalidArgumentError("BatchPipeline: parse must be a function");
+  }
+
+  /** The system an event's deltas go to. */
+  systemOf(event: ComplianceEvent): string {
+    return event.system === undefined || event.system === "" ? this.defaultSystem : event.system;
+  }
+
+  /** Messages → events in order, and dead letters for the ones that are no JSON or no event. Never throws for a message. */
+  parse(messages: readonly WorkerMessage[]): { events: ParsedMessage[]; deadLetters: DeadLetter[] } {
+    const events: ParsedMessage[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const message of messages) {
+      const raw = message.value;
+      const text = raw === null || raw === undefined ? "" : typeof raw === "string" ? raw : decoder.decode(raw);
+      if (raw === null || raw === undefined) {
+        deadLetters.push({ offset: message.offset, reason: "empty message", value: text });
+        continue;
+      }
+      let record: unknown;
+      try {
+        record = JSON.parse(text);
+      } catch (error) {
+        deadLetters.push({ offset: message.offset, reason: `invalid JSON: ${(error as Error).message}`, value: text });
+        continue;
+      }
+      try {
+        const event = this.parseRecord(record);
+        if (!Number.isFinite(event.time)) throw new InvalidArgumentError(`event time must be a finite number, got ${String(event.time)}`);
+        events.push({ offset: message.offset, event });
+      } catch (error) {
+        deadLetters.push({ offset: message.offset, reason: error instanceof Error ? error.message : String(error), value: text });
+      }
+    }
+    return { events, deadLetters };
+  }
+
+  /** Fresh sketches per (metric, system, bucket) for these events only, ordered by system, metric, bucket. */
+  deltas(events: Iterable<ComplianceEvent>): SketchDelta[] {
+    const cells = new Map<string, { system: string; metric: number; bucket: number; sketch: StoredSketch }>();
+    for (const event of events) {
+      const system = this.systemOf(event);
+      const bucket = Math.floor(event.time / this.bucketMs) * this.bucketMs;
+      for (let m = 0; m < this.metrics.length; m++) {
+        const metric = this.metrics[m] as WorkerMetric;
+        if (metric.where !== undefined && !metric.where(event)) continue;
+        const id = `${system}\u0000${m}\u0000${bucket}`;
+        let cell = cells.get(id);
+        if (cell === undefined) {
+          cell = { system, metric: m, bucket, sketch: metric.create() };
+          cells.set(id, cell);
+        }
+        metric.add(cell.sketch, event);
+      }
+    }
+    const ordered = [...cells.values()].sort((a, b) => (a.system < b.system ? -1 : a.system > b.system ? 1 : a.metric - b.metric || a.bucket - b.bucket));
+    return ordered.map((c) => ({ metric: (this.metrics[c.metric] as WorkerMetric).name, system: c.system, granularity: this.granularity, bucket: c.bucket, sketch: c.sketch }));
+  }
+}
