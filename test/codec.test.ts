@@ -222,3 +222,20 @@ describe("envelope", () => {
     expect(() => checkLaws(codecLaws(lossy, fc.constant(new Map([["a", 1]]))))).toThrow(/round trip/);
   });
 });
+
+describe("envelope typed arrays from any byte source", () => {
+  it("decodes the same arrays from a Node Buffer and from a view at any offset (no aliasing of the source's memory)", () => {
+    const envelope = createEnvelope();
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true }), { maxLength: 20 }), fc.array(fc.integer(), { maxLength: 20 }), fc.integer({ min: 0, max: 15 }), (doubles, ints, offset) => {
+        const value = { d: new Float64Array(doubles), i: new Int32Array(ints), u: new Uint16Array(ints.map((x) => x & 0xffff)) };
+        const image = envelope.encode(value);
+        const host = new Uint8Array(image.length + offset);
+        host.set(image, offset);
+        for (const bytes of [Buffer.from(image), host.subarray(offset), Buffer.from(host).subarray(offset)]) {
+          expect(envelope.decode(bytes)).toEqual(value);
+        }
+      }),
+    );
+  });
+});

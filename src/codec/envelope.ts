@@ -210,7 +210,11 @@ export function createEnvelope(options: EnvelopeOptions = {}): Envelope {
       if ((data.length - 1) % size !== 0) {
         throw new DecodeError("length-mismatch", `envelope: ${ctor.name} payload of ${data.length - 1} bytes`);
       }
-      const raw = data.slice(1);
+      // A copy into a fresh buffer, aligned for any element size. Not
+      // data.slice(1): on a Node Buffer, slice is a view into the (pooled,
+      // unaligned) buffer, and the typed array below would read other bytes.
+      const raw = new Uint8Array(data.length - 1);
+      raw.set(data.subarray(1));
       if (!littleEndianHost) swapBytes(raw, 0, size);
       return new ctor(raw.buffer, 0, raw.length / size);
     },
