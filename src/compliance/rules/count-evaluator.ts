@@ -1,6 +1,6 @@
 import type { ComplianceEvent } from "../event.js";
 import type { CountRule } from "../rule.js";
-import { grown, grownInt, grownUint } from "./key-table.js";
+import { grown, grownInt, grownUint, type KeyTable } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdTest, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -58,10 +58,10 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     this.last[slot] = Number.NEGATIVE_INFINITY;
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
+  update(event: ComplianceEvent, key: string): void {
     const ring = this.ring;
     const time = event.time;
-    const slot = this.slotOf(key);
+    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
     const slice = ring.sliceOf(time);
     const newest = this.newest[slot] as number;
     if (slice < newest && !ring.holds(slice, newest)) {
@@ -74,7 +74,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
       // The common case: one more event in the key's newest slice.
       const size = ring.ring;
       this.counts[slot * size + (this.newestAt[slot] as number)]++;
-      this.remember(event, key);
+      this.evidence.remember(event, key);
       const sum = ++(this.windowSum as Uint32Array)[slot];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
       return;
@@ -82,7 +82,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     if (slice > newest) {
       this.advance(slot, newest, slice);
       this.counts[slot * ring.ring + (this.newestAt[slot] as number)]++;
-      this.remember(event, key);
+      this.evidence.remember(event, key);
       const sum = ++(this.windowSum as Uint32Array)[slot];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
       return;
@@ -93,7 +93,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     const counts = this.counts;
     counts[base + ringPosition(slice, size)]++;
     if (slice > newest - ring.slices) this.windowSum[slot]++;
-    this.remember(event, key);
+    this.evidence.remember(event, key);
     const oldest = newest - size + 1;
     for (let end = slice; end <= newest; end++) {
       let sum = 0;

@@ -1,7 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
-import { grown } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -77,7 +77,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     return count;
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
+  update(event: ComplianceEvent, key: string): void {
     const raw = this.value(event);
     const value = typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "boolean" ? String(raw) : undefined;
     if (value === undefined) {
@@ -86,7 +86,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     }
     const ring = this.ring;
     const time = event.time;
-    const slot = this.slotOf(key);
+    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
     const slice = ring.sliceOf(time);
     let set = this.sets[slot];
     if (set === undefined) this.sets[slot] = set = new DistinctValues();
@@ -107,7 +107,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     const bits = before ?? 0;
     if (time < (this.first[slot] as number)) this.first[slot] = time;
     if (time > (this.last[slot] as number)) this.last[slot] = time;
-    this.remember(event, key);
+    this.evidence.remember(event, key);
     if ((bits & bit) !== 0) return; // already seen in this slice: no window changes
     set.values.set(value, bits | bit);
     if ((bits & set.window) === 0 && (bit & set.window) !== 0) set.count++;

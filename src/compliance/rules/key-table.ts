@@ -14,6 +14,8 @@ export interface KeyTableOwner {
   grow(capacity: number): void;
   /** `slot` now belongs to a new key: reset its state. */
   reset(slot: number): void;
+  /** The table was empty and got a key, touched at `mark`. */
+  firstKey(mark: number): void;
   /** `slot` is about to be freed (its key leaves the table). */
   evicting(slot: number, reason: "idle" | "cap"): void;
 }
@@ -55,7 +57,8 @@ export class KeyTable {
       this.touch(slot, mark);
       return slot;
     }
-    if (this.index.size >= this.maxKeys) this.evict(this.head, "cap");
+    const size = this.index.size;
+    if (size >= this.maxKeys) this.evict(this.head, "cap");
     slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.capacity) this.growTo(Math.min(this.maxKeys, this.capacity * 2));
@@ -65,6 +68,7 @@ export class KeyTable {
     this.keys[slot] = key;
     this.owner.reset(slot);
     this.link(slot, mark);
+    if (size === 0) this.owner.firstKey(mark);
     return slot;
   }
 
