@@ -14,6 +14,7 @@ import type { RuleDefinition, Threshold } from "./rule.js";
 import { BaselineEvaluator } from "./rules/baseline-evaluator.js";
 import { CountEvaluator } from "./rules/count-evaluator.js";
 import { DistinctEvaluator } from "./rules/distinct-evaluator.js";
+import { KeyIndex } from "./rules/key-index.js";
 import { MatchEvaluator } from "./rules/match-evaluator.js";
 import { readRuleEngineImage, writeRuleEngineImage } from "./rules/rule-engine-image.js";
 import { type EngineContext, RuleEvaluator, type RuleGate, STAT_NAMES } from "./rules/rule-evaluator.js";
@@ -217,7 +218,7 @@ export class RuleEngine {
   private readonly onAlert: ((alert: Alert) => void) | undefined;
   private readonly clock: () => number;
   private readonly parameters: EngineParameters;
-  private readonly context: EngineContext & { watermark: number; allowList: AllowListLike | undefined };
+  private readonly context: EngineContext & { watermark: number; allowList: AllowListLike | undefined; evaluation: number };
   private sweepAt = Number.POSITIVE_INFINITY;
   private events = 0;
   private late = 0;
@@ -246,8 +247,11 @@ export class RuleEngine {
     this.onAlert = options.onAlert;
     this.clock = options.now ?? Date.now;
     const engine = this;
+    // Rules grouping by the same fields share one key index (one key text and one lookup per event).
+    const indexes = new Map<string, KeyIndex>();
     this.context = {
       watermark: Number.NEGATIVE_INFINITY,
+      evaluation: 0,
       allowedLateness,
       slices,
       evidence,
@@ -258,6 +262,12 @@ export class RuleEngine {
       emit: (alert) => engine.emit(alert),
       wake: (time) => {
         if (time < engine.sweepAt) engine.sweepAt = time;
+      },
+      keyIndex: (fields) => {
+        const signature = JSON.stringify(fields);
+        let index = indexes.get(signature);
+        if (index === undefined) indexes.set(signature, (index = new KeyIndex(fields.map((field) => fieldReader(field as never)), engine.context)));
+        return index;
       },
     };
     const ids = new Set<string>();
@@ -301,6 +311,7 @@ export class RuleEngine {
     const before = this.emitted;
     this.events++;
     const context = this.context;
+    context.evaluation++;
     if (time > context.watermark) {
       context.watermark = time;
       if (time >= this.sweepAt) this.sweep();
@@ -408,6 +419,7 @@ export class RuleEngine {
 
   private emit(alert: Alert): void {
     this.emitted++;
+    this.context.evaluation++; // a callback may change or re-evaluate events: per-event memos start over
     for (const sink of this.sinks) {
       try {
         sink.emit(alert);

@@ -4,6 +4,7 @@ import { fieldReader, type FieldReader } from "../event-field.js";
 import type { RuleDefinition, Threshold } from "../rule.js";
 import { Cooldown, CooldownQueue } from "./cooldown-queue.js";
 import { EvidenceRing } from "./evidence-ring.js";
+import { type KeyIndex, keyPart } from "./key-index.js";
 import { KeyTable, type KeyTableOwner } from "./key-table.js";
 
 /**
@@ -21,7 +22,11 @@ export interface EngineContext {
   readonly maxKeysPerRule: number;
   readonly maxDistinctValues: number;
   readonly allowList: { has(value: string): boolean } | undefined;
+  /** Bumped for every event evaluated and every alert emitted: what per-event memos check. */
+  readonly evaluation: number;
   emit(alert: Alert): void;
+  /** The key index shared by the rules grouping by `fields`. */
+  keyIndex(fields: readonly string[]): KeyIndex;
   /** Asks for a sweep once the watermark reaches `time`. */
   wake(time: number): void;
 }
@@ -88,8 +93,6 @@ export function ringPosition(slice: number, size: number): number {
   return position < 0 ? position + size : position;
 }
 
-const KEY_SEPARATOR = "|";
-
 /**
  * The front of one rule's evaluation, run for every event: its filter, the
  * allow-list and the group key, then the evaluator's `update`. Every rule
@@ -107,7 +110,7 @@ export class RuleGate {
     private readonly stats: Float64Array<ArrayBuffer>,
     private readonly where: ((event: ComplianceEvent) => boolean) | undefined,
     private readonly allowReader: FieldReader | undefined,
-    private readonly groupReaders: readonly FieldReader[],
+    private readonly keys: KeyIndex,
     private readonly context: EngineContext,
   ) {}
 
@@ -128,7 +131,7 @@ export class RuleGate {
         return;
       }
     }
-    const key = groupKey(this.groupReaders, event);
+    const key = this.keys.keyOf(event);
     if (key === undefined) {
       stats[Stat.MissingField]++;
       return;
@@ -136,19 +139,6 @@ export class RuleGate {
     stats[Stat.Matched]++;
     this.evaluator.update(event, key);
   }
-}
-
-/** The group key (values of the group-by fields joined by `|`, with `|` and `\` escaped), or `undefined` when a field is missing. */
-function groupKey(readers: readonly FieldReader[], event: ComplianceEvent): string | undefined {
-  if (readers.length === 0) return "";
-  if (readers.length === 1) return keyPart((readers[0] as FieldReader)(event), false);
-  let key = "";
-  for (let i = 0; i < readers.length; i++) {
-    const part = keyPart((readers[i] as FieldReader)(event), true);
-    if (part === undefined) return undefined;
-    key = i === 0 ? part : key + KEY_SEPARATOR + part;
-  }
-  return key;
 }
 
 /**
@@ -191,8 +181,9 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     this.cooldown = rule.cooldown ?? options.defaultCooldown ?? options.window;
     this.horizon = Math.max(options.window, this.cooldown) + context.allowedLateness;
     const keyed = options.keyed || this.cooldown > 0;
-    this.table = keyed ? new KeyTable(context.maxKeysPerRule, this) : undefined;
-    this.gate = new RuleGate(this, this.stats, options.filter ?? rule.where, allowReader, this.groupReaders, context);
+    const keys = context.keyIndex(this.groupNames);
+    this.table = keyed ? new KeyTable(context.maxKeysPerRule, this, keys) : undefined;
+    this.gate = new RuleGate(this, this.stats, options.filter ?? rule.where, allowReader, keys, context);
   }
 
   /** Rule-specific work for a matching event of group `key` (called by the {@link RuleGate}). */
@@ -357,15 +348,6 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     this.cooldowns.set(cooldown.slot, cooldown);
     this.queue.push(cooldown);
   }
-}
-
-/** One group-by value as key text: strings as they are, numbers and booleans as `String` gives them, anything else missing. */
-function keyPart(value: unknown, escape: boolean): string | undefined {
-  if (typeof value === "string") {
-    return escape && (value.includes("|") || value.includes("\\")) ? value.replace(/[\\|]/g, "\\$&") : value;
-  }
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  return undefined;
 }
 
 /** Checks a finite number (images). @internal */
