@@ -105,19 +105,41 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     }
   }
 
-  /** The key's newest slice moves from `newest` to `slice`: clear the ring slots the new slices take over, update the window sum. */
+  /**
+   * The key's newest slice moves from `newest` to `slice`: the window sum
+   * loses the slices that leave it (`newest - S + 1 .. slice - S`, read
+   * before anything is cleared: with a ring of S slices they share
+   * positions with the new ones), then the ring positions the new slices
+   * take over are cleared. A gap of S slices or more leaves only new, empty
+   * slices in the window. Positions step with a wrap, no modulo per slice.
+   */
   private advance(slot: number, newest: number, slice: number): void {
     const ring = this.ring;
     const size = ring.ring;
+    const slices = ring.slices;
     const base = slot * size;
     const counts = this.counts;
+    let sum = 0;
     if (newest !== Number.NEGATIVE_INFINITY) {
-      const steps = Math.min(size, slice - newest);
-      for (let k = 1; k <= steps; k++) counts[base + ringPosition(newest + k, size)] = 0;
+      const gap = slice - newest;
+      if (gap < slices) {
+        sum = this.windowSum[slot] as number;
+        let at = ringPosition(newest - slices + 1, size);
+        for (let k = 0; k < gap; k++) {
+          sum -= counts[base + at] as number;
+          if (++at === size) at = 0;
+        }
+      }
+      const steps = Math.min(size, gap);
+      let at = this.newestAt[slot] as number;
+      for (let k = 0; k < steps; k++) {
+        if (++at === size) at = 0;
+        counts[base + at] = 0;
+      }
     }
     this.newest[slot] = slice;
     this.newestAt[slot] = ringPosition(slice, size);
-    this.windowSum[slot] = this.sumEnding(slot, slice);
+    this.windowSum[slot] = sum;
   }
 
   /** The count of the window ending at `end` (its slices still in the ring). */

@@ -18,6 +18,22 @@ class DistinctValues {
 }
 
 /**
+ * The bits of `count` consecutive ring positions from `first` on, wrapping
+ * at `size` (`size` <= 32; int32 masks, bit 31 included): one or two runs of
+ * ones instead of a loop over the slices.
+ *
+ * @internal
+ */
+export function ringBits(first: number, count: number, size: number): number {
+  if (count <= 0) return 0;
+  if (count >= size) return size === 32 ? -1 : ((1 << size) - 1) | 0;
+  const end = first + count;
+  if (end <= size) return (((1 << count) - 1) << first) | 0;
+  // first >= 1 here, so size - first <= 31; and end - size < count <= 31.
+  return ((((1 << (size - first)) - 1) << first) | ((1 << (end - size)) - 1)) | 0;
+}
+
+/**
  * `distinct` rules (Sigma `value_count`): per key, an exact map from each
  * value to the ring slices (a 32-bit mask) it was seen in. The count of the
  * window ending at the newest slice is kept incrementally (a value entering
@@ -66,9 +82,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   /** Ring bits of the window ending at `end`, for a key whose newest slice is `newest`. */
   private maskOf(end: number, newest: number): number {
     const size = this.ring.ring;
-    let mask = 0;
-    for (let s = Math.max(end - this.ring.slices + 1, newest - size + 1); s <= end; s++) mask |= 1 << ringPosition(s, size);
-    return mask;
+    const first = Math.max(end - this.ring.slices + 1, newest - size + 1);
+    return ringBits(ringPosition(first, size), end - first + 1, size);
   }
 
   private static countIn(set: DistinctValues, mask: number): number {
@@ -124,9 +139,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private advance(set: DistinctValues, newest: number, slice: number): void {
     const size = this.ring.ring;
     if (newest !== Number.NEGATIVE_INFINITY) {
-      let dropped = 0;
-      const steps = Math.min(size, slice - newest);
-      for (let k = 1; k <= steps; k++) dropped |= 1 << ringPosition(newest + k, size);
+      const dropped = ringBits(ringPosition(newest + 1, size), Math.min(size, slice - newest), size);
       if (dropped !== 0) {
         for (const [value, bits] of set.values) {
           const kept = bits & ~dropped;
