@@ -24,7 +24,10 @@ const KEY_SEPARATOR = "|";
  * being evaluated (valid while `context.evaluation` is unchanged; the engine
  * bumps it for every event and every alert, so a reused event object or a
  * callback that changes one never sees a stale key), and the id of the key
- * looked up last (kept true by every add and release).
+ * looked up last (kept true by every add and release; checked only within
+ * the same evaluation, so the key of the previous event costs no string
+ * comparison: keys built per event are rarely internalized, and comparing
+ * two different ones calls V8's StringEqual).
  *
  * @internal
  */
@@ -42,6 +45,8 @@ export class KeyIndex {
   private keyMemo: string | undefined = undefined;
   private lookedUp: string | undefined = undefined;
   private lookedUpId = -1;
+  /** The evaluation of the last lookup: compared first, so a key of another event costs no string comparison. */
+  private lookedUpIn: number = Number.NaN;
 
   constructor(
     private readonly readers: readonly FieldReader[],
@@ -70,10 +75,12 @@ export class KeyIndex {
 
   /** The id of `key`, -1 when no table holds it. */
   idOf(key: string): number {
-    if (key === this.lookedUp) return this.lookedUpId;
+    const evaluation = this.context.evaluation;
+    if (this.lookedUpIn === evaluation && key === this.lookedUp) return this.lookedUpId;
     const id = this.ids.get(key) ?? -1;
     this.lookedUp = key;
     this.lookedUpId = id;
+    this.lookedUpIn = evaluation;
     return id;
   }
 
@@ -89,6 +96,7 @@ export class KeyIndex {
     this.holders[id] = 0;
     this.lookedUp = key;
     this.lookedUpId = id;
+    this.lookedUpIn = this.context.evaluation;
     return id;
   }
 
@@ -104,7 +112,7 @@ export class KeyIndex {
     this.ids.delete(key);
     this.keys[id] = "";
     this.free.push(id);
-    if (this.lookedUp === key) this.lookedUpId = -1;
+    if (this.lookedUpId === id) this.lookedUpId = -1;
   }
 
   private grow(capacity: number): void {
