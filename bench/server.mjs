@@ -79,9 +79,9 @@ await reader.cancel();
 const queries = {
   distinct: `/api/v1/compliance/distinct/users?system=prod_db&window=24h`,
   activity: `/api/v1/compliance/activity/check?user_id=user3&system=prod_db&window=24h`,
-  top: `/api/v1/compliance/top/users?system=prod_db&k=10&window=24h`,
+  top: `/api/v1/compliance/top/topUsers?system=prod_db&k=10&window=24h`,
   frequency: `/api/v1/compliance/frequency/kinds?system=prod_db&value=login&window=24h`,
-  stats: `/api/v1/compliance/stats/value?system=prod_db&window=24h`,
+  stats: `/api/v1/compliance/stats/values?system=prod_db&window=24h`,
   alerts: `/api/v1/alerts?limit=50`,
   summary: `/api/v1/alerts/summary`,
 };
