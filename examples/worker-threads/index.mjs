@@ -66,6 +66,7 @@ console.log(`${EVENTS.toLocaleString("en-US")} events, ${THREADS} worker threads
 for (const [name, equal] of checks) console.log(`  ${name.padEnd(6)} merged image ${equal ? "equals" : "DIFFERS FROM"} the single thread's, byte for byte`);
 console.log(`  distinct users ${Math.round(merged.users.cardinality()).toLocaleString("en-US")}, logins ${Math.round(merged.kinds.frequency("login")).toLocaleString("en-US")}`);
 console.log(`  one thread ${singleMs.toFixed(0)} ms (${((EVENTS / singleMs) * 1000).toExponential(2)} events/s)`);
+console.log(`  worker busy time: ${results.map((r) => `${r.busyMs.toFixed(0)} ms`).join(", ")}`);
 console.log(`  ${THREADS} threads ${threadsMs.toFixed(0)} ms including transfer and merge (${((EVENTS / threadsMs) * 1000).toExponential(2)} events/s), speed-up ${(singleMs / threadsMs).toFixed(2)}x`);
 console.log(JSON.stringify({ events: EVENTS, lines, threads: THREADS, equal: Object.fromEntries(checks), singleMs, threadsMs }));
 process.exitCode = lines === EVENTS && checks.every(([, equal]) => equal) ? 0 : 1;
