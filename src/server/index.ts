@@ -32,7 +32,7 @@ export { ApiKeys } from "./api-key.js";
 export { parseNdjson } from "./ndjson.js";
 export type { BulkItem } from "./ndjson.js";
 // --- what the API serves ---
-export type { QueryWindow, RejectedRecord, IngestReport, CountAnswer, MetricNames, ComplianceBackend, AuditBackend, ReportBackend } from "./backend.js";
+export type { Awaitable, QueryWindow, RejectedRecord, IngestReport, CountAnswer, MetricNames, ComplianceBackend, AuditBackend, ReportBackend } from "./backend.js";
 // --- the app and its embedded backend ---
 export { createComplianceApp } from "./app.js";
 export type { ComplianceAppOptions, ComplianceApp } from "./app.js";
