@@ -213,11 +213,14 @@ export function createRedisComplianceBackend(options: RedisComplianceBackendOpti
       throw new InvalidArgumentError(`window must be like "24h" or { from, to } with from < to, got ${describeValue(window)}`);
     }
     if (to - from > ttlMs) throw new InvalidArgumentError(`window must be at most ${ttlMs / 3_600_000} hours: the Redis store keeps hourly buckets that long`);
-    const covered = { from: Math.max(0, Math.floor(from / bucketMs) * bucketMs), to: Math.ceil(to / bucketMs) * bucketMs };
-    return covered.to > covered.from ? covered : { from: covered.from, to: covered.from + bucketMs };
+    const start = Math.max(0, Math.floor(from / bucketMs) * bucketMs);
+    const end = Math.max(Math.ceil(to / bucketMs) * bucketMs, start + bucketMs);
+    // The bucket of the clock holds events up to now only: the answer covers up to now there.
+    return { from: start, to: Math.min(end, Math.max(to, clock())) };
   };
   const read = (metric: string, system: string, covered: TimeRange): Promise<StoredSketch | undefined> => {
     if (typeof system !== "string" || system === "") throw new InvalidArgumentError(`system must be a non-empty string, got ${describeValue(system)}`);
+    // Every bucket starting in the covered range.
     return store.readRange({ metric, system, granularity: GRANULARITY, from: covered.from, to: covered.to });
   };
   const checkMetric = (metric: string, kind: keyof MetricNames): void => {
