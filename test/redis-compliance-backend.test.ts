@@ -166,6 +166,21 @@ describe.skipIf(binary === undefined)("createRedisComplianceBackend against a re
     await expect(backend.distinct("nope", "vpn", "1h")).rejects.toThrow(/unknown distinct metric "nope"/);
   });
 
+  it("answers stats as the embedded backend (count, mean, min, max exactly; quantiles from equal t-digests)", async () => {
+    const embedded = createComplianceBackend({ monitor: { identities: "plain" }, now: () => NOW });
+    const backend = await backendOn(freshPrefix());
+    const random = mulberry32(4);
+    const metrics = Array.from({ length: 300 }, (_, i) => ({ service: "api", cpu: random() % 100, latency_ms: 5 + (random() % 2000), timestamp: NOW - 40 * 60_000 + i * 5000 }));
+    embedded.ingest(metrics);
+    expect((await backend.ingest(metrics)).accepted).toBe(300);
+    const [a, b] = [embedded.stats("values", "api", "1h"), await backend.stats("values", "api", "1h")];
+    expect([b.count, b.min, b.max]).toEqual([a.count, a.min, a.max]);
+    expect(b.mean).toBeCloseTo(a.mean, 9);
+    expect(b.stddev).toBeCloseTo(a.stddev, 9);
+    expect(b.quantiles).toEqual(a.quantiles);
+    expect((await backend.stats("values", "nowhere", "1h")).count).toBe(0);
+  });
+
   it("serves the HTTP API: events in, distinct and top out", async () => {
     const backend = await backendOn(freshPrefix(), Date.now);
     const app = await createComplianceApp({ backend, rateLimit: false, dashboard: false });
