@@ -209,7 +209,17 @@ export function activityMetric(
   };
 }
 
-/** A numeric value of an event for statistics, or `undefined` to leave the event out. */
+/**
+ * Which number of an event a statistics metric takes, or `undefined` to
+ * leave the event out.
+ *
+ * @example
+ * ```ts
+ * import { type EventValue, parseRecord } from "papertrail/workers";
+ * const latency: EventValue = (event) => event.value;
+ * latency(parseRecord({ service: "api", cpu: 50, latency_ms: 9, timestamp: 0 })); // => 9
+ * ```
+ */
 export type EventValue = (event: ComplianceEvent) => number | undefined;
 
 /** Values the statistics sketches take: finite, within ±Moments.VALUE_LIMIT. */
