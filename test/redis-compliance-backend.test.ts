@@ -181,6 +181,20 @@ describe.skipIf(binary === undefined)("createRedisComplianceBackend against a re
     expect((await backend.stats("values", "nowhere", "1h")).count).toBe(0);
   });
 
+  it("evaluates the rules locally: a brute force alerts, and this process's allow-list silences it", async () => {
+    const backend = await backendOn(freshPrefix());
+    const failed = (i: number, ip: string) => ({ event_type: "login", user_id: `u${i}`, system: "vpn", timestamp: new Date(NOW - 60_000 + i * 1000).toISOString(), metadata: { ip, status: "failed" } });
+    const report = await backend.ingest([1, 2, 3, 4, 5].map((i) => failed(i, "203.0.113.9")));
+    expect(report.alerts.map((a) => a.ruleId)).toEqual(["brute-force"]);
+    expect(backend.allowList.add("198.51.100.0/24")).toBe(true);
+    expect((await backend.ingest([1, 2, 3, 4, 5].map((i) => failed(i + 10, "198.51.100.7")))).alerts).toEqual([]);
+    expect(ordered((await backend.top("failedLoginIps", "vpn", 5, "1h")).items).map((e) => [e.item, e.count])).toEqual([
+      ["198.51.100.7", 5],
+      ["203.0.113.9", 5],
+    ]);
+    expect((await backend.counters()).alerts).toBe(1);
+  });
+
   it("serves the HTTP API: events in, distinct and top out", async () => {
     const backend = await backendOn(freshPrefix(), Date.now);
     const app = await createComplianceApp({ backend, rateLimit: false, dashboard: false });

@@ -102,7 +102,17 @@ export interface RedisComplianceBackendOptions {
 export interface RedisComplianceBackend extends ComplianceBackend {
   /** This process's rule engine (rules state is per process). */
   readonly engine: RuleEngine;
+  // Everything that reads or writes Redis answers with a promise.
   ingest(records: readonly unknown[], shape?: string): Promise<IngestReport>;
+  systems(): Promise<readonly string[]>;
+  distinct(metric: string, system: string, window: QueryWindow): Promise<CountAnswer>;
+  activity(user: string, system: string, window: QueryWindow): Promise<{ readonly accessed: boolean; readonly probability: number; readonly covered: TimeRange }>;
+  top(metric: string, system: string, k: number, window: QueryWindow): Promise<{ readonly items: readonly TopEntry[]; readonly covered: TimeRange }>;
+  frequency(metric: string, system: string, value: string, window: QueryWindow): Promise<CountAnswer>;
+  stats(metric: string, system: string, window: QueryWindow): Promise<StatsSummary & { readonly covered: TimeRange }>;
+  eventTimeline(from: number, to: number): Promise<readonly { readonly time: number; readonly count: number }[]>;
+  snapshot(period: TimeRange): Promise<ComplianceSnapshot>;
+  counters(): Promise<Readonly<Record<string, number>>>;
 }
 
 const OPTION_KEYS = ["client", "store", "identities", "pseudonymKey", "rules", "engine", "allowList", "sinks", "dedup", "shapes", "maxFutureSkew", "now"];
