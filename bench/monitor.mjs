@@ -21,11 +21,13 @@
 // Configurations:
 // - pseudonymized: top lists store HMAC-SHA256 pseudonyms (the default);
 // - plain: identities: "plain";
-// - no-op rule seam: pseudonymized, with a `rules` object whose evaluate does nothing.
+// - no-op rule seam: pseudonymized, with a `rules` object whose evaluate does nothing;
+// - all ready rules: the RuleEngine with the twelve ready rules, fed every
+//   accepted event (the issue's figure: monitor and rules together).
 //
 // Run: npx tsup && node bench/monitor.mjs [events per run, default 2000000]
 import os from "node:os";
-import { ComplianceMonitor } from "../dist/compliance/index.js";
+import { ComplianceMonitor, readyRules, RuleEngine } from "../dist/compliance/index.js";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
 
 const EVENTS = Number(process.argv[2] ?? 2_000_000);
@@ -38,10 +40,13 @@ const CONFIGS = [
   { label: "default metrics, pseudonymized top lists", options: { pseudonymKey: KEY } },
   { label: "default metrics, identities: plain", options: { identities: "plain" } },
   { label: "default metrics, pseudonymized, no-op rules seam", options: { pseudonymKey: KEY, rules: { evaluate() {}, toBytes: () => new Uint8Array(0) } } },
+  { label: "default metrics + all 12 ready rules, pseudonymized", options: () => ({ pseudonymKey: KEY, rules: new RuleEngine({ rules: readyRules() }) }) },
+  { label: "default metrics + all 12 ready rules, plain", options: () => ({ identities: "plain", rules: new RuleEngine({ rules: readyRules() }) }) },
 ];
 
 function run(config, seed) {
-  const monitor = new ComplianceMonitor({ ...config.options, maxFutureSkew: Infinity });
+  const options = typeof config.options === "function" ? config.options() : config.options;
+  const monitor = new ComplianceMonitor({ ...options, maxFutureSkew: Infinity });
   const stream = createSyntheticStream({ seed });
   let elapsed = 0;
   let cpu = 0;

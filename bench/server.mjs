@@ -24,7 +24,7 @@ const chosen = records.slice(0, EVENTS);
 const batches = [];
 for (let i = 0; i < chosen.length; i += BATCH) batches.push(chosen.slice(i, i + BATCH).map((r) => JSON.stringify(r)).join("\n"));
 
-const app = await createComplianceApp({ backend: createComplianceBackend({ identities: "plain", dedup: { key: new Uint8Array(16).fill(7), capacity: 1_000_000 } }), rateLimit: false, dashboard: false, sse: { heartbeatMs: 0 } });
+const app = await createComplianceApp({ backend: createComplianceBackend({ monitor: { identities: "plain" }, dedup: { key: new Uint8Array(16).fill(7), capacity: 1_000_000 } }), rateLimit: false, dashboard: false, sse: { heartbeatMs: 0 } });
 const { url } = await app.listen(0);
 const post = (body, type) => fetch(`${url}/api/v1/events`, { method: "POST", headers: { "content-type": type }, body });
 

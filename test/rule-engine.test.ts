@@ -10,6 +10,7 @@ import {
   ParameterMismatchError,
   RuleEngine,
   type RuleDefinition,
+  type RuleStats,
   bruteForceRule,
   fieldReader,
   passwordSprayRule,
@@ -18,6 +19,7 @@ import {
 } from "../src/compliance/index.js";
 import { T0, attack, cleanStream, makeEvent, merged } from "./support/compliance-stream.js";
 import { uniform } from "./support/random.js";
+import { ringBits } from "../src/compliance/rules/distinct-evaluator.js";
 
 function run(rules: readonly RuleDefinition[], events: readonly ComplianceEvent[], options: Partial<ConstructorParameters<typeof RuleEngine>[0]> = {}) {
   const alerts: Alert[] = [];
@@ -310,6 +312,76 @@ describe("ready rules on a synthetic stream", () => {
       for (const other of fired) if (other.ruleId !== rule.id) expect(related[rule.id] ?? []).toContain(other.ruleId);
     });
   }
+});
+
+describe("rules sharing group keys", () => {
+  // Rules with the same groupBy share one key index (key text and lookup once per event); each
+  // keeps its own keys, order, cap and evictions. A rule must behave exactly as it does alone.
+  const stream = (seed: number, ordered: boolean) => {
+    const random = uniform(seed);
+    const users = ["ann", "bob", "cy", "dee", "eve", "fay", "gus", "hal"];
+    const ips = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "203.0.113.9", "203.0.113.10"];
+    return Array.from({ length: 3_000 }, (_, i) => {
+      const r = random();
+      const user = users[Math.floor(random() * users.length)] as string;
+      const ip = ips[Math.floor(random() * ips.length)] as string;
+      // Out of order within 20 s, sometimes beyond the 30 s lateness.
+      const time = T0 + i * 700 - (ordered ? 0 : Math.floor(random() * (random() < 0.02 ? 60_000 : 20_000)));
+      if (r < 0.5) return failedLogin(time, ip, user);
+      if (r < 0.8) return makeEvent({ kind: "transaction", time, user, ip, system: "billing", value: Math.round(random() * 12_000) });
+      return makeEvent({ kind: "log", time, user, system: "api", level: random() < 0.3 ? "ERROR" : "INFO", message: "login failed" });
+    });
+  };
+  for (const [seed, maxKeysPerRule, ordered] of [[1, 100, true], [2, 3, true], [3, 1, true], [1, 100, false], [2, 3, false]] as const) {
+    it(`every rule alerts and counts as it does alone (seed ${seed}, maxKeysPerRule ${maxKeysPerRule}, ${ordered ? "in order" : "out of order"})`, () => {
+      const events = stream(seed, ordered);
+      const rules = readyRules({ userSpike: { events: 12, window: 20_000 }, transactionFrequency: { transactions: 6, window: 30_000 }, userManyIps: { ips: 3, window: 60_000 }, passwordSpray: { users: 4 } });
+      const options = { maxKeysPerRule, allowedLateness: 30_000 };
+      const together = run(rules, events, options);
+      // Cooldowns end at the engine's sweeps (at most a second of event time late), and other rules
+      // move the sweeps: so summaries may differ from a lone run, and out of order an event behind
+      // a cooldown's end may be suppressed or alert depending on whether a sweep ended it (the
+      // keyword rule on seed 1, before and after the shared index). Everything else must not.
+      const firing = (alerts: readonly Alert[], id: string) => (ordered ? alerts.filter((a) => a.ruleId === id && a.type === "alert").map((a) => JSON.stringify(a)) : []);
+      const counters = (stats: RuleStats | undefined) => ({ ...stats, summaries: 0, ...(ordered ? {} : { alerts: 0, suppressed: 0, cooldowns: 0 }) });
+      let alone = 0;
+      for (const rule of rules) {
+        const single = run([rule], events, options);
+        expect(counters(together.engine.stats().rules[rule.id])).toEqual(counters(single.engine.stats().rules[rule.id]));
+        expect(firing(together.alerts, rule.id)).toEqual(firing(single.alerts, rule.id));
+        alone += firing(single.alerts, rule.id).length;
+      }
+      if (ordered) expect(alone).toBeGreaterThan(10);
+      const stats = together.engine.stats().rules;
+      if (maxKeysPerRule < 8) expect(stats["user-spike"]?.evictedCap).toBeGreaterThan(0);
+    });
+  }
+
+  it("a reused, mutated event object gets a fresh group key each time", () => {
+    const alerts: Alert[] = [];
+    const engine = new RuleEngine({ rules: [bruteForceRule({ attempts: 2 }), passwordSprayRule({ users: 1 })], onAlert: (a) => void alerts.push(a) });
+    const event = { ...failedLogin(T0, "198.51.100.1", "ann") } as { -readonly [K in keyof ComplianceEvent]: ComplianceEvent[K] };
+    for (const [i, ip] of ["198.51.100.1", "198.51.100.2", "198.51.100.1"].entries()) {
+      event.time = T0 + i * 1000;
+      event.ip = ip;
+      event.user = `user${i}`;
+      engine.evaluate(event);
+    }
+    expect(alerts.map((a) => `${a.ruleId} ${a.groupKey}`)).toEqual(["brute-force 198.51.100.1", "password-spray 198.51.100.1"]);
+  });
+});
+
+describe("ring masks", () => {
+  it("ringBits sets the bits of a wrapping run of ring positions, as a loop over them does", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 32 }), fc.nat(40), fc.nat(40), (size, start, count) => {
+        const first = start % size;
+        let expected = 0;
+        for (let k = 0; k < Math.min(count, size); k++) expected |= 1 << ((first + k) % size);
+        expect(ringBits(first, count, size)).toBe(expected);
+      }),
+    );
+  });
 });
 
 describe("options", () => {

@@ -14,9 +14,10 @@ import type { RuleDefinition, Threshold } from "./rule.js";
 import { BaselineEvaluator } from "./rules/baseline-evaluator.js";
 import { CountEvaluator } from "./rules/count-evaluator.js";
 import { DistinctEvaluator } from "./rules/distinct-evaluator.js";
+import { KeyIndex } from "./rules/key-index.js";
 import { MatchEvaluator } from "./rules/match-evaluator.js";
 import { readRuleEngineImage, writeRuleEngineImage } from "./rules/rule-engine-image.js";
-import { type EngineContext, RuleEvaluator, STAT_NAMES } from "./rules/rule-evaluator.js";
+import { type EngineContext, RuleEvaluator, type RuleGate, STAT_NAMES } from "./rules/rule-evaluator.js";
 import { SequenceEvaluator } from "./rules/sequence-evaluator.js";
 import { SustainedEvaluator } from "./rules/sustained-evaluator.js";
 
@@ -211,11 +212,13 @@ export class RuleEngine {
   /** The rules, in evaluation order. */
   readonly rules: readonly RuleDefinition[];
   private readonly evaluators: RuleEvaluator[];
+  /** The evaluators' per-event fronts, all of one class (monomorphic loads in {@link RuleEngine.evaluate}'s loop). */
+  private readonly gates: RuleGate[];
   private readonly sinks: readonly AlertSink[];
   private readonly onAlert: ((alert: Alert) => void) | undefined;
   private readonly clock: () => number;
   private readonly parameters: EngineParameters;
-  private readonly context: EngineContext & { watermark: number; allowList: AllowListLike | undefined };
+  private readonly context: EngineContext & { watermark: number; allowList: AllowListLike | undefined; evaluation: number };
   private sweepAt = Number.POSITIVE_INFINITY;
   private events = 0;
   private late = 0;
@@ -244,8 +247,11 @@ export class RuleEngine {
     this.onAlert = options.onAlert;
     this.clock = options.now ?? Date.now;
     const engine = this;
+    // Rules grouping by the same fields share one key index (one key text and one lookup per event).
+    const indexes = new Map<string, KeyIndex>();
     this.context = {
       watermark: Number.NEGATIVE_INFINITY,
+      evaluation: 0,
       allowedLateness,
       slices,
       evidence,
@@ -257,6 +263,12 @@ export class RuleEngine {
       wake: (time) => {
         if (time < engine.sweepAt) engine.sweepAt = time;
       },
+      keyIndex: (fields) => {
+        const signature = JSON.stringify(fields);
+        let index = indexes.get(signature);
+        if (index === undefined) indexes.set(signature, (index = new KeyIndex(fields.map((field) => fieldReader(field as never)), engine.context)));
+        return index;
+      },
     };
     const ids = new Set<string>();
     for (const rule of rules) {
@@ -266,6 +278,7 @@ export class RuleEngine {
     }
     this.rules = [...rules];
     this.evaluators = this.rules.map((rule) => createEvaluator(rule, this.context));
+    this.gates = this.evaluators.map((evaluator) => evaluator.gate);
   }
 
   /** The allow-list consulted (replace it at run time; `undefined` turns allow-listing off). */
@@ -298,14 +311,15 @@ export class RuleEngine {
     const before = this.emitted;
     this.events++;
     const context = this.context;
+    context.evaluation++;
     if (time > context.watermark) {
       context.watermark = time;
       if (time >= this.sweepAt) this.sweep();
     }
     const late = time < context.watermark - context.allowedLateness;
     if (late) this.late++;
-    const evaluators = this.evaluators;
-    for (let i = 0; i < evaluators.length; i++) (evaluators[i] as RuleEvaluator).evaluate(event, late);
+    const gates = this.gates;
+    for (let i = 0; i < gates.length; i++) (gates[i] as RuleGate).evaluate(event, late);
     return this.emitted - before;
   }
 
@@ -405,6 +419,7 @@ export class RuleEngine {
 
   private emit(alert: Alert): void {
     this.emitted++;
+    this.context.evaluation++; // a callback may change or re-evaluate events: per-event memos start over
     for (const sink of this.sinks) {
       try {
         sink.emit(alert);

@@ -1,7 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { BaselineRule } from "../rule.js";
-import { grown } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -49,7 +49,7 @@ export class BaselineEvaluator extends RuleEvaluator<BaselineRule> {
     this.newest[slot] = Number.NEGATIVE_INFINITY;
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
+  update(event: ComplianceEvent, key: string): void {
     const x = this.value(event);
     if (typeof x !== "number" || !Number.isFinite(x)) {
       this.stats[Stat.MissingField]++;
@@ -57,7 +57,7 @@ export class BaselineEvaluator extends RuleEvaluator<BaselineRule> {
     }
     const ring = this.ring;
     const size = ring.ring;
-    const slot = this.slotOf(key);
+    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
     const slice = ring.sliceOf(event.time);
     const base = slot * size;
     let newest = this.newest[slot] as number;
@@ -74,7 +74,7 @@ export class BaselineEvaluator extends RuleEvaluator<BaselineRule> {
       this.stats[Stat.Late]++;
       return;
     }
-    this.remember(event, key);
+    this.evidence.remember(event, key);
     // The window's statistics before this value.
     let n = 0;
     let mean = 0;

@@ -1,6 +1,6 @@
 import type { ComplianceEvent } from "../event.js";
 import type { CountRule } from "../rule.js";
-import { grown, grownInt, grownUint } from "./key-table.js";
+import { grown, grownInt, grownUint, type KeyTable } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdTest, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -58,10 +58,10 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     this.last[slot] = Number.NEGATIVE_INFINITY;
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
+  update(event: ComplianceEvent, key: string): void {
     const ring = this.ring;
     const time = event.time;
-    const slot = this.slotOf(key);
+    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
     const slice = ring.sliceOf(time);
     const newest = this.newest[slot] as number;
     if (slice < newest && !ring.holds(slice, newest)) {
@@ -74,7 +74,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
       // The common case: one more event in the key's newest slice.
       const size = ring.ring;
       this.counts[slot * size + (this.newestAt[slot] as number)]++;
-      this.remember(event, key);
+      this.evidence.remember(event, key);
       const sum = ++(this.windowSum as Uint32Array)[slot];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
       return;
@@ -82,7 +82,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     if (slice > newest) {
       this.advance(slot, newest, slice);
       this.counts[slot * ring.ring + (this.newestAt[slot] as number)]++;
-      this.remember(event, key);
+      this.evidence.remember(event, key);
       const sum = ++(this.windowSum as Uint32Array)[slot];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
       return;
@@ -93,7 +93,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     const counts = this.counts;
     counts[base + ringPosition(slice, size)]++;
     if (slice > newest - ring.slices) this.windowSum[slot]++;
-    this.remember(event, key);
+    this.evidence.remember(event, key);
     const oldest = newest - size + 1;
     for (let end = slice; end <= newest; end++) {
       let sum = 0;
@@ -105,19 +105,41 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     }
   }
 
-  /** The key's newest slice moves from `newest` to `slice`: clear the ring slots the new slices take over, update the window sum. */
+  /**
+   * The key's newest slice moves from `newest` to `slice`: the window sum
+   * loses the slices that leave it (`newest - S + 1 .. slice - S`, read
+   * before anything is cleared: with a ring of S slices they share
+   * positions with the new ones), then the ring positions the new slices
+   * take over are cleared. A gap of S slices or more leaves only new, empty
+   * slices in the window. Positions step with a wrap, no modulo per slice.
+   */
   private advance(slot: number, newest: number, slice: number): void {
     const ring = this.ring;
     const size = ring.ring;
+    const slices = ring.slices;
     const base = slot * size;
     const counts = this.counts;
+    let sum = 0;
     if (newest !== Number.NEGATIVE_INFINITY) {
-      const steps = Math.min(size, slice - newest);
-      for (let k = 1; k <= steps; k++) counts[base + ringPosition(newest + k, size)] = 0;
+      const gap = slice - newest;
+      if (gap < slices) {
+        sum = this.windowSum[slot] as number;
+        let at = ringPosition(newest - slices + 1, size);
+        for (let k = 0; k < gap; k++) {
+          sum -= counts[base + at] as number;
+          if (++at === size) at = 0;
+        }
+      }
+      const steps = Math.min(size, gap);
+      let at = this.newestAt[slot] as number;
+      for (let k = 0; k < steps; k++) {
+        if (++at === size) at = 0;
+        counts[base + at] = 0;
+      }
     }
     this.newest[slot] = slice;
     this.newestAt[slot] = ringPosition(slice, size);
-    this.windowSum[slot] = this.sumEnding(slot, slice);
+    this.windowSum[slot] = sum;
   }
 
   /** The count of the window ending at `end` (its slices still in the ring). */

@@ -1,7 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
-import { grown } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -15,6 +15,22 @@ class DistinctValues {
   count = 0;
   /** Ring bits of that window. */
   window = 0;
+}
+
+/**
+ * The bits of `count` consecutive ring positions from `first` on, wrapping
+ * at `size` (`size` <= 32; int32 masks, bit 31 included): one or two runs of
+ * ones instead of a loop over the slices.
+ *
+ * @internal
+ */
+export function ringBits(first: number, count: number, size: number): number {
+  if (count <= 0) return 0;
+  if (count >= size) return size === 32 ? -1 : ((1 << size) - 1) | 0;
+  const end = first + count;
+  if (end <= size) return (((1 << count) - 1) << first) | 0;
+  // first >= 1 here, so size - first <= 31; and end - size < count <= 31.
+  return ((((1 << (size - first)) - 1) << first) | ((1 << (end - size)) - 1)) | 0;
 }
 
 /**
@@ -66,9 +82,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   /** Ring bits of the window ending at `end`, for a key whose newest slice is `newest`. */
   private maskOf(end: number, newest: number): number {
     const size = this.ring.ring;
-    let mask = 0;
-    for (let s = Math.max(end - this.ring.slices + 1, newest - size + 1); s <= end; s++) mask |= 1 << ringPosition(s, size);
-    return mask;
+    const first = Math.max(end - this.ring.slices + 1, newest - size + 1);
+    return ringBits(ringPosition(first, size), end - first + 1, size);
   }
 
   private static countIn(set: DistinctValues, mask: number): number {
@@ -77,7 +92,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     return count;
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
+  update(event: ComplianceEvent, key: string): void {
     const raw = this.value(event);
     const value = typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "boolean" ? String(raw) : undefined;
     if (value === undefined) {
@@ -86,7 +101,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     }
     const ring = this.ring;
     const time = event.time;
-    const slot = this.slotOf(key);
+    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
     const slice = ring.sliceOf(time);
     let set = this.sets[slot];
     if (set === undefined) this.sets[slot] = set = new DistinctValues();
@@ -107,7 +122,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     const bits = before ?? 0;
     if (time < (this.first[slot] as number)) this.first[slot] = time;
     if (time > (this.last[slot] as number)) this.last[slot] = time;
-    this.remember(event, key);
+    this.evidence.remember(event, key);
     if ((bits & bit) !== 0) return; // already seen in this slice: no window changes
     set.values.set(value, bits | bit);
     if ((bits & set.window) === 0 && (bit & set.window) !== 0) set.count++;
@@ -124,9 +139,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private advance(set: DistinctValues, newest: number, slice: number): void {
     const size = this.ring.ring;
     if (newest !== Number.NEGATIVE_INFINITY) {
-      let dropped = 0;
-      const steps = Math.min(size, slice - newest);
-      for (let k = 1; k <= steps; k++) dropped |= 1 << ringPosition(newest + k, size);
+      const dropped = ringBits(ringPosition(newest + 1, size), Math.min(size, slice - newest), size);
       if (dropped !== 0) {
         for (const [value, bits] of set.values) {
           const kept = bits & ~dropped;

@@ -1,5 +1,9 @@
+import type { KeyIndex, KeyIndexUser } from "./key-index.js";
+
 /**
- * The live group keys of one rule: key string -> slot number, slots in a
+ * The live group keys of one rule: key id (from the {@link KeyIndex} the
+ * rule shares with the rules grouping by the same fields) -> slot number
+ * through an `Int32Array`, slots in a
  * least-recently-touched list kept in typed arrays (no allocation per
  * touch). Each touch stamps the slot with the engine's watermark at that
  * moment; the watermark never goes back and a touch moves the slot to the
@@ -14,6 +18,8 @@ export interface KeyTableOwner {
   grow(capacity: number): void;
   /** `slot` now belongs to a new key: reset its state. */
   reset(slot: number): void;
+  /** The table was empty and got a key, touched at `mark`. */
+  firstKey(mark: number): void;
   /** `slot` is about to be freed (its key leaves the table). */
   evicting(slot: number, reason: "idle" | "cap"): void;
 }
@@ -21,9 +27,11 @@ export interface KeyTableOwner {
 const INITIAL_CAPACITY = 64;
 
 /** @internal */
-export class KeyTable {
-  readonly index = new Map<string, number>();
-  keys: string[] = [];
+export class KeyTable implements KeyIndexUser {
+  /** The slot of each key id of the index (-1: not live here). */
+  private slotById: Int32Array<ArrayBuffer>;
+  /** The key id of each slot. */
+  private idOfSlot: Int32Array<ArrayBuffer>;
   /** Watermark when each slot was last touched. */
   touched: Float64Array<ArrayBuffer>;
   private prev: Int32Array<ArrayBuffer>;
@@ -32,59 +40,93 @@ export class KeyTable {
   private tail = -1;
   private free: number[] = [];
   private used = 0;
+  private live = 0;
   capacity: number;
 
   constructor(
     readonly maxKeys: number,
     private readonly owner: KeyTableOwner,
+    /** The key ids, shared with the other rules grouping by the same fields. */
+    private readonly index: KeyIndex,
   ) {
     this.capacity = Math.min(INITIAL_CAPACITY, maxKeys);
     this.touched = new Float64Array(this.capacity);
     this.prev = new Int32Array(this.capacity);
     this.next = new Int32Array(this.capacity);
+    this.idOfSlot = new Int32Array(this.capacity);
+    this.slotById = new Int32Array(index.capacity).fill(-1);
+    index.use(this);
   }
 
   get size(): number {
-    return this.index.size;
+    return this.live;
+  }
+
+  /** The key of a live slot. */
+  keyOf(slot: number): string {
+    return this.index.keys[this.idOfSlot[slot] as number] as string;
   }
 
   /** The slot of `key`, touched at `mark`; a new key takes a free slot, evicting the stalest key at the cap. */
   slotOf(key: string, mark: number): number {
-    let slot = this.index.get(key);
-    if (slot !== undefined) {
-      this.touch(slot, mark);
-      return slot;
+    const index = this.index;
+    let id = index.idOf(key);
+    if (id >= 0) {
+      const slot = this.slotById[id] as number;
+      if (slot >= 0) {
+        this.touch(slot, mark);
+        return slot;
+      }
     }
-    if (this.index.size >= this.maxKeys) this.evict(this.head, "cap");
-    slot = this.free.pop();
+    const live = this.live;
+    if (live >= this.maxKeys) {
+      this.evict(this.head, "cap");
+      id = index.idOf(key); // the eviction may have released ids
+    }
+    if (id < 0) id = index.add(key);
+    index.hold(id);
+    let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.capacity) this.growTo(Math.min(this.maxKeys, this.capacity * 2));
       slot = this.used++;
     }
-    this.index.set(key, slot);
-    this.keys[slot] = key;
+    this.slotById[id] = slot;
+    this.idOfSlot[slot] = id;
+    this.live++;
     this.owner.reset(slot);
     this.link(slot, mark);
+    if (live === 0) this.owner.firstKey(mark);
     return slot;
   }
 
   /** The slot of `key` when it is live. */
   find(key: string): number | undefined {
-    return this.index.get(key);
+    const id = this.index.idOf(key);
+    const slot = id >= 0 ? (this.slotById[id] as number) : -1;
+    return slot >= 0 ? slot : undefined;
   }
 
   /** Frees `slot` (its key leaves the table), telling the owner first. */
   evict(slot: number, reason: "idle" | "cap"): void {
     this.owner.evicting(slot, reason);
     this.unlink(slot);
-    this.index.delete(this.keys[slot] as string);
-    this.keys[slot] = "";
+    const id = this.idOfSlot[slot] as number;
+    this.slotById[id] = -1;
+    this.idOfSlot[slot] = -1;
+    this.live--;
     this.free.push(slot);
+    this.index.release(id);
   }
 
   /** Slots from stalest to freshest (for snapshots). */
   *slots(): IterableIterator<number> {
     for (let slot = this.head; slot !== -1; slot = this.next[slot] as number) yield slot;
+  }
+
+  growIds(capacity: number): void {
+    const slotById = new Int32Array(capacity).fill(-1);
+    slotById.set(this.slotById);
+    this.slotById = slotById;
   }
 
   private touch(slot: number, mark: number): void {
@@ -116,6 +158,7 @@ export class KeyTable {
     this.touched = grown(this.touched, capacity);
     this.prev = grownInt(this.prev, capacity);
     this.next = grownInt(this.next, capacity);
+    this.idOfSlot = grownInt(this.idOfSlot, capacity);
     this.capacity = capacity;
     this.owner.grow(capacity);
   }

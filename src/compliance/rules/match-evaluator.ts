@@ -1,6 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { MatchRule } from "../rule.js";
+import type { KeyTable } from "./key-table.js";
 import { type EngineContext, RuleEvaluator } from "./rule-evaluator.js";
 
 /**
@@ -20,8 +21,8 @@ export class MatchEvaluator extends RuleEvaluator<MatchRule> {
   grow(): void {}
   reset(): void {}
 
-  protected update(event: ComplianceEvent, key: string): void {
-    const slot = this.table === undefined ? -1 : this.slotOf(key);
+  update(event: ComplianceEvent, key: string): void {
+    const slot = this.table === undefined ? -1 : (this.table as KeyTable).slotOf(key, this.context.watermark);
     const raw = this.value?.(event);
     const value = typeof raw === "number" ? raw : undefined;
     const rule = this.rule;

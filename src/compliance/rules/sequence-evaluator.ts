@@ -1,6 +1,6 @@
 import type { ComplianceEvent } from "../event.js";
 import type { SequenceRule } from "../rule.js";
-import { grown } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, RuleEvaluator } from "./rule-evaluator.js";
 
 /**
@@ -45,7 +45,7 @@ export class SequenceEvaluator extends RuleEvaluator<SequenceRule> {
     this.end.fill(Number.NEGATIVE_INFINITY, base, base + this.steps);
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
+  update(event: ComplianceEvent, key: string): void {
     const steps = this.rule.steps;
     const time = event.time;
     const window = this.rule.window;
@@ -54,9 +54,9 @@ export class SequenceEvaluator extends RuleEvaluator<SequenceRule> {
     for (let k = steps.length - 1; k >= 0; k--) {
       if (!(steps[k] as { where: (event: ComplianceEvent) => boolean }).where(event)) continue;
       if (slot === -1) {
-        slot = this.slotOf(key);
+        slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
         base = slot * this.steps;
-        this.remember(event, key);
+        this.evidence.remember(event, key);
       }
       if (!this.rule.ordered) {
         if (time > (this.start[base + k] as number)) this.start[base + k] = time;

@@ -1,6 +1,6 @@
 import type { ComplianceEvent } from "../event.js";
 import type { SustainedRule } from "../rule.js";
-import { grown } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, RuleEvaluator, Stat } from "./rule-evaluator.js";
 
 /**
@@ -34,8 +34,8 @@ export class SustainedEvaluator extends RuleEvaluator<SustainedRule> {
     this.latest[slot] = Number.NEGATIVE_INFINITY;
   }
 
-  protected update(event: ComplianceEvent, key: string): void {
-    const slot = this.slotOf(key);
+  update(event: ComplianceEvent, key: string): void {
+    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
     const time = event.time;
     if (time < (this.latest[slot] as number)) {
       this.stats[Stat.Late]++;
@@ -47,7 +47,7 @@ export class SustainedEvaluator extends RuleEvaluator<SustainedRule> {
       this.run[slot] = 0;
       return;
     }
-    this.remember(event, key);
+    this.evidence.remember(event, key);
     if (this.run[slot] === 0) this.runStart[slot] = time;
     const run = ++(this.run as Float64Array)[slot];
     const start = this.runStart[slot] as number;
