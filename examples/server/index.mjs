@@ -1,5 +1,6 @@
 // The compliance server on its own, configured from the environment:
 //   PORT (5000), HOST (127.0.0.1), DATABASE_URL (alerts in PostgreSQL),
+//   REDIS_URL (sketches in Redis, shared by several servers),
 //   PAPERTRAIL_API_KEYS (comma-separated), PAPERTRAIL_PSEUDONYM_KEY,
 //   PAPERTRAIL_DEDUP_KEY (16 bytes, base64), PAPERTRAIL_IDENTITIES=plain.
 //

@@ -30,11 +30,11 @@ import type { Alert, AlertSink } from "./alert.js";
 import { AllowList } from "./allow-list.js";
 import { Deduplicator, type DeduplicatorOptions } from "./deduplicator.js";
 import type { ComplianceEvent } from "./event.js";
-import { normalizeEvent } from "./event-extract.js";
 import type { EventShape } from "./event-shape.js";
-import { APP_LOG_SHAPE, CLOUDTRAIL_SHAPE, COMPLIANCE_API_SHAPE, detectShape, LOG_LINE_SHAPE, METRIC_SHAPE, TRANSACTION_SHAPE } from "./event-shapes.js";
+import { APP_LOG_SHAPE, CLOUDTRAIL_SHAPE, COMPLIANCE_API_SHAPE, LOG_LINE_SHAPE, METRIC_SHAPE, TRANSACTION_SHAPE } from "./event-shapes.js";
 import { ComplianceMonitor, type ComplianceMonitorOptions } from "./monitor.js";
 import { readyRules } from "./ready-rules.js";
+import { extractRecord } from "./record-extraction.js";
 import type { RuleDefinition } from "./rule.js";
 import { RuleEngine, type RuleEngineOptions } from "./rule-engine.js";
 
@@ -187,19 +187,12 @@ export class CompliancePipeline {
     this.collected = [];
     const received = this.now();
     for (let index = 0; index < records.length; index++) {
-      const record = records[index];
-      const chosen = fixed ?? detectShape(record);
-      if (chosen === undefined) {
-        rejected.push({ index, field: "record", reason: `no shape fits this record (expected one of: ${[...this.shapes.keys()].join(", ")})` });
+      const extracted = extractRecord(records[index], fixed, [...this.shapes.keys()]);
+      if (!("event" in extracted)) {
+        rejected.push({ index, field: extracted.field, reason: extracted.reason });
         continue;
       }
-      const result = normalizeEvent(record, chosen);
-      if (!result.ok) {
-        const error = result.error;
-        rejected.push({ index, field: error.field, reason: `${error.shape}: ${error.field}: expected ${error.expected}, got ${error.got}` });
-        continue;
-      }
-      const event = result.event;
+      const event = extracted.event;
       if (this.dedup !== undefined && event.id !== undefined && this.dedup.check(event.kind, event.id, received)) {
         duplicates++;
         continue;
@@ -300,7 +293,7 @@ export class CompliancePipeline {
   }
 }
 
-function shapeTable(shapes: readonly EventShape[]): ReadonlyMap<string, EventShape> {
+export function shapeTable(shapes: readonly EventShape[]): ReadonlyMap<string, EventShape> {
   const table = new Map<string, EventShape>();
   for (const shape of shapes) {
     if (table.has(shape.name)) throw new InvalidArgumentError(`two shapes are named ${JSON.stringify(shape.name)}`);

@@ -106,7 +106,7 @@ export async function createComplianceApp(options: ComplianceAppOptions): Promis
   const started = now();
 
   const ingest = async (records: readonly unknown[], shape?: string): Promise<IngestReport> => {
-    const report = backend.ingest(records, shape);
+    const report = await backend.ingest(records, shape);
     if (report.alerts.length > 0) {
       await alerts.put(report.alerts);
       if (options.audit !== undefined && options.auditAlerts !== false) {
@@ -129,8 +129,8 @@ export async function createComplianceApp(options: ComplianceAppOptions): Promis
   app.set("trust proxy", false);
   app.set("query parser", "simple");
 
-  app.get("/health", (_req: Request, res: Response) => {
-    res.json({ status: "ok", uptimeMs: now() - started, stream: hub.stats, counters: backend.counters() });
+  app.get("/health", async (_req: Request, res: Response) => {
+    res.json({ status: "ok", uptimeMs: now() - started, stream: hub.stats, counters: await backend.counters() });
   });
 
   const api = express.Router();

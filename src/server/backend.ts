@@ -99,32 +99,47 @@ export interface MetricNames {
 }
 
 /**
- * The compliance pipeline as the API sees it. Query methods throw
- * `InvalidArgumentError` for an unknown metric or a bad window (answered as
- * 400); an unknown system is not an error (its counts are 0).
+ * A value, or a promise of it: what a backend method may return. The
+ * embedded backend answers at once; a Redis-backed one answers with a
+ * promise. The API awaits either.
+ *
+ * @example
+ * ```ts
+ * import type { Awaitable } from "papertrail/server";
+ * const now: Awaitable<number> = 1;
+ * await now; // => 1
+ * ```
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The compliance pipeline as the API sees it. Query methods throw (or
+ * reject with) `InvalidArgumentError` for an unknown metric or a bad window
+ * (answered as 400); an unknown system is not an error (its counts are 0).
+ * Methods that may need a round trip to a store return {@link Awaitable}.
  *
  * @example
  * ```ts
  * import type { ComplianceBackend } from "papertrail/server";
- * const systemsOf = (backend: ComplianceBackend): readonly string[] => backend.systems();
+ * const systemsOf = async (backend: ComplianceBackend): Promise<readonly string[]> => await backend.systems();
  * typeof systemsOf; // => "function"
  * ```
  */
 export interface ComplianceBackend {
   /** Normalizes, dedups, counts and evaluates `records`; a record's problems never affect the others. `shape` names an extraction shape; absent, it is detected per record. */
-  ingest(records: readonly unknown[], shape?: string): IngestReport;
+  ingest(records: readonly unknown[], shape?: string): Awaitable<IngestReport>;
   /** Names of the extraction shapes `ingest` accepts. */
   shapes(): readonly string[];
-  systems(): readonly string[];
+  systems(): Awaitable<readonly string[]>;
   metrics(): MetricNames;
-  distinct(metric: string, system: string, window: QueryWindow): CountAnswer;
-  activity(user: string, system: string, window: QueryWindow): { readonly accessed: boolean; readonly probability: number; readonly covered: TimeRange };
-  top(metric: string, system: string, k: number, window: QueryWindow): { readonly items: readonly TopEntry[]; readonly covered: TimeRange };
-  frequency(metric: string, system: string, value: string, window: QueryWindow): CountAnswer;
-  stats(metric: string, system: string, window: QueryWindow): StatsSummary & { readonly covered: TimeRange };
+  distinct(metric: string, system: string, window: QueryWindow): Awaitable<CountAnswer>;
+  activity(user: string, system: string, window: QueryWindow): Awaitable<{ readonly accessed: boolean; readonly probability: number; readonly covered: TimeRange }>;
+  top(metric: string, system: string, k: number, window: QueryWindow): Awaitable<{ readonly items: readonly TopEntry[]; readonly covered: TimeRange }>;
+  frequency(metric: string, system: string, value: string, window: QueryWindow): Awaitable<CountAnswer>;
+  stats(metric: string, system: string, window: QueryWindow): Awaitable<StatsSummary & { readonly covered: TimeRange }>;
   /** Events accepted per minute in [from, to) (empty minutes included). */
-  eventTimeline(from: number, to: number): readonly { readonly time: number; readonly count: number }[];
-  snapshot(period: TimeRange): ComplianceSnapshot;
+  eventTimeline(from: number, to: number): Awaitable<readonly { readonly time: number; readonly count: number }[]>;
+  snapshot(period: TimeRange): Awaitable<ComplianceSnapshot>;
   /** The IP allow-list; changes take effect on the next event. */
   readonly allowList: {
     entries(): readonly string[];
@@ -134,7 +149,7 @@ export interface ComplianceBackend {
     remove(entry: string): boolean;
   };
   /** Counters for /health and reports. */
-  counters(): Readonly<Record<string, number>>;
+  counters(): Awaitable<Readonly<Record<string, number>>>;
 }
 
 /**

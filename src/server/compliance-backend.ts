@@ -7,7 +7,7 @@
  * @module
  */
 import { CompliancePipeline, type CompliancePipelineOptions } from "../compliance/pipeline.js";
-import type { TimeRange } from "../compliance/snapshot.js";
+import type { ComplianceSnapshot, StatsSummary, TimeRange, TopEntry } from "../compliance/snapshot.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { WindowRange } from "../windows/time-windows.js";
 import type { ComplianceBackend, CountAnswer, IngestReport, MetricNames, QueryWindow } from "./backend.js";
@@ -37,6 +37,17 @@ export type ComplianceBackendOptions = CompliancePipelineOptions | { readonly pi
  */
 export interface EmbeddedComplianceBackend extends ComplianceBackend {
   readonly pipeline: CompliancePipeline;
+  // The embedded backend answers at once: its methods return plain values.
+  ingest(records: readonly unknown[], shape?: string): IngestReport;
+  systems(): readonly string[];
+  distinct(metric: string, system: string, window: QueryWindow): CountAnswer;
+  activity(user: string, system: string, window: QueryWindow): { readonly accessed: boolean; readonly probability: number; readonly covered: TimeRange };
+  top(metric: string, system: string, k: number, window: QueryWindow): { readonly items: readonly TopEntry[]; readonly covered: TimeRange };
+  frequency(metric: string, system: string, value: string, window: QueryWindow): CountAnswer;
+  stats(metric: string, system: string, window: QueryWindow): StatsSummary & { readonly covered: TimeRange };
+  eventTimeline(from: number, to: number): readonly { readonly time: number; readonly count: number }[];
+  snapshot(period: TimeRange): ComplianceSnapshot;
+  counters(): Readonly<Record<string, number>>;
 }
 
 const MINUTE = 60_000;

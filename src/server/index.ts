@@ -32,7 +32,7 @@ export { ApiKeys } from "./api-key.js";
 export { parseNdjson } from "./ndjson.js";
 export type { BulkItem } from "./ndjson.js";
 // --- what the API serves ---
-export type { QueryWindow, RejectedRecord, IngestReport, CountAnswer, MetricNames, ComplianceBackend, AuditBackend, ReportBackend } from "./backend.js";
+export type { Awaitable, QueryWindow, RejectedRecord, IngestReport, CountAnswer, MetricNames, ComplianceBackend, AuditBackend, ReportBackend } from "./backend.js";
 // --- the app and its embedded backend ---
 export { createComplianceApp } from "./app.js";
 export type { ComplianceAppOptions, ComplianceApp } from "./app.js";
@@ -42,6 +42,9 @@ export { createAuditBackend } from "./audit-backend.js";
 export type { AuditBackendOptions } from "./audit-backend.js";
 export { createReportBackend } from "./report-backend.js";
 export type { ReportBackendOptions } from "./report-backend.js";
+// --- Redis backend (createRedisComplianceBackend: sketch state shared by several servers through Redis) ---
+export { createRedisComplianceBackend } from "./redis-compliance-backend.js";
+export type { RedisComplianceBackendOptions, RedisComplianceBackend } from "./redis-compliance-backend.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.
 export { PaperTrailError, ParameterMismatchError, DecodeError, InvalidArgumentError } from "../errors.js";

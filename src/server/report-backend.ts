@@ -63,7 +63,7 @@ export function createReportBackend(options: ReportBackendOptions): ReportBacken
       const checkpoint = options.audit === undefined || options.audit.size() === 0 ? undefined : await options.audit.checkpoint();
       const report = buildComplianceReport({
         period,
-        snapshot: options.backend.snapshot(period),
+        snapshot: await options.backend.snapshot(period),
         alerts: (await alertsOf(period)).map(({ ...alert }) => stripStatus(alert)),
         dedup: options.dedup?.(),
         checkpoint: checkpoint === undefined ? undefined : { origin: checkpoint.origin, size: checkpoint.size, root: Buffer.from(checkpoint.root, "base64"), note: checkpoint.note },

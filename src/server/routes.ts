@@ -157,7 +157,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     run: async (req, res) => {
       const { metric: name } = check<{ metric: string }>(metric, req.params, "path");
       const q = check<{ system: string; window: string }>(distinctQuery, req.query, "query");
-      const answer = backend.distinct(name, q.system, windowOf(q.window));
+      const answer = await backend.distinct(name, q.system, windowOf(q.window));
       res.json({
         metric: name,
         system: q.system,
@@ -177,7 +177,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     query: activityQuery,
     run: async (req, res) => {
       const q = check<{ user_id: string; system: string; window: string }>(activityQuery, req.query, "query");
-      const answer = backend.activity(q.user_id, q.system, windowOf(q.window));
+      const answer = await backend.activity(q.user_id, q.system, windowOf(q.window));
       res.json({ user_id: q.user_id, system: q.system, window: q.window, accessed: answer.accessed, probability: answer.probability, covered: answer.covered });
     },
   });
@@ -192,7 +192,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     run: async (req, res) => {
       const { metric: name } = check<{ metric: string }>(metric, req.params, "path");
       const q = check<{ system: string; window: string; k: number }>(topQuery, req.query, "query");
-      const answer = backend.top(name, q.system, q.k, windowOf(q.window));
+      const answer = await backend.top(name, q.system, q.k, windowOf(q.window));
       res.json({ metric: name, system: q.system, window: q.window, items: answer.items.map((e) => ({ item: e.item, count: e.count, error: e.error })), covered: answer.covered });
     },
   });
@@ -207,7 +207,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     run: async (req, res) => {
       const { metric: name } = check<{ metric: string }>(metric, req.params, "path");
       const q = check<{ system: string; window: string; value: string }>(frequencyQuery, req.query, "query");
-      const answer = backend.frequency(name, q.system, q.value, windowOf(q.window));
+      const answer = await backend.frequency(name, q.system, q.value, windowOf(q.window));
       res.json({ metric: name, system: q.system, window: q.window, value: q.value, count: answer.count, accuracy: { lower: answer.lower, upper: answer.upper, confidence: answer.confidence }, covered: answer.covered });
     },
   });
@@ -221,7 +221,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     run: async (req, res) => {
       const { metric: name } = check<{ metric: string }>(metric, req.params, "path");
       const q = check<{ system: string; window: string }>(distinctQuery, req.query, "query");
-      res.json({ metric: name, system: q.system, window: q.window, ...backend.stats(name, q.system, windowOf(q.window)) });
+      res.json({ metric: name, system: q.system, window: q.window, ...(await backend.stats(name, q.system, windowOf(q.window))) });
     },
   });
   add({
@@ -230,7 +230,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     operationId: "systems",
     summary: "The systems seen, and the metric names by kind",
     run: async (_req, res) => {
-      res.json({ systems: backend.systems(), metrics: backend.metrics() });
+      res.json({ systems: await backend.systems(), metrics: backend.metrics() });
     },
   });
   const minuteQuery = z.object({ minutes: z.coerce.number().int().min(1).max(1440).default(60) });
@@ -244,7 +244,7 @@ export function buildRoutes(context: RouteContext): Route[] {
       const { minutes } = check<{ minutes: number }>(minuteQuery, req.query, "query");
       const to = Math.floor(context.now() / 60_000) * 60_000 + 60_000;
       const from = to - minutes * 60_000;
-      const [events, alertPoints] = [backend.eventTimeline(from, to), await alerts.timeline({ granularity: "minute", from, to })];
+      const [events, alertPoints] = await Promise.all([backend.eventTimeline(from, to), alerts.timeline({ granularity: "minute", from, to })]);
       res.json({ from, to, points: events.map((p, i) => ({ time: p.time, events: p.count, alerts: alertPoints[i]?.count ?? 0 })) });
     },
   });
@@ -256,7 +256,7 @@ export function buildRoutes(context: RouteContext): Route[] {
     query: rangeQuery,
     run: async (req, res) => {
       const period = check<{ from: number; to: number }>(rangeQuery, req.query, "query");
-      res.json(backend.snapshot(period));
+      res.json(await backend.snapshot(period));
     },
   });
 
