@@ -186,8 +186,10 @@ export class CompliancePipeline {
     let duplicates = 0;
     this.collected = [];
     const received = this.now();
+    // Named in the rejection of a record no shape fits; built once per call.
+    const shapeNames = [...this.shapes.keys()];
     for (let index = 0; index < records.length; index++) {
-      const extracted = extractRecord(records[index], fixed, [...this.shapes.keys()]);
+      const extracted = extractRecord(records[index], fixed, shapeNames);
       if (!("event" in extracted)) {
         rejected.push({ index, field: extracted.field, reason: extracted.reason });
         continue;

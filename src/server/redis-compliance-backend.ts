@@ -259,12 +259,13 @@ export function createRedisComplianceBackend(options: RedisComplianceBackendOpti
       if (!Array.isArray(records)) throw new InvalidArgumentError(`ingest expects an array of records, got ${typeof records}`);
       const fixed = shape === undefined ? undefined : shapes.get(shape);
       if (shape !== undefined && fixed === undefined) throw new InvalidArgumentError(`unknown shape ${JSON.stringify(shape)}; expected one of ${[...shapes.keys()].join(", ")}`);
+      const shapeNames = [...shapes.keys()];
       const now = clock();
       const oldest = Math.floor((now - ttlMs) / bucketMs) * bucketMs + bucketMs;
       const rejected: RejectedRecord[] = [];
       let candidates: ComplianceEvent[] = [];
       for (let index = 0; index < records.length; index++) {
-        const extracted = extractRecord(records[index], fixed, [...shapes.keys()]);
+        const extracted = extractRecord(records[index], fixed, shapeNames);
         if (!("event" in extracted)) {
           rejected.push({ index, field: extracted.field, reason: extracted.reason });
           continue;
