@@ -1,11 +1,28 @@
 // The compliance server over loopback: bulk NDJSON ingest, single-event
 // POSTs, the latency from a POST to its SSE message (p50, p99), and each
-// query endpoint's latency while ingest runs. The server and this client
-// share the machine's cores; the figures include both.
+// query endpoint's latency while ingest runs. The server runs in a child
+// process of its own (as it would in production); this process is the
+// client. Both share the machine's cores; the figures include both.
 //
 //   npm run build && node bench/server.mjs [--events 400000] [--batch 5000]
-import { createComplianceApp, createComplianceBackend } from "../dist/server/index.js";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { generateStream } from "../examples/streams/synthetic.mjs";
+
+if (process.argv.includes("--serve")) {
+  // The child: the server on embedded defaults, its URL sent to the parent.
+  const { createComplianceApp, createComplianceBackend } = await import("../dist/server/index.js");
+  const app = await createComplianceApp({ backend: createComplianceBackend({ monitor: { identities: "plain" }, dedup: { key: new Uint8Array(16).fill(7), capacity: 1_000_000 } }), rateLimit: false, dashboard: false, sse: { heartbeatMs: 0 } });
+  const { url } = await app.listen(0);
+  process.send({ url });
+  process.on("message", async (message) => {
+    if (message === "stop") {
+      await app.close();
+      process.exit(0);
+    }
+  });
+  await new Promise(() => undefined);
+}
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
 const EVENTS = Number(args.events ?? 400_000);
@@ -24,8 +41,8 @@ const chosen = records.slice(0, EVENTS);
 const batches = [];
 for (let i = 0; i < chosen.length; i += BATCH) batches.push(chosen.slice(i, i + BATCH).map((r) => JSON.stringify(r)).join("\n"));
 
-const app = await createComplianceApp({ backend: createComplianceBackend({ monitor: { identities: "plain" }, dedup: { key: new Uint8Array(16).fill(7), capacity: 1_000_000 } }), rateLimit: false, dashboard: false, sse: { heartbeatMs: 0 } });
-const { url } = await app.listen(0);
+const server = fork(fileURLToPath(import.meta.url), ["--serve"], { stdio: "inherit" });
+const { url } = await new Promise((resolve) => server.once("message", resolve));
 const post = (body, type) => fetch(`${url}/api/v1/events`, { method: "POST", headers: { "content-type": type }, body });
 
 // 1. Bulk NDJSON ingest, two requests in flight.
@@ -102,4 +119,5 @@ for (const [name, path] of Object.entries(queries)) {
 }
 ingesting = false;
 await background;
-await app.close();
+server.send("stop");
+await new Promise((resolve) => server.once("exit", resolve));
