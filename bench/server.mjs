@@ -41,7 +41,7 @@ const chosen = records.slice(0, EVENTS);
 const batches = [];
 for (let i = 0; i < chosen.length; i += BATCH) batches.push(chosen.slice(i, i + BATCH).map((r) => JSON.stringify(r)).join("\n"));
 
-const server = fork(fileURLToPath(import.meta.url), ["--serve"], { stdio: "inherit" });
+const server = fork(fileURLToPath(import.meta.url), ["--serve"], { stdio: "inherit", execArgv: process.env.SERVER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SERVER_PROF}`] : [] });
 const { url } = await new Promise((resolve) => server.once("message", resolve));
 const post = (body, type) => fetch(`${url}/api/v1/events`, { method: "POST", headers: { "content-type": type }, body });
 
