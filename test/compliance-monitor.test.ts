@@ -18,6 +18,7 @@ import {
 } from "../src/compliance/index.js";
 import { decodesOrRejectsCleanly } from "./support/checks.js";
 import { mulberry32 } from "./support/random.js";
+import { makeEvent } from "./support/compliance-stream.js";
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 0, 5);
@@ -25,23 +26,7 @@ const KEY = "test deployment key, 32 bytes...";
 const EVERYTHING = { from: START - 24 * HOUR, to: START + 48 * HOUR };
 
 function blank(overrides: Partial<ComplianceEvent>): ComplianceEvent {
-  return {
-    kind: "login",
-    time: START,
-    user: undefined,
-    system: "billing",
-    ip: undefined,
-    session: undefined,
-    status: undefined,
-    outcome: undefined,
-    level: undefined,
-    message: undefined,
-    value: undefined,
-    metrics: undefined,
-    id: undefined,
-    raw: undefined,
-    ...overrides,
-  };
+  return makeEvent({ kind: "login", time: START, system: "billing", raw: undefined, ...overrides });
 }
 
 // 200,000 events at 5 per second of event time: about 11 hours, so many

@@ -1,23 +1,9 @@
 // Builds ComplianceEvent objects for the Sigma tests: every field present
-// (undefined when not given), as the extraction configs produce them.
+// (undefined when not given), as the extraction configs produce them; time 0
+// unless given. The one full-event builder is compliance-stream.ts's.
 import type { ComplianceEvent } from "../../src/compliance/index.js";
+import { makeEvent } from "./compliance-stream.js";
 
 export function event(fields: Partial<ComplianceEvent> = {}): ComplianceEvent {
-  return {
-    kind: "log",
-    time: 0,
-    user: undefined,
-    system: undefined,
-    ip: undefined,
-    session: undefined,
-    status: undefined,
-    outcome: undefined,
-    level: undefined,
-    message: undefined,
-    value: undefined,
-    metrics: undefined,
-    id: undefined,
-    raw: {},
-    ...fields,
-  };
+  return makeEvent({ time: 0, ...fields });
 }
