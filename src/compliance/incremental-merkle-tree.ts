@@ -17,6 +17,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.js";
+import { consistencyPath, inclusionPath } from "./merkle-paths.js";
 import { type TreeHasher, compactRange } from "./tree-hasher.js";
 
 const HASH = 32;
@@ -50,13 +51,6 @@ const EMPTY_ROOT = Uint8Array.from([
 
 /** Key of node (level, index) in the map of kept nodes: level < 64, index < 2^47. */
 const key = (level: number, index: number): number => index * 64 + level;
-
-/** The largest power of two smaller than n (n ≥ 2). */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
 
 /** A kept node: level, index, hash. */
 export type KeptNode = readonly [level: number, index: number, hash: Uint8Array];
@@ -186,23 +180,7 @@ export class IncrementalMerkleTree {
       throw new InvalidArgumentError(`index must be an integer from 0 to ${size - 1} (a tree of ${size} leaves), got ${String(index)}`);
     }
     if (index < this.prunedSize) throw new InvalidArgumentError(`record ${index} was pruned (records from ${this.prunedSize} are kept)`);
-    const proof: Uint8Array<ArrayBuffer>[] = [];
-    let m = index;
-    let start = 0;
-    let n = size;
-    while (n > 1) {
-      const k = splitPoint(n);
-      if (m < k) {
-        proof.push(this.rangeRoot(start + k, start + n));
-        n = k;
-      } else {
-        proof.push(this.rangeRoot(start, start + k));
-        m -= k;
-        start += k;
-        n -= k;
-      }
-    }
-    return proof.reverse();
+    return inclusionPath(index, size, (from, to) => this.rangeRoot(from, to));
   }
 
   /** RFC 6962 PROOF(oldSize, D[size]), as merkle.ts's consistencyProof builds it. */
@@ -212,26 +190,7 @@ export class IncrementalMerkleTree {
       throw new InvalidArgumentError(`oldSize must be an integer from 0 to ${size}, got ${String(oldSize)}`);
     }
     if (oldSize === 0 || oldSize === size) return [];
-    const proof: Uint8Array<ArrayBuffer>[] = [];
-    let m = oldSize;
-    let start = 0;
-    let n = size;
-    let complete = true;
-    while (m !== n) {
-      const k = splitPoint(n);
-      if (m <= k) {
-        proof.push(this.rangeRoot(start + k, start + n));
-        n = k;
-      } else {
-        proof.push(this.rangeRoot(start, start + k));
-        m -= k;
-        start += k;
-        n -= k;
-        complete = false;
-      }
-    }
-    if (!complete) proof.push(this.rangeRoot(start, start + n));
-    return proof.reverse();
+    return consistencyPath(oldSize, size, (from, to) => this.rangeRoot(from, to));
   }
 
   /**

@@ -18,6 +18,7 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import { Sha256 } from "../hashing/sha256.js";
+import { consistencyPath, inclusionPath } from "./merkle-paths.js";
 
 const HASH_BYTES = 32;
 const LEAF_PREFIX = new Uint8Array([0x00]);
@@ -46,13 +47,6 @@ function hashNodeInto(left: Uint8Array, leftOffset: number, right: Uint8Array, r
     .update(left, leftOffset, leftOffset + HASH_BYTES)
     .update(right, rightOffset, rightOffset + HASH_BYTES)
     .digestInto(out, outOffset);
-}
-
-/** The largest power of two smaller than `n` (n ≥ 2). */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
 }
 
 /**
@@ -138,28 +132,11 @@ export function inclusionProof(leaves: readonly Uint8Array[], index: number): Ui
   if (!Number.isInteger(index) || index < 0 || index >= size) {
     throw new InvalidArgumentError(`inclusionProof: index must be an integer from 0 to ${size - 1} (the tree has ${size} leaves), got ${describe(index)}`);
   }
-  // Walk from the root down to the leaf, collecting the sibling subtree at
-  // each split; RFC 6962 lists them leaf-first, hence the reverse.
-  const proof: Uint8Array<ArrayBuffer>[] = [];
-  let m = index;
-  let start = 0;
-  let n = size;
-  while (n > 1) {
-    const k = splitPoint(n);
-    if (m < k) {
-      proof.push(rangeRoot(leaves, start + k, start + n, "inclusionProof"));
-      n = k;
-    } else {
-      proof.push(rangeRoot(leaves, start, start + k, "inclusionProof"));
-      m -= k;
-      start += k;
-      n -= k;
-    }
-  }
+  const proof = inclusionPath(index, size, (from, to) => rangeRoot(leaves, from, to, "inclusionProof"));
   // The proven leaf is in no sibling subtree; it must be a Uint8Array too.
   const leaf: unknown = leaves[index];
   if (!(leaf instanceof Uint8Array)) throw new InvalidArgumentError(`inclusionProof: leaf ${index} must be a Uint8Array, got ${describe(leaf)}`);
-  return proof.reverse();
+  return proof;
 }
 
 /**
@@ -191,30 +168,7 @@ export function consistencyProof(leaves: readonly Uint8Array[], oldSize: number)
     rangeRoot(leaves, 0, size, "consistencyProof"); // type-checks every leaf
     return [];
   }
-  // RFC 6962 SUBPROOF(m, D[n], b), unrolled from the top: at each split keep
-  // the subtree the old tree does not decide, and descend into the other.
-  // `complete` (b) turns false once the old tree's root is no longer a node
-  // of the descent's left spine, so the verifier needs that node too.
-  const proof: Uint8Array<ArrayBuffer>[] = [];
-  let m = oldSize;
-  let start = 0;
-  let n = size;
-  let complete = true;
-  while (m !== n) {
-    const k = splitPoint(n);
-    if (m <= k) {
-      proof.push(rangeRoot(leaves, start + k, start + n, "consistencyProof"));
-      n = k;
-    } else {
-      proof.push(rangeRoot(leaves, start, start + k, "consistencyProof"));
-      m -= k;
-      start += k;
-      n -= k;
-      complete = false;
-    }
-  }
-  if (!complete) proof.push(rangeRoot(leaves, start, start + n, "consistencyProof"));
-  return proof.reverse();
+  return consistencyPath(oldSize, size, (from, to) => rangeRoot(leaves, from, to, "consistencyProof"));
 }
 
 /** A tree size or index the verifier can count with exactly. */
