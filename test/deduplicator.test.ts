@@ -208,13 +208,15 @@ describe("Deduplicator: seeded stress against the reference semantics", () => {
 
 describe("Deduplicator: capacity pressure", () => {
   it("grows overflow tables instead of forgetting, reports it, and releases them after the TTL", () => {
-    const dedup = new Deduplicator({ ttl: HOUR, capacity: 100, falsePositiveRate: 1e-4, key: KEY });
+    // At 1e-7 the 2000 fresh checks expect about 0.002 false positives in
+    // all (each of ~20 tables adds 8 x load / (2^27 - 1) per check).
+    const dedup = new Deduplicator({ ttl: HOUR, capacity: 100, falsePositiveRate: 1e-7, key: KEY });
     const base = dedup.sizeInBytes;
     for (let i = 0; i < 2000; i++) expect(dedup.check("login", `id-${i}`, T0)).toBe(false);
     const loaded = dedup.stats;
     expect(loaded.overflowTables).toBeGreaterThan(5);
     expect(loaded.overflowed).toBeGreaterThan(1500);
-    expect(loaded.falsePositiveBound).toBeGreaterThan(1e-4);
+    expect(loaded.falsePositiveBound).toBeGreaterThan(1e-7);
     expect(dedup.sizeInBytes).toBe(base * (loaded.overflowTables + 1));
     for (let i = 0; i < 2000; i++) expect(dedup.check("login", `id-${i}`, T0 + HOUR - 1)).toBe(true);
     dedup.check("login", "fresh", T0 + 2 * HOUR);
@@ -317,10 +319,50 @@ describe("Deduplicator images", () => {
     const dedup = new Deduplicator({ ttl: 12, capacity: 1, falsePositiveRate: 0.5, key: Uint8Array.from({ length: 16 }, (_, i) => i) });
     dedup.check("k", "a", 0);
     const hex = [...dedup.toBytes()].map((b) => b.toString(16).padStart(2, "0")).join("");
+    // The slot: SipHash-1-3 of "k" 0xff "a" under the key is 0x0ed5e50981c378c2
+    // (test/reference/siphash-bigint.ts at c = 1, d = 3); its low word's top
+    // 5 bits give fingerprint 16, so slot 0 holds 16 << 4 | epoch 0 = 0x100.
     expect(hex).toBe(
-      "50542001" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
-        "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05000000" + "01000000" + "1000000000000000" + "abd98e8afb32dcb9",
+      "50542002" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
+        "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05010000" + "01000000" + "0001000000000000" + "a4e39277cb245684",
     );
+  });
+
+  it("reads the version 1 image of docs/format.md: ids hashed with SipHash-2-4", () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const v1 =
+      "50542001" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
+      "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05000000" + "01000000" + "1000000000000000" + "abd98e8afb32dcb9";
+    const bytes = Uint8Array.from(v1.match(/../g)!, (pair) => parseInt(pair, 16));
+    const restored = Deduplicator.fromBytes(bytes, { key });
+    expect(restored.sipHash).toBe("2-4");
+    expect(restored.check("k", "a", 1)).toBe(true);
+    expect(restored.check("k", "b", 1)).toBe(false);
+    // Rewritten as version 2, with item hash code 0 (SipHash-2-4) at byte 93.
+    const rewritten = restored.toBytes();
+    expect(rewritten[3]).toBe(2);
+    expect(rewritten[93]).toBe(0);
+    expect(Deduplicator.fromBytes(rewritten, { key }).sipHash).toBe("2-4");
+    // A version 1 image cannot carry the SipHash-1-3 code.
+    const forged = bytes.slice();
+    forged[93] = 1;
+    expect(decodeCode(() => Deduplicator.fromBytes(forged, { key }))).toBe("invalid-field");
+  });
+
+  it("hashes ids with the variant asked for, and keeps it across images", () => {
+    const a = new Deduplicator({ capacity: 1000, key: KEY });
+    const b = new Deduplicator({ capacity: 1000, key: KEY, sipHash: "2-4" });
+    expect([a.sipHash, b.sipHash]).toEqual(["1-3", "2-4"]);
+    for (let i = 0; i < 200; i++) {
+      a.check("login", `id-${i}`, T0);
+      b.check("login", `id-${i}`, T0);
+    }
+    expect(a.toBytes()).not.toEqual(b.toBytes());
+    const restored = Deduplicator.fromBytes(b.toBytes(), { key: KEY });
+    expect(restored.sipHash).toBe("2-4");
+    for (let i = 0; i < 200; i++) expect(restored.check("login", `id-${i}`, T0 + 1)).toBe(true);
+    expect(() => new Deduplicator({ capacity: 10, key: KEY, sipHash: "2-2" as never })).toThrow(/sipHash must be "1-3" or "2-4", got "2-2"/);
+    expect(() => new Deduplicator({ exact: true, sipHash: "2-4" })).toThrow(/exact mode takes no capacity, falsePositiveRate or sipHash/);
   });
 
   it("round-trips a fresh Deduplicator", () => {
@@ -335,9 +377,9 @@ describe("Deduplicator images", () => {
     expect(() => Deduplicator.fromBytes(image, { key: OTHER_KEY })).toThrow(/different key/);
   });
 
-  it("starts with the preamble: family 0x20, version 1", () => {
-    expect([...busy(false).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 1, 2, 0, 0, 0]);
-    expect([...busy(true).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 1, 3, 0, 0, 0]);
+  it("starts with the preamble: family 0x20, version 2", () => {
+    expect([...busy(false).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 2, 2, 0, 0, 0]);
+    expect([...busy(true).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 2, 3, 0, 0, 0]);
   });
 
   it.each([false, true])("rejects random bytes, truncations and bit flips with DecodeError (exact: %s)", (exact) => {

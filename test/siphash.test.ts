@@ -8,7 +8,9 @@ import { sipHashReference } from "./reference/siphash-bigint.js";
 // The 64 SipHash-2-4 64-bit vectors of the reference implementation
 // (veorq/SipHash vectors.h, `vectors_sip64`): key 00 01 .. 0f, message i =
 // bytes 00 01 .. (i - 1), output as 8 little-endian bytes.
-const vectors = JSON.parse(readFileSync(new URL("./fixtures/siphash-vectors.json", import.meta.url), "utf8")) as { sip64: string[] };
+// The SipHash-1-3 table (`sip13_64`, same key and messages) is Firedancer's;
+// the fixture's `sip13_source` says how it was cross-checked.
+const vectors = JSON.parse(readFileSync(new URL("./fixtures/siphash-vectors.json", import.meta.url), "utf8")) as { sip64: string[]; sip13_64: string[] };
 const referenceKey = Uint8Array.from({ length: 16 }, (_, i) => i);
 const littleEndianHex = (value: bigint): string =>
   value
@@ -97,5 +99,50 @@ describe("SipHash-2-4", () => {
     expect(() => new SipHasher(new Uint8Array(17))).toThrow(/16 bytes, got 17 bytes/);
     expect(() => new SipHasher("0123456789abcdef" as unknown as Uint8Array)).toThrow(InvalidArgumentError);
     expect(() => new SipHasher(referenceKey).hash(42 as unknown as string)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("SipHash-1-3", () => {
+  it("matches the 64 vectors of Firedancer's table (key 00..0f, message 00..i-1)", () => {
+    expect(vectors.sip13_64).toHaveLength(64);
+    const hasher = new SipHasher(referenceKey, "1-3");
+    expect(hasher.variant).toBe("1-3");
+    for (let length = 0; length < 64; length++) {
+      const message = Uint8Array.from({ length }, (_, i) => i);
+      expect(littleEndianHex(hasher.hash(message)), `message of ${length} bytes`).toBe(vectors.sip13_64[length]);
+    }
+  });
+
+  it("agrees with the BigInt transcription at c = 1, d = 3, for bytes at any offset, strings and pairs", () => {
+    fc.assert(
+      fc.property(key16, fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 7 }), anyString, anyString, (key, message, offset, first, second) => {
+        const hasher = new SipHasher(key, "1-3");
+        // An unaligned view of a larger buffer: read without a word view of the same memory.
+        const shifted = new Uint8Array(message.length + offset + 3);
+        shifted.set(message, offset);
+        const view = shifted.subarray(offset, offset + message.length);
+        expect(hasher.hash(view)).toBe(sipHashReference(key, message, 1, 3));
+        expect(hasher.hash(first)).toBe(sipHashReference(key, utf8.encode(first), 1, 3));
+        const pair = Uint8Array.of(...utf8.encode(first), 0xff, ...utf8.encode(second));
+        expect(hasher.hashPairInto(first, second, new HashedKey()).toBigInt()).toBe(sipHashReference(key, pair, 1, 3));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("SipHash-2-4 reads unaligned byte views too", () => {
+    fc.assert(
+      fc.property(key16, fc.uint8Array({ maxLength: 100 }), fc.integer({ min: 1, max: 3 }), (key, message, offset) => {
+        const shifted = new Uint8Array(message.length + offset);
+        shifted.set(message, offset);
+        expect(new SipHasher(key).hash(shifted.subarray(offset))).toBe(sipHashReference(key, message));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("differs from SipHash-2-4, and unknown variants are refused", () => {
+    expect(new SipHasher(referenceKey, "1-3").hash("x")).not.toBe(new SipHasher(referenceKey, "2-4").hash("x"));
+    expect(() => new SipHasher(referenceKey, "2-2" as never)).toThrow(/variant must be "2-4" or "1-3", got "2-2"/);
   });
 });

@@ -3,7 +3,7 @@ import { ByteWriter } from "../codec/byte-writer.js";
 import { littleEndianHost } from "../codec/host-byte-order.js";
 import { Family, readPreamble, writePreamble } from "../codec/preamble.js";
 import { DecodeError } from "../errors.js";
-import { SipHasher } from "../hashing/siphash.js";
+import { SipHasher, type SipHashVariant } from "../hashing/siphash.js";
 import type { Hash64Out } from "../hashing/murmur64a.js";
 import {
   EPOCHS_PER_TTL,
@@ -18,20 +18,24 @@ import {
 } from "./dedup-table.js";
 
 /**
- * The Deduplicator's binary image, family 0x20, version 1 (docs/format.md,
- * "Deduplicator").
+ * The Deduplicator's binary image, family 0x20, version 2 (docs/format.md,
+ * "Deduplicator"). Version 1 images, whose ids were hashed with SipHash-2-4
+ * and whose byte 93 is reserved, are still read.
  *
  * @internal
  * @module
  */
 
-const VERSION = 1;
+const VERSION = 2;
+const READ_VERSIONS = [1, 2];
+/** Byte 93 of a keyed image: the SipHash variant ids are hashed with. */
+const VARIANT_CODES: readonly SipHashVariant[] = ["2-4", "1-3"];
 const FLAG_EXACT = 1;
 const FLAG_STARTED = 2;
 const TAG_BYTES = 8;
 /** Preamble 8, ttl 8, epoch 8, six counts of 8, kick generator state 4. */
 const COMMON_BYTES = 76;
-/** Capacity 4, rate 8, buckets 4, fingerprint bits 1, reserved 3, tables 4. */
+/** Capacity 4, rate 8, buckets 4, fingerprint bits 1, item hash 1, reserved 2, tables 4. */
 const TABLE_HEADER_BYTES = 24;
 /** Age 1, two string lengths of 4. */
 const MIN_ENTRY_BYTES = 9;
@@ -56,6 +60,8 @@ export interface DeduplicatorImage {
   readonly counts: readonly [number, number, number, number, number, number];
   /** State of the xorshift32 generator that picks cuckoo evictions (never 0). */
   readonly randomState: number;
+  /** The SipHash variant of the item hash (keyed mode; `"1-3"` in exact mode, which hashes nothing). */
+  readonly sipHash: SipHashVariant;
   readonly capacity: number;
   readonly falsePositiveRate: number;
   readonly geometry: TableGeometry;
@@ -83,8 +89,8 @@ function writeUnits(writer: ByteWriter, text: string): void {
 }
 
 /**
- * Writes an image; `hasher` (the deployment key's) authenticates it, or, for
- * exact mode, the all-zero checksum key does.
+ * Writes an image; `hasher` (SipHash-2-4 under the deployment key)
+ * authenticates it, or, for exact mode, the all-zero checksum key does.
  *
  * @internal
  */
@@ -103,7 +109,7 @@ export function writeDeduplicatorImage(image: DeduplicatorImage, hasher: SipHash
       writeUnits(writer, id);
     }
   } else {
-    writer.u32(image.capacity).f64(image.falsePositiveRate).u32(image.geometry.buckets).u8(image.geometry.fingerprintBits).u8(0).u16(0);
+    writer.u32(image.capacity).f64(image.falsePositiveRate).u32(image.geometry.buckets).u8(image.geometry.fingerprintBits).u8(VARIANT_CODES.indexOf(image.sipHash)).u16(0);
     writer.u32(image.tables.length);
     for (const table of image.tables) {
       if (littleEndianHost) writer.bytes(new Uint8Array(table.buffer, table.byteOffset, words * 4));
@@ -132,7 +138,7 @@ const isCount = (value: number): boolean => Number.isSafeInteger(value) && value
  */
 export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: boolean) => SipHasher | undefined): DecodedDeduplicatorImage {
   const reader = new ByteReader(bytes, "Deduplicator image");
-  const { flags } = readPreamble(reader, Family.Deduplicator, [VERSION]);
+  const { version, flags } = readPreamble(reader, Family.Deduplicator, READ_VERSIONS);
   if ((flags & ~(FLAG_EXACT | FLAG_STARTED)) !== 0) reader.invalid(`unknown flags 0x${flags.toString(16)}`);
   const exact = (flags & FLAG_EXACT) !== 0;
   const started = (flags & FLAG_STARTED) !== 0;
@@ -155,6 +161,7 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
 
   let capacity = 0;
   let falsePositiveRate = 0;
+  let sipHash: SipHashVariant = "1-3";
   let geometry: TableGeometry = { buckets: 0, fingerprintBits: 0 };
   let tableCount = 0;
   let words = 0;
@@ -171,7 +178,11 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
     }
     const buckets = reader.u32("buckets");
     const fingerprintBits = reader.u8("fingerprintBits");
-    if ((reader.u8("reserved") | reader.u16("reserved")) !== 0) reader.invalid("reserved bytes must be 0");
+    const variantCode = reader.u8("item hash");
+    // Version 1 reserved this byte (0): its ids were hashed with SipHash-2-4.
+    if (variantCode >= (version === 1 ? 1 : VARIANT_CODES.length)) reader.invalid(`item hash code ${variantCode} is not 0 (SipHash-2-4)${version === 1 ? "" : " or 1 (SipHash-1-3)"}`);
+    sipHash = VARIANT_CODES[variantCode] as SipHashVariant;
+    if (reader.u16("reserved") !== 0) reader.invalid("reserved bytes must be 0");
     geometry = tableGeometry(capacity, falsePositiveRate);
     if (buckets !== geometry.buckets || fingerprintBits !== geometry.fingerprintBits) {
       reader.invalid(`${buckets} buckets of ${fingerprintBits}-bit fingerprints do not match capacity ${capacity} at rate ${falsePositiveRate}`);
@@ -258,7 +269,7 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
     }
   }
   if (stored !== recorded - expired) reader.invalid(`${stored} stored ids, but recorded - expired = ${recorded - expired}`);
-  return { exact, ttl, started, epoch, counts, randomState, capacity, falsePositiveRate, geometry, tables, entries, storedPerTable };
+  return { exact, ttl, started, epoch, counts, randomState, sipHash, capacity, falsePositiveRate, geometry, tables, entries, storedPerTable };
 }
 
 function readUnits(reader: ByteReader): string {

@@ -5,7 +5,7 @@
  * tests guard them, because a changed hash silently breaks stored sketches.
  * Also SHA-256 ({@link sha256}, incremental {@link Sha256}), synchronous and
  * browser-safe, for the Merkle trees of `papertrail/compliance`, and
- * SipHash-2-4 ({@link SipHasher}, {@link sipHash24}), a keyed hash for
+ * SipHash-2-4 and -1-3 ({@link SipHasher}, {@link sipHash24}), keyed hashes for
  * inputs an attacker may choose (the compliance Deduplicator's event ids).
  * HMAC-SHA256 ({@link hmacSha256}, {@link HmacSha256}) for its keyed pseudonyms.
  *
@@ -19,7 +19,7 @@ export { HashedKey, hash64 } from "./hashed-key.js";
 export type { Hashable } from "./hashed-key.js";
 export { sha256, Sha256 } from "./sha256.js";
 // SipHash (keyed hashing for attacker-chosen inputs, used by the compliance Deduplicator)
-export { SipHasher, sipHash24 } from "./siphash.js";
+export { SipHasher, sipHash24, type SipHashVariant } from "./siphash.js";
 export { hmacSha256, HmacSha256 } from "./hmac.js";
 // The error classes, as every subpath exports them: callers catch what this
 // module's functions throw without importing another entry point.

@@ -26,6 +26,11 @@ export const prototypeProbe: { charCodeAt: unknown } = { charCodeAt: undefined }
 export class Utf8Buffer {
   /** The encoded bytes of the last {@link Utf8Buffer.encode}, from index 0. */
   bytes = new Uint8Array(1024);
+  /**
+   * The same memory as 32-bit words, replaced with `bytes`, for readers that
+   * take four bytes at a time (in the host's byte order).
+   */
+  words = new Int32Array(this.bytes.buffer);
 
   /**
    * Encodes `text` as UTF-8 into `bytes` (replacing `bytes` when it is too
@@ -33,7 +38,7 @@ export class Utf8Buffer {
    */
   encode(text: string): number {
     const length = text.length;
-    if (length * 3 > this.bytes.length) this.bytes = new Uint8Array(Math.max(length * 3, this.bytes.length * 2));
+    if (length * 3 > this.bytes.length) this.grow(Math.max(length * 3, this.bytes.length * 2), 0);
     return encodeUtf8Into(text, this.bytes, 0);
   }
 
@@ -47,11 +52,17 @@ export class Utf8Buffer {
   encodeAt(text: string, offset: number): number {
     const needed = offset + text.length * 3 + 1;
     if (needed > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-      grown.set(this.bytes.subarray(0, offset));
-      this.bytes = grown;
+      this.grow(Math.max(needed, this.bytes.length * 2), offset);
     }
     return encodeUtf8Into(text, this.bytes, offset);
+  }
+
+  /** Replaces the buffer by one of at least `size` bytes (a multiple of 8, so `words` covers it), keeping its first `keep` bytes. */
+  private grow(size: number, keep: number): void {
+    const grown = new Uint8Array((size + 7) & ~7);
+    grown.set(this.bytes.subarray(0, keep));
+    this.bytes = grown;
+    this.words = new Int32Array(grown.buffer);
   }
 }
 
