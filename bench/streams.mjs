@@ -11,7 +11,10 @@
 // loopback port and stopped at the end. Figures are measured, never asserted:
 // the machine may be shared, so compare rows of one run only.
 //
-// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--rounds 2] [--stats]
+// The workers hold reads until checkpointEntries (--checkpoint, default the
+// worker's) or checkpointMs; "batches" counts checkpoints.
+//
+// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats]
 import { fork, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -26,6 +29,8 @@ const arg = (name, fallback) => {
 const EVENTS = arg("events", 200_000);
 const BATCH = arg("batch", 2000);
 const ROUNDS = arg("rounds", 2);
+// --checkpoint N: the workers' checkpointEntries (default: theirs, 20,000); --checkpoint <batch> checkpoints every read.
+const CHECKPOINT = arg("checkpoint", 0);
 // --stats: after each run, the server's per-command CPU (INFO commandstats, reset at the clock's start).
 const STATS = process.argv.includes("--stats");
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
@@ -59,7 +64,7 @@ async function run(client, url, payloads, workers, round) {
   const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
   const children = [];
   for (let w = 0; w < workers; w++) {
-    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH), String(CHECKPOINT)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const messages = [];
     child.on("message", (m) => messages.push(m));
     children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });
@@ -114,7 +119,7 @@ async function main() {
     const minutes = Math.ceil(EVENTS / 360);
     const records = generateStream({ seed: 1, start: Date.UTC(2026, 0, 5, 8), minutes, loginsPerMinute: 300 }).records.slice(0, EVENTS);
     const payloads = records.map((r) => JSON.stringify(r));
-    console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), batches of ${BATCH}; rounds alternate 1 and 2 workers`);
+    console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), reads of ${BATCH}, checkpoints of ${CHECKPOINT > 0 ? CHECKPOINT : "the default"} entries; rounds alternate 1 and 2 workers`);
     console.log("workers | events/s | wall s | worker CPU s | redis CPU s | batches | duplicates dropped | checkpoint p50 ms | p99 ms");
     for (let round = 0; round < ROUNDS; round++) {
       for (const workers of [1, 2]) {

@@ -31,39 +31,19 @@ export interface RedisEventMarksOptions {
   readonly ttlMs?: number;
 }
 
-// Per (field, token) in order: claim the field for the token, or say whether
-// another token has it. One HMGET and one HSET per chunk of 1,000 pairs
-// instead of an HSETNX per pair (redis.call costs about a microsecond each;
-// measured in bench/streams.mjs with INFO commandstats: the per-pair HSETNX
-// script was the server's largest cost). The script runs atomically, so
-// reading first and writing the unclaimed fields after is as safe as
-// HSETNX; `taken` remembers fields claimed earlier in this call (two copies
-// in one batch). Chunks keep unpack() under Lua's stack limit.
+// Per (field, token): claim the field for the token, or say whether another
+// token has it. One round trip and one atomic step per bucket of a batch.
 const MARK_SCRIPT = `
 local out = {}
-local taken = {}
-local n = (#ARGV - 1) / 2
-for from = 0, n - 1, 1000 do
-  local to = math.min(n, from + 1000) - 1
-  local fields = {}
-  for i = from, to do fields[#fields + 1] = ARGV[2 + 2 * i] end
-  local stored = redis.call('HMGET', KEYS[1], unpack(fields))
-  local claims = {}
-  for i = from, to do
-    local field, token = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
-    local owner = stored[i - from + 1] or taken[field]
-    if not owner then
-      taken[field] = token
-      claims[#claims + 1] = field
-      claims[#claims + 1] = token
-      out[#out + 1] = 0
-    elseif owner == token then
-      out[#out + 1] = 0
-    else
-      out[#out + 1] = 1
-    end
+for i = 2, #ARGV, 2 do
+  local field, token = ARGV[i], ARGV[i + 1]
+  if redis.call('HSETNX', KEYS[1], field, token) == 1 then
+    out[#out + 1] = 0
+  elseif redis.call('HGET', KEYS[1], field) == token then
+    out[#out + 1] = 0
+  else
+    out[#out + 1] = 1
   end
-  if #claims > 0 then redis.call('HSET', KEYS[1], unpack(claims)) end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return out`;
@@ -81,7 +61,7 @@ return out`;
  * import { RedisEventMarks } from "papertrail/workers";
  * import type { RedisConnection } from "papertrail/redis";
  * const hashes = new Map<string, string>();
- * // A stand-in for Redis running the script: claim a free field, else compare.
+ * // A stand-in for Redis running the script: HSETNX, then compare.
  * const client = { sendCommand: async (args: readonly unknown[]) => {
  *   const argv = args.slice(4).map(String);
  *   const out: number[] = [];

@@ -73,7 +73,8 @@ const OPTION_KEYS = ["client", "store", "stream", "group", "consumer", "field", 
 
 interface Entry {
   readonly id: string;
-  readonly fields: Record<string, string>;
+  /** Field, value, field, value… as the reply had them. */
+  readonly fields: readonly unknown[];
 }
 
 /** Reads parsed and deduplicated, not yet checkpointed: one checkpoint's worth, in entry order. */
@@ -110,13 +111,21 @@ function entriesOf(reply: unknown): Entry[] {
   for (const item of reply) {
     if (!Array.isArray(item) || item.length < 2 || item[1] === null) continue; // deleted entry
     const raw = item[1] as unknown;
-    const fields: Record<string, string> = {};
-    if (Array.isArray(raw)) for (let i = 0; i + 1 < raw.length; i += 2) fields[String(raw[i])] = String(raw[i + 1]);
-    else if (raw instanceof Map) for (const [k, v] of raw) fields[String(k)] = String(v);
-    else if (raw !== null && typeof raw === "object") for (const [k, v] of Object.entries(raw)) fields[k] = String(v);
+    let fields: Entry["fields"];
+    if (Array.isArray(raw)) fields = raw as unknown[];
+    else if (raw instanceof Map) fields = [...raw].flat();
+    else if (raw !== null && typeof raw === "object") fields = Object.entries(raw).flat();
+    else continue;
     out.push({ id: String(item[0]), fields });
   }
   return out;
+}
+
+/** The value of `field` in an entry's field/value list. */
+function fieldOf(entry: Entry, field: string): string | undefined {
+  const list = entry.fields;
+  for (let i = 0; i + 1 < list.length; i += 2) if (String(list[i]) === field) return String(list[i + 1]);
+  return undefined;
 }
 
 function streamEntries(reply: unknown): Entry[] {
@@ -169,7 +178,7 @@ export class StreamsWorker {
   readonly claimIdleMs: number;
   readonly claimEveryMs: number;
   readonly deadLetterStream: string;
-  /** Counters since start. */
+  /** Counters since start (`batches`: checkpoints, each of one or more reads). */
   readonly totals = { batches: 0, events: 0, duplicates: 0, deadLetters: 0, claimed: 0, errors: 0, skippedSystems: 0, trimmedSystems: 0 };
   private readonly client: RedisConnection;
   private readonly store: RedisSketchStore;
@@ -374,8 +383,12 @@ export class StreamsWorker {
     throw failure.error;
   }
 
-  /** Checkpoints the held entries and waits for every checkpoint in flight. */
-  private async flush(): Promise<void> {
+  /**
+   * Checkpoints the held entries and waits for every checkpoint in flight;
+   * rejects with the first that failed. For callers of
+   * {@link StreamsWorker.step} (`run()` does it when stopped).
+   */
+  async flush(): Promise<void> {
     this.startCommit();
     await this.rethrow(true);
   }
@@ -464,7 +477,7 @@ export class StreamsWorker {
   private async prepare(entries: readonly Entry[], owner: string): Promise<HeldBatch> {
     await this.at("read");
     const source = StreamsWorker.source(this.stream, owner);
-    const messages: WorkerMessage[] = entries.map((e) => ({ offset: e.id, value: e.fields[this.field] }));
+    const messages: WorkerMessage[] = entries.map((e) => ({ offset: e.id, value: fieldOf(e, this.field) }));
     const { events, deadLetters } = this.pipeline.parse(messages);
     const duplicate = this.marks === undefined ? [] : await this.marks.duplicates(source, events);
     const kept = events.filter((_, i) => duplicate[i] !== true);
