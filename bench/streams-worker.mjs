@@ -5,7 +5,7 @@ import { createClient } from "redis";
 import { RedisSketchStore } from "../dist/redis/index.js";
 import { StreamsWorker } from "../dist/workers/index.js";
 
-const [url, stream, group, consumer, batch] = process.argv.slice(2);
+const [url, stream, group, consumer, batch, checkpoint = "0"] = process.argv.slice(2);
 const client = createClient({ url });
 const storeClient = client.duplicate();
 await client.connect();
@@ -23,6 +23,7 @@ const worker = new StreamsWorker({
   group,
   consumer,
   batchSize: Number(batch),
+  ...(Number(checkpoint) > 0 ? { checkpointEntries: Number(checkpoint) } : {}),
   blockMs: 100,
   onPoint: (point) => {
     const now = performance.now();

@@ -11,7 +11,10 @@
 // loopback port and stopped at the end. Figures are measured, never asserted:
 // the machine may be shared, so compare rows of one run only.
 //
-// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--rounds 2]
+// The workers hold reads until checkpointEntries (--checkpoint, default the
+// worker's) or checkpointMs; "batches" counts checkpoints.
+//
+// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats]
 import { fork, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -26,6 +29,10 @@ const arg = (name, fallback) => {
 const EVENTS = arg("events", 200_000);
 const BATCH = arg("batch", 2000);
 const ROUNDS = arg("rounds", 2);
+// --checkpoint N: the workers' checkpointEntries (default: theirs, 20,000); --checkpoint <batch> checkpoints every read.
+const CHECKPOINT = arg("checkpoint", 0);
+// --stats: after each run, the server's per-command CPU (INFO commandstats, reset at the clock's start).
+const STATS = process.argv.includes("--stats");
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,17 +64,19 @@ async function run(client, url, payloads, workers, round) {
   const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
   const children = [];
   for (let w = 0; w < workers; w++) {
-    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH), String(CHECKPOINT)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const messages = [];
     child.on("message", (m) => messages.push(m));
     children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });
   }
   while (!children.every((c) => c.messages.some((m) => m.ready))) await sleep(5);
+  if (STATS) await client.sendCommand(["CONFIG", "RESETSTAT"]);
   const info0 = await client.sendCommand(["INFO", "cpu"]);
   const t0 = performance.now();
   while (!(await drained(client, stream, "monitor"))) await sleep(5);
   const seconds = (performance.now() - t0) / 1000;
   const info1 = await client.sendCommand(["INFO", "cpu"]);
+  const commandstats = STATS ? String(await client.sendCommand(["INFO", "commandstats"])) : "";
   for (const c of children) c.child.kill("SIGTERM");
   await Promise.all(children.map((c) => c.exit));
   const results = children.map((c) => c.messages.find((m) => m.totals));
@@ -87,6 +96,7 @@ async function run(client, url, payloads, workers, round) {
     stages: results[0].stages,
     p50: pct(checkpoints, 0.5),
     p99: pct(checkpoints, 0.99),
+    commandstats,
   };
 }
 
@@ -109,7 +119,7 @@ async function main() {
     const minutes = Math.ceil(EVENTS / 360);
     const records = generateStream({ seed: 1, start: Date.UTC(2026, 0, 5, 8), minutes, loginsPerMinute: 300 }).records.slice(0, EVENTS);
     const payloads = records.map((r) => JSON.stringify(r));
-    console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), batches of ${BATCH}; rounds alternate 1 and 2 workers`);
+    console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), reads of ${BATCH}, checkpoints of ${CHECKPOINT > 0 ? CHECKPOINT : "the default"} entries; rounds alternate 1 and 2 workers`);
     console.log("workers | events/s | wall s | worker CPU s | redis CPU s | batches | duplicates dropped | checkpoint p50 ms | p99 ms");
     for (let round = 0; round < ROUNDS; round++) {
       for (const workers of [1, 2]) {
@@ -117,6 +127,11 @@ async function main() {
         console.log(
           `${r.workers} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)}`,
         );
+        if (STATS) {
+          const rows = [...r.commandstats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)].map(([, name, calls, usec]) => ({ name, calls: Number(calls), usec: Number(usec) }));
+          rows.sort((a, b) => b.usec - a.usec);
+          console.log(`  redis CPU by command: ${rows.slice(0, 10).map((c) => `${c.name} ${(c.usec / 1000).toFixed(0)} ms / ${c.calls} calls`).join(", ")}`);
+        }
         if (round === ROUNDS - 1) {
           const total = Object.values(r.stages).reduce((a, b) => a + b, 0);
           console.log(`  worker w0 wall time by stage: ${Object.entries(r.stages).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)} %`).join(", ")}`);

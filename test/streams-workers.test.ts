@@ -204,6 +204,8 @@ describe.skipIf(binary === undefined)("Redis Streams workers (processes)", () =>
     expect(letters[0]!.value).toBe("{not json");
     // A restarted worker finishes the rest; the good event is counted once.
     const again = startWorker(script, { REDIS_URL: redis.url, STREAM: "dl", GROUP: "g", CONSUMER: "w2", PREFIX: "dl", BATCH: "2" });
+    // Its SIGTERM handler must be in place first (the drain above may have handled everything already).
+    await ready(again);
     while (!(await drained(redis.client, "dl", ["g"]))) await sleep(50);
     again.child.kill("SIGTERM");
     expect((await again.exit).code).toBe(0);

@@ -467,8 +467,9 @@ export class RedisSketchStore {
     const offsetsKey = offsets === undefined ? undefined : this.offsetsKey(offsets.group, system);
     const tmp = `${scope}:tmp`;
     const watched = [...(offsetsKey === undefined ? [] : [offsetsKey]), ...writes.filter((w) => w.strategy !== "pfmerge").map((w) => w.key)];
-    // The delta bytes do not depend on what is stored: encode once.
-    const images = writes.map((w) => storedBytes(w.sketch));
+    // PFMERGE and BITOP send the delta itself, whose bytes do not depend on what is stored: encode
+    // those once. A read-modify-write key sends the merged image instead (encoded in queueWrite).
+    const images = writes.map((w) => (w.strategy === "watch" ? undefined : storedBytes(w.sketch)));
     const connection = await connectionFor(this.client, watched[0] ?? (writes[0] as KeyWrite).key);
     return exclusive(connection, async () => {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -486,7 +487,7 @@ export class RedisSketchStore {
             return { applied: false, attempts: attempt };
           }
           transaction = connection.multi();
-          writes.forEach((w, i) => queueWrite(transaction, w, images[i] as Uint8Array, current[i], tmp));
+          writes.forEach((w, i) => queueWrite(transaction, w, images[i], current[i], tmp));
           if (offsetsKey !== undefined) {
             const fields = (offsets as ParsedOffsets).sources.flatMap(({ source, last }) => [source, last.text]);
             transaction.addCommand(["HSET", offsetsKey, ...fields]);
@@ -578,11 +579,11 @@ function decide(system: string, offsets: ParsedOffsets, stored: ReadonlyArray<Pa
   return "apply";
 }
 
-/** Queues one key's merge: PFMERGE or BITOP OR through the scratch key, or SET of the merged image. */
+/** Queues one key's merge: PFMERGE or BITOP OR of the delta's image through the scratch key, or SET of the merged image. */
 function queueWrite(
   transaction: RedisTransaction,
   write: KeyWrite,
-  image: Uint8Array,
+  delta: Uint8Array | undefined,
   current: Uint8Array | { header: Uint8Array; length: number } | null,
   tmp: string,
 ): void {
@@ -593,6 +594,7 @@ function queueWrite(
     transaction.addCommand(["SET", write.key, bytes(storedBytes(merged)), "PX", ttl]);
     return;
   }
+  const image = delta as Uint8Array;
   const { header, length } = current as { header: Uint8Array; length: number };
   if (write.strategy === "bitop") {
     checkStoredBloom(header, length, write.sketch as BloomFilter, image, write.key);

@@ -190,23 +190,34 @@ export class BatchPipeline {
 
   /** Fresh sketches per (metric, system, bucket) for these events only, ordered by system, metric, bucket. */
   deltas(events: Iterable<ComplianceEvent>): SketchDelta[] {
-    const cells = new Map<string, { system: string; metric: number; bucket: number; sketch: StoredSketch }>();
+    // One map lookup per event (its system and bucket), then a slot per metric: a key per
+    // (event, metric) cost a string and a lookup for each of the 7 default metrics.
+    const cells = new Map<string, { system: string; bucket: number; sketches: Array<StoredSketch | undefined> }>();
+    const metrics = this.metrics;
     for (const event of events) {
       const system = this.systemOf(event);
       const bucket = Math.floor(event.time / this.bucketMs) * this.bucketMs;
-      for (let m = 0; m < this.metrics.length; m++) {
-        const metric = this.metrics[m] as WorkerMetric;
+      const id = `${system}\u0000${bucket}`;
+      let cell = cells.get(id);
+      if (cell === undefined) {
+        cell = { system, bucket, sketches: new Array<StoredSketch | undefined>(metrics.length).fill(undefined) };
+        cells.set(id, cell);
+      }
+      for (let m = 0; m < metrics.length; m++) {
+        const metric = metrics[m] as WorkerMetric;
         if (metric.where !== undefined && !metric.where(event)) continue;
-        const id = `${system}\u0000${m}\u0000${bucket}`;
-        let cell = cells.get(id);
-        if (cell === undefined) {
-          cell = { system, metric: m, bucket, sketch: metric.create() };
-          cells.set(id, cell);
-        }
-        metric.add(cell.sketch, event);
+        let sketch = cell.sketches[m];
+        if (sketch === undefined) cell.sketches[m] = sketch = metric.create();
+        metric.add(sketch, event);
       }
     }
-    const ordered = [...cells.values()].sort((a, b) => (a.system < b.system ? -1 : a.system > b.system ? 1 : a.metric - b.metric || a.bucket - b.bucket));
-    return ordered.map((c) => ({ metric: (this.metrics[c.metric] as WorkerMetric).name, system: c.system, granularity: this.granularity, bucket: c.bucket, sketch: c.sketch }));
+    const out: Array<{ system: string; metric: number; bucket: number; sketch: StoredSketch }> = [];
+    for (const { system, bucket, sketches } of cells.values()) {
+      sketches.forEach((sketch, metric) => {
+        if (sketch !== undefined) out.push({ system, metric, bucket, sketch });
+      });
+    }
+    out.sort((a, b) => (a.system < b.system ? -1 : a.system > b.system ? 1 : a.metric - b.metric || a.bucket - b.bucket));
+    return out.map((c) => ({ metric: (metrics[c.metric] as WorkerMetric).name, system: c.system, granularity: this.granularity, bucket: c.bucket, sketch: c.sketch }));
   }
 }

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { RedisConnection } from "../redis/redis-connection.js";
 import type { RedisSketchStore } from "../redis/redis-sketch-store.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
-import { BatchPipeline, type WorkerMessage } from "./batch-pipeline.js";
+import { BatchPipeline, type DeadLetter, type ParsedMessage, type WorkerMessage } from "./batch-pipeline.js";
 import { checkpointEvents, type BatchOutcome, type WorkerPoint } from "./checkpoint-events.js";
 import { RedisEventMarks } from "./event-marks.js";
 
@@ -42,6 +42,21 @@ export interface StreamsWorkerOptions {
   readonly marks?: RedisEventMarks | false;
   /** Entries per read (default 1,000). */
   readonly batchSize?: number;
+  /**
+   * Entries held across reads before one checkpoint writes them all
+   * (default the larger of 20,000 and `batchSize`; at least `batchSize`).
+   * The checkpoint's cost is mostly per (metric, system, bucket), not per
+   * event, so fewer, larger checkpoints cost less per event; `batchSize`
+   * here checkpoints every full read.
+   */
+  readonly checkpointEntries?: number;
+  /**
+   * Longest time an entry read waits for its checkpoint (and its XACK);
+   * default 1,000 ms or a quarter of `claimIdleMs`, whichever is smaller.
+   * Must be below `claimIdleMs`, so that held entries are not taken for a
+   * dead consumer's (keep `claimIdleMs` above it plus the longest checkpoint).
+   */
+  readonly checkpointMs?: number;
   /** How long a read waits for entries (default 1,000 ms). */
   readonly blockMs?: number;
   /** Pending entries idle this long belong to a consumer presumed dead; keep it above the longest batch (default 30,000 ms). */
@@ -54,12 +69,40 @@ export interface StreamsWorkerOptions {
   readonly onPoint?: (point: WorkerPoint) => void | Promise<void>;
 }
 
-const OPTION_KEYS = ["client", "store", "stream", "group", "consumer", "field", "pipeline", "marks", "batchSize", "blockMs", "claimIdleMs", "claimEveryMs", "deadLetterStream", "onPoint"];
+const OPTION_KEYS = ["client", "store", "stream", "group", "consumer", "field", "pipeline", "marks", "batchSize", "checkpointEntries", "checkpointMs", "blockMs", "claimIdleMs", "claimEveryMs", "deadLetterStream", "onPoint"];
 
 interface Entry {
   readonly id: string;
-  readonly fields: Record<string, string>;
+  /** Field, value, field, value… as the reply had them. */
+  readonly fields: readonly unknown[];
 }
+
+/** Reads parsed and deduplicated, not yet checkpointed: one checkpoint's worth, in entry order. */
+interface HeldBatch {
+  readonly source: string;
+  readonly first: string;
+  last: string;
+  readonly ids: string[];
+  readonly kept: ParsedMessage[];
+  readonly deadLetters: DeadLetter[];
+  events: number;
+  /** `Date.now()` when its first entry was read. */
+  readonly since: number;
+}
+
+// KEYS: stream, dead-letter stream. ARGV: group, then per dead letter its id,
+// reason and value. A letter is written only by the XACK that removes its
+// entry from the pending list, so a batch committed twice (a live but slow
+// consumer's entries claimed and replayed by another) letters it once.
+const DEAD_LETTER_SCRIPT = `
+local written = 0
+for i = 2, #ARGV, 3 do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    redis.call('XADD', KEYS[2], '*', 'stream', KEYS[1], 'group', ARGV[1], 'id', ARGV[i], 'reason', ARGV[i + 1], 'value', ARGV[i + 2])
+    written = written + 1
+  end
+end
+return written`;
 
 /** node-redis replies as arrays (RESP2) or maps (RESP3): both into entries. */
 function entriesOf(reply: unknown): Entry[] {
@@ -68,13 +111,21 @@ function entriesOf(reply: unknown): Entry[] {
   for (const item of reply) {
     if (!Array.isArray(item) || item.length < 2 || item[1] === null) continue; // deleted entry
     const raw = item[1] as unknown;
-    const fields: Record<string, string> = {};
-    if (Array.isArray(raw)) for (let i = 0; i + 1 < raw.length; i += 2) fields[String(raw[i])] = String(raw[i + 1]);
-    else if (raw instanceof Map) for (const [k, v] of raw) fields[String(k)] = String(v);
-    else if (raw !== null && typeof raw === "object") for (const [k, v] of Object.entries(raw)) fields[k] = String(v);
+    let fields: Entry["fields"];
+    if (Array.isArray(raw)) fields = raw as unknown[];
+    else if (raw instanceof Map) fields = [...raw].flat();
+    else if (raw !== null && typeof raw === "object") fields = Object.entries(raw).flat();
+    else continue;
     out.push({ id: String(item[0]), fields });
   }
   return out;
+}
+
+/** The value of `field` in an entry's field/value list. */
+function fieldOf(entry: Entry, field: string): string | undefined {
+  const list = entry.fields;
+  for (let i = 0; i + 1 < list.length; i += 2) if (String(list[i]) === field) return String(list[i + 1]);
+  return undefined;
 }
 
 function streamEntries(reply: unknown): Entry[] {
@@ -96,13 +147,17 @@ function positive(name: string, value: unknown, fallback: number): number {
  * batches until `stop()`, which lets the batch in hand finish (SIGTERM:
  * call `stop()` and await `run()`).
  *
- * Per batch: parse (malformed → dead letters with the reason), drop
- * duplicates ({@link RedisEventMarks}), checkpoint the deltas with the
- * offsets of the source `<stream>/<consumer>` (one transaction per system),
- * then write the dead letters and XACK in one MULTI. A crash anywhere
- * leaves entries pending; whoever replays them (this consumer name, or a
- * worker that claims them) uses the same source, so systems that committed
- * skip and the others apply.
+ * Per read: parse (malformed → dead letters with the reason) and drop
+ * duplicates ({@link RedisEventMarks}); the entries stay pending and are
+ * held until `checkpointEntries` of them are in hand or the oldest has
+ * waited `checkpointMs`. Then one checkpoint writes the deltas of all held
+ * events with the offsets of the source `<stream>/<consumer>` (first and
+ * last entry held; one transaction per system), and one MULTI writes the
+ * dead letters and XACKs them. A crash anywhere leaves entries pending;
+ * whoever replays them (this consumer name, or a worker that claims them)
+ * uses the same source, so systems that committed skip, systems that
+ * committed part of a replayed batch (other batch bounds) write the rest,
+ * and the others apply.
  *
  * @example
  * ```ts
@@ -117,11 +172,13 @@ export class StreamsWorker {
   readonly field: string;
   readonly pipeline: BatchPipeline;
   readonly batchSize: number;
+  readonly checkpointEntries: number;
+  readonly checkpointMs: number;
   readonly blockMs: number;
   readonly claimIdleMs: number;
   readonly claimEveryMs: number;
   readonly deadLetterStream: string;
-  /** Counters since start. */
+  /** Counters since start (`batches`: checkpoints, each of one or more reads). */
   readonly totals = { batches: 0, events: 0, duplicates: 0, deadLetters: 0, claimed: 0, errors: 0, skippedSystems: 0, trimmedSystems: 0 };
   private readonly client: RedisConnection;
   private readonly store: RedisSketchStore;
@@ -129,6 +186,12 @@ export class StreamsWorker {
   private readonly onPoint: ((point: WorkerPoint) => void | Promise<void>) | undefined;
   private running = false;
   private lastClaim = 0;
+  private held: HeldBatch | undefined;
+  /** A full read's successor, sent before the full read was parsed. */
+  private readAhead: Promise<unknown> | undefined;
+  /** The last checkpoint started (never rejects), and the first failure among them. */
+  private inflight: Promise<void> = Promise.resolve();
+  private failure: { readonly error: unknown } | undefined;
 
   /** The checkpoint source of a consumer's entries. */
   static source(stream: string, consumer: string): string {
@@ -153,6 +216,14 @@ export class StreamsWorker {
     this.blockMs = positive("blockMs", options.blockMs, 1000);
     this.claimIdleMs = positive("claimIdleMs", options.claimIdleMs, 30_000);
     this.claimEveryMs = positive("claimEveryMs", options.claimEveryMs, 5000);
+    this.checkpointEntries = positive("checkpointEntries", options.checkpointEntries, Math.max(20_000, this.batchSize));
+    if (this.checkpointEntries < this.batchSize) {
+      throw new InvalidArgumentError(`StreamsWorker: checkpointEntries (${this.checkpointEntries}) must be at least batchSize (${this.batchSize})`);
+    }
+    this.checkpointMs = positive("checkpointMs", options.checkpointMs, Math.max(1, Math.min(1000, Math.floor(this.claimIdleMs / 4))));
+    if (this.checkpointMs >= this.claimIdleMs) {
+      throw new InvalidArgumentError(`StreamsWorker: checkpointMs (${this.checkpointMs}) must be below claimIdleMs (${this.claimIdleMs}): held entries would look like a dead consumer's`);
+    }
     this.deadLetterStream = options.deadLetterStream ?? `${options.stream}:dead`;
     this.onPoint = options.onPoint;
   }
@@ -167,9 +238,10 @@ export class StreamsWorker {
   }
 
   /**
-   * Reads and checkpoints until {@link StreamsWorker.stop}; the batch in
-   * hand finishes first. A failed batch (a Redis error) is retried from the
-   * pending list after a pause; a third failure in a row rejects.
+   * Reads and checkpoints until {@link StreamsWorker.stop}; the entries in
+   * hand (held, or read ahead) are checkpointed first. A failed batch (a
+   * Redis error) is retried from the pending list after a pause; a third
+   * failure in a row rejects.
    */
   async run(): Promise<void> {
     this.running = true;
@@ -180,6 +252,7 @@ export class StreamsWorker {
     while (this.running) {
       try {
         await this.step();
+        if (!this.running) await this.finish();
         failures = 0;
       } catch (error) {
         // A Redis error or a lost race (ContentionError): the batch stays pending; read it again
@@ -197,26 +270,159 @@ export class StreamsWorker {
     this.running = false;
   }
 
-  /** One step: claim a dead consumer's entries when due, else read new ones. Resolves to the entries handled. */
+  /**
+   * One step: claim a dead consumer's entries when due (after checkpointing
+   * what is held), else read new ones, and start the checkpoint of the held
+   * entries when `checkpointEntries` or `checkpointMs` is reached. That
+   * checkpoint runs while later steps read and parse (checkpoints run one
+   * after the other, in entry order); the next full read is sent before the
+   * entries in hand are parsed. Resolves to the entries read or claimed.
+   * Rejects with the error of a checkpoint that failed; then the entries
+   * held or read ahead are dropped here and stay pending (a later read of
+   * this consumer's pending list, or a claim, replays them), and no later
+   * checkpoint was written.
+   */
   async step(): Promise<number> {
-    const now = Date.now();
-    if (now - this.lastClaim >= this.claimEveryMs) {
-      this.lastClaim = now;
-      const claimed = await this.claimStale();
-      if (claimed > 0) return claimed;
+    try {
+      await this.rethrow(false);
+      const now = Date.now();
+      if (now - this.lastClaim >= this.claimEveryMs) {
+        this.lastClaim = now;
+        await this.flush();
+        const claimed = await this.claimStale();
+        if (claimed > 0) return claimed;
+      }
+      if (this.due(Date.now())) this.startCommit();
+      const entries = await this.nextRead();
+      if (entries.length > 0) this.hold(await this.prepare(entries, this.consumer));
+      if (this.due(Date.now())) this.startCommit();
+      return entries.length;
+    } catch (error) {
+      this.held = undefined;
+      this.readAhead = undefined;
+      throw error;
     }
-    const reply = await this.client.sendCommand(["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "BLOCK", String(this.blockMs), "STREAMS", this.stream, ">"]);
-    const entries = streamEntries(reply);
-    if (entries.length > 0) await this.handle(entries, this.consumer);
-    return entries.length;
   }
 
+  /** The next read: the one sent ahead if it found entries, else one that blocks (no longer than the held entries may wait). */
+  private async nextRead(): Promise<Entry[]> {
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    let entries = ahead === undefined ? [] : streamEntries(await ahead);
+    if (entries.length === 0) {
+      const held = this.held;
+      const block = held === undefined ? this.blockMs : Math.max(1, Math.min(this.blockMs, held.since + this.checkpointMs - Date.now()));
+      entries = streamEntries(await this.client.sendCommand(this.readArgs(block)));
+    }
+    // A full read inside run(): more is likely waiting, so ask for it now (without BLOCK, which would hold the
+    // connection the marks and the XACK also use); Redis answers while these entries are parsed.
+    if (entries.length === this.batchSize && this.running) {
+      const next = this.client.sendCommand(this.readArgs(undefined));
+      next.catch(() => undefined); // rejections surface where it is awaited
+      this.readAhead = next;
+    }
+    return entries;
+  }
+
+  private readArgs(block: number | undefined): string[] {
+    const args = ["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize)];
+    if (block !== undefined) args.push("BLOCK", String(block));
+    args.push("STREAMS", this.stream, ">");
+    return args;
+  }
+
+  /** Whether the held entries are due for their checkpoint: no room for another full read, or the oldest waited `checkpointMs`. */
+  private due(now: number): boolean {
+    const held = this.held;
+    return held !== undefined && (held.ids.length + this.batchSize > this.checkpointEntries || now - held.since >= this.checkpointMs);
+  }
+
+  /** Adds a read's prepared entries to the held batch (reads of one consumer arrive in id order). */
+  private hold(batch: HeldBatch): void {
+    const held = this.held;
+    if (held === undefined) {
+      this.held = batch;
+      return;
+    }
+    held.last = batch.last;
+    for (const id of batch.ids) held.ids.push(id);
+    for (const message of batch.kept) held.kept.push(message);
+    for (const letter of batch.deadLetters) held.deadLetters.push(letter);
+    held.events += batch.events;
+  }
+
+  /**
+   * Starts the checkpoint of the held entries after the one in flight. A
+   * checkpoint never runs after one that failed: its offsets would pass the
+   * failed batch's, and the replay of that batch would be skipped.
+   */
+  private startCommit(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    const previous = this.inflight;
+    this.inflight = (async () => {
+      await previous;
+      if (this.failure !== undefined) return;
+      try {
+        await this.commit(held);
+      } catch (error) {
+        this.failure = { error };
+      }
+    })();
+  }
+
+  /** Waits for the checkpoints in flight (always when `wait`, else only after one failed) and throws the first failure. */
+  private async rethrow(wait: boolean): Promise<void> {
+    if (wait || this.failure !== undefined) await this.inflight;
+    const failure = this.failure;
+    if (failure === undefined) return;
+    this.failure = undefined;
+    this.held = undefined;
+    this.readAhead = undefined;
+    throw failure.error;
+  }
+
+  /**
+   * Checkpoints the held entries and waits for every checkpoint in flight;
+   * rejects with the first that failed. For callers of
+   * {@link StreamsWorker.step} (`run()` does it when stopped).
+   */
+  async flush(): Promise<void> {
+    this.startCommit();
+    await this.rethrow(true);
+  }
+
+  /** On stop: the read sent ahead joins the held entries, then everything is checkpointed. */
+  private async finish(): Promise<void> {
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    const entries = ahead === undefined ? [] : streamEntries(await ahead);
+    if (entries.length > 0) this.hold(await this.prepare(entries, this.consumer));
+    await this.flush();
+  }
+
+  /** This consumer's pending entries (a restart under the same name, or after a failed checkpoint), in checkpoints of up to `checkpointEntries`. */
   private async drainOwnPending(): Promise<void> {
-    for (;;) {
-      const reply = await this.client.sendCommand(["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "STREAMS", this.stream, "0"]);
-      const entries = streamEntries(reply);
-      if (entries.length === 0) return;
-      await this.handle(entries, this.consumer);
+    // Let checkpoints in flight end; a failed one's entries are among those read again below.
+    await this.inflight;
+    this.failure = undefined;
+    this.held = undefined;
+    this.readAhead = undefined;
+    let after = "0";
+    try {
+      for (;;) {
+        const reply = await this.client.sendCommand(["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "STREAMS", this.stream, after]);
+        const entries = streamEntries(reply);
+        if (entries.length === 0) break;
+        after = (entries[entries.length - 1] as Entry).id;
+        this.hold(await this.prepare(entries, this.consumer));
+        if (this.due(Date.now())) await this.flush();
+      }
+      await this.flush();
+    } catch (error) {
+      this.held = undefined;
+      throw error;
     }
   }
 
@@ -229,24 +435,29 @@ export class StreamsWorker {
   async claimStale(): Promise<number> {
     const pending = (await this.client.sendCommand(["XPENDING", this.stream, this.group, "IDLE", String(this.claimIdleMs), "-", "+", "10000"])) as unknown[];
     if (!Array.isArray(pending) || pending.length === 0) return 0;
-    const byOwner = new Map<string, string[]>();
-    for (const row of pending) {
-      if (!Array.isArray(row)) continue;
-      const owner = String(row[1]);
-      if (owner === this.consumer) continue;
-      let ids = byOwner.get(owner);
-      if (ids === undefined) byOwner.set(owner, (ids = []));
-      ids.push(String(row[0]));
-    }
+    const owners = new Set<string>();
+    for (const row of pending) if (Array.isArray(row) && String(row[1]) !== this.consumer) owners.add(String(row[1]));
     let handled = 0;
-    for (const [owner, ids] of byOwner) {
-      const reply = await this.client.sendCommand(["XCLAIM", this.stream, this.group, owner, String(this.claimIdleMs), ...ids]);
-      const entries = entriesOf(reply);
-      // Another worker claimed them first (their idle time was reset): leave them.
-      if (entries.length === 0) continue;
-      this.totals.claimed += entries.length;
-      await this.handle(entries, owner);
-      handled += entries.length;
+    for (const owner of owners) {
+      // Only the idle prefix of the owner's pending entries (in id order) is replayed: a consumer
+      // may have several reads pending (held, in flight, read ahead), and a replay that skipped an
+      // earlier one would move the owner's offsets past it, so that its own replay is skipped.
+      const rows = (await this.client.sendCommand(["XPENDING", this.stream, this.group, "-", "+", "10000", owner])) as unknown[];
+      const ids: string[] = [];
+      for (const row of Array.isArray(rows) ? rows : []) {
+        if (!Array.isArray(row) || Number(row[2]) < this.claimIdleMs) break;
+        ids.push(String(row[0]));
+      }
+      if (ids.length === 0) continue;
+      const claimed = entriesOf(await this.client.sendCommand(["XCLAIM", this.stream, this.group, owner, String(this.claimIdleMs), ...ids]));
+      // Entries another worker claimed first (their idle time was reset) are not returned: replay
+      // up to the first of them and leave the rest (now claimed, so idle again later).
+      let n = 0;
+      while (n < claimed.length && (claimed[n] as Entry).id === ids[n]) n++;
+      if (n === 0) continue;
+      this.totals.claimed += n;
+      await this.handle(claimed.slice(0, n), owner);
+      handled += n;
       const left = (await this.client.sendCommand(["XPENDING", this.stream, this.group, "-", "+", "1", owner])) as unknown[];
       if (Array.isArray(left) && left.length === 0) await this.client.sendCommand(["XGROUP", "DELCONSUMER", this.stream, this.group, owner]);
     }
@@ -257,39 +468,53 @@ export class StreamsWorker {
     return this.onPoint?.(point);
   }
 
-  /** Parse, dedup, checkpoint, dead letters + XACK: one batch of `owner`'s entries. */
+  /** Parse, dedup, checkpoint, dead letters + XACK: one batch of `owner`'s entries, checkpointed at once. */
   async handle(entries: readonly Entry[], owner: string): Promise<BatchOutcome> {
+    return this.commit(await this.prepare(entries, owner));
+  }
+
+  /** Parse and dedup one read of `owner`'s entries (non-empty, in id order). */
+  private async prepare(entries: readonly Entry[], owner: string): Promise<HeldBatch> {
     await this.at("read");
     const source = StreamsWorker.source(this.stream, owner);
-    const messages: WorkerMessage[] = entries.map((e) => ({ offset: e.id, value: e.fields[this.field] }));
+    const messages: WorkerMessage[] = entries.map((e) => ({ offset: e.id, value: fieldOf(e, this.field) }));
     const { events, deadLetters } = this.pipeline.parse(messages);
     const duplicate = this.marks === undefined ? [] : await this.marks.duplicates(source, events);
     const kept = events.filter((_, i) => duplicate[i] !== true);
     await this.at("deduped");
+    const ids = entries.map((e) => e.id);
+    return { source, first: ids[0] as string, last: ids[ids.length - 1] as string, ids, kept, deadLetters, events: events.length, since: Date.now() };
+  }
+
+  /** Checkpoint the batch's deltas with its offsets, then its dead letters and XACK in one MULTI. */
+  private async commit(batch: HeldBatch): Promise<BatchOutcome> {
     const result = await checkpointEvents({
       store: this.store,
       pipeline: this.pipeline,
       group: this.group,
-      source,
-      first: (entries[0] as Entry).id,
-      last: (entries[entries.length - 1] as Entry).id,
-      events: kept,
+      source: batch.source,
+      first: batch.first,
+      last: batch.last,
+      events: batch.kept,
       at: (point) => this.at(point),
     });
     await this.at("checkpointed");
     const transaction = this.client.multi();
-    for (const letter of deadLetters) {
-      transaction.addCommand(["XADD", this.deadLetterStream, "*", "stream", this.stream, "group", this.group, "id", letter.offset, "reason", letter.reason, "value", letter.value]);
+    if (batch.deadLetters.length > 0) {
+      const args = ["EVAL", DEAD_LETTER_SCRIPT, "2", this.stream, this.deadLetterStream, this.group];
+      for (const letter of batch.deadLetters) args.push(letter.offset, letter.reason, letter.value);
+      transaction.addCommand(args);
     }
-    transaction.addCommand(["XACK", this.stream, this.group, ...entries.map((e) => e.id)]);
+    transaction.addCommand(["XACK", this.stream, this.group, ...batch.ids]);
     await transaction.exec();
     await this.at("acknowledged");
+    const duplicates = batch.events - batch.kept.length;
     this.totals.batches++;
-    this.totals.events += events.length;
-    this.totals.duplicates += events.length - kept.length;
-    this.totals.deadLetters += deadLetters.length;
+    this.totals.events += batch.events;
+    this.totals.duplicates += duplicates;
+    this.totals.deadLetters += batch.deadLetters.length;
     this.totals.skippedSystems += result.skipped.length;
     this.totals.trimmedSystems += result.trimmed.length;
-    return { events: events.length, duplicates: events.length - kept.length, deadLetters: deadLetters.length, ...result };
+    return { events: batch.events, duplicates, deadLetters: batch.deadLetters.length, ...result };
   }
 }

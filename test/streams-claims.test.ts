@@ -1,0 +1,52 @@
+// StreamsWorker.claimStale against a real redis-server: a consumer may have
+// several reads pending (held for one checkpoint, in flight, read ahead), so
+// a claimer replays only the idle prefix of the owner's pending entries in id
+// order. Replaying a later read while an earlier one is not idle (another
+// worker claimed it and is replaying it) would move the owner's offsets past
+// the earlier read, and that read's own replay would then be skipped.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateStream } from "../examples/streams/synthetic.mjs";
+import { RedisSketchStore } from "../src/redis/index.js";
+import { StreamsWorker } from "../src/workers/index.js";
+import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { differences, oracle, produce, sleep } from "./support/stream-workers-harness.js";
+
+const binary = redisServerPath();
+if (binary === undefined) {
+  if (process.env.CI === "true") throw new Error("redis-server not found, but CI must run the stream claim tests");
+  console.warn("SKIPPED: redis-server not found; the stream claim tests did not run (apt-get install redis-server)");
+}
+
+describe.skipIf(binary === undefined)("StreamsWorker claims (redis-server)", () => {
+  let redis: RedisHandle;
+  beforeAll(async () => {
+    redis = await startRedis(binary as string);
+  }, 30_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("replays a dead consumer's pending reads only as an idle prefix, in id order", async () => {
+    const payloads = generateStream({ seed: 8, start: Date.UTC(2026, 0, 5, 9), minutes: 2, loginsPerMinute: 40, users: 50 }).records.slice(0, 60).map((r) => JSON.stringify(r));
+    await produce(redis.client, "claims", payloads);
+    await redis.client.sendCommand(["XGROUP", "CREATE", "claims", "g", "0"]);
+    // Consumer "a" reads twice and dies with both reads pending.
+    const read = () => redis.client.sendCommand(["XREADGROUP", "GROUP", "g", "a", "COUNT", "30", "STREAMS", "claims", ">"]);
+    await read();
+    await read();
+    const first = ((await redis.client.sendCommand(["XPENDING", "claims", "g", "-", "+", "30", "a"])) as [string][]).map(([id]) => id);
+    await sleep(120);
+    // Another worker claims the first read (its idle time starts again) and is still replaying it.
+    await redis.client.sendCommand(["XCLAIM", "claims", "g", "a", "0", ...first, "JUSTID"]);
+    const store = new RedisSketchStore(await redis.connect(), { prefix: "claims" });
+    const b = new StreamsWorker({ client: await redis.connect(), store, stream: "claims", group: "g", consumer: "b", claimIdleMs: 100, claimEveryMs: 1 });
+    // The second read is idle, the first is not: nothing may be replayed yet.
+    expect(await b.claimStale()).toBe(0);
+    await sleep(120);
+    // Both idle now: replayed together, in order, as a's entries.
+    expect(await b.claimStale()).toBe(60);
+    expect(b.totals.claimed).toBe(60);
+    expect(Number(((await redis.client.sendCommand(["XPENDING", "claims", "g"])) as unknown[])[0])).toBe(0);
+    expect(await differences(store, oracle(payloads).deltas)).toEqual([]);
+  });
+});
