@@ -342,6 +342,27 @@ describe("retention", () => {
     );
   });
 
+  it("keeps roots and proofs across the tree's 32,768-hash chunks, pruned twice past chunk boundaries", () => {
+    const log = new AuditLog({ origin: "example.com/audit", now: () => 0 });
+    const twin = new AuditLog({ origin: "example.com/audit", now: () => 0 });
+    const grow = (to: number): void => {
+      for (let i = log.size; i < to; i++) {
+        log.append(i);
+        twin.append(i);
+      }
+    };
+    grow(70_001);
+    log.keepCheckpoint(log.checkpoint());
+    log.prune(40_000);
+    grow(99_000);
+    log.prune(66_000);
+    grow(100_003);
+    expect(hex(log.root())).toBe(hex(twin.root()));
+    for (const size of [66_000, 70_001, 99_999, 100_003]) expect(hex(log.root(size))).toBe(hex(twin.root(size)));
+    for (const i of [66_000, 66_001, 70_000, 98_303, 98_304, 100_002]) expect(log.inclusionProof(i).map(hex)).toEqual(twin.inclusionProof(i).map(hex));
+    expect(log.consistencyProof(70_001).map(hex)).toEqual(twin.consistencyProof(70_001).map(hex));
+  });
+
   it("prunes by age, from the first record stamped at or after the cutoff", () => {
     let clock = 0;
     const log = new AuditLog({ origin: "example.com/audit", now: () => clock });
