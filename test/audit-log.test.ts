@@ -107,6 +107,10 @@ describe("record lines", () => {
       }),
       { numRuns: 150 },
     );
+    const edges = [0, 9, 10, 2 ** 31 - 1, 2 ** 31, 1e8, 100_000_000_000_005, 1_700_000_000_000, Number.MAX_SAFE_INTEGER];
+    let e = 0;
+    const clocked = new AuditLog({ origin: "example.com/audit", now: () => edges[e++] as number });
+    for (const t of edges) expect(clocked.line(clocked.append(t).seq)).toContain(`"time":${t}}`);
     const log = new AuditLog({ origin: "example.com/audit", now: () => 12 });
     const long = { note: "é€😀".repeat(3000), n: -0 };
     expect(log.line(log.append(long).seq)).toBe(auditRecordLine({ seq: 0, time: 12, prev: "0".repeat(64), data: long }));

@@ -72,12 +72,27 @@ function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
   return at + bytes.length;
 }
 
-/** Writes the decimal digits of a non-negative safe integer at `out[at]` and returns the offset after them. */
-function putDecimal(out: Uint8Array, at: number, value: number): number {
+/** Writes the decimal digits of a non-negative integer below 2^31 at `out[at]` and returns the offset after them. */
+function putSmall(out: Uint8Array, at: number, value: number): number {
   let digits = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
-  for (let i = at + digits - 1, v = value; i >= at; i--, v = Math.floor(v / 10)) out[i] = 0x30 + (v % 10);
+  for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
+  for (let i = at + digits - 1, v = value; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
   return at + digits;
+}
+
+/**
+ * Writes the decimal digits of a non-negative safe integer at `out[at]` and
+ * returns the offset after them. A time in ms (~1.7e12) is above 2^31, where
+ * `%` and `/` are float operations (`%` a call into C): it is split into
+ * two parts below 10^8 and each written with int32 arithmetic.
+ */
+function putDecimal(out: Uint8Array, at: number, value: number): number {
+  if (value < 0x80000000) return putSmall(out, at, value);
+  const high = Math.floor(value / 1e8);
+  const low = value - high * 1e8;
+  at = putSmall(out, at, high);
+  for (let i = at + 7, v = low; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
+  return at + 8;
 }
 
 /**
