@@ -47,10 +47,11 @@ const hashers = { "TypeScript SHA-256": () => undefined, "node:crypto (NodeTreeH
 // SHA-256 compression as papertrail wrote it until 2026-12-05 (a loop over
 // the rounds, schedule and K in typed arrays), 3,000,000 blocks, which is
 // what merkleRoot of 1,000,000 leaves compressed then (1 block per leaf hash,
-// 2 per node hash). In three runs interleaved with that merkleRoot on the
-// loaded machine it took 0.70-1.18 of its time (median 0.77), whose quiet
-// figure was 1.74-1.86 s (bench/merkle.mjs): about 1.5 s quiet (± 20 %).
-// The ratio to that says roughly how loaded the machine is now.
+// 2 per node hash). Its CPU time on the shared machine was 0.99-1.03 s in
+// four runs (wall 1.5-2.8 s), so a quiet machine runs it in about 1.0 s or
+// less; wall time over 1.0 s says roughly how loaded the machine is now.
+// (In interleaved runs it took 0.70-1.18 of that merkleRoot's wall time,
+// whose quiet figure was 1.74-1.86 s, bench/merkle.mjs: too noisy to pin.)
 {
   const K = new Int32Array([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -80,7 +81,7 @@ const hashers = { "TypeScript SHA-256": () => undefined, "node:crypto (NodeTreeH
   const { ms, cpu } = time(() => { for (let i = 0; i < 3_000_000; i++) compress(state, w, blocks, (i & 1023) * 64); });
   const leaves = Array.from({ length: 1_000_000 }, (_, i) => new Uint8Array(32).fill(i & 255));
   const root = time(() => merkleRoot(leaves));
-  console.log(`calibration: 3,000,000 blocks of the fixed SHA-256 ${(ms / 1000).toFixed(2)} s (~1.5 s on a quiet machine: load factor ~${(ms / 1500).toFixed(1)}; CPU ${(cpu / 1000).toFixed(2)} s); merkleRoot of 1,000,000 leaves with the library's SHA-256 now ${(root.ms / 1000).toFixed(2)} s`);
+  console.log(`calibration: 3,000,000 blocks of the fixed SHA-256 ${(ms / 1000).toFixed(2)} s (~1.0 s on a quiet machine: load factor ~${(ms / 1000).toFixed(1)}; CPU ${(cpu / 1000).toFixed(2)} s); merkleRoot of 1,000,000 leaves with the library's SHA-256 now ${(root.ms / 1000).toFixed(2)} s`);
 }
 
 // 1. Appends with the tree, in memory, alternating hashers.
