@@ -16,7 +16,9 @@ const H0 = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510
 /**
  * A DataView over the last ArrayBuffer hashed from, kept so that hashing
  * many messages out of one buffer (a file chunk, a tree level) reads their
- * blocks in place without a view allocated per message.
+ * blocks in place without a view allocated per message. It keeps that
+ * buffer reachable until a message from another one is hashed; the one-shot
+ * `sha256` lets go of it.
  */
 let viewBuffer: ArrayBufferLike | undefined;
 let view: DataView = new DataView(new ArrayBuffer(0));
