@@ -67,6 +67,27 @@ describe("FileAuditStore", () => {
     c.close();
   });
 
+  it("batch fsyncs run in the background; prune, flush and close while one runs keep the file whole", async () => {
+    const path = freshPath();
+    const log = writeLog(path, 103, { origin: ORIGIN, fsync: "batch", batchRecords: 5 });
+    // Written at once (only the fsync is deferred): 100 records in 20 batches.
+    expect(readFileSync(path, "utf8").split("\n").length).toBe(101);
+    log.prune(50); // closes and replaces the file's descriptor while a background fsync may still use it
+    for (let i = 0; i < 37; i++) log.append({ after: i });
+    log.flush();
+    for (let i = 0; i < 12; i++) log.append({ late: i });
+    const root = hex(log.root());
+    log.close();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let the background fsyncs end
+    const result = await verifyAuditFile(path);
+    expect(result.ok).toBe(true);
+    expect(result.size).toBe(152);
+    expect(hex(result.root)).toBe(root);
+    const again = openFileAuditLog(path, { origin: ORIGIN });
+    expect(again.size).toBe(152);
+    again.close();
+  });
+
   it("a batch is flushed by its timer", async () => {
     const path = freshPath();
     const log = writeLog(path, 2, { origin: ORIGIN, fsync: "batch", batchRecords: 1000, batchMs: 5 });

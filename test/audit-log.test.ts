@@ -89,6 +89,32 @@ describe("record lines", () => {
     for (let i = 1; i < 20; i++) expect(log.record(i).prev).toBe(leafHash(log.line(i - 1)));
     expect(log.record(3).seq).toBe(3);
   });
+
+  it("writes each appended line as the canonical line of the record it returns, for any JSON data (non-ASCII and long values too)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(2 ** 40), { minLength: 8, maxLength: 8 }), (values, times) => {
+        let k = 0;
+        const log = new AuditLog({ origin: "example.com/audit", now: () => times[k++ % 8] as number });
+        const lines: string[] = [];
+        values.forEach((value, i) => {
+          const record = log.append(value as never);
+          const line = auditRecordLine(record);
+          lines.push(line);
+          expect(log.line(i)).toBe(line);
+          expect(record.prev).toBe(i === 0 ? "0".repeat(64) : leafHash(lines[i - 1] as string));
+        });
+        expect(hex(log.root())).toBe(hex(merkleRoot(lines.map((line) => new TextEncoder().encode(line)))));
+      }),
+      { numRuns: 150 },
+    );
+    const edges = [0, 9, 10, 2 ** 31 - 1, 2 ** 31, 1e8, 100_000_000_000_005, 1_700_000_000_000, Number.MAX_SAFE_INTEGER];
+    let e = 0;
+    const clocked = new AuditLog({ origin: "example.com/audit", now: () => edges[e++] as number });
+    for (const t of edges) expect(clocked.line(clocked.append(t).seq)).toContain(`"time":${t}}`);
+    const log = new AuditLog({ origin: "example.com/audit", now: () => 12 });
+    const long = { note: "é€😀".repeat(3000), n: -0 };
+    expect(log.line(log.append(long).seq)).toBe(auditRecordLine({ seq: 0, time: 12, prev: "0".repeat(64), data: long }));
+  });
 });
 
 describe("the incremental tree", () => {
@@ -149,16 +175,42 @@ describe("reopening a store", () => {
     expect(verifyAuditLines(Array.from({ length: 34 }, (_, i) => store.line(i))).ok).toBe(true);
   });
 
+  it("a MemoryAuditStore keeps lines across its 1 MiB chunks (and a longer line in a chunk of its own), through pruning and reopening", () => {
+    const store = new MemoryAuditStore();
+    const log = new AuditLog({ origin: "example.com/audit", store, now: () => 7 });
+    const sizes = [10, 700_000, 20, 500_000, 1_500_000, 30, 900_000, 5];
+    for (let i = 0; i < 40; i++) log.append({ i, pad: "é".repeat(sizes[i % sizes.length] as number) });
+    const lines = Array.from({ length: 40 }, (_, i) => log.line(i));
+    lines.forEach((line, i) => expect(parseAuditRecordLine(line)?.seq).toBe(i));
+    expect(verifyAuditLines(lines).ok).toBe(true);
+    log.keepCheckpoint(log.checkpoint());
+    log.prune(13);
+    for (let i = 13; i < 40; i++) expect(store.line(i)).toBe(lines[i]);
+    const again = new AuditLog({ origin: "example.com/audit", store, now: () => 8 });
+    expect(hex(again.root())).toBe(hex(log.root()));
+    again.append({ after: true });
+    expect(again.record(40).prev).toBe(leafHash(lines[39] as string));
+  });
+
   it("refuses a store whose records do not verify", () => {
     const store = new MemoryAuditStore();
     const log = new AuditLog({ origin: "example.com/audit", store });
     for (let i = 0; i < 5; i++) log.append({ i });
     log.keepCheckpoint(log.checkpoint());
-    const lines = (store as unknown as { lines: string[] }).lines;
-    lines[4] = (lines[4] as string).replace('"i":4', '"i":5'); // the last record: only the checkpoint pins it
+    // The store keeps the lines' bytes in one array (private); rewrite a digit of record `index` in place.
+    const raw = store as unknown as { chunks: Uint8Array[]; where: Int32Array };
+    const rewrite = (index: number, from: string, to: string): void => {
+      const [chunk, start, end] = [raw.where[3 * index], raw.where[3 * index + 1], raw.where[3 * index + 2]] as [number, number, number];
+      const bytes = raw.chunks[chunk] as Uint8Array;
+      const at = start + new TextDecoder().decode(bytes.subarray(start, end)).indexOf(from);
+      expect(at).toBeGreaterThanOrEqual(start);
+      bytes.set(new TextEncoder().encode(to), at);
+    };
+    rewrite(4, '"i":4', '"i":5'); // the last record: only the checkpoint pins it
+    expect(store.line(4)).toContain('"i":5');
     expect(() => new AuditLog({ origin: "example.com/audit", store })).toThrow(DecodeError);
-    lines[4] = (lines[4] as string).replace('"i":5', '"i":4');
-    lines[2] = (lines[2] as string).replace('"i":2', '"i":9');
+    rewrite(4, '"i":5', '"i":4');
+    rewrite(2, '"i":2', '"i":9');
     expect(() => new AuditLog({ origin: "example.com/audit", store })).toThrow(/stored record 3 does not carry the hash/);
   });
 });
@@ -292,6 +344,27 @@ describe("retention", () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("keeps roots and proofs across the tree's 32,768-hash chunks, pruned twice past chunk boundaries", () => {
+    const log = new AuditLog({ origin: "example.com/audit", now: () => 0 });
+    const twin = new AuditLog({ origin: "example.com/audit", now: () => 0 });
+    const grow = (to: number): void => {
+      for (let i = log.size; i < to; i++) {
+        log.append(i);
+        twin.append(i);
+      }
+    };
+    grow(70_001);
+    log.keepCheckpoint(log.checkpoint());
+    log.prune(40_000);
+    grow(99_000);
+    log.prune(66_000);
+    grow(100_003);
+    expect(hex(log.root())).toBe(hex(twin.root()));
+    for (const size of [66_000, 70_001, 99_999, 100_003]) expect(hex(log.root(size))).toBe(hex(twin.root(size)));
+    for (const i of [66_000, 66_001, 70_000, 98_303, 98_304, 100_002]) expect(log.inclusionProof(i).map(hex)).toEqual(twin.inclusionProof(i).map(hex));
+    expect(log.consistencyProof(70_001).map(hex)).toEqual(twin.consistencyProof(70_001).map(hex));
   });
 
   it("prunes by age, from the first record stamped at or after the cutoff", () => {

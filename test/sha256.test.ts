@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Sha256, sha256 } from "../src/hashing/index.js";
+import { sha256NodeInto, sha256PrefixedInto } from "../src/hashing/sha256.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -81,5 +82,55 @@ describe("Sha256 (incremental)", () => {
     const hasher = new Sha256();
     hasher.update(randomBytes(100)).reset();
     expect(hex(hasher.update(ascii("abc")).digest())).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
+
+// The RFC 6962 leaf and node hashes of the audit tree read their input in
+// place: the leaf's first block one byte before the data (that byte's value
+// replaced by the prefix), the rest block by block from any offset.
+describe("sha256PrefixedInto and sha256NodeInto (in-place RFC 6962 leaf and node hashing)", () => {
+  const prefixed = (prefix: number, data: Uint8Array): string => createHash("sha256").update(Uint8Array.of(prefix)).update(data).digest("hex");
+
+  it("hash prefix ‖ data for every length from 0 to 300, whether the data starts its buffer or not", () => {
+    for (let length = 0; length <= 300; length++) {
+      const buffer = randomBytes(length + 7);
+      const data = buffer.subarray(5, 5 + length);
+      const out = new Uint8Array(32);
+      // In a larger buffer: the byte before the data (buffer[4]) is read and replaced.
+      sha256PrefixedInto(0x00, buffer, 5, 5 + length, out, 0);
+      expect(hex(out), `length ${length}, inside`).toBe(prefixed(0x00, data));
+      expect([...buffer.subarray(5, 5 + length)]).toEqual([...data]);
+      // At byte 0 of its own ArrayBuffer: nothing before it to read.
+      const alone = new Uint8Array(data);
+      sha256PrefixedInto(0x7f, alone, 0, length, out, 0);
+      expect(hex(out), `length ${length}, alone`).toBe(prefixed(0x7f, data));
+    }
+  });
+
+  it("agree with node:crypto for random data at random offsets of views, with the output at an offset", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(40), fc.nat(40), fc.integer({ min: 0, max: 255 }), (bytes, lead, at, prefix) => {
+        const backing = new Uint8Array(lead + bytes.length + 3);
+        backing.set(bytes, lead);
+        const view = backing.subarray(Math.min(lead, 3));
+        const start = lead - Math.min(lead, 3);
+        const out = new Uint8Array(at + 32);
+        sha256PrefixedInto(prefix, view, start, start + bytes.length, out, at);
+        expect(hex(out.subarray(at))).toBe(prefixed(prefix, bytes));
+      }),
+    );
+  });
+
+  it("hash 0x01 ‖ left ‖ right, also when the output overwrites an input", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 96, maxLength: 96 }), fc.nat(32), fc.nat(32), (bytes, l, r) => {
+        const expected = createHash("sha256").update(Uint8Array.of(1)).update(bytes.subarray(l, l + 32)).update(bytes.subarray(r, r + 32)).digest("hex");
+        const out = new Uint8Array(32);
+        sha256NodeInto(bytes, l, bytes, r, out, 0);
+        expect(hex(out)).toBe(expected);
+        sha256NodeInto(bytes, l, bytes, r, bytes, l);
+        expect(hex(bytes.subarray(l, l + 32))).toBe(expected);
+      }),
+    );
   });
 });

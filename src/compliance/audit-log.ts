@@ -8,10 +8,10 @@
 import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import { type AuditExport, AUDIT_EXPORT_FORMAT } from "./audit-export.js";
-import { type AuditRecord, GENESIS_PREV, hexEquals, recordLine, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
+import { type AuditRecord, GENESIS_PREV, hexEquals, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
 import { type AuditPrunedState, type AuditStore, MemoryAuditStore, type StoredCheckpoint, decodeNodes } from "./audit-store.js";
 import { toBase64 } from "./base64.js";
-import type { JsonValue } from "./canonical-json.js";
+import { type JsonValue, canonicalJson } from "./canonical-json.js";
 import { type Checkpoint, type SignedCheckpoint, isValidOrigin } from "./checkpoint.js";
 import { IncrementalMerkleTree } from "./incremental-merkle-tree.js";
 import { Sha256TreeHasher, type TreeHasher } from "./tree-hasher.js";
@@ -56,7 +56,44 @@ export interface AuditExportOptions {
   readonly verifierKeys: readonly string[];
 }
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const DATA_KEY = ascii('{"data":');
+const PREV_KEY = ascii(',"prev":"');
+const SEQ_KEY = ascii('","seq":');
+const TIME_KEY = ascii(',"time":');
+const HEX_DIGITS = ascii("0123456789abcdef");
+/** Where a line starts in the append buffer: one byte in, so that the leaf hash reads its 0x00 prefix slot in place. */
+const LINE_AT = 1;
+const hexDecoder = new TextDecoder();
+
+/** Writes `bytes` at `out[at]` and returns the offset after them. */
+function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i];
+  return at + bytes.length;
+}
+
+/** Writes the decimal digits of a non-negative integer below 2^31 at `out[at]` and returns the offset after them. */
+function putSmall(out: Uint8Array, at: number, value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
+  for (let i = at + digits - 1, v = value; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
+  return at + digits;
+}
+
+/**
+ * Writes the decimal digits of a non-negative safe integer at `out[at]` and
+ * returns the offset after them. A time in ms (~1.7e12) is above 2^31, where
+ * `%` and `/` are float operations (`%` a call into C): it is split into
+ * two parts below 10^8 and each written with int32 arithmetic.
+ */
+function putDecimal(out: Uint8Array, at: number, value: number): number {
+  if (value < 0x80000000) return putSmall(out, at, value);
+  const high = Math.floor(value / 1e8);
+  const low = value - high * 1e8;
+  at = putSmall(out, at, high);
+  for (let i = at + 7, v = low; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
+  return at + 8;
+}
 
 /**
  * An append-only, tamper-evident audit log. Each record is one canonical
@@ -93,8 +130,12 @@ export class AuditLog<T extends JsonValue = JsonValue> {
   private readonly tree: IncrementalMerkleTree;
   private readonly lastLeaf = new Uint8Array(32);
   private prevHex: string;
+  /** `prevHex` as ASCII bytes, copied into each line. */
+  private readonly prevBytes = new Uint8Array(64);
   private readonly encoder = new TextEncoder();
+  /** The line being appended, at LINE_AT; `dataAt` is the view where its `data` JSON goes. */
   private buffer = new Uint8Array(4096);
+  private dataAt = this.buffer.subarray(LINE_AT + DATA_KEY.length);
 
   constructor(options: AuditLogOptions) {
     checkOptionKeys("AuditLog", options, ["origin", "store", "now", "hasher"]);
@@ -116,6 +157,7 @@ export class AuditLog<T extends JsonValue = JsonValue> {
       this.prevHex = pruned.size > 0 ? toHex(this.lastLeaf) : GENESIS_PREV;
     }
     this.replay();
+    for (let i = 0; i < 64; i++) this.prevBytes[i] = this.prevHex.charCodeAt(i);
   }
 
   /** Rebuilds the tree from the stored lines, checking seq and chain, then the stored checkpoints. */
@@ -165,16 +207,38 @@ export class AuditLog<T extends JsonValue = JsonValue> {
     const seq = this.tree.size;
     const time = this.now();
     if (!Number.isSafeInteger(time) || time < 0) throw new InvalidArgumentError(`AuditLog: now() must return non-negative integer milliseconds, got ${String(time)}`);
-    const record: AuditRecord<T> = { seq, time, prev: this.prevHex, data };
-    const line = recordLine(seq, time, this.prevHex, data);
-    if (this.buffer.length < line.length * 3) this.buffer = new Uint8Array(line.length * 3);
-    const length = this.encoder.encodeInto(line, this.buffer).written;
-    this.tree.append(this.buffer, 0, length);
-    this.store.append(line, this.buffer.subarray(0, length));
+    const json = canonicalJson(data);
+    const prev = this.prevHex;
+    // The line's bytes are written part by part: the JSON text encoded once
+    // into place, the fixed keys, hex and digits as ASCII. Encoding the
+    // whole line as one concatenated string flattened it first, which with
+    // the hex string cost about as much as the SHA-256 of the line
+    // (bench/audit.mjs, docs/performance.md).
+    if (this.buffer.length < LINE_AT + json.length * 3 + 200) {
+      this.buffer = new Uint8Array(LINE_AT + json.length * 3 + 200);
+      this.dataAt = this.buffer.subarray(LINE_AT + DATA_KEY.length);
+    }
+    const buffer = this.buffer;
+    let at = put(buffer, LINE_AT, DATA_KEY);
+    at += this.encoder.encodeInto(json, this.dataAt).written;
+    at = put(buffer, at, PREV_KEY);
+    at = put(buffer, at, this.prevBytes);
+    at = put(buffer, at, SEQ_KEY);
+    at = putDecimal(buffer, at, seq);
+    at = put(buffer, at, TIME_KEY);
+    at = putDecimal(buffer, at, time);
+    buffer[at++] = 0x7d; // }
+    this.tree.append(buffer, LINE_AT, at);
+    this.store.append(`{"data":${json},"prev":"${prev}","seq":${seq},"time":${time}}`, buffer.subarray(LINE_AT, at));
     this.tree.leafHashInto(seq, this.lastLeaf, 0);
-    let hex = "";
-    for (let i = 0; i < 32; i++) hex += HEX_PAIRS[this.lastLeaf[i]];
-    this.prevHex = hex;
+    const leaf = this.lastLeaf;
+    const hex = this.prevBytes;
+    for (let i = 0; i < 32; i++) {
+      hex[2 * i] = HEX_DIGITS[leaf[i] >> 4];
+      hex[2 * i + 1] = HEX_DIGITS[leaf[i] & 15];
+    }
+    this.prevHex = hexDecoder.decode(hex);
+    const record: AuditRecord<T> = { seq, time, prev, data };
     return record;
   }
 

@@ -22,24 +22,62 @@ import { type TreeHasher, compactRange } from "./tree-hasher.js";
 
 const HASH = 32;
 
-/** One level's hashes for node indexes [base, count), in a growable buffer. */
+/** Hashes per chunk of a level: 32,768, 1 MiB. */
+const CHUNK_NODES = 1 << 15;
+
+/**
+ * One level's hashes for node indexes [base, count), in chunks: chunk k
+ * holds nodes [(firstChunk + k) · CHUNK_NODES, …). Only the last chunk grows
+ * (by doubling, from 64 hashes, so a small level stays small); a full one is
+ * never copied. One buffer grown by doubling copied each hash about once
+ * more and touched twice as much fresh memory (6 % of an append's time in a
+ * profile of 600,000 appends).
+ */
 class HashLevel {
-  buf = new Uint8Array(HASH * 64);
+  chunks: Uint8Array[] = [];
+  firstChunk: number;
+  /** Byte offset set by reserve(). */
+  at = 0;
   constructor(
     public base: number,
     public count: number,
-  ) {}
+  ) {
+    this.firstChunk = Math.floor(base / CHUNK_NODES);
+  }
 
-  /** Makes room for one more node and returns its byte offset. */
-  reserve(): number {
-    const offset = (this.count - this.base) * HASH;
-    if (offset + HASH > this.buf.length) {
-      const grown = new Uint8Array(this.buf.length * 2);
-      grown.set(this.buf);
-      this.buf = grown;
+  /** Makes room for node `count` and returns its chunk; its byte offset is left in `at`. */
+  reserve(): Uint8Array {
+    const j = this.count;
+    const k = Math.floor(j / CHUNK_NODES) - this.firstChunk;
+    const offset = (j % CHUNK_NODES) * HASH;
+    let chunk = this.chunks[k];
+    if (chunk === undefined) {
+      let size = HASH * 64;
+      while (size < offset + HASH) size *= 2;
+      chunk = new Uint8Array(size);
+      this.chunks.push(chunk);
+    } else if (offset + HASH > chunk.length) {
+      const grown = new Uint8Array(chunk.length * 2);
+      grown.set(chunk);
+      chunk = grown;
+      this.chunks[k] = chunk;
     }
     this.count++;
-    return offset;
+    this.at = offset;
+    return chunk;
+  }
+
+  /** The chunk holding node j (base ≤ j < count). */
+  chunkOf(j: number): Uint8Array {
+    return this.chunks[Math.floor(j / CHUNK_NODES) - this.firstChunk] as Uint8Array;
+  }
+
+  /** Drops the hashes before node `base` (whole chunks only). */
+  dropBefore(base: number): void {
+    const first = Math.floor(base / CHUNK_NODES);
+    this.chunks = this.chunks.slice(first - this.firstChunk);
+    this.firstChunk = first;
+    this.base = base;
   }
 }
 
@@ -103,8 +141,8 @@ export class IncrementalMerkleTree {
   private locate(h: number, j: number): Uint8Array {
     const level = this.levels[h];
     if (level !== undefined && j >= level.base && j < level.count) {
-      this.at = (j - level.base) * HASH;
-      return level.buf;
+      this.at = (j % CHUNK_NODES) * HASH;
+      return level.chunkOf(j);
     }
     const kept = this.kept.get(key(h, j));
     if (kept !== undefined) {
@@ -123,8 +161,8 @@ export class IncrementalMerkleTree {
   /** Appends the leaf bytes[start, end). */
   append(bytes: Uint8Array, start: number, end: number): void {
     const leaves = this.level(0);
-    const offset = leaves.reserve();
-    this.hasher.leaf(bytes, start, end, leaves.buf, offset);
+    const chunk = leaves.reserve();
+    this.hasher.leaf(bytes, start, end, chunk, leaves.at);
     // A node with an odd index completes its parent: carry upward.
     let j = this.leafCount;
     let h = 0;
@@ -134,7 +172,7 @@ export class IncrementalMerkleTree {
       const left = this.locate(h, j - 1);
       const leftAt = this.at;
       const right = this.locate(h, j);
-      this.hasher.node(left, leftAt, right, this.at, parent.buf, out);
+      this.hasher.node(left, leftAt, right, this.at, out, parent.at);
       j = (j - 1) / 2;
       h++;
     }
@@ -225,12 +263,7 @@ export class IncrementalMerkleTree {
     for (let h = 0; h < this.levels.length; h++) {
       const level = this.levels[h] as HashLevel;
       const base = Math.min(Math.floor(before / 2 ** h), level.count);
-      if (base > level.base) {
-        const live = level.buf.slice((base - level.base) * HASH, (level.count - level.base) * HASH);
-        level.buf = new Uint8Array(Math.max(HASH * 64, live.length * 2));
-        level.buf.set(live);
-        level.base = base;
-      }
+      if (base > level.base) level.dropBefore(base);
     }
     nodes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     return nodes;

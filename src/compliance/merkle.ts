@@ -17,22 +17,19 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.js";
-import { Sha256 } from "../hashing/sha256.js";
+import { Sha256, sha256NodeInto, sha256PrefixedInto } from "../hashing/sha256.js";
 import { consistencyPath, inclusionPath } from "./merkle-paths.js";
 
 const HASH_BYTES = 32;
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
 // Tree sizes are safe integers (< 2^53), so no valid proof for them holds
 // more than 2 · 53 hashes; longer arrays are refused before any hashing.
 const MAX_PROOF_LENGTH = 106;
 
-const hasher = new Sha256();
-const EMPTY_ROOT = hasher.reset().digest();
+const EMPTY_ROOT = new Sha256().digest();
 
 /** Writes SHA-256(0x00 ‖ leaf) at `out[offset]`. */
 function hashLeafInto(leaf: Uint8Array, out: Uint8Array, offset: number): void {
-  hasher.reset().update(LEAF_PREFIX).update(leaf).digestInto(out, offset);
+  sha256PrefixedInto(0x00, leaf, 0, leaf.length, out, offset);
 }
 
 /**
@@ -41,12 +38,7 @@ function hashLeafInto(leaf: Uint8Array, out: Uint8Array, offset: number): void {
  * are consumed before the digest is written.
  */
 function hashNodeInto(left: Uint8Array, leftOffset: number, right: Uint8Array, rightOffset: number, out: Uint8Array, outOffset: number): void {
-  hasher
-    .reset()
-    .update(NODE_PREFIX)
-    .update(left, leftOffset, leftOffset + HASH_BYTES)
-    .update(right, rightOffset, rightOffset + HASH_BYTES)
-    .digestInto(out, outOffset);
+  sha256NodeInto(left, leftOffset, right, rightOffset, out, outOffset);
 }
 
 /**

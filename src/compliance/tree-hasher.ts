@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Sha256 } from "../hashing/sha256.js";
+import { sha256NodeInto, sha256PrefixedInto } from "../hashing/sha256.js";
 
 /**
  * RFC 6962 leaf and node hashing into caller-owned buffers: what
@@ -34,19 +34,14 @@ export interface TreeHasher {
   node(left: Uint8Array, leftOffset: number, right: Uint8Array, rightOffset: number, out: Uint8Array, outOffset: number): void;
 }
 
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
-
 /** The browser-safe {@link TreeHasher}: papertrail's synchronous SHA-256. */
 export class Sha256TreeHasher implements TreeHasher {
-  private readonly sha = new Sha256();
-
   leaf(bytes: Uint8Array, start: number, end: number, out: Uint8Array, outOffset: number): void {
-    this.sha.update(LEAF_PREFIX).update(bytes, start, end).digestInto(out, outOffset);
+    sha256PrefixedInto(0x00, bytes, start, end, out, outOffset);
   }
 
   node(left: Uint8Array, leftOffset: number, right: Uint8Array, rightOffset: number, out: Uint8Array, outOffset: number): void {
-    this.sha.update(NODE_PREFIX).update(left, leftOffset, leftOffset + 32).update(right, rightOffset, rightOffset + 32).digestInto(out, outOffset);
+    sha256NodeInto(left, leftOffset, right, rightOffset, out, outOffset);
   }
 }
 

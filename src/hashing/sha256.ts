@@ -8,74 +8,66 @@
  * @module
  */
 
-// FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube
-// roots of the first 64 primes.
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
-  0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-  0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-  0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
-  0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
+import { compress } from "./sha256-compress.js";
 
 // FIPS 180-4 §5.3.3: the initial hash value H(0).
 const H0 = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
-/** One compression (§6.2.2) of the 64-byte block at `src[offset]` into `state`; `w` is the message schedule scratch. */
-function compress(state: Int32Array, w: Int32Array, src: Uint8Array, offset: number): void {
-  for (let t = 0; t < 16; t++, offset += 4) {
-    w[t] = (src[offset] << 24) | (src[offset + 1] << 16) | (src[offset + 2] << 8) | src[offset + 3];
+/**
+ * A DataView over the last ArrayBuffer hashed from, kept so that hashing
+ * many messages out of one buffer (a file chunk, a tree level) reads their
+ * blocks in place without a view allocated per message. It keeps that
+ * buffer reachable until a message from another one is hashed; the one-shot
+ * `sha256` lets go of it.
+ */
+let viewBuffer: ArrayBufferLike | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+function viewOf(bytes: Uint8Array): DataView {
+  if (bytes.buffer !== viewBuffer) {
+    viewBuffer = bytes.buffer;
+    view = new DataView(bytes.buffer);
   }
-  for (let t = 16; t < 64; t++) {
-    const x = w[t - 15];
-    const y = w[t - 2];
-    // σ0 and σ1 (§4.1.2, equations 4.6 and 4.7).
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
+  return view;
+}
+
+/** Forgets the cached view, so that it does not keep a large buffer alive. */
+function releaseView(): void {
+  viewBuffer = undefined;
+  view = new DataView(new ArrayBuffer(0));
+}
+
+/**
+ * Pads the `n` message bytes waiting in `block` (§5.1.1: 0x80, zeros, the
+ * message length in bits as a 64-bit big-endian integer ending the last
+ * block), compresses, and writes the digest at `out[offset]`.
+ */
+function finish(state: Int32Array, block: Uint8Array, blockView: DataView, n: number, length: number, out: Uint8Array, offset: number): void {
+  block[n++] = 0x80;
+  if (n > 56) {
+    block.fill(0, n);
+    compress(state, blockView, 0, blockView.getInt32(0));
+    n = 0;
   }
-  let a = state[0];
-  let b = state[1];
-  let c = state[2];
-  let d = state[3];
-  let e = state[4];
-  let f = state[5];
-  let g = state[6];
-  let h = state[7];
-  for (let t = 0; t < 64; t++) {
-    // Σ1(e), Ch(e, f, g), Σ0(a), Maj(a, b, c) (§4.1.2, equations 4.2–4.5).
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (h + S1 + ch + K[t] + w[t]) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (S0 + maj) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
+  block.fill(0, n, 56);
+  blockView.setUint32(56, Math.floor(length / 0x20000000)); // bits above the low 32: length * 8 / 2^32
+  blockView.setUint32(60, (length % 0x20000000) * 8);
+  compress(state, blockView, 0, blockView.getInt32(0));
+  for (let j = 0; j < 8; j++, offset += 4) {
+    const word = state[j];
+    out[offset] = word >>> 24;
+    out[offset + 1] = word >>> 16;
+    out[offset + 2] = word >>> 8;
+    out[offset + 3] = word;
   }
-  state[0] = (state[0] + a) | 0;
-  state[1] = (state[1] + b) | 0;
-  state[2] = (state[2] + c) | 0;
-  state[3] = (state[3] + d) | 0;
-  state[4] = (state[4] + e) | 0;
-  state[5] = (state[5] + f) | 0;
-  state[6] = (state[6] + g) | 0;
-  state[7] = (state[7] + h) | 0;
 }
 
 /**
  * Incremental SHA-256: `update` with byte ranges, then `digestInto` a
  * caller's buffer (or `digest` for a new array). After a digest the hasher is
- * reset and ready for the next message. Holds 416 bytes of typed arrays and
- * allocates nothing per block. Messages up to 2^53 − 1 bytes.
+ * reset and ready for the next message. Holds 96 bytes of typed arrays and
+ * allocates nothing per block (a DataView when it first reads from a new
+ * ArrayBuffer). Messages up to 2^53 − 1 bytes.
  *
  * @example
  * ```ts
@@ -91,7 +83,7 @@ function compress(state: Int32Array, w: Int32Array, src: Uint8Array, offset: num
 export class Sha256 {
   private readonly state = new Int32Array(8);
   private readonly block = new Uint8Array(64);
-  private readonly words = new Int32Array(64);
+  private readonly blockView = new DataView(this.block.buffer);
   /** Bytes waiting in `block`. */
   private buffered = 0;
   /** Bytes hashed so far in this message. */
@@ -111,7 +103,7 @@ export class Sha256 {
 
   /** Feeds `bytes[start, end)` (the whole array by default). */
   update(bytes: Uint8Array, start = 0, end: number = bytes.length): this {
-    const { block, state, words } = this;
+    const { block, state } = this;
     let i = start;
     this.length += end - i;
     if (this.buffered > 0) {
@@ -119,11 +111,14 @@ export class Sha256 {
       while (n < 64 && i < end) block[n++] = bytes[i++];
       this.buffered = n;
       if (n < 64) return this;
-      compress(state, words, block, 0);
+      compress(state, this.blockView, 0, this.blockView.getInt32(0));
       this.buffered = 0;
     }
     // Whole blocks straight from the input, without copying.
-    for (; end - i >= 64; i += 64) compress(state, words, bytes, i);
+    if (end - i >= 64) {
+      const input = viewOf(bytes);
+      for (let at = bytes.byteOffset + i; end - i >= 64; i += 64, at += 64) compress(state, input, at, input.getInt32(at));
+    }
     let n = 0;
     while (i < end) block[n++] = bytes[i++];
     this.buffered = n;
@@ -132,35 +127,7 @@ export class Sha256 {
 
   /** Writes the 32-byte digest at `out[offset]` and resets the hasher. */
   digestInto(out: Uint8Array, offset = 0): void {
-    const { block, state, words } = this;
-    // Padding (§5.1.1): 0x80, zeros, and the message length in bits as a
-    // 64-bit big-endian integer ending the last block.
-    let n = this.buffered;
-    block[n++] = 0x80;
-    if (n > 56) {
-      block.fill(0, n);
-      compress(state, words, block, 0);
-      n = 0;
-    }
-    block.fill(0, n, 56);
-    const high = Math.floor(this.length / 0x20000000); // bits above the low 32: length * 8 / 2^32
-    const low = (this.length % 0x20000000) * 8;
-    block[56] = high >>> 24;
-    block[57] = high >>> 16;
-    block[58] = high >>> 8;
-    block[59] = high;
-    block[60] = low >>> 24;
-    block[61] = low >>> 16;
-    block[62] = low >>> 8;
-    block[63] = low;
-    compress(state, words, block, 0);
-    for (let j = 0; j < 8; j++, offset += 4) {
-      const word = state[j];
-      out[offset] = word >>> 24;
-      out[offset + 1] = word >>> 16;
-      out[offset + 2] = word >>> 8;
-      out[offset + 3] = word;
-    }
+    finish(this.state, this.block, this.blockView, this.buffered, this.length, out, offset);
     this.reset();
   }
 
@@ -169,6 +136,83 @@ export class Sha256 {
     const out = new Uint8Array(32);
     this.digestInto(out, 0);
     return out;
+  }
+}
+
+// Scratch of the one-shot prefixed hashes below (synchronous, so one set serves every caller).
+const scratchState = new Int32Array(8);
+const scratchBlock = new Uint8Array(64);
+const scratchView = new DataView(scratchBlock.buffer);
+const pair = new Uint8Array(128);
+const pairView = new DataView(pair.buffer);
+// The second block of a 65-byte message is fixed but for its first byte:
+// 0x80, zeros, and the length 520 bits (§5.1.1).
+pair[65] = 0x80;
+pairView.setUint32(124, 65 * 8);
+
+/**
+ * Writes SHA-256(prefix ‖ bytes[start, end)) at `out[offset]`: the RFC 6962
+ * leaf hash with prefix 0x00. The data is not copied: the first block is
+ * read one byte before `start`, the byte there replaced by the prefix in the
+ * first word, and the following whole blocks are read in place; only the
+ * last partial block is copied. (Used by the audit log's tree hasher; not
+ * part of the public API.)
+ */
+export function sha256PrefixedInto(prefix: number, bytes: Uint8Array, start: number, end: number, out: Uint8Array, offset: number): void {
+  const state = scratchState;
+  state.set(H0);
+  let i = start;
+  let n = 0;
+  const at = bytes.byteOffset + start - 1;
+  if (end - start >= 63 && at >= 0) {
+    const input = viewOf(bytes);
+    compress(state, input, at, (input.getInt32(at) & 0x00ffffff) | (prefix << 24));
+    i += 63;
+    for (let from = at + 64; end - i >= 64; i += 64, from += 64) compress(state, input, from, input.getInt32(from));
+  } else {
+    scratchBlock[n++] = prefix;
+    while (n < 64 && i < end) scratchBlock[n++] = bytes[i++];
+    if (n === 64) {
+      compress(state, scratchView, 0, scratchView.getInt32(0));
+      n = 0;
+      if (end - i >= 64) {
+        const input = viewOf(bytes);
+        for (let from = bytes.byteOffset + i; end - i >= 64; i += 64, from += 64) compress(state, input, from, input.getInt32(from));
+      }
+    }
+  }
+  if (n === 0 && i < end && bytes.byteOffset + end + 3 <= bytes.buffer.byteLength) {
+    // The last partial block, a word at a time: up to 3 bytes past `end` are
+    // read and then overwritten by the padding.
+    const input = viewOf(bytes);
+    for (let from = bytes.byteOffset + i; i < end; i += 4, from += 4, n += 4) scratchView.setInt32(n, input.getInt32(from));
+    n -= i - end;
+  } else {
+    while (i < end) scratchBlock[n++] = bytes[i++];
+  }
+  finish(state, scratchBlock, scratchView, n, end - start + 1, out, offset);
+}
+
+/**
+ * Writes SHA-256(0x01 ‖ left[l, l + 32) ‖ right[r, r + 32)) at
+ * `out[offset]`: the RFC 6962 node hash. The 65 bytes are copied into a
+ * two-block buffer whose padding is written once; `out` may overlap the
+ * inputs. (Not part of the public API.)
+ */
+export function sha256NodeInto(left: Uint8Array, l: number, right: Uint8Array, r: number, out: Uint8Array, offset: number): void {
+  pair[0] = 0x01;
+  for (let i = 0; i < 32; i++) pair[1 + i] = left[l + i];
+  for (let i = 0; i < 32; i++) pair[33 + i] = right[r + i];
+  const state = scratchState;
+  state.set(H0);
+  compress(state, pairView, 0, pairView.getInt32(0));
+  compress(state, pairView, 64, pairView.getInt32(64));
+  for (let j = 0; j < 8; j++, offset += 4) {
+    const word = state[j];
+    out[offset] = word >>> 24;
+    out[offset + 1] = word >>> 16;
+    out[offset + 2] = word >>> 8;
+    out[offset + 3] = word;
   }
 }
 
@@ -187,5 +231,7 @@ const shared = new Sha256();
  * ```
  */
 export function sha256(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return shared.reset().update(bytes).digest();
+  const digest = shared.reset().update(bytes).digest();
+  releaseView();
+  return digest;
 }

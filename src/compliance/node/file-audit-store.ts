@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, appendFileSync, writeSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, appendFileSync, writeSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { DecodeError, InvalidArgumentError } from "../../errors.js";
 import { checkOptionKeys } from "../../sketches/sketch.js";
@@ -25,9 +25,12 @@ import { type AuditPrunedState, type AuditStore, type StoredCheckpoint, decodeNo
  * When the file store makes appended records durable (written and fsynced):
  * - `"every-append"`: before `append` returns. A power loss loses no
  *   appended record; the slowest (one disk flush per record).
- * - `"batch"` (default): when `batchRecords` records are pending or
- *   `batchMs` ms after the first pending one, and on flush, checkpoint,
- *   prune and close. A crash loses at most the pending batch.
+ * - `"batch"` (default): when `batchRecords` records are pending the batch
+ *   is written and its fsync runs in the background (on libuv's thread pool)
+ *   while the next batch is hashed and written; `batchMs` ms after the first
+ *   pending record, and on flush, checkpoint, prune and close, everything
+ *   is written and fsynced before the call returns. A crash loses at most
+ *   the pending batch and the one whose background fsync had not finished.
  * - `"manual"`: on flush, checkpoint, prune and close only (and the bytes
  *   are written, not fsynced, whenever 8 MiB are pending). A crash loses
  *   everything since the last flush.
@@ -189,6 +192,11 @@ export class FileAuditStore implements AuditStore {
   private closed = false;
   /** Bytes were written without an fsync since the last flush. */
   private unsynced = false;
+  /** A background fsync is running; `syncAgain`: batches were written after it started. */
+  private syncing = false;
+  private syncAgain = false;
+  /** Descriptors closed while their background fsync ran: closed when it ends. */
+  private readonly closeAfterSync: number[] = [];
 
   private constructor(path: string, options: FileAuditStoreOptions) {
     checkOptionKeys("FileAuditStore", options, ["fsync", "batchRecords", "batchMs", "onIncompleteTail"]);
@@ -289,8 +297,12 @@ export class FileAuditStore implements AuditStore {
     this.offsets[this.stored] = this.written + this.pendingBytes;
     if (this.fsync === "every-append") this.flush();
     else if (this.fsync === "batch") {
-      if (this.pendingRecords >= this.batchRecords) this.flush();
-      else if (this.timer === undefined) {
+      if (this.pendingRecords >= this.batchRecords) {
+        // An fsync costs ~3 ms here (about 3 µs a record for a batch of
+        // 1000): it overlaps the next batch's hashing instead of blocking it.
+        this.write();
+        this.syncInBackground();
+      } else if (this.timer === undefined) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
           try {
@@ -314,6 +326,31 @@ export class FileAuditStore implements AuditStore {
     this.unsynced = true;
   }
 
+  /** Starts an fsync of what was written on the thread pool (or asks for one more after the running one). */
+  private syncInBackground(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = true;
+    this.unsynced = false;
+    fsync(this.fd, (error) => {
+      this.syncing = false;
+      if (error !== null && this.timerError === undefined && !this.closed) this.timerError = error;
+      for (const fd of this.closeAfterSync.splice(0)) closeSync(fd);
+      if (this.syncAgain) {
+        this.syncAgain = false;
+        if (!this.closed) this.syncInBackground();
+      }
+    });
+  }
+
+  /** Closes a descriptor now, or when the background fsync using it ends. */
+  private release(fd: number): void {
+    if (this.syncing) this.closeAfterSync.push(fd);
+    else closeSync(fd);
+  }
+
   /** Writes and fsyncs every pending record. */
   flush(): void {
     if (this.closed) return;
@@ -322,8 +359,10 @@ export class FileAuditStore implements AuditStore {
       this.timer = undefined;
     }
     if (this.pendingBytes > 0) this.write();
-    if (this.unsynced) fsyncSync(this.fd);
+    // A background fsync may still be running: this one covers its bytes too.
+    if (this.unsynced || this.syncing) fsyncSync(this.fd);
     this.unsynced = false;
+    this.syncAgain = false;
   }
 
   line(index: number): string {
@@ -370,7 +409,7 @@ export class FileAuditStore implements AuditStore {
     } finally {
       closeSync(out);
     }
-    closeSync(this.fd);
+    this.release(this.fd);
     renameSync(temporary, this.path);
     syncDirectory(this.path);
     this.fd = openSync(this.path, "a+");
@@ -392,7 +431,7 @@ export class FileAuditStore implements AuditStore {
   close(): void {
     if (this.closed) return;
     this.flush();
-    closeSync(this.fd);
+    this.release(this.fd);
     this.closed = true;
   }
 }
