@@ -2,7 +2,9 @@
 // POSTs, the latency from a POST to its SSE message (p50, p99), and each
 // query endpoint's latency while ingest runs. The server runs in a child
 // process of its own (as it would in production); this process is the
-// client. Both share the machine's cores; the figures include both.
+// client. Both share the machine's cores; the figures include both. The
+// bulk line also gives the server process's CPU time per event, which moves
+// far less than the rate when other work shares the machine.
 //
 //   npm run build && node bench/server.mjs [--events 400000] [--batch 5000]
 import { fork } from "node:child_process";
@@ -16,6 +18,12 @@ if (process.argv.includes("--serve")) {
   const { url } = await app.listen(0);
   process.send({ url });
   process.on("message", async (message) => {
+    if (message === "cpu") {
+      // The server's own CPU time (user + system, µs): under a shared machine's
+      // load it moves far less than the wall-clock rate does.
+      const { user, system } = process.cpuUsage();
+      process.send({ cpu: user + system });
+    }
     if (message === "stop") {
       await app.close();
       process.exit(0);
@@ -45,15 +53,25 @@ const server = fork(fileURLToPath(import.meta.url), ["--serve"], { stdio: "inher
 const { url } = await new Promise((resolve) => server.once("message", resolve));
 const post = (body, type) => fetch(`${url}/api/v1/events`, { method: "POST", headers: { "content-type": type }, body });
 
+const serverCpu = () =>
+  new Promise((resolve) => {
+    server.once("message", (message) => resolve(message.cpu));
+    server.send("cpu");
+  });
+
 // 1. Bulk NDJSON ingest, two requests in flight.
 let accepted = 0;
+const cpuBefore = await serverCpu();
 let started = performance.now();
 for (let i = 0; i < batches.length; i += 2) {
   const answers = await Promise.all(batches.slice(i, i + 2).map((body) => post(body, "application/x-ndjson").then((r) => r.json())));
   for (const answer of answers) accepted += answer.accepted + answer.duplicates;
 }
 const bulkSeconds = (performance.now() - started) / 1000;
-console.log(`bulk NDJSON: ${chosen.length.toLocaleString("en-US")} events in ${bulkSeconds.toFixed(2)} s = ${Math.round(chosen.length / bulkSeconds).toLocaleString("en-US")} events/s (batches of ${BATCH}; ${accepted} accepted or duplicate)`);
+const bulkCpu = (await serverCpu()) - cpuBefore;
+console.log(
+  `bulk NDJSON: ${chosen.length.toLocaleString("en-US")} events in ${bulkSeconds.toFixed(2)} s = ${Math.round(chosen.length / bulkSeconds).toLocaleString("en-US")} events/s (batches of ${BATCH}; ${accepted} accepted or duplicate); server CPU ${(bulkCpu / chosen.length).toFixed(2)} µs/event`,
+);
 
 // 2. Single-event POSTs, 16 in flight.
 const singles = records.slice(0, 5000).map((r) => JSON.stringify({ ...r, event_id: undefined, timestamp: new Date().toISOString() }));
