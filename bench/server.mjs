@@ -83,9 +83,12 @@ function pipelinedClient() {
       else reject(new Error(`${head.split("\r\n")[0]}: ${body}`));
     }
   });
-  socket.on("error", (error) => {
+  const fail = (error) => {
     for (const { reject } of waiting.splice(0)) reject(error);
-  });
+  };
+  socket.on("error", fail);
+  // The server closes a connection idle for its keep-alive timeout (5 s).
+  socket.on("close", () => fail(new Error("the server closed the connection")));
   const header = (length) => `POST /api/v1/events HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${length}\r\n\r\n`;
   return {
     post: (bytes) =>
@@ -97,8 +100,7 @@ function pipelinedClient() {
     close: () => socket.end(),
   };
 }
-const bulkClient = pipelinedClient();
-const postBulk = bulkClient.post;
+let bulkClient = pipelinedClient();
 
 const serverCpu = () =>
   new Promise((resolve) => {
@@ -111,10 +113,11 @@ let accepted = 0;
 const cpuBefore = await serverCpu();
 let started = performance.now();
 for (let i = 0; i < batches.length; i += 2) {
-  const answers = await Promise.all(batches.slice(i, i + 2).map(postBulk));
+  const answers = await Promise.all(batches.slice(i, i + 2).map(bulkClient.post));
   for (const answer of answers) accepted += answer.accepted + answer.duplicates;
 }
 const bulkSeconds = (performance.now() - started) / 1000;
+bulkClient.close();
 const bulkCpu = (await serverCpu()) - cpuBefore;
 console.log(
   `bulk NDJSON: ${chosen.length.toLocaleString("en-US")} events in ${bulkSeconds.toFixed(2)} s = ${Math.round(chosen.length / bulkSeconds).toLocaleString("en-US")} events/s (batches of ${BATCH}; ${accepted} accepted or duplicate); server CPU ${(bulkCpu / chosen.length).toFixed(2)} µs/event`,
@@ -168,8 +171,9 @@ const queries = {
   summary: `/api/v1/alerts/summary`,
 };
 let ingesting = true;
+bulkClient = pipelinedClient();
 const background = (async () => {
-  for (let i = 0; ingesting; i = (i + 1) % batches.length) await postBulk(batches[i]);
+  for (let i = 0; ingesting; i = (i + 1) % batches.length) await bulkClient.post(batches[i]);
 })();
 for (const [name, path] of Object.entries(queries)) {
   const times = [];
