@@ -153,7 +153,10 @@ export async function createComplianceApp(options: ComplianceAppOptions): Promis
     });
   }
   api.use(express.json({ limit: bulkLimit, type: ["application/json", "application/*+json"], strict: false }));
-  api.use(express.text({ limit: bulkLimit, type: ["application/x-ndjson", "application/jsonl", "application/jsonlines"] }));
+  // NDJSON stays bytes (routes.ts finds the lines in them and decodes each
+  // line by itself): express.text would decode the body to one string first,
+  // a second copy of up to `bulk` bytes for nothing.
+  api.use(express.raw({ limit: bulkLimit, type: ["application/x-ndjson", "application/jsonl", "application/jsonlines"] }));
 
   const context: RouteContext = { z, backend, alerts, audit: options.audit, reports: options.reports, hub, ingest, singleLimit, now };
   const routes = buildRoutes(context);

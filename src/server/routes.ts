@@ -8,8 +8,8 @@
 import type { Request, Response } from "express";
 import type * as Zod from "zod";
 import { SEVERITIES, ALERT_STATUSES, type AlertStore } from "./alert-store.js";
-import type { AuditBackend, ComplianceBackend, IngestReport, QueryWindow, ReportBackend } from "./backend.js";
-import { parseNdjson } from "./ndjson.js";
+import type { AuditBackend, ComplianceBackend, IngestReport, QueryWindow, RejectedRecord, ReportBackend } from "./backend.js";
+import { type NdjsonLineError, splitNdjson } from "./ndjson.js";
 import { type FieldError, HttpProblem } from "./problem.js";
 import type { SseHub } from "./sse.js";
 
@@ -53,6 +53,57 @@ function check<T>(schema: Schema, value: unknown, where: string): T {
     message: issue.message,
   }));
   throw new HttpProblem(400, `invalid ${where}: ${errors.map((e) => `${e.field} (${e.message})`).join("; ")}`, errors);
+}
+
+/** Rejections listed in a bulk answer at most (the counts stay exact). */
+const MAX_LISTED_ERRORS = 1000;
+
+/**
+ * An NDJSON body as the bytes received: UTF-8 as they are (decoded line by
+ * line), another declared charset decoded first; 415 for a charset this
+ * runtime cannot decode.
+ */
+function ndjsonText(bytes: Uint8Array, contentType: string | undefined): string | Uint8Array {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1]?.toLowerCase();
+  if (charset === undefined || charset === "utf-8" || charset === "utf8") return bytes;
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset);
+  } catch {
+    throw new HttpProblem(415, `unsupported charset "${charset.toUpperCase()}"`);
+  }
+  return decoder.decode(bytes);
+}
+
+/**
+ * The answer to a bulk NDJSON body: the report's counts, and the rejections
+ * (lines that were not JSON, records the backend rejected) by their position
+ * among the body's non-blank lines.
+ */
+function bulkAnswer(report: IngestReport, recordCount: number, bad: readonly NdjsonLineError[]): { accepted: number; duplicates: number; rejected: number; errors: RejectedRecord[] } {
+  const rejectedCount = bad.length + report.rejected.length;
+  const answer = { accepted: report.accepted, duplicates: report.duplicates, rejected: rejectedCount, errors: [] as RejectedRecord[] };
+  if (rejectedCount === 0) return answer;
+  // Record r is line item r when every line was JSON; otherwise count the bad lines before it.
+  let itemOf: Int32Array | undefined;
+  if (bad.length > 0) {
+    itemOf = new Int32Array(recordCount);
+    let item = 0;
+    let b = 0;
+    for (let r = 0; r < recordCount; r++, item++) {
+      while (b < bad.length && bad[b]!.index === item) {
+        b++;
+        item++;
+      }
+      itemOf[r] = item;
+    }
+  }
+  const errors: RejectedRecord[] = [];
+  for (const line of bad) errors.push({ index: line.index, field: "body", reason: line.error });
+  for (const r of report.rejected) errors.push({ ...r, index: itemOf === undefined ? r.index : itemOf[r.index]! });
+  errors.sort((a, b) => a.index - b.index);
+  answer.errors = errors.length > MAX_LISTED_ERRORS ? errors.slice(0, MAX_LISTED_ERRORS) : errors;
+  return answer;
 }
 
 const WINDOW = /^[1-9][0-9]{0,8}[mhdw]$/;
@@ -111,22 +162,15 @@ export function buildRoutes(context: RouteContext): Route[] {
         throw new HttpProblem(400, `unknown shape ${JSON.stringify(shape)}`, [{ field: "query.shape", message: `expected one of ${backend.shapes().join(", ")}` }]);
       }
       const body: unknown = req.body;
-      if (typeof body === "string") {
-        const items = parseNdjson(body);
-        const records = items.filter((item) => "record" in item).map((item) => (item as { record: unknown }).record);
+      if (typeof body === "string" || body instanceof Uint8Array) {
+        const { records, bad } = splitNdjson(typeof body === "string" ? body : ndjsonText(body, req.headers["content-type"]));
         const report = await context.ingest(records, shape);
-        // Map record indices back to line items, and add the lines that were not JSON.
-        const recordIndex = items.filter((item) => "record" in item).map((item) => item.index);
-        const rejected = [
-          ...items.filter((item) => "error" in item).map((item) => ({ index: item.index, field: "body", reason: (item as { error: string }).error })),
-          ...report.rejected.map((r) => ({ ...r, index: recordIndex[r.index]! })),
-        ].sort((a, b) => a.index - b.index);
-        res.json({ accepted: report.accepted, duplicates: report.duplicates, rejected: rejected.length, errors: rejected.slice(0, 1000) });
+        res.json(bulkAnswer(report, records.length, bad));
         return;
       }
       if (Array.isArray(body)) {
         const report = await context.ingest(body, shape);
-        res.json({ accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected.length, errors: report.rejected.slice(0, 1000) });
+        res.json({ accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected.length, errors: report.rejected.slice(0, MAX_LISTED_ERRORS) });
         return;
       }
       if (body === null || typeof body !== "object" || req.headers["content-type"] === undefined) {
