@@ -87,10 +87,19 @@ export function grouped(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** `slice mod size`, non-negative for negative slices too. @internal */
+/**
+ * `slice mod size`, non-negative for negative slices too. Slices come from
+ * `Math.floor(time / g)`, which TurboFan types as a double: `%` on it is a
+ * call into C (fmod), the costliest line of a count rule's per-event path
+ * under a CPU profile. A floor division and a multiply stay in registers; the
+ * two corrections absorb a quotient rounded by one either way (integers below
+ * 2^53), so the result is exact.
+ *
+ * @internal
+ */
 export function ringPosition(slice: number, size: number): number {
-  const position = slice % size;
-  return position < 0 ? position + size : position;
+  const position = slice - Math.floor(slice / size) * size;
+  return position < 0 ? position + size : position >= size ? position - size : position;
 }
 
 /**
