@@ -82,6 +82,19 @@ export function thresholdTest(threshold: Threshold): (value: number) => boolean 
   return (value) => value >= low && value <= high && value > above && value < below;
 }
 
+/**
+ * The least whole count that can meet `threshold` (a necessary condition:
+ * every key given must hold, and counts are integers), `-Infinity` when
+ * only upper bounds are given. A key whose counts add up to less cannot fire
+ * in any window, so the evaluators skip the per-window checks for it.
+ *
+ * @internal
+ */
+export function thresholdFloor(threshold: Threshold): number {
+  const { gt, gte, eq } = threshold;
+  return Math.max(gte ?? Number.NEGATIVE_INFINITY, gt === undefined ? Number.NEGATIVE_INFINITY : Math.floor(gt) + 1, eq ?? Number.NEGATIVE_INFINITY);
+}
+
 /** `1234567` as `"1,234,567"` (no Intl: the same text everywhere). @internal */
 export function grouped(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
