@@ -72,7 +72,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
   update(event: ComplianceEvent, key: string): void {
     const ring = this.ring;
     const time = event.time;
-    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = (this.table as KeyTable).slotOf(key);
     const slice = ring.sliceOf(time);
     const newest = this.newest[slot] as number;
     if (slice < newest && !ring.holds(slice, newest)) {

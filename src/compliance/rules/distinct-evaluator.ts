@@ -163,7 +163,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     }
     const ring = this.ring;
     const time = event.time;
-    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = (this.table as KeyTable).slotOf(key);
     const slice = ring.sliceOf(time);
     let newest = this.newest[slot] as number;
     if (slice > newest) {

@@ -209,7 +209,7 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     this.horizon = Math.max(options.window, this.cooldown) + context.allowedLateness;
     const keyed = options.keyed || this.cooldown > 0;
     const keys = context.keyIndex(this.groupNames);
-    this.table = keyed ? new KeyTable(context.maxKeysPerRule, this, keys) : undefined;
+    this.table = keyed ? new KeyTable(context.maxKeysPerRule, this, keys, context) : undefined;
     this.gate = new RuleGate(this, this.stats, options.filter ?? rule.where, allowReader, keys, context);
   }
 
