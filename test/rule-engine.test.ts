@@ -384,6 +384,40 @@ describe("ring masks", () => {
   });
 });
 
+describe("event kinds declared by rules", () => {
+  it("a rule that declares kinds sees only events of those kinds, in rule order with the others, whatever its where says", () => {
+    const base = { severity: "low", type: "count", window: 60_000, threshold: { gte: 1 }, cooldown: 0 } as const;
+    const rules: CountRule[] = [
+      { ...base, id: "logins", title: "logins", kinds: ["login"] },
+      { ...base, id: "any", title: "any" },
+      { ...base, id: "reads", title: "reads", kinds: ["read", "login"], where: (event) => event.user === "bob" },
+    ];
+    const events = ["login", "read", "write", "login"].map((kind, i) => makeEvent({ kind, time: T0 + i, user: i === 3 ? "eve" : "bob" }));
+    const { alerts } = run(rules, events);
+    expect(alerts.map((alert) => alert.ruleId)).toEqual(["logins", "any", "reads", "any", "reads", "any", "logins", "any"]);
+  });
+
+  it("agrees with the same rules filtering on the kind in where, on random streams", () => {
+    const kinds = ["login", "read", "transaction"];
+    fc.assert(
+      fc.property(fc.array(fc.record({ kind: fc.constantFrom(...kinds, "other"), user: fc.constantFrom("a", "b"), offset: fc.nat(100_000) }), { maxLength: 60 }), fc.subarray(kinds, { minLength: 1 }), (items, declared) => {
+        const events = items.map((item) => makeEvent({ kind: item.kind, time: T0 + item.offset, user: item.user }));
+        const rule: CountRule = { id: "c", title: "C", severity: "low", type: "count", groupBy: ["user"], window: 30_000, threshold: { gte: 2 } };
+        const viaKinds = run([{ ...rule, kinds: declared }], events);
+        const viaWhere = run([{ ...rule, where: (event) => declared.includes(event.kind) }], events);
+        expect(viaKinds.alerts).toEqual(viaWhere.alerts);
+        expect(viaKinds.engine.stats()).toEqual(viaWhere.engine.stats());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("refuses kinds that are not an array of strings", () => {
+    expect(() => new RuleEngine({ rules: [{ ...bruteForceRule(), kinds: "login" as never }] })).toThrow(/rule "brute-force": kinds must be an array/);
+    expect(() => new RuleEngine({ rules: [{ ...bruteForceRule(), kinds: [1] as never }] })).toThrow(/rule "brute-force": kinds must be an array/);
+  });
+});
+
 describe("options", () => {
   it("refuses unknown options and bad rules, naming them", () => {
     expect(() => new RuleEngine({ rules: [], bogus: 1 } as never)).toThrow(/no option "bogus"/);
