@@ -38,7 +38,9 @@ export function ringBits(first: number, count: number, size: number): number {
  * value to the ring slices (a 32-bit mask) it was seen in. The count of the
  * window ending at the newest slice is kept incrementally (a value entering
  * the window adds one; moving to a new slice recounts once); a late event
- * recounts the windows after it. At most `maxDistinctValues` values are kept
+ * recounts the windows after it, only when the key holds at least the least
+ * count that can meet the threshold ({@link thresholdFloor}: no window counts
+ * more values than the key holds). At most `maxDistinctValues` values are kept
  * per key: further new values are counted in the `overflow` statistic and
  * the count saturates there, which is exact for every threshold below that
  * size (the engine refuses thresholds at or above it).
