@@ -20,6 +20,7 @@ import {
 import { T0, attack, cleanStream, makeEvent, merged } from "./support/compliance-stream.js";
 import { uniform } from "./support/random.js";
 import { ringBits } from "../src/compliance/rules/distinct-evaluator.js";
+import { ringPosition, thresholdFloor, thresholdTest } from "../src/compliance/rules/rule-evaluator.js";
 
 function run(rules: readonly RuleDefinition[], events: readonly ComplianceEvent[], options: Partial<ConstructorParameters<typeof RuleEngine>[0]> = {}) {
   const alerts: Alert[] = [];
@@ -368,6 +369,33 @@ describe("rules sharing group keys", () => {
       engine.evaluate(event);
     }
     expect(alerts.map((a) => `${a.ruleId} ${a.groupKey}`)).toEqual(["brute-force 198.51.100.1", "password-spray 198.51.100.1"]);
+  });
+});
+
+describe("ring positions and threshold floors", () => {
+  it("ringPosition is slice mod size, non-negative, for slices up to 2^53 either side", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })), fc.integer({ min: 1, max: 64 }), (slice, size) => {
+        const expected = Number(((BigInt(slice) % BigInt(size)) + BigInt(size)) % BigInt(size));
+        expect(ringPosition(slice, size) + 0).toBe(expected); // + 0: an index, -0 reads as 0
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("no whole count below thresholdFloor meets the threshold, and the floor itself does when only lower bounds are given", () => {
+    const bound = fc.option(fc.oneof(fc.integer({ min: -5, max: 40 }), fc.double({ min: -5, max: 40, noNaN: true })), { nil: undefined });
+    fc.assert(
+      fc.property(fc.record({ gt: bound, gte: bound, lt: bound, lte: bound, eq: bound }), (raw) => {
+        const threshold = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+        if (Object.keys(threshold).length === 0) return;
+        const meets = thresholdTest(threshold);
+        const floor = thresholdFloor(threshold);
+        for (let count = 0; count <= 45; count++) if (count < floor) expect(meets(count)).toBe(false);
+        if (threshold.lt === undefined && threshold.lte === undefined && threshold.eq === undefined && Number.isFinite(floor) && floor >= 0) expect(meets(floor)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

@@ -105,15 +105,22 @@ export function grouped(count: number): string {
  * `Math.floor(time / g)`, which TurboFan types as a double: `%` on it is a
  * call into C (fmod), the costliest line of a count rule's per-event path
  * under a CPU profile. A floor division and a multiply stay in registers; the
- * two corrections absorb a quotient rounded by one either way (integers below
- * 2^53), so the result is exact.
+ * two corrections absorb a quotient rounded by one either way, and below
+ * 2^52 in magnitude every product and difference is an exact integer, so the
+ * result is exact. Beyond that (absurdly short slices) `%` answers.
  *
  * @internal
  */
 export function ringPosition(slice: number, size: number): number {
+  if (!(slice <= EXACT && slice >= -EXACT)) {
+    const position = slice % size;
+    return position < 0 ? position + size : position;
+  }
   const position = slice - Math.floor(slice / size) * size;
   return position < 0 ? position + size : position >= size ? position - size : position;
 }
+
+const EXACT = 2 ** 52;
 
 /**
  * The front of one rule's evaluation, run for every event: its filter, the
