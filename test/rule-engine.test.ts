@@ -20,6 +20,7 @@ import {
 import { T0, attack, cleanStream, makeEvent, merged } from "./support/compliance-stream.js";
 import { uniform } from "./support/random.js";
 import { ringBits } from "../src/compliance/rules/distinct-evaluator.js";
+import { ringPosition, thresholdFloor, thresholdTest } from "../src/compliance/rules/rule-evaluator.js";
 
 function run(rules: readonly RuleDefinition[], events: readonly ComplianceEvent[], options: Partial<ConstructorParameters<typeof RuleEngine>[0]> = {}) {
   const alerts: Alert[] = [];
@@ -371,6 +372,33 @@ describe("rules sharing group keys", () => {
   });
 });
 
+describe("ring positions and threshold floors", () => {
+  it("ringPosition is slice mod size, non-negative, for slices up to 2^53 either side", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })), fc.integer({ min: 1, max: 64 }), (slice, size) => {
+        const expected = Number(((BigInt(slice) % BigInt(size)) + BigInt(size)) % BigInt(size));
+        expect(ringPosition(slice, size) + 0).toBe(expected); // + 0: an index, -0 reads as 0
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("no whole count below thresholdFloor meets the threshold, and the floor itself does when only lower bounds are given", () => {
+    const bound = fc.option(fc.oneof(fc.integer({ min: -5, max: 40 }), fc.double({ min: -5, max: 40, noNaN: true })), { nil: undefined });
+    fc.assert(
+      fc.property(fc.record({ gt: bound, gte: bound, lt: bound, lte: bound, eq: bound }), (raw) => {
+        const threshold = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+        if (Object.keys(threshold).length === 0) return;
+        const meets = thresholdTest(threshold);
+        const floor = thresholdFloor(threshold);
+        for (let count = 0; count <= 45; count++) if (count < floor) expect(meets(count)).toBe(false);
+        if (threshold.lt === undefined && threshold.lte === undefined && threshold.eq === undefined && Number.isFinite(floor) && floor >= 0) expect(meets(floor)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe("ring masks", () => {
   it("ringBits sets the bits of a wrapping run of ring positions, as a loop over them does", () => {
     fc.assert(
@@ -381,6 +409,40 @@ describe("ring masks", () => {
         expect(ringBits(first, count, size)).toBe(expected);
       }),
     );
+  });
+});
+
+describe("event kinds declared by rules", () => {
+  it("a rule that declares kinds sees only events of those kinds, in rule order with the others, whatever its where says", () => {
+    const base = { severity: "low", type: "count", window: 60_000, threshold: { gte: 1 }, cooldown: 0 } as const;
+    const rules: CountRule[] = [
+      { ...base, id: "logins", title: "logins", kinds: ["login"] },
+      { ...base, id: "any", title: "any" },
+      { ...base, id: "reads", title: "reads", kinds: ["read", "login"], where: (event) => event.user === "bob" },
+    ];
+    const events = ["login", "read", "write", "login"].map((kind, i) => makeEvent({ kind, time: T0 + i, user: i === 3 ? "eve" : "bob" }));
+    const { alerts } = run(rules, events);
+    expect(alerts.map((alert) => alert.ruleId)).toEqual(["logins", "any", "reads", "any", "reads", "any", "logins", "any"]);
+  });
+
+  it("agrees with the same rules filtering on the kind in where, on random streams", () => {
+    const kinds = ["login", "read", "transaction"];
+    fc.assert(
+      fc.property(fc.array(fc.record({ kind: fc.constantFrom(...kinds, "other"), user: fc.constantFrom("a", "b"), offset: fc.nat(100_000) }), { maxLength: 60 }), fc.subarray(kinds, { minLength: 1 }), (items, declared) => {
+        const events = items.map((item) => makeEvent({ kind: item.kind, time: T0 + item.offset, user: item.user }));
+        const rule: CountRule = { id: "c", title: "C", severity: "low", type: "count", groupBy: ["user"], window: 30_000, threshold: { gte: 2 } };
+        const viaKinds = run([{ ...rule, kinds: declared }], events);
+        const viaWhere = run([{ ...rule, where: (event) => declared.includes(event.kind) }], events);
+        expect(viaKinds.alerts).toEqual(viaWhere.alerts);
+        expect(viaKinds.engine.stats()).toEqual(viaWhere.engine.stats());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("refuses kinds that are not an array of strings", () => {
+    expect(() => new RuleEngine({ rules: [{ ...bruteForceRule(), kinds: "login" as never }] })).toThrow(/rule "brute-force": kinds must be an array/);
+    expect(() => new RuleEngine({ rules: [{ ...bruteForceRule(), kinds: [1] as never }] })).toThrow(/rule "brute-force": kinds must be an array/);
   });
 });
 

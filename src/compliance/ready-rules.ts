@@ -89,6 +89,7 @@ export function bruteForceRule(options: ReadyRuleOptions & { readonly attempts?:
     type: "count",
     description: `${attempts} or more failed logins from one IP within ${window / 1000} s`,
     where: failedLogin,
+    kinds: ["login"],
     groupBy: ["ip"],
     window,
     threshold: { gte: attempts },
@@ -205,6 +206,7 @@ export function transactionFrequencyRule(options: ReadyRuleOptions & { readonly 
     type: "count",
     description: `${transactions} or more transactions of one user within ${window / 1000} s`,
     where: (event) => event.kind === "transaction",
+    kinds: ["transaction"],
     groupBy: ["user"],
     window,
     threshold: { gte: transactions },
@@ -233,6 +235,7 @@ export function largeTransactionRule(options: ReadyRuleOptions & { readonly amou
     type: "match",
     description: `a transaction above ${amount}`,
     where: (event) => event.kind === "transaction" && (read(event) ?? Number.NEGATIVE_INFINITY) > amount,
+    kinds: ["transaction"],
     value: field,
   };
 }
@@ -389,6 +392,7 @@ export function passwordSprayRule(options: ReadyRuleOptions & { readonly users?:
     type: "distinct",
     description: `failed logins from one IP against more than ${users} users within ${window / 1000} s`,
     where: failedLogin,
+    kinds: ["login"],
     groupBy: ["ip"],
     field: "user",
     window,

@@ -212,8 +212,14 @@ export class RuleEngine {
   /** The rules, in evaluation order. */
   readonly rules: readonly RuleDefinition[];
   private readonly evaluators: RuleEvaluator[];
-  /** The evaluators' per-event fronts, all of one class (monomorphic loads in {@link RuleEngine.evaluate}'s loop). */
-  private readonly gates: RuleGate[];
+  /**
+   * The evaluators' per-event fronts, all of one class (monomorphic loads in
+   * {@link RuleEngine.evaluate}'s loop), in rule order: per event kind that
+   * some rule declares (`kinds`), the gates of the rules that look at it; for
+   * every other kind, those of the rules that declare no kinds.
+   */
+  private readonly gatesByKind = new Map<string, RuleGate[]>();
+  private readonly otherGates: RuleGate[];
   private readonly sinks: readonly AlertSink[];
   private readonly onAlert: ((alert: Alert) => void) | undefined;
   private readonly clock: () => number;
@@ -278,7 +284,11 @@ export class RuleEngine {
     }
     this.rules = [...rules];
     this.evaluators = this.rules.map((rule) => createEvaluator(rule, this.context));
-    this.gates = this.evaluators.map((evaluator) => evaluator.gate);
+    const declared = new Set(this.rules.flatMap((rule) => rule.kinds ?? []));
+    for (const kind of declared) {
+      this.gatesByKind.set(kind, this.evaluators.filter((evaluator) => evaluator.rule.kinds?.includes(kind) ?? true).map((evaluator) => evaluator.gate));
+    }
+    this.otherGates = this.evaluators.filter((evaluator) => evaluator.rule.kinds === undefined).map((evaluator) => evaluator.gate);
   }
 
   /** The allow-list consulted (replace it at run time; `undefined` turns allow-listing off). */
@@ -318,7 +328,8 @@ export class RuleEngine {
     }
     const late = time < context.watermark - context.allowedLateness;
     if (late) this.late++;
-    const gates = this.gates;
+    const kind = event.kind;
+    const gates = (this.gatesByKind.size > 0 && typeof kind === "string" ? this.gatesByKind.get(kind) : undefined) ?? this.otherGates;
     for (let i = 0; i < gates.length; i++) (gates[i] as RuleGate).evaluate(event, late);
     return this.emitted - before;
   }
@@ -488,6 +499,7 @@ function validateRule(rule: RuleDefinition, maxDistinctValues: number): void {
   if (typeof rule.title !== "string") fail("title must be a string");
   if (!["informational", "low", "medium", "high", "critical"].includes(rule.severity)) fail(`severity must be informational, low, medium, high or critical, got ${String(rule.severity)}`);
   if (rule.where !== undefined && typeof rule.where !== "function") fail("where must be a function of the event");
+  if (rule.kinds !== undefined && (!Array.isArray(rule.kinds) || rule.kinds.some((kind) => typeof kind !== "string"))) fail("kinds must be an array of event kinds (strings)");
   if (rule.groupBy !== undefined && !Array.isArray(rule.groupBy)) fail("groupBy must be an array of event fields");
   if (rule.cooldown !== undefined && (typeof rule.cooldown !== "number" || !Number.isFinite(rule.cooldown) || rule.cooldown < 0)) fail("cooldown must be a finite number >= 0 (ms)");
   const fields = [...(rule.groupBy ?? [])];

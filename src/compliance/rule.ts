@@ -51,6 +51,14 @@ export interface RuleBase {
   readonly tags?: readonly string[];
   /** The events the rule looks at; every event when absent. */
   readonly where?: EventPredicate;
+  /**
+   * The event kinds the rule looks at, when it only looks at some: an event
+   * of another kind skips the rule as if its filter (`where`; `sample` for a
+   * sustained rule) had rejected it. The engine picks the rules of each kind
+   * from a table made once, so a rule that declares its kinds costs nothing
+   * per event of the other kinds. Every kind when absent.
+   */
+  readonly kinds?: readonly string[];
   /** Fields whose values form the group key; one group when absent. An event missing a group field is not counted by the rule. */
   readonly groupBy?: readonly EventField[];
   /**

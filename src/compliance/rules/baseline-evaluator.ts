@@ -57,7 +57,7 @@ export class BaselineEvaluator extends RuleEvaluator<BaselineRule> {
     }
     const ring = this.ring;
     const size = ring.ring;
-    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = (this.table as KeyTable).slotOf(key);
     const slice = ring.sliceOf(event.time);
     const base = slot * size;
     let newest = this.newest[slot] as number;

@@ -1,7 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import type { CountRule } from "../rule.js";
 import { grown, grownInt, grownUint, type KeyTable } from "./key-table.js";
-import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdTest, timeOrNull } from "./rule-evaluator.js";
+import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdFloor, thresholdTest, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
 /** Slices kept per key at most (128 bytes of counters): a short window with a long lateness does not blow up every key. */
@@ -14,7 +14,11 @@ const MAX_RING = 32;
  * (an event in the newest slice adds one and checks it: no loop, no modulo
  * on the common path; moving to a new slice subtracts the slices that left
  * the window). A late event sums and checks every window ending at or
- * after its slice (they all gained it).
+ * after its slice (they all gained it), sliding one sum along them, and
+ * only when the key's ring total (every slice it holds, kept per key) reaches
+ * the least count that can meet the threshold: on the synthetic stream of
+ * bench/synthetic-stream.mjs, whose events come up to a minute out of order,
+ * most events of a per-user count rule are late and most keys far below it.
  * After firing, the slices up to the fired window's end are cleared.
  *
  * @internal
@@ -27,7 +31,11 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
   /** Ring position of the newest slice, and the sum of the window ending there. */
   private newestAt = new Int32Array(0);
   private windowSum = new Uint32Array(0);
+  /** The sum of every slice in the key's ring: no window of the key counts more (a double: 32 full u32 slices still add up exactly). */
+  private total = new Float64Array(0);
   private readonly meets: (count: number) => boolean;
+  /** {@link thresholdFloor} of the rule's threshold. */
+  private readonly least: number;
   /** Earliest and latest counted event time since the last reset. */
   private first = new Float64Array(0);
   private last = new Float64Array(0);
@@ -36,6 +44,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     super(rule, context, { keyed: true, window: rule.window });
     this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
     this.meets = thresholdTest(rule.threshold);
+    this.least = thresholdFloor(rule.threshold);
     this.grow((this.table as { capacity: number }).capacity);
   }
 
@@ -44,6 +53,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     this.newest = grown(this.newest, capacity);
     this.newestAt = grownInt(this.newestAt, capacity);
     this.windowSum = grownUint(this.windowSum, capacity);
+    this.total = grown(this.total, capacity);
     this.first = grown(this.first, capacity);
     this.last = grown(this.last, capacity);
   }
@@ -54,6 +64,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     this.newest[slot] = Number.NEGATIVE_INFINITY;
     this.newestAt[slot] = 0;
     this.windowSum[slot] = 0;
+    this.total[slot] = 0;
     this.first[slot] = Number.POSITIVE_INFINITY;
     this.last[slot] = Number.NEGATIVE_INFINITY;
   }
@@ -61,7 +72,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
   update(event: ComplianceEvent, key: string): void {
     const ring = this.ring;
     const time = event.time;
-    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = (this.table as KeyTable).slotOf(key);
     const slice = ring.sliceOf(time);
     const newest = this.newest[slot] as number;
     if (slice < newest && !ring.holds(slice, newest)) {
@@ -74,6 +85,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
       // The common case: one more event in the key's newest slice.
       const size = ring.ring;
       this.counts[slot * size + (this.newestAt[slot] as number)]++;
+      this.total[slot]++;
       this.evidence.remember(event, key);
       const sum = ++(this.windowSum as Uint32Array)[slot];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
@@ -82,6 +94,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     if (slice > newest) {
       this.advance(slot, newest, slice);
       this.counts[slot * ring.ring + (this.newestAt[slot] as number)]++;
+      this.total[slot]++;
       this.evidence.remember(event, key);
       const sum = ++(this.windowSum as Uint32Array)[slot];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
@@ -91,17 +104,37 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     const size = ring.ring;
     const base = slot * size;
     const counts = this.counts;
-    counts[base + ringPosition(slice, size)]++;
+    const position = ringPosition(slice, size);
+    counts[base + position]++;
     if (slice > newest - ring.slices) this.windowSum[slot]++;
     this.evidence.remember(event, key);
+    if (++(this.total as Float64Array)[slot] < this.least) return; // no window of this key can meet the threshold
+    // The window ending at `slice`, then each later one: add the slice that
+    // enters, subtract the one that leaves (when the ring still holds it).
+    const slices = ring.slices;
     const oldest = newest - size + 1;
-    for (let end = slice; end <= newest; end++) {
-      let sum = 0;
-      for (let s = Math.max(end - ring.slices + 1, oldest); s <= end; s++) sum += counts[base + ringPosition(s, size)] as number;
+    const from = Math.max(slice - slices + 1, oldest);
+    let at = ringPosition(from, size);
+    let sum = 0;
+    for (let s = from; s <= slice; s++) {
+      sum += counts[base + at] as number;
+      if (++at === size) at = 0;
+    }
+    let leaving = slice - slices + 1;
+    let leavingAt = position - slices + 1;
+    if (leavingAt < 0) leavingAt += size;
+    for (let end = slice; ; ) {
       if (this.meets(sum)) {
         this.fireWindow(event, key, slot, end, sum);
         return;
       }
+      if (end === newest) return;
+      end++;
+      sum += counts[base + at] as number;
+      if (++at === size) at = 0;
+      if (leaving >= oldest) sum -= counts[base + leavingAt] as number;
+      leaving++;
+      if (++leavingAt === size) leavingAt = 0;
     }
   }
 
@@ -132,10 +165,13 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
       }
       const steps = Math.min(size, gap);
       let at = this.newestAt[slot] as number;
+      let cleared = 0;
       for (let k = 0; k < steps; k++) {
         if (++at === size) at = 0;
+        cleared += counts[base + at] as number;
         counts[base + at] = 0;
       }
+      this.total[slot] = (this.total[slot] as number) - cleared;
     }
     this.newest[slot] = slice;
     this.newestAt[slot] = ringPosition(slice, size);
@@ -163,7 +199,13 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     const size = ring.ring;
     const base = slot * size;
     const newest = this.newest[slot] as number;
-    for (let s = Math.max(newest - size + 1, end - size + 1); s <= end; s++) this.counts[base + ringPosition(s, size)] = 0;
+    let cleared = 0;
+    for (let s = Math.max(newest - size + 1, end - size + 1); s <= end; s++) {
+      const at = base + ringPosition(s, size);
+      cleared += this.counts[at] as number;
+      this.counts[at] = 0;
+    }
+    this.total[slot] = (this.total[slot] as number) - cleared;
     this.windowSum[slot] = this.sumEnding(slot, newest);
     this.first[slot] = Number.POSITIVE_INFINITY;
     if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
@@ -202,6 +244,9 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     this.counts.set(counts, slot * this.ring.ring);
     this.newestAt[slot] = ringPosition(newest, this.ring.ring);
     this.windowSum[slot] = this.sumEnding(slot, newest);
+    let total = 0;
+    for (let i = 0; i < counts.length; i++) total += counts[i] as number;
+    this.total[slot] = total;
     return undefined;
   }
 }

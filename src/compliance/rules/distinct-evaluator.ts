@@ -1,21 +1,20 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
-import { grown, type KeyTable } from "./key-table.js";
-import { type EngineContext, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
+import { grown, grownInt, type KeyTable } from "./key-table.js";
+import { type EngineContext, thresholdFloor, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
 /** A distinct rule's ring fits one 32-bit mask per value. */
 const MAX_RING = 32;
 
-/** The values of one key: value -> bit mask of the ring slices it occurred in. */
-class DistinctValues {
-  readonly values = new Map<string, number>();
-  /** Values seen in the window ending at the key's newest slice. */
-  count = 0;
-  /** Ring bits of that window. */
-  window = 0;
-}
+/**
+ * Values a key keeps in the slot arrays before it takes a `Map`: on the
+ * synthetic stream of bench/synthetic-stream.mjs (users mostly on a home IP),
+ * most keys of the per-user distinct-IP rule hold one to three values, and a
+ * `Map` per key was most of that rule's garbage collection.
+ */
+const INLINE = 4;
 
 /**
  * The bits of `count` consecutive ring positions from `first` on, wrapping
@@ -33,12 +32,15 @@ export function ringBits(first: number, count: number, size: number): number {
   return ((((1 << (size - first)) - 1) << first) | ((1 << (end - size)) - 1)) | 0;
 }
 
+
 /**
  * `distinct` rules (Sigma `value_count`): per key, an exact map from each
  * value to the ring slices (a 32-bit mask) it was seen in. The count of the
  * window ending at the newest slice is kept incrementally (a value entering
  * the window adds one; moving to a new slice recounts once); a late event
- * recounts the windows after it. At most `maxDistinctValues` values are kept
+ * recounts the windows after it, only when the key holds at least the least
+ * count that can meet the threshold ({@link thresholdFloor}: no window counts
+ * more values than the key holds). At most `maxDistinctValues` values are kept
  * per key: further new values are counted in the `overflow` statistic and
  * the count saturates there, which is exact for every threshold below that
  * size (the engine refuses thresholds at or above it).
@@ -48,17 +50,32 @@ export function ringBits(first: number, count: number, size: number): number {
 export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private readonly ring: SliceRing;
   private readonly value: FieldReader;
-  private sets: (DistinctValues | undefined)[] = [];
+  /**
+   * The values of a key and their slice masks: up to {@link INLINE} in
+   * insertion order at `slot * INLINE` of `inlineValues` / `inlineBits`
+   * (`inlineSize` of them), more in a `Map` (insertion order too; a key that
+   * took a map keeps it until it is freed).
+   */
+  private maps: (Map<string, number> | undefined)[] = [];
+  private inlineValues: string[] = [];
+  private inlineBits = new Int32Array(0);
+  private inlineSize = new Uint8Array(0);
+  /** Ring bits of the window ending at the key's newest slice, and how many values occur in it. */
+  private windowBits = new Int32Array(0);
+  private windowCount = new Int32Array(0);
   private newest = new Float64Array(0);
   private first = new Float64Array(0);
   private last = new Float64Array(0);
   private readonly meets: (count: number) => boolean;
+  /** {@link thresholdFloor} of the rule's threshold: a key with fewer values cannot fire in any window. */
+  private readonly least: number;
 
   constructor(rule: DistinctRule, context: EngineContext) {
     super(rule, context, { keyed: true, window: rule.window });
     this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
     this.value = fieldReader(rule.field);
     this.meets = thresholdTest(rule.threshold);
+    this.least = thresholdFloor(rule.threshold);
     this.grow((this.table as { capacity: number }).capacity);
   }
 
@@ -66,17 +83,29 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     this.newest = grown(this.newest, capacity);
     this.first = grown(this.first, capacity);
     this.last = grown(this.last, capacity);
+    this.windowBits = grownInt(this.windowBits, capacity);
+    this.windowCount = grownInt(this.windowCount, capacity);
+    this.inlineBits = grownInt(this.inlineBits, capacity * INLINE);
+    const sizes = new Uint8Array(capacity);
+    sizes.set(this.inlineSize.subarray(0, Math.min(this.inlineSize.length, capacity)));
+    this.inlineSize = sizes;
+    for (let i = this.inlineValues.length; i < capacity * INLINE; i++) this.inlineValues.push("");
   }
 
   reset(slot: number): void {
-    this.sets[slot] = undefined;
+    this.release(slot);
     this.newest[slot] = Number.NEGATIVE_INFINITY;
     this.first[slot] = Number.POSITIVE_INFINITY;
     this.last[slot] = Number.NEGATIVE_INFINITY;
+    this.windowBits[slot] = 0;
+    this.windowCount[slot] = 0;
   }
 
   protected override release(slot: number): void {
-    this.sets[slot] = undefined;
+    this.maps[slot] = undefined;
+    const base = slot * INLINE;
+    for (let i = 0; i < INLINE; i++) this.inlineValues[base + i] = "";
+    this.inlineSize[slot] = 0;
   }
 
   /** Ring bits of the window ending at `end`, for a key whose newest slice is `newest`. */
@@ -86,10 +115,45 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     return ringBits(ringPosition(first, size), end - first + 1, size);
   }
 
-  private static countIn(set: DistinctValues, mask: number): number {
+  /** How many values of `slot` occur in the ring slices of `mask`. */
+  private countIn(slot: number, mask: number): number {
     let count = 0;
-    for (const bits of set.values.values()) if ((bits & mask) !== 0) count++;
+    const map = this.maps[slot];
+    if (map !== undefined) {
+      for (const bits of map.values()) if ((bits & mask) !== 0) count++;
+      return count;
+    }
+    const base = slot * INLINE;
+    const bits = this.inlineBits;
+    for (let i = base, end = base + (this.inlineSize[slot] as number); i < end; i++) if (((bits[i] as number) & mask) !== 0) count++;
     return count;
+  }
+
+  /** Forgets the ring slices of `mask` in `slot`: values left with no slice go, the others keep their order. */
+  private clearBits(slot: number, mask: number): void {
+    const map = this.maps[slot];
+    if (map !== undefined) {
+      for (const [value, bits] of map) {
+        const kept = bits & ~mask;
+        if (kept === 0) map.delete(value);
+        else if (kept !== bits) map.set(value, kept);
+      }
+      return;
+    }
+    const base = slot * INLINE;
+    const end = base + (this.inlineSize[slot] as number);
+    const values = this.inlineValues;
+    const bits = this.inlineBits;
+    let to = base;
+    for (let i = base; i < end; i++) {
+      const kept = (bits[i] as number) & ~mask;
+      if (kept === 0) continue;
+      values[to] = values[i] as string;
+      bits[to] = kept;
+      to++;
+    }
+    for (let i = to; i < end; i++) values[i] = "";
+    this.inlineSize[slot] = to - base;
   }
 
   update(event: ComplianceEvent, key: string): void {
@@ -101,58 +165,93 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     }
     const ring = this.ring;
     const time = event.time;
-    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = (this.table as KeyTable).slotOf(key);
     const slice = ring.sliceOf(time);
-    let set = this.sets[slot];
-    if (set === undefined) this.sets[slot] = set = new DistinctValues();
     let newest = this.newest[slot] as number;
     if (slice > newest) {
-      this.advance(set, newest, slice);
+      this.advance(slot, newest, slice);
       this.newest[slot] = newest = slice;
     } else if (!ring.holds(slice, newest)) {
       this.stats[Stat.Late]++;
       return;
     }
     const bit = 1 << ringPosition(slice, ring.ring);
-    const before = set.values.get(value);
-    if (before === undefined && set.values.size >= this.context.maxDistinctValues) {
+    // The value's slice mask (0: new), where it is kept, and how many values the key has.
+    const map = this.maps[slot];
+    const base = slot * INLINE;
+    let at = -1;
+    let bits = 0;
+    let size: number;
+    if (map === undefined) {
+      size = this.inlineSize[slot] as number;
+      const values = this.inlineValues;
+      for (let i = base, end = base + size; i < end; i++) {
+        if (values[i] === value) {
+          at = i;
+          bits = this.inlineBits[i] as number;
+          break;
+        }
+      }
+    } else {
+      size = map.size;
+      const before = map.get(value);
+      if (before !== undefined) {
+        at = 0;
+        bits = before;
+      }
+    }
+    if (at < 0 && size >= this.context.maxDistinctValues) {
       this.stats[Stat.Overflow]++;
       return;
     }
-    const bits = before ?? 0;
     if (time < (this.first[slot] as number)) this.first[slot] = time;
     if (time > (this.last[slot] as number)) this.last[slot] = time;
     this.evidence.remember(event, key);
     if ((bits & bit) !== 0) return; // already seen in this slice: no window changes
-    set.values.set(value, bits | bit);
-    if ((bits & set.window) === 0 && (bit & set.window) !== 0) set.count++;
+    if (map !== undefined) {
+      map.set(value, bits | bit);
+      size = map.size;
+    } else if (at >= 0) this.inlineBits[at] = bits | bit;
+    else if (size < INLINE) {
+      this.inlineValues[base + size] = value;
+      this.inlineBits[base + size] = bit;
+      this.inlineSize[slot] = ++size;
+    } else {
+      const spilled = new Map<string, number>();
+      for (let i = base; i < base + INLINE; i++) {
+        spilled.set(this.inlineValues[i] as string, this.inlineBits[i] as number);
+        this.inlineValues[i] = "";
+      }
+      this.inlineSize[slot] = 0;
+      spilled.set(value, bit);
+      this.maps[slot] = spilled;
+      size++;
+    }
+    const window = this.windowBits[slot] as number;
+    if ((bits & window) === 0 && (bit & window) !== 0) this.windowCount[slot]++;
+    if (size < this.least) return; // no window of this key holds enough values
     for (let end = slice; end <= newest; end++) {
-      const count = end === newest ? set.count : DistinctEvaluator.countIn(set, this.maskOf(end, newest));
+      const count = end === newest ? (this.windowCount[slot] as number) : this.countIn(slot, this.maskOf(end, newest));
       if (this.meets(count)) {
-        this.fireWindow(event, key, slot, set, end, count);
+        this.fireWindow(event, key, slot, end, count);
         return;
       }
     }
   }
 
   /** The key's newest slice moves from `newest` to `slice`: forget the slices the ring drops, recount. */
-  private advance(set: DistinctValues, newest: number, slice: number): void {
+  private advance(slot: number, newest: number, slice: number): void {
     const size = this.ring.ring;
     if (newest !== Number.NEGATIVE_INFINITY) {
       const dropped = ringBits(ringPosition(newest + 1, size), Math.min(size, slice - newest), size);
-      if (dropped !== 0) {
-        for (const [value, bits] of set.values) {
-          const kept = bits & ~dropped;
-          if (kept === 0) set.values.delete(value);
-          else if (kept !== bits) set.values.set(value, kept);
-        }
-      }
+      if (dropped !== 0) this.clearBits(slot, dropped);
     }
-    set.window = this.maskOf(slice, slice);
-    set.count = DistinctEvaluator.countIn(set, set.window);
+    const window = this.maskOf(slice, slice);
+    this.windowBits[slot] = window;
+    this.windowCount[slot] = this.countIn(slot, window);
   }
 
-  private fireWindow(event: ComplianceEvent, key: string, slot: number, set: DistinctValues, end: number, count: number): void {
+  private fireWindow(event: ComplianceEvent, key: string, slot: number, end: number, count: number): void {
     const ring = this.ring;
     const from = ring.windowFrom(end);
     const to = ring.windowTo(end);
@@ -162,12 +261,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     // Reset: forget the slices up to the fired window's end.
     let cleared = 0;
     for (let s = Math.max(newest - ring.ring + 1, end - ring.ring + 1); s <= end; s++) cleared |= 1 << ringPosition(s, ring.ring);
-    for (const [value, bits] of set.values) {
-      const kept = bits & ~cleared;
-      if (kept === 0) set.values.delete(value);
-      else if (kept !== bits) set.values.set(value, kept);
-    }
-    set.count = DistinctEvaluator.countIn(set, set.window);
+    this.clearBits(slot, cleared);
+    this.windowCount[slot] = this.countIn(slot, this.windowBits[slot] as number);
     this.first[slot] = Number.POSITIVE_INFINITY;
     if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
     const rule = this.rule;
@@ -188,9 +283,10 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   }
 
   exportSlot(slot: number): unknown[] {
-    const set = this.sets[slot];
     const values: (string | number)[] = [];
-    if (set !== undefined) for (const [value, bits] of set.values) values.push(value, bits);
+    const map = this.maps[slot];
+    if (map !== undefined) for (const [value, bits] of map) values.push(value, bits);
+    else for (let i = slot * INLINE, end = i + (this.inlineSize[slot] as number); i < end; i++) values.push(this.inlineValues[i] as string, this.inlineBits[i] as number);
     return [timeOrNull(this.newest[slot] as number), timeOrNull(this.first[slot] as number), timeOrNull(this.last[slot] as number), values];
   }
 
@@ -202,21 +298,31 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     if (last !== null && !isFiniteNumber(last)) return "last time must be a number or null";
     if (!Array.isArray(values) || values.length % 2 !== 0) return "values must be value, mask pairs";
     if (values.length / 2 > this.context.maxDistinctValues) return "more values than maxDistinctValues";
-    const set = new DistinctValues();
+    const map = new Map<string, number>();
     const full = this.ring.ring === 32 ? -1 : (1 << this.ring.ring) - 1;
     for (let i = 0; i < values.length; i += 2) {
       const value = values[i];
       const bits = values[i + 1];
-      if (typeof value !== "string" || set.values.has(value)) return "values must be distinct strings";
+      if (typeof value !== "string" || map.has(value)) return "values must be distinct strings";
       if (typeof bits !== "number" || !Number.isInteger(bits) || bits === 0 || (bits | 0) !== bits || (bits & ~full) !== 0) return "bad slice mask";
-      set.values.set(value, bits);
+      map.set(value, bits);
+    }
+    this.release(slot);
+    if (map.size > INLINE) this.maps[slot] = map;
+    else {
+      let at = slot * INLINE;
+      for (const [value, bits] of map) {
+        this.inlineValues[at] = value;
+        this.inlineBits[at++] = bits;
+      }
+      this.inlineSize[slot] = map.size;
     }
     this.newest[slot] = newest;
     this.first[slot] = first ?? Number.POSITIVE_INFINITY;
     this.last[slot] = last ?? Number.NEGATIVE_INFINITY;
-    set.window = this.maskOf(newest, newest);
-    set.count = DistinctEvaluator.countIn(set, set.window);
-    this.sets[slot] = set;
+    const window = this.maskOf(newest, newest);
+    this.windowBits[slot] = window;
+    this.windowCount[slot] = this.countIn(slot, window);
     return undefined;
   }
 }

@@ -48,6 +48,8 @@ export class KeyTable implements KeyIndexUser {
     private readonly owner: KeyTableOwner,
     /** The key ids, shared with the other rules grouping by the same fields. */
     private readonly index: KeyIndex,
+    /** Where the engine's watermark is read (the default touch mark). */
+    private readonly clock: { readonly watermark: number },
   ) {
     this.capacity = Math.min(INITIAL_CAPACITY, maxKeys);
     this.touched = new Float64Array(this.capacity);
@@ -67,8 +69,13 @@ export class KeyTable implements KeyIndexUser {
     return this.index.keys[this.idOfSlot[slot] as number] as string;
   }
 
-  /** The slot of `key`, touched at `mark`; a new key takes a free slot, evicting the stalest key at the cap. */
-  slotOf(key: string, mark: number): number {
+  /**
+   * The slot of `key`, touched at `mark` (default: the watermark now, read
+   * here: a double passed to a call that is not inlined is boxed into a new
+   * heap number, 16 bytes per event and rule); a new key takes a free slot,
+   * evicting the stalest key at the cap.
+   */
+  slotOf(key: string, mark: number = this.clock.watermark): number {
     const index = this.index;
     let id = index.idOf(key);
     if (id >= 0) {

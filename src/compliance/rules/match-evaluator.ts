@@ -22,7 +22,7 @@ export class MatchEvaluator extends RuleEvaluator<MatchRule> {
   reset(): void {}
 
   update(event: ComplianceEvent, key: string): void {
-    const slot = this.table === undefined ? -1 : (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = this.table === undefined ? -1 : (this.table as KeyTable).slotOf(key);
     const raw = this.value?.(event);
     const value = typeof raw === "number" ? raw : undefined;
     const rule = this.rule;

@@ -54,7 +54,7 @@ export class SequenceEvaluator extends RuleEvaluator<SequenceRule> {
     for (let k = steps.length - 1; k >= 0; k--) {
       if (!(steps[k] as { where: (event: ComplianceEvent) => boolean }).where(event)) continue;
       if (slot === -1) {
-        slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+        slot = (this.table as KeyTable).slotOf(key);
         base = slot * this.steps;
         this.evidence.remember(event, key);
       }

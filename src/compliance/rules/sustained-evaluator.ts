@@ -35,7 +35,7 @@ export class SustainedEvaluator extends RuleEvaluator<SustainedRule> {
   }
 
   update(event: ComplianceEvent, key: string): void {
-    const slot = (this.table as KeyTable).slotOf(key, this.context.watermark);
+    const slot = (this.table as KeyTable).slotOf(key);
     const time = event.time;
     if (time < (this.latest[slot] as number)) {
       this.stats[Stat.Late]++;
