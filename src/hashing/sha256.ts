@@ -37,6 +37,17 @@ function releaseView(): void {
   view = new DataView(new ArrayBuffer(0));
 }
 
+/** Writes the eight state words big-endian into `out[offset, offset + 32)`: the digest. */
+function writeDigest(state: Int32Array, out: Uint8Array, offset: number): void {
+  for (let j = 0; j < 8; j++, offset += 4) {
+    const word = state[j] as number;
+    out[offset] = word >>> 24;
+    out[offset + 1] = word >>> 16;
+    out[offset + 2] = word >>> 8;
+    out[offset + 3] = word;
+  }
+}
+
 /**
  * Pads the `n` message bytes waiting in `block` (§5.1.1: 0x80, zeros, the
  * message length in bits as a 64-bit big-endian integer ending the last
@@ -53,13 +64,7 @@ function finish(state: Int32Array, block: Uint8Array, blockView: DataView, n: nu
   blockView.setUint32(56, Math.floor(length / 0x20000000)); // bits above the low 32: length * 8 / 2^32
   blockView.setUint32(60, (length % 0x20000000) * 8);
   compress(state, blockView, 0, blockView.getInt32(0));
-  for (let j = 0; j < 8; j++, offset += 4) {
-    const word = state[j];
-    out[offset] = word >>> 24;
-    out[offset + 1] = word >>> 16;
-    out[offset + 2] = word >>> 8;
-    out[offset + 3] = word;
-  }
+  writeDigest(state, out, offset);
 }
 
 /**
@@ -207,13 +212,7 @@ export function sha256NodeInto(left: Uint8Array, l: number, right: Uint8Array, r
   state.set(H0);
   compress(state, pairView, 0, pairView.getInt32(0));
   compress(state, pairView, 64, pairView.getInt32(64));
-  for (let j = 0; j < 8; j++, offset += 4) {
-    const word = state[j];
-    out[offset] = word >>> 24;
-    out[offset + 1] = word >>> 16;
-    out[offset + 2] = word >>> 8;
-    out[offset + 3] = word;
-  }
+  writeDigest(state, out, offset);
 }
 
 const shared = new Sha256();
