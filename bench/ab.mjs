@@ -1,5 +1,5 @@
 // The runner shared by the A/B harnesses (bench/sketches-ab.mjs,
-// bench/top-k-ab.mjs): runs `script --child <dist>` once per build and
+// bench/top-k-ab.mjs, bench/rules-ab.mjs): runs `script --child <dist>` once per build and
 // round, alternating the builds within each round so machine noise hits
 // every build alike. Each child prints one JSON object of row -> figure.
 import { execFileSync } from "node:child_process";
@@ -21,4 +21,21 @@ export function alternateBuilds(scriptUrl, dists, rounds) {
     }
   }
   return results;
+}
+
+/**
+ * Prints each row's figures per build, sorted, and for every build after the
+ * first its ratios to the first build's figure of the same round, sorted.
+ * `format` writes one figure.
+ */
+export function printAlternation(results, dists, format) {
+  for (const row of Object.keys(results.get(dists[0]))) {
+    console.log(row);
+    const first = results.get(dists[0])[row];
+    for (const [dist, entry] of results) {
+      const values = entry[row];
+      const ratios = dist === dists[0] ? "" : `   ratio ${values.map((v, r) => v / first[r]).sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ")}`;
+      console.log(`  ${dist}: ${[...values].sort((a, b) => a - b).map(format).join(" ")}${ratios}`);
+    }
+  }
 }

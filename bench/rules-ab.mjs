@@ -18,7 +18,7 @@
 // `.ab/` is git-ignored.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { alternateBuilds } from "./ab.mjs";
+import { alternateBuilds, printAlternation } from "./ab.mjs";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
 
 const args = process.argv.slice(2);
@@ -69,13 +69,5 @@ if (args[0] === "--child") {
   const results = alternateBuilds(import.meta.url, args, rounds);
   console.log(`rule engine A/B, ${rounds} rounds per build, ${events.toLocaleString("en")} events per run (M events/s of CPU time, per-process medians, sorted;`);
   console.log("ratios: each build over the first one in the same round, sorted)");
-  for (const row of Object.keys(results.get(args[0]))) {
-    console.log(row);
-    const first = results.get(args[0])[row];
-    for (const [dist, entry] of results) {
-      const values = entry[row];
-      const ratios = dist === args[0] ? "" : `   ratio ${values.map((v, r) => v / first[r]).sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ")}`;
-      console.log(`  ${dist}: ${[...values].sort((a, b) => a - b).map((v) => (v < 100 ? v.toFixed(3) : String(v))).join(" ")}${ratios}`);
-    }
-  }
+  printAlternation(results, args, (v) => (v < 100 ? v.toFixed(3) : String(v)));
 }

@@ -18,7 +18,7 @@
 // rates. `.ab/` is git-ignored.
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { alternateBuilds } from "./ab.mjs";
+import { alternateBuilds, printAlternation } from "./ab.mjs";
 import { makeZipfRanks } from "./workloads.mjs";
 
 // Run as a script (bench/sketches-ii.mjs imports the workload helpers below).
@@ -39,15 +39,7 @@ if (!runDirectly) {
   const results = alternateBuilds(import.meta.url, args, rounds);
   console.log(`TopK.add A/B, ${rounds} rounds per build (M adds/s, per-process medians, sorted;`);
   console.log(`ratios: each build over the first one in the same round, sorted)`);
-  for (const row of Object.keys(results.get(args[0]))) {
-    console.log(row);
-    const first = results.get(args[0])[row];
-    for (const [dist, entry] of results) {
-      const values = entry[row];
-      const ratios = dist === args[0] ? "" : `   ratio ${values.map((v, r) => v / first[r]).sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ")}`;
-      console.log(`  ${dist}: ${[...values].sort((a, b) => a - b).map((v) => v.toFixed(2)).join(" ")}${ratios}`);
-    }
-  }
+  printAlternation(results, args, (v) => v.toFixed(2));
 }
 
 /** 100,000 IPv4-style keys, as in bench/sketches-ii.mjs. */

@@ -4,11 +4,11 @@
 // 1,000-pair chunks) give exactly the decisions of a model that claims each
 // (kind, id) for the first (source, offset) that asks and compares after.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ComplianceEvent } from "../src/compliance/event.js";
 import type { ParsedMessage } from "../src/workers/batch-pipeline.js";
 import { RedisEventMarks } from "../src/workers/index.js";
-import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 
 const binary = redisServerPath();
 if (binary === undefined) {
@@ -53,13 +53,7 @@ const callArb = fc.record({
 });
 
 describe.skipIf(binary === undefined)("RedisEventMarks (redis-server)", () => {
-  let redis: RedisHandle;
-  beforeAll(async () => {
-    redis = await startRedis(binary as string);
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForSuite(binary as string);
 
   it("decides as the first-claim model on random call sequences, replays included", async () => {
     let run = 0;

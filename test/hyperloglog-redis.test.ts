@@ -3,10 +3,10 @@
 // HLL and read it here; SET our bytes and let Redis count and merge them).
 import fc from "fast-check";
 import { RESP_TYPES } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HyperLogLog } from "../src/sketches/index.js";
 import { uniform } from "./support/random.js";
-import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 
 const binary = redisServerPath();
 if (binary === undefined) {
@@ -33,13 +33,7 @@ const cases: Record<string, () => Item[]> = {
 };
 
 describe.skipIf(binary === undefined)("HyperLogLog against a real redis-server", () => {
-  let redis: RedisHandle;
-  beforeAll(async () => {
-    redis = await startRedis(binary as string);
-  }, 20_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForSuite(binary as string);
 
   async function pfadd(key: string, items: Item[]): Promise<void> {
     await redis.client.del(key);

@@ -5,14 +5,14 @@
 // (so replays start inside checkpointed batches) — and the stored sketches
 // equal the exact single-process oracle. Against a real broker when
 // KAFKA_BROKERS is set (@platformatic/kafka), skipped visibly otherwise.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateStream } from "../examples/streams/synthetic.mjs";
 import { RedisSketchStore } from "../src/redis/index.js";
 import type { CountMinSketch } from "../src/sketches/index.js";
 import { KafkaWorker, RedisEventMarks, runPlatformaticConsumer, type WorkerPoint } from "../src/workers/index.js";
 import { FakeKafka } from "./support/fake-kafka.js";
 import { uniform } from "./support/random.js";
-import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 import { differences, oracle, sketchKeys } from "./support/stream-workers-harness.js";
 
 const binary = redisServerPath();
@@ -30,13 +30,7 @@ const START = Date.UTC(2026, 0, 5, 9, 40);
 class Crash extends Error {}
 
 describe.skipIf(binary === undefined)("KafkaWorker", () => {
-  let redis: RedisHandle;
-  beforeAll(async () => {
-    redis = await startRedis(binary as string);
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForSuite(binary as string);
 
   it("with crashes at every point, rebalances and random fetch sizes, stores exactly the single-process state", async () => {
     const payloads = generateStream({ seed: 3, start: START, minutes: 30, loginsPerMinute: 100, users: 300 }).records.map((r) => JSON.stringify(r));

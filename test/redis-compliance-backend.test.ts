@@ -3,12 +3,12 @@
 // distinct counts, activity, per-minute counts, rejections); two backends on
 // one Redis share their state and their dedup; rejected records count
 // nowhere; the HTTP API serves it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ComplianceEvent } from "../src/compliance/index.js";
 import { RedisSketchStore } from "../src/redis/index.js";
 import { createComplianceApp, createComplianceBackend, createRedisComplianceBackend, InvalidArgumentError, type RedisComplianceBackend } from "../src/server/index.js";
 import { mulberry32 } from "./support/random.js";
-import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 
 const binary = redisServerPath();
 if (binary === undefined) {
@@ -54,14 +54,8 @@ const invalid: unknown[] = [
 ];
 
 describe.skipIf(binary === undefined)("createRedisComplianceBackend against a real redis-server", () => {
-  let redis: RedisHandle;
+  const redis = redisForSuite(binary as string);
   let prefixes = 0;
-  beforeAll(async () => {
-    redis = await startRedis(binary as string);
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   /** A backend on its own two connections; backends made with one prefix share a state. */
   async function backendOn(prefix: string, now: () => number = () => NOW): Promise<RedisComplianceBackend> {

@@ -6,7 +6,7 @@
 // written.
 import fc from "fast-check";
 import { RESP_TYPES } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   ContentionError,
   DecodeError,
@@ -19,7 +19,7 @@ import {
 } from "../src/redis/index.js";
 import { BloomFilter, CountMinSketch, HyperLogLog, Moments, TDigest, TopK } from "../src/sketches/index.js";
 import { mulberry32 } from "./support/random.js";
-import { redisServerPath, startRedis, type RedisHandle, type TestRedisClient } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath, type TestRedisClient } from "./support/redis-server.js";
 
 const binary = redisServerPath();
 if (binary === undefined) {
@@ -71,13 +71,12 @@ const families: Record<string, (seed: number) => StoredSketch> = {
 const bytesOf = (sketch: StoredSketch): Uint8Array => (sketch instanceof HyperLogLog ? sketch.registers() : sketch.toBytes());
 
 describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-server", () => {
-  let redis: RedisHandle;
+  const redis = redisForSuite(binary as string);
   let client: TestRedisClient;
   let store: RedisSketchStore;
   let get: (key: string) => Promise<Uint8Array | null>;
 
   beforeAll(async () => {
-    redis = await startRedis(binary as string);
     client = await redis.connect();
     store = new RedisSketchStore(client);
     const raw = redis.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
@@ -86,9 +85,6 @@ describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-ser
       return value === null ? null : new Uint8Array(value);
     };
   }, 20_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   let nextBucket = 0;
   const address = (metric: string, granularity = "hour") => ({

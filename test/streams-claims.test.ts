@@ -4,11 +4,11 @@
 // order. Replaying a later read while an earlier one is not idle (another
 // worker claimed it and is replaying it) would move the owner's offsets past
 // the earlier read, and that read's own replay would then be skipped.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateStream } from "../examples/streams/synthetic.mjs";
 import { RedisSketchStore } from "../src/redis/index.js";
 import { StreamsWorker } from "../src/workers/index.js";
-import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 import { differences, oracle, produce, sleep } from "./support/stream-workers-harness.js";
 
 const binary = redisServerPath();
@@ -18,13 +18,7 @@ if (binary === undefined) {
 }
 
 describe.skipIf(binary === undefined)("StreamsWorker claims (redis-server)", () => {
-  let redis: RedisHandle;
-  beforeAll(async () => {
-    redis = await startRedis(binary as string);
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForSuite(binary as string);
 
   it("replays a dead consumer's pending reads only as an idle prefix, in id order", async () => {
     const payloads = generateStream({ seed: 8, start: Date.UTC(2026, 0, 5, 9), minutes: 2, loginsPerMinute: 40, users: 50 }).records.slice(0, 60).map((r) => JSON.stringify(r));

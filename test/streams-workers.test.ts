@@ -4,14 +4,14 @@
 // single-process oracle; three workers in one group (one joining late, one
 // leaving) leave the same state, register for register, as one; malformed
 // entries go to the dead-letter stream with their reason; SIGTERM drains.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { generateStream } from "../examples/streams/synthetic.mjs";
 import type { Alert } from "../src/compliance/index.js";
 import { RedisSketchStore } from "../src/redis/index.js";
 import type { CountMinSketch } from "../src/sketches/index.js";
 import { StreamsRulesWorker } from "../src/workers/index.js";
 import { uniform } from "./support/random.js";
-import { redisServerPath, startRedis, type RedisHandle } from "./support/redis-server.js";
+import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 import {
   bundleWorker,
   comparable,
@@ -43,15 +43,11 @@ function payloads(seed: number, minutes: number): string[] {
 }
 
 describe.skipIf(binary === undefined)("Redis Streams workers (processes)", () => {
-  let redis: RedisHandle;
+  const redis = redisForSuite(binary as string);
   let script: string;
   beforeAll(async () => {
-    redis = await startRedis(binary as string);
     script = await bundleWorker();
   }, 60_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it("SIGKILLed at random points at least 30 times, workers leave exactly the single-process state and alerts", async () => {
     const stream = "crash";

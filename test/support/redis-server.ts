@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createClient } from "redis";
+import { afterAll, beforeAll } from "vitest";
 
 /** An unconnected client on `url` that does not reconnect (a test wants the first error). */
 function makeClient(url: string) {
@@ -103,4 +104,22 @@ export async function startRedis(binary: string, extraArgs: readonly string[] = 
       await stopProcess(child);
     },
   };
+}
+
+/**
+ * Starts a private redis-server before the enclosing suite's tests and stops
+ * it after them. Returns the handle object at once; its fields are filled in
+ * when the server is up, so tests (and later `beforeAll` hooks) use it as it is.
+ */
+export function redisForSuite(binary: string, extraArgs: readonly string[] = []): RedisHandle {
+  const handle = {} as { -readonly [K in keyof RedisHandle]: RedisHandle[K] };
+  let started: RedisHandle | undefined;
+  beforeAll(async () => {
+    started = await startRedis(binary, extraArgs);
+    Object.assign(handle, started);
+  }, 30_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return handle;
 }
