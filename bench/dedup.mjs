@@ -29,7 +29,7 @@
 // Run: npx tsup && node --expose-gc bench/dedup.mjs
 
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { createClient } from "redis";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { HashedKey, SipHasher } from "../dist/hashing/index.js";
@@ -228,14 +228,7 @@ async function redisPeer() {
   const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
   const binary = found.stdout.trim();
   if (found.status !== 0 || binary === "") return undefined;
-  const port = await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+  const port = await freePort();
   const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   const client = createClient({ socket: { host: "127.0.0.1", port, reconnectStrategy: false } });
   client.on("error", () => {});

@@ -10,7 +10,7 @@
 //
 // Run: npx tsup && node bench/redis-backend.mjs [--events 100000] [--batch 10000] [--rounds 2]
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { createClient } from "redis";
 import { RedisSketchStore } from "../dist/redis/index.js";
 import { createComplianceBackend, createRedisComplianceBackend } from "../dist/server/index.js";
@@ -25,14 +25,7 @@ const BATCH = arg("batch", 10_000);
 const ROUNDS = arg("rounds", 2);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
-const port = await new Promise((resolve, reject) => {
-  const server = createServer();
-  server.once("error", reject);
-  server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address();
-    server.close(() => resolve(port));
-  });
-});
+const port = await freePort();
 const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
 const url = `redis://127.0.0.1:${port}`;
 let client;

@@ -21,7 +21,7 @@
 // Run: npx tsup && node bench/redis-store.mjs
 
 import { fork, spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { makeKeys } from "./workloads.mjs";
@@ -311,17 +311,6 @@ async function redisRows(port) {
   console.log(`| checkpoint (applied) | ${median(cpTimes).toFixed(0)} | ${pct(cpTimes, 0.99).toFixed(0)} |`);
   console.log(`| replay of the same batch (skipped) | ${median(replayTimes).toFixed(0)} | ${pct(replayTimes, 0.99).toFixed(0)} |`);
   admin.destroy();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // Dispatch last: the constants above must be initialized first.

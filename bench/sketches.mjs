@@ -77,7 +77,7 @@
 // One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|client|redis
 
 import { fork, spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { makeKeys, makeZipfRanks } from "./workloads.mjs";
@@ -908,17 +908,6 @@ async function runRedisChild() {
     server.kill("SIGTERM");
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // Dispatch last: the class and functions above must be initialized first.

@@ -16,7 +16,7 @@
 //
 // Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats]
 import { fork, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { createClient } from "redis";
@@ -35,17 +35,6 @@ const CHECKPOINT = arg("checkpoint", 0);
 const STATS = process.argv.includes("--stats");
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function drained(client, stream, group) {
   const info = await client.sendCommand(["XINFO", "GROUPS", stream]);

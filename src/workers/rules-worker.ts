@@ -21,6 +21,7 @@ import type { RedisConnection } from "../redis/redis-connection.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import { BatchPipeline } from "./batch-pipeline.js";
 import type { WorkerPoint } from "./checkpoint-events.js";
+import { createGroupIfMissing } from "./consumer-group.js";
 
 /**
  * Options of {@link StreamsRulesWorker}.
@@ -190,11 +191,7 @@ export class StreamsRulesWorker {
 
   /** Creates the group from the stream's start if missing. */
   async createGroup(): Promise<void> {
-    try {
-      await this.client.sendCommand(["XGROUP", "CREATE", this.stream, this.group, "0", "MKSTREAM"]);
-    } catch (error) {
-      if (!String((error as Error).message).includes("BUSYGROUP")) throw error;
-    }
+    await createGroupIfMissing(this.client, this.stream, this.group);
   }
 
   /** Runs until {@link StreamsRulesWorker.stop} (the batch in hand finishes). */

@@ -13,6 +13,7 @@ import type { RedisSketchStore } from "../redis/redis-sketch-store.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import { BatchPipeline, type DeadLetter, type ParsedMessage, type WorkerMessage } from "./batch-pipeline.js";
 import { checkpointEvents, type BatchOutcome, type WorkerPoint } from "./checkpoint-events.js";
+import { createGroupIfMissing } from "./consumer-group.js";
 import { RedisEventMarks } from "./event-marks.js";
 
 /**
@@ -230,11 +231,7 @@ export class StreamsWorker {
 
   /** Creates the group (from the stream's start) if it does not exist. */
   async createGroup(): Promise<void> {
-    try {
-      await this.client.sendCommand(["XGROUP", "CREATE", this.stream, this.group, "0", "MKSTREAM"]);
-    } catch (error) {
-      if (!String((error as Error).message).includes("BUSYGROUP")) throw error;
-    }
+    await createGroupIfMissing(this.client, this.stream, this.group);
   }
 
   /**

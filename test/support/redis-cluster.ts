@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCluster } from "redis";
-import { binaryPath, connectClient, freePort, stopProcess, waitForRedis, type TestRedisClient } from "./redis-server.js";
+import { freePort } from "./free-port.js";
+import { binaryPath, connectClient, stopProcess, waitForRedis, type TestRedisClient } from "./redis-server.js";
 
 function makeCluster(ports: readonly number[]) {
   return createCluster({

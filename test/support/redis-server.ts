@@ -3,7 +3,7 @@
 // visible message (CI installs the Debian package, so the tests run there).
 // The client is node-redis (`redis`), the peer papertrail/redis is written for.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.js";
 import { createClient } from "redis";
 import { afterAll, beforeAll } from "vitest";
 
@@ -31,18 +31,6 @@ export function binaryPath(name: string): string | undefined {
 
 export function redisServerPath(): string | undefined {
   return binaryPath("redis-server");
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A connected node-redis client on `url` that does not reconnect. */
