@@ -1,9 +1,11 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "../src/errors.js";
 import { HashedKey, SipHasher, sipHash24 } from "../src/hashing/index.js";
 import { sipHashReference } from "./reference/siphash-bigint.js";
+import { createSipKernel, sipHashModuleBytes } from "../src/hashing/siphash-wasm.js";
+import { sleb, uleb } from "../src/hashing/wasm-emitter.js";
 
 // The 64 SipHash-2-4 64-bit vectors of the reference implementation
 // (veorq/SipHash vectors.h, `vectors_sip64`): key 00 01 .. 0f, message i =
@@ -144,5 +146,83 @@ describe("SipHash-1-3", () => {
   it("differs from SipHash-2-4, and unknown variants are refused", () => {
     expect(new SipHasher(referenceKey, "1-3").hash("x")).not.toBe(new SipHasher(referenceKey, "2-4").hash("x"));
     expect(() => new SipHasher(referenceKey, "2-2" as never)).toThrow(/variant must be "2-4" or "1-3", got "2-2"/);
+  });
+});
+
+describe("SipHash in WebAssembly, and the JavaScript fallback", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+  const pairBytes = (first: string, second: string): Uint8Array => Uint8Array.of(...utf8.encode(first), 0xff, ...utf8.encode(second));
+  const variants = [
+    ["2-4", 2, 4],
+    ["1-3", 1, 3],
+  ] as const;
+
+  it("the emitted module is valid WebAssembly and a kernel exists on this (little-endian) host", () => {
+    expect(WebAssembly.validate(sipHashModuleBytes())).toBe(true);
+    expect(createSipKernel(referenceKey)).toBeDefined();
+  });
+
+  it("LEB128 as the binary format spells it (spec 5.2.2 examples)", () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-123456n)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(sleb(63n)).toEqual([0x3f]);
+    expect(sleb(64n)).toEqual([0xc0, 0x00]);
+    expect(sleb(-1n)).toEqual([0x7f]);
+  });
+
+  it("both engines agree with the BigInt transcription on the same inputs, in any order of calls", () => {
+    // A sequence of mixed calls on one hasher exercises the kernel's cached
+    // pair prefix (kinds repeating and changing, ids ASCII or not, messages
+    // overwriting the prefix) and the fallback for long inputs.
+    const call = fc.oneof(
+      fc.record({ op: fc.constant("pair" as const), first: fc.oneof(fc.constantFrom("login", "logout", "ß", ""), anyString), second: fc.oneof(anyString, fc.string({ minLength: 30, maxLength: 40 })) }),
+      fc.record({ op: fc.constant("string" as const), text: anyString }),
+      fc.record({ op: fc.constant("bytes" as const), bytes: fc.uint8Array({ maxLength: 100 }) }),
+    );
+    fc.assert(
+      fc.property(key16, fc.constantFrom(...variants), fc.array(call, { maxLength: 12 }), fc.boolean(), (key, [variant, c, d], calls, withoutWasm) => {
+        if (withoutWasm) vi.stubGlobal("WebAssembly", undefined);
+        const hasher = new SipHasher(key, variant);
+        vi.unstubAllGlobals();
+        for (const step of calls) {
+          if (step.op === "pair") {
+            expect(hasher.hashPairInto(step.first, step.second, new HashedKey()).toBigInt()).toBe(sipHashReference(key, pairBytes(step.first, step.second), c, d));
+          } else if (step.op === "string") {
+            expect(hasher.hash(step.text)).toBe(sipHashReference(key, utf8.encode(step.text), c, d));
+          } else {
+            expect(hasher.hash(step.bytes)).toBe(sipHashReference(key, step.bytes, c, d));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("inputs longer than the kernel's page hash in JavaScript with the same result", () => {
+    const hasher = new SipHasher(referenceKey, "1-3");
+    const long = "é".repeat(30_000); // 60,000 UTF-8 bytes: beyond the kernel's bound of 3 bytes per unit
+    expect(hasher.hash(long)).toBe(sipHashReference(referenceKey, utf8.encode(long), 1, 3));
+    const longFirst = "k".repeat(300);
+    expect(hasher.hashPairInto(longFirst, "id-1", new HashedKey()).toBigInt()).toBe(sipHashReference(referenceKey, pairBytes(longFirst, "id-1"), 1, 3));
+    expect(hasher.hashPairInto("login", long, new HashedKey()).toBigInt()).toBe(sipHashReference(referenceKey, pairBytes("login", long), 1, 3));
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => i * 7);
+    expect(hasher.hash(bytes)).toBe(sipHashReference(referenceKey, bytes, 1, 3));
+  });
+
+  it("without WebAssembly (missing or refused by a Content Security Policy) the vectors still hold", () => {
+    vi.stubGlobal("WebAssembly", undefined);
+    const hasher = new SipHasher(referenceKey, "1-3");
+    for (let length = 0; length < 64; length++) {
+      const message = Uint8Array.from({ length }, (_, i) => i);
+      expect(littleEndianHex(hasher.hash(message))).toBe(vectors.sip13_64[length]);
+    }
+  });
+
+  it("hashPairInto refuses parts that are not strings", () => {
+    const hasher = new SipHasher(referenceKey);
+    expect(() => hasher.hashPairInto("login", 7 as unknown as string, new HashedKey())).toThrow(/both parts must be strings, got string and number/);
   });
 });

@@ -9,14 +9,29 @@
  * `(fingerprint << 4) | (epoch mod 16)`; 0 is an empty slot (fingerprints
  * are never 0).
  *
+ * Expiry is lazy: an entry whose age (the clock's epoch minus its own, from
+ * the 4 bits) exceeds EPOCHS_PER_TTL counts as empty for lookups and
+ * inserts, and sweeps that clear such slots run only every
+ * {@link SWEEP_EVERY} epochs. Ages stay exact as long as no entry reaches
+ * 16 epochs, which that spacing guarantees (12 + SWEEP_EVERY = 15). Each
+ * table counts its entries per epoch (the 16 values of the low bits), so the
+ * Deduplicator's counters stay exact without scanning.
+ *
  * @internal
  * @module
  */
 
 /** Epochs per TTL: the TTL granularity is `ttl / 12` (5 minutes for an hour). */
 export const EPOCHS_PER_TTL = 12;
-/** Bits of epoch per slot: ages 0..12 are live, and a sweep at every epoch change removes older ones, so 4 bits never wrap. */
+/** Bits of epoch per slot: ages 0..12 are live, 13..15 expired and not yet swept; sweeps keep every age below 16, so 4 bits never wrap. */
 export const EPOCH_BITS = 4;
+/**
+ * Epochs between sweeps: entries surviving a sweep are at most 12 epochs old,
+ * so after 3 more they are at most 15, still exact in 4 bits. Sweeping every
+ * epoch cost about a fifth of a fresh check's time in bench/dedup.mjs;
+ * every third, a fifteenth.
+ */
+export const SWEEP_EVERY = 16 - 1 - EPOCHS_PER_TTL;
 export const SLOTS_PER_BUCKET = 4;
 /**
  * Largest fingerprint: slots stay within 32 bits. The false-positive bound
@@ -104,8 +119,10 @@ export class FingerprintTable {
   private readonly mask: number;
   /** The packed slots, plus one padding word so a slot read may touch the word after the last. */
   readonly words: Uint32Array;
-  /** Non-empty slots. */
+  /** Non-empty slots (expired entries included until they are swept or replaced). */
   stored = 0;
+  /** Non-empty slots per value of their 4 epoch bits. */
+  private readonly perEpoch = new Int32Array(16);
   /** Set by {@link FingerprintTable.kickInsert} when it gives up: the bucket of the entry it returns. */
   homelessBucket = 0;
 
@@ -143,19 +160,20 @@ export class FingerprintTable {
   }
 
   /**
-   * Looks for `fingerprint` in `bucket` (every stored entry is live: sweeps
-   * remove the rest) and notes where `value` could go: returns
-   * {@link FOUND}, or else the bit offset of the bucket's first empty slot
-   * ({@link FULL} when it has none), which {@link FingerprintTable.writeAt}
-   * takes. One pass serves both halves of a check, so a fresh id's buckets
-   * are read once. The hot path: offsets are computed once per slot and the
-   * slots unpacked inline.
+   * Looks for `fingerprint` among the live entries of `bucket` (an entry
+   * whose age at the epoch with low bits `epochLow` exceeds EPOCHS_PER_TTL
+   * is expired and counts as empty) and notes where a new entry could go:
+   * returns {@link FOUND}, or else the bit offset of the bucket's first empty
+   * or expired slot ({@link FULL} when it has none), which
+   * {@link FingerprintTable.writeAt} takes. One pass serves both halves of a
+   * check, so a fresh id's buckets are read once. The hot path: offsets are
+   * computed once per slot and the slots unpacked inline.
    */
-  probe(bucket: number, fingerprint: number): number {
+  probe(bucket: number, fingerprint: number, epochLow: number): number {
     const words = this.words;
     const width = this.slotBits;
     const mask = this.mask;
-    let empty = FULL;
+    let free = FULL;
     let bit = bucket * this.bucketBits;
     for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++, bit += width) {
       const at = bit >>> 5;
@@ -163,31 +181,49 @@ export class FingerprintTable {
       let value = (words[at] as number) >>> shift;
       if (shift + width > 32) value |= (words[at + 1] as number) << (32 - shift);
       value &= mask;
-      if (value === 0) {
-        if (empty === FULL) empty = bit;
+      if (value === 0 || ((epochLow - value) & 15) > EPOCHS_PER_TTL) {
+        if (free === FULL) free = bit;
       } else if (value >>> EPOCH_BITS === fingerprint) {
         return FOUND;
       }
     }
-    return empty;
+    return free;
   }
 
-  /** Writes `value` into the empty slot at bit offset `bit` (from {@link FingerprintTable.probe}). */
+  /** Writes `value` into the empty or expired slot at bit offset `bit` (from {@link FingerprintTable.probe}). */
   writeAt(bit: number, value: number): void {
     const at = bit >>> 5;
     const shift = bit & 31;
     const words = this.words;
-    words[at] = (words[at] as number) | (value << shift);
-    if (shift + this.slotBits > 32) words[at + 1] = (words[at + 1] as number) | (value >>> (32 - shift));
-    this.stored++;
+    const mask = this.mask;
+    const spans = shift + this.slotBits > 32;
+    let old = (words[at] as number) >>> shift;
+    if (spans) old |= (words[at + 1] as number) << (32 - shift);
+    old &= mask;
+    words[at] = ((words[at] as number) & ~(mask << shift)) | (value << shift);
+    if (spans) {
+      const rest = 32 - shift;
+      words[at + 1] = ((words[at + 1] as number) & ~(mask >>> rest)) | (value >>> rest);
+    }
+    this.counted(old, value);
   }
 
-  /** Puts `value` in an empty slot of `bucket`; false when the bucket is full. */
-  place(bucket: number, value: number): boolean {
+  /** Bookkeeping of a slot going from `old` to `value` (either may be 0, empty). */
+  private counted(old: number, value: number): void {
+    const perEpoch = this.perEpoch;
+    if (old !== 0) (perEpoch[old & 15] as number)--;
+    else this.stored++;
+    if (value !== 0) (perEpoch[value & 15] as number)++;
+    else this.stored--;
+  }
+
+  /** Puts `value` in an empty or expired slot of `bucket`; false when the bucket has none. */
+  place(bucket: number, value: number, epochLow: number): boolean {
     for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
-      if (this.read(bucket, slot) === 0) {
+      const old = this.read(bucket, slot);
+      if (old === 0 || ((epochLow - old) & 15) > EPOCHS_PER_TTL) {
         this.write(bucket, slot, value);
-        this.stored++;
+        this.counted(old, value);
         return true;
       }
     }
@@ -195,23 +231,24 @@ export class FingerprintTable {
   }
 
   /**
-   * Cuckoo insertion of `value`, whose buckets are full: evicts a random
-   * entry of one bucket, moves it to its other bucket, and repeats up to
-   * MAX_KICKS times. Returns 0 when everything found a place, or else the
-   * entry left without one (its bucket in `homelessBucket`), which the
-   * caller must store elsewhere: dropping it would forget a live id.
-   * `random` gives uniform 32-bit integers.
+   * Cuckoo insertion of `value`, whose buckets are full of live entries:
+   * evicts a random entry of one bucket, moves it to its other bucket, and
+   * repeats up to MAX_KICKS times. Returns 0 when everything found a place,
+   * or else the entry left without one (its bucket in `homelessBucket`),
+   * which the caller must store elsewhere: dropping it would forget a live
+   * id. `random` gives uniform 32-bit integers.
    */
-  kickInsert(bucket: number, value: number, random: () => number): number {
+  kickInsert(bucket: number, value: number, epochLow: number, random: () => number): number {
     let current = bucket;
     let carried = value;
     for (let kick = 0; kick < MAX_KICKS; kick++) {
       const slot = random() & (SLOTS_PER_BUCKET - 1);
       const evicted = this.read(current, slot);
       this.write(current, slot, carried);
+      this.counted(evicted, carried); // the evicted entry is out of the table until it is placed again
       carried = evicted;
       current = alternateBucket(current, evicted >>> EPOCH_BITS, this.buckets);
-      if (this.place(current, carried)) return 0;
+      if (this.place(current, carried, epochLow)) return 0;
     }
     this.homelessBucket = current;
     return carried;
@@ -220,7 +257,7 @@ export class FingerprintTable {
   /**
    * Removes every entry whose age exceeds EPOCHS_PER_TTL once the clock
    * moves `jump` epochs past the epoch whose low 4 bits are `epochLow`
-   * (ages before the move are 0..12, so 4 bits decode them exactly).
+   * (every age before the move is at most 15, so 4 bits decode it exactly).
    * Returns the number removed.
    */
   sweep(epochLow: number, jump: number): number {
@@ -241,6 +278,7 @@ export class FingerprintTable {
       if (value !== 0 && ((epochLow - value) & 15) + jump > EPOCHS_PER_TTL) {
         words[at] = (words[at] as number) & ~(mask << shift);
         if (spans) words[at + 1] = (words[at + 1] as number) & ~(mask >>> (32 - shift));
+        (this.perEpoch[value & 15] as number)--;
         removed++;
       }
     }
@@ -248,9 +286,46 @@ export class FingerprintTable {
     return removed;
   }
 
+  /** Entries stored for the epoch whose low 4 bits are `low` (expired ones included until they are swept or replaced). */
+  storedIn(low: number): number {
+    return this.perEpoch[low & 15] as number;
+  }
+
+  /** Live entries at the epoch whose low 4 bits are `epochLow`: those at most EPOCHS_PER_TTL epochs old. */
+  live(epochLow: number): number {
+    let live = 0;
+    for (let age = 0; age <= EPOCHS_PER_TTL; age++) live += this.perEpoch[(epochLow - age) & 15] as number;
+    return live;
+  }
+
+  /** A copy of the packed words without the entries expired at the epoch whose low 4 bits are `epochLow` (for images). */
+  liveWords(epochLow: number): Uint32Array {
+    const copy = new FingerprintTable({ buckets: this.buckets, fingerprintBits: this.fingerprintBits }, this.words.slice());
+    copy.recount();
+    copy.sweep(epochLow, 0);
+    return copy.words;
+  }
+
+  /** Recomputes `stored` and the per-epoch counts from the words (after they were filled from an image). */
+  recount(): void {
+    this.perEpoch.fill(0);
+    let stored = 0;
+    for (let bucket = 0; bucket < this.buckets; bucket++) {
+      for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
+        const value = this.read(bucket, slot);
+        if (value !== 0) {
+          (this.perEpoch[value & 15] as number)++;
+          stored++;
+        }
+      }
+    }
+    this.stored = stored;
+  }
+
   /** Empties the table. */
   clear(): void {
     this.words.fill(0);
+    this.perEpoch.fill(0);
     this.stored = 0;
   }
 }

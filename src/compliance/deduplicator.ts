@@ -12,6 +12,7 @@ import {
   MIN_FALSE_POSITIVE_RATE,
   SLOTS_PER_BUCKET,
   FingerprintTable,
+  SWEEP_EVERY,
   alternateBucket,
   tableGeometry,
   type TableGeometry,
@@ -190,6 +191,8 @@ export class Deduplicator {
   private started = false;
   private epoch = 0;
   private epochLow = 0;
+  /** The epoch of the last sweep: no entry is older than 12 epochs then, so none is older than 15 before the next (see dedup-table.ts). */
+  private sweptAt = 0;
   private randomState = 0x9e3779b9 | 0;
   private readonly random = (): number => {
     // xorshift32 (Marsaglia 2003): which entry a cuckoo kick evicts.
@@ -309,22 +312,23 @@ export class Deduplicator {
     const first = (((hi >>> 0) * buckets) / 4294967296) | 0;
     const second = alternateBucket(first, fingerprint, buckets);
     const tables = this.tables;
+    const epochLow = this.epochLow;
     // Look in both buckets of every table, noting the first empty slot (by
     // table, then first bucket before second) for the id if it is fresh.
     let emptyTable = -1;
     let emptyBit = 0;
     for (let t = 0; t < tables.length; t++) {
       const table = tables[t] as FingerprintTable;
-      const inFirst = table.probe(first, fingerprint);
+      const inFirst = table.probe(first, fingerprint, epochLow);
       if (inFirst === FOUND) return true;
-      const inSecond = table.probe(second, fingerprint);
+      const inSecond = table.probe(second, fingerprint, epochLow);
       if (inSecond === FOUND) return true;
       if (emptyTable < 0 && (inFirst !== FULL || inSecond !== FULL)) {
         emptyTable = t;
         emptyBit = inFirst !== FULL ? inFirst : inSecond;
       }
     }
-    const value = ((fingerprint << EPOCH_BITS) | this.epochLow) >>> 0;
+    const value = ((fingerprint << EPOCH_BITS) | epochLow) >>> 0;
     if (emptyTable >= 0) {
       (tables[emptyTable] as FingerprintTable).writeAt(emptyBit, value);
       if (emptyTable > 0) this.overflowedCount++;
@@ -333,11 +337,11 @@ export class Deduplicator {
     // Every candidate bucket is full: cuckoo insertion in the newest table;
     // if it gives up, its homeless entry starts a new overflow table.
     const last = tables[tables.length - 1] as FingerprintTable;
-    const homeless = last.kickInsert(this.random() & 1 ? first : second, value, this.random);
+    const homeless = last.kickInsert(this.random() & 1 ? first : second, value, epochLow, this.random);
     if (tables.length > 1 || homeless !== 0) this.overflowedCount++;
     if (homeless !== 0) {
       const overflow = new FingerprintTable(this.geometry);
-      overflow.place(last.homelessBucket, homeless);
+      overflow.place(last.homelessBucket, homeless, epochLow);
       tables.push(overflow);
       this.overflowedCount++;
     }
@@ -352,7 +356,14 @@ export class Deduplicator {
     return false;
   }
 
-  /** Moves the clock to `epoch` (later than the current one) and forgets what expired. */
+  /**
+   * Moves the clock to `epoch` (later than the current one) and forgets what
+   * expired: in the approximate mode, the entries of the epochs that pass
+   * the TTL are counted as expired now (each table counts its entries per
+   * epoch) and cleared from the table at the next sweep, which runs when the
+   * last one is SWEEP_EVERY epochs behind; until then lookups and inserts
+   * treat them as empty.
+   */
   private advance(epoch: number): void {
     if (this.started) {
       const jump = epoch - this.epoch;
@@ -364,14 +375,24 @@ export class Deduplicator {
           }
         }
       } else if (jump > EPOCHS_PER_TTL) {
-        for (const table of this.tables) this.expiredCount += table.stored;
+        for (const table of this.tables) this.expiredCount += table.live(this.epochLow);
         this.tables.length = 1;
         (this.tables[0] as FingerprintTable).clear();
+        this.sweptAt = epoch;
       } else {
-        for (const table of this.tables) this.expiredCount += table.sweep(this.epochLow, jump);
-        // Overflow tables that emptied are released (the sized table stays).
-        for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable).stored === 0) this.tables.splice(t, 1);
+        // Epochs epoch - jump - 12 .. epoch - 13 were live and are expired now.
+        for (let passed = this.epoch - EPOCHS_PER_TTL; passed <= epoch - EPOCHS_PER_TTL - 1; passed++) {
+          for (const table of this.tables) this.expiredCount += table.storedIn(mod16(passed));
+        }
+        if (epoch - this.sweptAt > SWEEP_EVERY) {
+          for (const table of this.tables) table.sweep(this.epochLow, jump);
+          // Overflow tables that emptied are released (the sized table stays).
+          for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable).stored === 0) this.tables.splice(t, 1);
+          this.sweptAt = epoch;
+        }
       }
+    } else {
+      this.sweptAt = epoch;
     }
     this.started = true;
     this.epoch = epoch;
@@ -384,8 +405,9 @@ export class Deduplicator {
     let bound = 0;
     const slots = this.geometry.buckets * SLOTS_PER_BUCKET;
     for (const table of this.tables) {
-      stored += table.stored;
-      bound += (2 * SLOTS_PER_BUCKET * (table.stored / slots)) / (2 ** this.geometry.fingerprintBits - 1);
+      const live = table.live(this.epochLow);
+      stored += live;
+      bound += (2 * SLOTS_PER_BUCKET * (live / slots)) / (2 ** this.geometry.fingerprintBits - 1);
     }
     return {
       checked: this.checkedCount,
@@ -439,7 +461,7 @@ export class Deduplicator {
       capacity: this.exact ? 0 : this.capacity,
       falsePositiveRate: this.falsePositiveRate,
       geometry: this.geometry,
-      tables: this.tables.map((table) => table.words),
+      tables: this.tables.map((table) => table.liveWords(this.epochLow)),
       entries,
     };
     return writeDeduplicatorImage(image, this.tagHasher);
@@ -473,6 +495,7 @@ export class Deduplicator {
     dedup.started = image.started;
     dedup.epoch = image.epoch;
     dedup.epochLow = mod16(image.epoch);
+    dedup.sweptAt = image.epoch; // images hold no expired entries
     dedup.randomState = image.randomState | 0;
     [dedup.checkedCount, dedup.duplicateCount, dedup.recordedCount, dedup.expiredCount, dedup.lateCount, dedup.overflowedCount] = image.counts;
     if (image.exact) {
@@ -481,7 +504,7 @@ export class Deduplicator {
       dedup.tables.length = 0;
       for (const words of image.tables) {
         const table = new FingerprintTable(dedup.geometry, words);
-        table.stored = image.storedPerTable[dedup.tables.length] as number;
+        table.recount();
         dedup.tables.push(table);
       }
     }

@@ -71,7 +71,7 @@ export class Utf8Buffer {
  * `start + 3 * text.length` bytes); returns the index after the last byte
  * written, which is the byte count when `start` is 0.
  */
-function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
+export function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
   prototypeProbe.charCodeAt = String.prototype.charCodeAt;
   const length = text.length;
   if (length > LONG_STRING) return start + encoder.encodeInto(text, start === 0 ? out : out.subarray(start)).written;
@@ -105,4 +105,40 @@ function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
     }
   }
   return p;
+}
+
+/**
+ * Writes `text`, when it is ASCII, into `words` from word `at` as
+ * little-endian packed bytes (four characters a word, the last word's unused
+ * bytes zero), and returns its length in bytes; returns -1 as soon as a
+ * character is not ASCII (the words written so far are then garbage: encode
+ * with {@link encodeUtf8Into} instead). `words` must hold
+ * `at + ceil(text.length / 4)` words and be little-endian memory. One store
+ * per four characters instead of one per byte: about a third less time than
+ * the byte loop on 36-character ids (measured for the Deduplicator's ids).
+ */
+export function encodeAsciiWordsInto(text: string, words: Int32Array, at: number): number {
+  prototypeProbe.charCodeAt = String.prototype.charCodeAt;
+  const length = text.length;
+  let seen = 0;
+  let i = 0;
+  let w = at;
+  for (; i + 4 <= length; i += 4, w++) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    seen |= c0 | c1 | c2 | c3;
+    words[w] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+  }
+  if (i < length) {
+    let last = 0;
+    for (let shift = 0; i < length; i++, shift += 8) {
+      const c = text.charCodeAt(i);
+      seen |= c;
+      last |= c << shift;
+    }
+    words[w] = last;
+  }
+  return seen < 0x80 ? length : -1;
 }
