@@ -121,6 +121,8 @@ export class FingerprintTable {
   readonly words: Uint32Array;
   /** Non-empty slots (expired entries included until they are swept or replaced). */
   stored = 0;
+  /** Where {@link FingerprintTable.probePair} leaves its early loads, so that they are not optimized away. */
+  touched = 0;
   /** Non-empty slots per value of their 4 epoch bits. */
   private readonly perEpoch = new Int32Array(16);
   /** Set by {@link FingerprintTable.kickInsert} when it gives up: the bucket of the entry it returns. */
@@ -174,20 +176,46 @@ export class FingerprintTable {
     const width = this.slotBits;
     const mask = this.mask;
     let free = FULL;
-    let bit = bucket * this.bucketBits;
-    for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++, bit += width) {
-      const at = bit >>> 5;
-      const shift = bit & 31;
-      let value = (words[at] as number) >>> shift;
-      if (shift + width > 32) value |= (words[at + 1] as number) << (32 - shift);
+    const start = bucket * this.bucketBits;
+    let at = start >>> 5;
+    let shift = start & 31;
+    for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
+      // The slot's bits from the word pair at `at`, without a branch on
+      // whether it spans both: `(next << 1) << (31 - shift)` is
+      // `next << (32 - shift)`, and 0 when shift is 0 (a shift by 32 would
+      // be a shift by 0 in JavaScript). A branch here was mispredicted about
+      // once a bucket.
+      let value = ((words[at] as number) >>> shift) | (((words[at + 1] as number) << 1) << (31 - shift));
       value &= mask;
       if (value === 0 || ((epochLow - value) & 15) > EPOCHS_PER_TTL) {
-        if (free === FULL) free = bit;
+        if (free === FULL) free = (at << 5) + shift;
       } else if (value >>> EPOCH_BITS === fingerprint) {
         return FOUND;
       }
+      shift += width;
+      at += shift >>> 5;
+      shift &= 31;
     }
     return free;
+  }
+
+  /**
+   * {@link FingerprintTable.probe} of both buckets of an id at once: FOUND
+   * when either holds the fingerprint, else the first free slot (first
+   * bucket before second) or FULL. The first word of each bucket is loaded
+   * before anything depends on either, so the two cache misses of a fresh
+   * id (the table is megabytes) overlap instead of following each other.
+   */
+  probePair(first: number, second: number, fingerprint: number, epochLow: number): number {
+    const words = this.words;
+    const firstBit = first * this.bucketBits;
+    const secondBit = second * this.bucketBits;
+    this.touched = (words[firstBit >>> 5] as number) ^ (words[secondBit >>> 5] as number);
+    const inFirst = this.probe(first, fingerprint, epochLow);
+    if (inFirst === FOUND) return FOUND;
+    const inSecond = this.probe(second, fingerprint, epochLow);
+    if (inSecond === FOUND) return FOUND;
+    return inFirst !== FULL ? inFirst : inSecond;
   }
 
   /** Writes `value` into the empty or expired slot at bit offset `bit` (from {@link FingerprintTable.probe}). */

@@ -318,14 +318,11 @@ export class Deduplicator {
     let emptyTable = -1;
     let emptyBit = 0;
     for (let t = 0; t < tables.length; t++) {
-      const table = tables[t] as FingerprintTable;
-      const inFirst = table.probe(first, fingerprint, epochLow);
-      if (inFirst === FOUND) return true;
-      const inSecond = table.probe(second, fingerprint, epochLow);
-      if (inSecond === FOUND) return true;
-      if (emptyTable < 0 && (inFirst !== FULL || inSecond !== FULL)) {
+      const free = (tables[t] as FingerprintTable).probePair(first, second, fingerprint, epochLow);
+      if (free === FOUND) return true;
+      if (emptyTable < 0 && free !== FULL) {
         emptyTable = t;
-        emptyBit = inFirst !== FULL ? inFirst : inSecond;
+        emptyBit = free;
       }
     }
     const value = ((fingerprint << EPOCH_BITS) | epochLow) >>> 0;
