@@ -211,17 +211,19 @@ for (let run = 0; run < RUNS; run++) {
   results.hashing = { sip: sipRates, sip24: sip24Rates, murmur: murmurRates };
 }
 
-// Epoch sweep of the table (the pause a check pays when it opens an epoch).
+// Epoch openings of the table: the check that opens an epoch counts what
+// expired, and every fourth one also sweeps the table (the pause a check pays).
 {
   const dedup = new Deduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY });
   for (let i = 0; i < N; i++) dedup.check("login", ids[i], T0);
-  const sweeps = [];
-  for (let e = 1; e <= 5; e++) {
+  const openings = [];
+  for (let e = 1; e <= 12; e++) {
     const start = process.hrtime.bigint();
     dedup.check("login", `sweep-${e}`, T0 + e * EPOCH);
-    sweeps.push(Number(process.hrtime.bigint() - start) / 1e6);
+    openings.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  results.sweepMs = median(sweeps);
+  results.sweepMs = Math.max(...openings);
+  results.openingMs = median(openings);
 }
 
 async function redisPeer() {
@@ -283,4 +285,4 @@ else
   );
 const rates = (list) => `${median(list.map((r) => r.rate)).toFixed(2)} M/s (cpu ${median(list.map((r) => r.cpuRate)).toFixed(2)})`;
 console.log(`hashing alone: SipHash-1-3 of (kind, id) ${rates(results.hashing.sip)}; SipHash-2-4 ${rates(results.hashing.sip24)}; MurmurHash64A of the id, unkeyed ${rates(results.hashing.murmur)}`);
-console.log(`table: epoch sweep at 1,000,000 stored ids ${results.sweepMs.toFixed(1)} ms (median of 5); stats after both passes:`, results.get("table (Deduplicator)").stats);
+console.log(`table: checks opening 12 epochs at 1,000,000 stored ids: the slowest (a sweep) ${results.sweepMs.toFixed(1)} ms, median ${results.openingMs.toFixed(2)} ms; stats after both passes:`, results.get("table (Deduplicator)").stats);

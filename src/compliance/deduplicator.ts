@@ -12,7 +12,7 @@ import {
   MIN_FALSE_POSITIVE_RATE,
   SLOTS_PER_BUCKET,
   FingerprintTable,
-  SWEEP_EVERY,
+  SWEEP_INTERVAL,
   alternateBucket,
   tableGeometry,
   type TableGeometry,
@@ -143,8 +143,9 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  * compared with everything remembered and recorded at the clock's epoch, so
  * out-of-order times never shorten what is remembered. Pass a clock you
  * trust: a time far ahead moves the clock and forgets everything older.
- * When an epoch ends, the next check sweeps the table: a pause of a few
- * milliseconds per million stored ids (bench/dedup.mjs measures it).
+ * Ids are forgotten as soon as their epoch passes the TTL; the check that
+ * opens every fourth epoch also sweeps their slots from the table, a pause of
+ * a few milliseconds per million stored ids (bench/dedup.mjs measures it).
  *
  * Keying: ids are hashed with SipHash (1-3 by default, 2-4 on request) under
  * a secret 16-byte key, so someone who chooses event ids cannot aim them at
@@ -358,7 +359,7 @@ export class Deduplicator {
    * expired: in the approximate mode, the entries of the epochs that pass
    * the TTL are counted as expired now (each table counts its entries per
    * epoch) and cleared from the table at the next sweep, which runs when the
-   * last one is SWEEP_EVERY epochs behind; until then lookups and inserts
+   * last one is SWEEP_INTERVAL epochs behind; until then lookups and inserts
    * treat them as empty.
    */
   private advance(epoch: number): void {
@@ -381,7 +382,7 @@ export class Deduplicator {
         for (let passed = this.epoch - EPOCHS_PER_TTL; passed <= epoch - EPOCHS_PER_TTL - 1; passed++) {
           for (const table of this.tables) this.expiredCount += table.storedIn(mod16(passed));
         }
-        if (epoch - this.sweptAt > SWEEP_EVERY) {
+        if (epoch - this.sweptAt >= SWEEP_INTERVAL) {
           for (const table of this.tables) table.sweep(this.epochLow, jump);
           // Overflow tables that emptied are released (the sized table stays).
           for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable).stored === 0) this.tables.splice(t, 1);
