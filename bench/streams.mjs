@@ -14,10 +14,15 @@
 // The workers hold reads until checkpointEntries (--checkpoint, default the
 // worker's) or checkpointMs; "batches" counts checkpoints.
 //
-// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats]
+// --ab DIR: each row runs twice, workers from the build in DIR (e.g. a copy of
+// an earlier dist/ in .ab/) and from dist/, alternately, so that the noise of a
+// shared machine hits both alike; compare their CPU per event.
+//
+// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats] [--ab .ab/base/dist]
 import { fork, spawn } from "node:child_process";
 import { freePort } from "./free-port.mjs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "redis";
 import { generateStream } from "../examples/streams/synthetic.mjs";
@@ -33,6 +38,9 @@ const ROUNDS = arg("rounds", 2);
 const CHECKPOINT = arg("checkpoint", 0);
 // --stats: after each run, the server's per-command CPU (INFO commandstats, reset at the clock's start).
 const STATS = process.argv.includes("--stats");
+// PT_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node options of the worker processes (profiling).
+const AB = process.argv.includes("--ab") ? path.resolve(process.argv[process.argv.indexOf("--ab") + 1]) : undefined;
+const WORKER_ARGS = (process.env.PT_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,7 +51,7 @@ async function drained(client, stream, group) {
   return row !== undefined && Number(row.pending) === 0 && row["last-delivered-id"] === last;
 }
 
-async function run(client, url, payloads, workers, round) {
+async function run(client, url, payloads, workers, round, dist) {
   await client.sendCommand(["FLUSHALL"]);
   const stream = "events";
   for (let i = 0; i < payloads.length; i += 5000) {
@@ -53,7 +61,7 @@ async function run(client, url, payloads, workers, round) {
   const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
   const children = [];
   for (let w = 0; w < workers; w++) {
-    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH), String(CHECKPOINT)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH), String(CHECKPOINT)], { execArgv: WORKER_ARGS, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const messages = [];
     child.on("message", (m) => messages.push(m));
     children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });
@@ -109,21 +117,26 @@ async function main() {
     const records = generateStream({ seed: 1, start: Date.UTC(2026, 0, 5, 8), minutes, loginsPerMinute: 300 }).records.slice(0, EVENTS);
     const payloads = records.map((r) => JSON.stringify(r));
     console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), reads of ${BATCH}, checkpoints of ${CHECKPOINT > 0 ? CHECKPOINT : "the default"} entries; rounds alternate 1 and 2 workers`);
-    console.log("workers | events/s | wall s | worker CPU s | redis CPU s | batches | duplicates dropped | checkpoint p50 ms | p99 ms");
+    const builds = AB === undefined ? [{ label: "", dist: undefined }] : [{ label: "A ", dist: AB }, { label: "B ", dist: undefined }];
+    if (AB !== undefined) console.log(`A: workers from ${AB}; B: from dist/`);
+    console.log(`${AB === undefined ? "" : "build | "}workers | events/s | wall s | worker CPU s | redis CPU s | worker µs/event | redis µs/event | batches | duplicates dropped | checkpoint p50 ms | p99 ms | load`);
     for (let round = 0; round < ROUNDS; round++) {
       for (const workers of [1, 2]) {
-        const r = await run(client, url, payloads, workers, `${round}${workers}`);
-        console.log(
-          `${r.workers} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)}`,
-        );
-        if (STATS) {
-          const rows = [...r.commandstats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)].map(([, name, calls, usec]) => ({ name, calls: Number(calls), usec: Number(usec) }));
-          rows.sort((a, b) => b.usec - a.usec);
-          console.log(`  redis CPU by command: ${rows.slice(0, 10).map((c) => `${c.name} ${(c.usec / 1000).toFixed(0)} ms / ${c.calls} calls`).join(", ")}`);
-        }
-        if (round === ROUNDS - 1) {
-          const total = Object.values(r.stages).reduce((a, b) => a + b, 0);
-          console.log(`  worker w0 wall time by stage: ${Object.entries(r.stages).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)} %`).join(", ")}`);
+        for (const build of builds) {
+          const r = await run(client, url, payloads, workers, `${round}${workers}${build.label.trim()}`, build.dist);
+          const perEvent = (s) => ((s * 1e6) / payloads.length).toFixed(2);
+          console.log(
+            `${AB === undefined ? "" : `${build.label.trim()} | `}${r.workers} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${perEvent(r.workerCpuSeconds)} | ${perEvent(r.redisCpuSeconds)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${os.loadavg()[0].toFixed(2)}`,
+          );
+          if (STATS) {
+            const rows = [...r.commandstats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)].map(([, name, calls, usec]) => ({ name, calls: Number(calls), usec: Number(usec) }));
+            rows.sort((a, b) => b.usec - a.usec);
+            console.log(`  redis CPU by command: ${rows.slice(0, 10).map((c) => `${c.name} ${(c.usec / 1000).toFixed(0)} ms / ${c.calls} calls`).join(", ")}`);
+          }
+          if (round === ROUNDS - 1 && AB === undefined) {
+            const total = Object.values(r.stages).reduce((a, b) => a + b, 0);
+            console.log(`  worker w0 wall time by stage: ${Object.entries(r.stages).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)} %`).join(", ")}`);
+          }
         }
       }
     }
