@@ -18,7 +18,12 @@
 // an earlier dist/ in .ab/) and from dist/, alternately, so that the noise of a
 // shared machine hits both alike; compare their CPU per event.
 //
-// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats] [--ab .ab/base/dist]
+// --pack N: each row also runs on the same events packed N to an entry (the
+// worker's packed entries: NDJSON in the field "events"), alternately with
+// one event per entry; reads and checkpoints are of the same number of events
+// (--batch / N entries per read, checkpoints of --checkpoint / N entries).
+//
+// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 2000] [--checkpoint N] [--rounds 2] [--stats] [--ab .ab/base/dist] [--pack 10]
 import { fork, spawn } from "node:child_process";
 import { freePort } from "./free-port.mjs";
 import os from "node:os";
@@ -36,6 +41,8 @@ const BATCH = arg("batch", 2000);
 const ROUNDS = arg("rounds", 2);
 // --checkpoint N: the workers' checkpointEntries (default: theirs, 20,000); --checkpoint <batch> checkpoints every read.
 const CHECKPOINT = arg("checkpoint", 0);
+// --pack N: every row also runs with packed entries of N events each (NDJSON in the field "events").
+const PACK = arg("pack", 0);
 // --stats: after each run, the server's per-command CPU (INFO commandstats, reset at the clock's start).
 const STATS = process.argv.includes("--stats");
 // PT_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node options of the worker processes (profiling).
@@ -44,6 +51,8 @@ const WORKER_ARGS = (process.env.PT_WORKER_NODE_ARGS ?? "").split(" ").filter((a
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const stat = (text, key) => Number(new RegExp(`${key}:([0-9.]+)`).exec(String(text))[1]);
+
 async function drained(client, stream, group) {
   const info = await client.sendCommand(["XINFO", "GROUPS", stream]);
   const row = info.find((r) => r.name === group);
@@ -51,17 +60,21 @@ async function drained(client, stream, group) {
   return row !== undefined && Number(row.pending) === 0 && row["last-delivered-id"] === last;
 }
 
-async function run(client, url, payloads, workers, round, dist) {
+async function run(client, url, payloads, workers, round, dist, pack) {
   await client.sendCommand(["FLUSHALL"]);
   const stream = "events";
-  for (let i = 0; i < payloads.length; i += 5000) {
-    await Promise.all(payloads.slice(i, i + 5000).map((p) => client.sendCommand(["XADD", stream, "*", "event", p])));
+  // pack 1: one event per entry (field "event"); pack N: entries of N events as NDJSON (field "events").
+  const entries = [];
+  if (pack === 1) for (const p of payloads) entries.push(["event", p]);
+  else for (let i = 0; i < payloads.length; i += pack) entries.push(["events", payloads.slice(i, i + pack).join("\n")]);
+  for (let i = 0; i < entries.length; i += 5000) {
+    await Promise.all(entries.slice(i, i + 5000).map(([field, value]) => client.sendCommand(["XADD", stream, "*", field, value])));
   }
   await client.sendCommand(["XGROUP", "CREATE", stream, "monitor", "0"]);
   const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
   const children = [];
   for (let w = 0; w < workers; w++) {
-    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(BATCH), String(CHECKPOINT)], { execArgv: WORKER_ARGS, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(Math.max(1, Math.round(BATCH / pack))), String(Math.max(1, Math.round((CHECKPOINT > 0 ? CHECKPOINT : 20_000) / pack)))], { execArgv: WORKER_ARGS, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const messages = [];
     child.on("message", (m) => messages.push(m));
     children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });
@@ -69,10 +82,12 @@ async function run(client, url, payloads, workers, round, dist) {
   while (!children.every((c) => c.messages.some((m) => m.ready))) await sleep(5);
   if (STATS) await client.sendCommand(["CONFIG", "RESETSTAT"]);
   const info0 = await client.sendCommand(["INFO", "cpu"]);
+  const net0 = await client.sendCommand(["INFO", "stats"]);
   const t0 = performance.now();
   while (!(await drained(client, stream, "monitor"))) await sleep(5);
   const seconds = (performance.now() - t0) / 1000;
   const info1 = await client.sendCommand(["INFO", "cpu"]);
+  const net1 = await client.sendCommand(["INFO", "stats"]);
   const commandstats = STATS ? String(await client.sendCommand(["INFO", "commandstats"])) : "";
   for (const c of children) c.child.kill("SIGTERM");
   await Promise.all(children.map((c) => c.exit));
@@ -87,6 +102,9 @@ async function run(client, url, payloads, workers, round, dist) {
     eventsPerSecond: payloads.length / seconds,
     seconds,
     redisCpuSeconds: cpu(info1) - cpu(info0),
+    // Bytes the server received and sent (the bench's own polling included, a few hundred bytes each).
+    bytesIn: stat(net1, "total_net_input_bytes") - stat(net0, "total_net_input_bytes"),
+    bytesOut: stat(net1, "total_net_output_bytes") - stat(net0, "total_net_output_bytes"),
     workerCpuSeconds: results.reduce((s, r) => s + r.cpuMs / 1000, 0),
     batches: results.reduce((s, r) => s + r.totals.batches, 0),
     duplicates: results.reduce((s, r) => s + r.totals.duplicates, 0),
@@ -117,16 +135,17 @@ async function main() {
     const records = generateStream({ seed: 1, start: Date.UTC(2026, 0, 5, 8), minutes, loginsPerMinute: 300 }).records.slice(0, EVENTS);
     const payloads = records.map((r) => JSON.stringify(r));
     console.log(`${payloads.length} events (synthetic stream, ${minutes} minutes), reads of ${BATCH}, checkpoints of ${CHECKPOINT > 0 ? CHECKPOINT : "the default"} entries; rounds alternate 1 and 2 workers`);
+    const packs = PACK > 1 ? [1, PACK] : [1];
     const builds = AB === undefined ? [{ label: "", dist: undefined }] : [{ label: "A ", dist: AB }, { label: "B ", dist: undefined }];
     if (AB !== undefined) console.log(`A: workers from ${AB}; B: from dist/`);
-    console.log(`${AB === undefined ? "" : "build | "}workers | events/s | wall s | worker CPU s | redis CPU s | worker µs/event | redis µs/event | batches | duplicates dropped | checkpoint p50 ms | p99 ms | load`);
+    console.log(`${AB === undefined ? "" : "build | "}workers | events per entry | events/s | wall s | worker CPU s | redis CPU s | worker µs/event | redis µs/event | batches | duplicates dropped | checkpoint p50 ms | p99 ms | bytes to / from Redis per event | load`);
     for (let round = 0; round < ROUNDS; round++) {
       for (const workers of [1, 2]) {
-        for (const build of builds) {
-          const r = await run(client, url, payloads, workers, `${round}${workers}${build.label.trim()}`, build.dist);
+        for (const build of builds) for (const pack of packs) {
+          const r = await run(client, url, payloads, workers, `${round}${workers}${build.label.trim()}p${pack}`, build.dist, pack);
           const perEvent = (s) => ((s * 1e6) / payloads.length).toFixed(2);
           console.log(
-            `${AB === undefined ? "" : `${build.label.trim()} | `}${r.workers} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${perEvent(r.workerCpuSeconds)} | ${perEvent(r.redisCpuSeconds)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${os.loadavg()[0].toFixed(2)}`,
+            `${AB === undefined ? "" : `${build.label.trim()} | `}${r.workers} | ${pack} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${perEvent(r.workerCpuSeconds)} | ${perEvent(r.redisCpuSeconds)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.bytesIn / payloads.length)} / ${Math.round(r.bytesOut / payloads.length)} | ${os.loadavg()[0].toFixed(2)}`,
           );
           if (STATS) {
             const rows = [...r.commandstats.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)].map(([, name, calls, usec]) => ({ name, calls: Number(calls), usec: Number(usec) }));

@@ -67,8 +67,9 @@ const CHUNK = 1000;
 
 /**
  * Marks of the events a consumer group has taken, in Redis hashes per
- * event-time bucket: field `kind` + id, value the token (source and offset)
- * of the copy that took it first. A copy with another token is a duplicate;
+ * event-time bucket: field `kind` + id, value the token (source and offset,
+ * and for an event of a packed entry its position) of the copy that took it
+ * first. A copy with another token is a duplicate;
  * the same copy seen again (a replay after a crash) is not. Events without
  * an id are never duplicates. Copies of one event carry its event time, so
  * they meet in the same bucket.
@@ -150,7 +151,11 @@ export class RedisEventMarks {
           const { event } = events[i] as ParsedMessage;
           args.push(`${event.kind}\u0000${event.id as string}`);
         }
-        for (const i of chunk) args.push((events[i] as ParsedMessage).offset);
+        // A packed entry's events share its offset: their line tells them apart.
+        for (const i of chunk) {
+          const { offset, position } = events[i] as ParsedMessage;
+          args.push(position === undefined ? offset : `${offset}#${position}`);
+        }
         // Calls on one connection run in order, so a later chunk sees the fields an earlier one claimed.
         calls.push(
           this.client.sendCommand(args).then((reply) => {
