@@ -47,7 +47,10 @@ const PACK = arg("pack", 0);
 const STATS = process.argv.includes("--stats");
 // PT_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node options of the worker processes (profiling).
 const AB = process.argv.includes("--ab") ? path.resolve(process.argv[process.argv.indexOf("--ab") + 1]) : undefined;
-const WORKER_ARGS = (process.env.PT_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0);
+// PT_WORKER_NODE_ARGS_A: those of build A only (with --ab, e.g. the same dist/ under other GC settings).
+const nodeArgs = (text) => (text ?? "").split(" ").filter((a) => a.length > 0);
+const WORKER_ARGS = nodeArgs(process.env.PT_WORKER_NODE_ARGS);
+const WORKER_ARGS_A = process.env.PT_WORKER_NODE_ARGS_A === undefined ? WORKER_ARGS : nodeArgs(process.env.PT_WORKER_NODE_ARGS_A);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,7 +63,7 @@ async function drained(client, stream, group) {
   return row !== undefined && Number(row.pending) === 0 && row["last-delivered-id"] === last;
 }
 
-async function run(client, url, payloads, workers, round, dist, pack) {
+async function run(client, url, payloads, workers, round, dist, pack, execArgv) {
   await client.sendCommand(["FLUSHALL"]);
   const stream = "events";
   // pack 1: one event per entry (field "event"); pack N: entries of N events as NDJSON (field "events").
@@ -74,7 +77,7 @@ async function run(client, url, payloads, workers, round, dist, pack) {
   const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
   const children = [];
   for (let w = 0; w < workers; w++) {
-    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(Math.max(1, Math.round(BATCH / pack))), String(Math.max(1, Math.round((CHECKPOINT > 0 ? CHECKPOINT : 20_000) / pack)))], { execArgv: WORKER_ARGS, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(Math.max(1, Math.round(BATCH / pack))), String(Math.max(1, Math.round((CHECKPOINT > 0 ? CHECKPOINT : 20_000) / pack)))], { execArgv, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const messages = [];
     child.on("message", (m) => messages.push(m));
     children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });
@@ -141,8 +144,9 @@ async function main() {
     console.log(`${AB === undefined ? "" : "build | "}workers | events per entry | events/s | wall s | worker CPU s | redis CPU s | worker µs/event | redis µs/event | batches | duplicates dropped | checkpoint p50 ms | p99 ms | bytes to / from Redis per event | load`);
     for (let round = 0; round < ROUNDS; round++) {
       for (const workers of [1, 2]) {
-        for (const build of builds) for (const pack of packs) {
-          const r = await run(client, url, payloads, workers, `${round}${workers}${build.label.trim()}p${pack}`, build.dist, pack);
+        // An earlier build (A) may not read packed entries: it runs one event per entry only.
+        for (const build of builds) for (const pack of build.label === "A " ? [1] : packs) {
+          const r = await run(client, url, payloads, workers, `${round}${workers}${build.label.trim()}p${pack}`, build.dist, pack, build.label === "A " ? WORKER_ARGS_A : WORKER_ARGS);
           const perEvent = (s) => ((s * 1e6) / payloads.length).toFixed(2);
           console.log(
             `${AB === undefined ? "" : `${build.label.trim()} | `}${r.workers} | ${pack} | ${Math.round(r.eventsPerSecond).toLocaleString("en-US")} | ${r.seconds.toFixed(2)} | ${r.workerCpuSeconds.toFixed(2)} | ${r.redisCpuSeconds.toFixed(2)} | ${perEvent(r.workerCpuSeconds)} | ${perEvent(r.redisCpuSeconds)} | ${r.batches} | ${r.duplicates} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.bytesIn / payloads.length)} / ${Math.round(r.bytesOut / payloads.length)} | ${os.loadavg()[0].toFixed(2)}`,
