@@ -1,9 +1,13 @@
 // One worker process of bench/streams.mjs: runs a StreamsWorker from dist/
 // until SIGTERM, timing every checkpoint (from the `checkpoint` point to
 // `checkpointed`), and prints its totals and checkpoint times as JSON.
+import { pathToFileURL } from "node:url";
 import { createClient } from "redis";
-import { RedisSketchStore } from "../dist/redis/index.js";
-import { StreamsWorker } from "../dist/workers/index.js";
+
+// PT_STREAMS_DIST: the build to run (bench/streams.mjs --ab runs two alternately); default ../dist.
+const dist = process.env.PT_STREAMS_DIST === undefined ? new URL("../dist/", import.meta.url) : pathToFileURL(`${process.env.PT_STREAMS_DIST}/`);
+const { RedisSketchStore } = await import(new URL("redis/index.js", dist).href);
+const { StreamsWorker } = await import(new URL("workers/index.js", dist).href);
 
 const [url, stream, group, consumer, batch, checkpoint = "0"] = process.argv.slice(2);
 const client = createClient({ url });

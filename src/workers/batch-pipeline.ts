@@ -28,6 +28,13 @@ import { defaultWorkerMetrics, type WorkerMetric } from "./worker-metrics.js";
 export interface WorkerMessage {
   readonly offset: string;
   readonly value: string | Uint8Array | null | undefined;
+  /**
+   * A packed message: `value` holds several events as NDJSON (one JSON
+   * event per line, `\n` between lines; empty lines are skipped). Each
+   * event keeps the message's offset and gets its 0-based line number as
+   * `position`.
+   */
+  readonly packed?: boolean;
 }
 
 /**
@@ -44,8 +51,10 @@ export interface WorkerMessage {
 export interface DeadLetter {
   readonly offset: string;
   readonly reason: string;
-  /** The payload as text (bytes decoded as UTF-8, invalid sequences replaced). */
+  /** The payload as text (bytes decoded as UTF-8, invalid sequences replaced); of a packed message, the event's line only. */
   readonly value: string;
+  /** Of a packed message: the event's 0-based line number in it (its siblings are parsed as usual). */
+  readonly position?: number;
 }
 
 /**
@@ -61,6 +70,8 @@ export interface DeadLetter {
 export interface ParsedMessage {
   readonly offset: string;
   readonly event: ComplianceEvent;
+  /** Of a packed message: the event's 0-based line number in it (see {@link WorkerMessage.packed}). */
+  readonly position?: number;
 }
 
 /**
@@ -112,6 +123,10 @@ export function parseRecord(record: unknown): ComplianceEvent {
 }
 
 const OPTION_KEYS = ["metrics", "parse", "granularity", "bucketMs", "defaultSystem"];
+
+function letter(offset: string, reason: string, value: string, position: number | undefined): DeadLetter {
+  return position === undefined ? { offset, reason, value } : { offset, reason, value, position };
+}
 const decoder = new TextDecoder();
 
 /**
@@ -159,33 +174,57 @@ export class BatchPipeline {
     return event.system === undefined || event.system === "" ? this.defaultSystem : event.system;
   }
 
-  /** Messages → events in order, and dead letters for the ones that are no JSON or no event. Never throws for a message. */
+  /**
+   * Messages → events in order, and dead letters for the ones that are no
+   * JSON or no event. Never throws for a message. A packed message gives
+   * one event or dead letter per non-empty line, each with its position.
+   */
   parse(messages: readonly WorkerMessage[]): { events: ParsedMessage[]; deadLetters: DeadLetter[] } {
     const events: ParsedMessage[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const message of messages) {
       const raw = message.value;
-      const text = raw === null || raw === undefined ? "" : typeof raw === "string" ? raw : decoder.decode(raw);
       if (raw === null || raw === undefined) {
-        deadLetters.push({ offset: message.offset, reason: "empty message", value: text });
+        deadLetters.push({ offset: message.offset, reason: "empty message", value: "" });
         continue;
       }
-      let record: unknown;
-      try {
-        record = JSON.parse(text);
-      } catch (error) {
-        deadLetters.push({ offset: message.offset, reason: `invalid JSON: ${(error as Error).message}`, value: text });
+      const text = typeof raw === "string" ? raw : decoder.decode(raw);
+      if (message.packed !== true) {
+        this.parseOne(message.offset, text, undefined, events, deadLetters);
         continue;
       }
-      try {
-        const event = this.parseRecord(record);
-        if (!Number.isFinite(event.time)) throw new InvalidArgumentError(`event time must be a finite number, got ${String(event.time)}`);
-        events.push({ offset: message.offset, event });
-      } catch (error) {
-        deadLetters.push({ offset: message.offset, reason: error instanceof Error ? error.message : String(error), value: text });
+      let position = 0;
+      let lines = 0;
+      for (let start = 0; start <= text.length; position++) {
+        let end = text.indexOf("\n", start);
+        if (end < 0) end = text.length;
+        if (end > start) {
+          this.parseOne(message.offset, text.slice(start, end), position, events, deadLetters);
+          lines++;
+        }
+        start = end + 1;
       }
+      if (lines === 0) deadLetters.push({ offset: message.offset, reason: "empty message", value: text });
     }
     return { events, deadLetters };
+  }
+
+  /** One event's JSON text into `events`, or its dead letter into `deadLetters`. */
+  private parseOne(offset: string, text: string, position: number | undefined, events: ParsedMessage[], deadLetters: DeadLetter[]): void {
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (error) {
+      deadLetters.push(letter(offset, `invalid JSON: ${(error as Error).message}`, text, position));
+      return;
+    }
+    try {
+      const event = this.parseRecord(record);
+      if (!Number.isFinite(event.time)) throw new InvalidArgumentError(`event time must be a finite number, got ${String(event.time)}`);
+      events.push(position === undefined ? { offset, event } : { offset, event, position });
+    } catch (error) {
+      deadLetters.push(letter(offset, error instanceof Error ? error.message : String(error), text, position));
+    }
   }
 
   /** Fresh sketches per (metric, system, bucket) for these events only, ordered by system, metric, bucket. */

@@ -52,6 +52,8 @@ export interface StreamsRulesWorkerOptions {
   readonly prefix?: string;
   /** Field of an entry with the event JSON (default `"event"`). */
   readonly field?: string;
+  /** Field of a packed entry, several events as NDJSON (default `"events"`; as the metrics worker reads it). */
+  readonly packedField?: string;
   readonly pipeline?: BatchPipeline;
   readonly batchSize?: number;
   readonly blockMs?: number;
@@ -60,7 +62,7 @@ export interface StreamsRulesWorkerOptions {
   readonly onPoint?: (point: WorkerPoint) => void | Promise<void>;
 }
 
-const OPTION_KEYS = ["client", "stream", "group", "consumer", "rules", "engine", "dedup", "onAlerts", "prefix", "field", "pipeline", "batchSize", "blockMs", "leaseMs", "onPoint"];
+const OPTION_KEYS = ["client", "stream", "group", "consumer", "rules", "engine", "dedup", "onAlerts", "prefix", "field", "packedField", "pipeline", "batchSize", "blockMs", "leaseMs", "onPoint"];
 
 // KEYS: lease, state, alerts. ARGV: holder, expected offset ('' = none), new
 // offset, engine image, dedup image, then alert id / JSON pairs.
@@ -84,9 +86,11 @@ return 0`;
 interface Entry {
   readonly id: string;
   readonly value: string | undefined;
+  /** A packed entry (its value is NDJSON). */
+  readonly packed: boolean;
 }
 
-function entriesOf(reply: unknown, field: string): Entry[] {
+function entriesOf(reply: unknown, field: string, packedField: string): Entry[] {
   // node-redis gives RESP2 stream replies as arrays of [stream, entries], or as an object (or Map) by stream name.
   const streams =
     reply instanceof Map ? [...reply.values()] : Array.isArray(reply) ? reply.map((s) => (Array.isArray(s) ? s[1] : [])) : reply !== null && typeof reply === "object" ? Object.values(reply) : [];
@@ -97,8 +101,13 @@ function entriesOf(reply: unknown, field: string): Entry[] {
       if (!Array.isArray(item) || !Array.isArray(item[1])) continue;
       const raw = item[1] as unknown[];
       let value: string | undefined;
-      for (let i = 0; i + 1 < raw.length; i += 2) if (String(raw[i]) === field) value = String(raw[i + 1]);
-      out.push({ id: String(item[0]), value });
+      let packed = false;
+      for (let i = 0; i + 1 < raw.length && !packed; i += 2) {
+        const name = String(raw[i]);
+        if (name === packedField) [value, packed] = [String(raw[i + 1]), true];
+        else if (name === field) value = String(raw[i + 1]);
+      }
+      out.push({ id: String(item[0]), value, packed });
     }
   }
   return out;
@@ -135,6 +144,7 @@ export class StreamsRulesWorker {
   private readonly client: RedisConnection;
   private readonly pipeline: BatchPipeline;
   private readonly field: string;
+  private readonly packedField: string;
   private running = false;
   private state: { engine: RuleEngine; dedup: Deduplicator; offset: string; pending: Alert[] } | undefined;
 
@@ -156,6 +166,7 @@ export class StreamsRulesWorker {
     this.group = options.group ?? "rules";
     this.consumer = options.consumer;
     this.field = options.field ?? "event";
+    this.packedField = options.packedField ?? "events";
     this.pipeline = options.pipeline ?? new BatchPipeline();
     this.leaseMs = options.leaseMs ?? 10_000;
     this.batchSize = options.batchSize ?? 1000;
@@ -218,11 +229,12 @@ export class StreamsRulesWorker {
       await this.claimAll();
     }
     // Our pending entries (claimed from a previous holder, or read before a failed commit) come first, in id order.
-    let entries = entriesOf(await this.client.sendCommand(["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "STREAMS", this.stream, "0"]), this.field);
+    let entries = entriesOf(await this.client.sendCommand(["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "STREAMS", this.stream, "0"]), this.field, this.packedField);
     if (entries.length === 0) {
       entries = entriesOf(
         await this.client.sendCommand(["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "BLOCK", String(this.blockMs), "STREAMS", this.stream, ">"]),
         this.field,
+        this.packedField,
       );
     }
     if (entries.length === 0) return true;
@@ -247,7 +259,7 @@ export class StreamsRulesWorker {
     const after = expected === "" ? undefined : parseOffset("offset", expected);
     const fresh = entries.filter((e) => after === undefined || compareOffsets(parseOffset("id", e.id), after) > 0);
     this.totals.replayed += entries.length - fresh.length;
-    const { events } = this.pipeline.parse(fresh.map((e) => ({ offset: e.id, value: e.value })));
+    const { events } = this.pipeline.parse(fresh.map((e) => ({ offset: e.id, value: e.value, packed: e.packed })));
     state.pending = [];
     let duplicates = 0;
     for (const { event } of events) {

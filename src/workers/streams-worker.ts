@@ -38,6 +38,12 @@ export interface StreamsWorkerOptions {
   readonly consumer: string;
   /** Field of an entry that holds the event JSON (default `"event"`). */
   readonly field?: string;
+  /**
+   * Field of a packed entry: several events as NDJSON, one per line
+   * (default `"events"`). An entry with this field is read as packed, one
+   * with `field` as one event; a stream may mix both.
+   */
+  readonly packedField?: string;
   readonly pipeline?: BatchPipeline;
   /** Shared dedup marks (default: marks for this group with the store's prefix); `false` turns dedup off. */
   readonly marks?: RedisEventMarks | false;
@@ -70,7 +76,7 @@ export interface StreamsWorkerOptions {
   readonly onPoint?: (point: WorkerPoint) => void | Promise<void>;
 }
 
-const OPTION_KEYS = ["client", "store", "stream", "group", "consumer", "field", "pipeline", "marks", "batchSize", "checkpointEntries", "checkpointMs", "blockMs", "claimIdleMs", "claimEveryMs", "deadLetterStream", "onPoint"];
+const OPTION_KEYS = ["client", "store", "stream", "group", "consumer", "field", "packedField", "pipeline", "marks", "batchSize", "checkpointEntries", "checkpointMs", "blockMs", "claimIdleMs", "claimEveryMs", "deadLetterStream", "onPoint"];
 
 interface Entry {
   readonly id: string;
@@ -92,14 +98,27 @@ interface HeldBatch {
 }
 
 // KEYS: stream, dead-letter stream. ARGV: group, then per dead letter its id,
-// reason and value. A letter is written only by the XACK that removes its
-// entry from the pending list, so a batch committed twice (a live but slow
-// consumer's entries claimed and replayed by another) letters it once.
+// position ("" unless the entry is packed), reason and value. A letter is
+// written only if the XACK of its entry removed the entry from the pending
+// list, so a batch committed twice (a live but slow consumer's entries
+// claimed and replayed by another) letters it once; the letters of one
+// packed entry are consecutive and share that XACK.
 const DEAD_LETTER_SCRIPT = `
 local written = 0
-for i = 2, #ARGV, 3 do
-  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
-    redis.call('XADD', KEYS[2], '*', 'stream', KEYS[1], 'group', ARGV[1], 'id', ARGV[i], 'reason', ARGV[i + 1], 'value', ARGV[i + 2])
+local acked = {}
+for i = 2, #ARGV, 4 do
+  local id = ARGV[i]
+  local removed = acked[id]
+  if removed == nil then
+    removed = redis.call('XACK', KEYS[1], ARGV[1], id)
+    acked[id] = removed
+  end
+  if removed == 1 then
+    if ARGV[i + 1] == '' then
+      redis.call('XADD', KEYS[2], '*', 'stream', KEYS[1], 'group', ARGV[1], 'id', id, 'reason', ARGV[i + 2], 'value', ARGV[i + 3])
+    else
+      redis.call('XADD', KEYS[2], '*', 'stream', KEYS[1], 'group', ARGV[1], 'id', id, 'position', ARGV[i + 1], 'reason', ARGV[i + 2], 'value', ARGV[i + 3])
+    end
     written = written + 1
   end
 end
@@ -122,11 +141,16 @@ function entriesOf(reply: unknown): Entry[] {
   return out;
 }
 
-/** The value of `field` in an entry's field/value list. */
-function fieldOf(entry: Entry, field: string): string | undefined {
+/** An entry as a message: the value of `packed` (a packed entry) or else of `field`. */
+function messageOf(entry: Entry, field: string, packed: string): WorkerMessage {
   const list = entry.fields;
-  for (let i = 0; i + 1 < list.length; i += 2) if (String(list[i]) === field) return String(list[i + 1]);
-  return undefined;
+  let value: string | undefined;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = String(list[i]);
+    if (name === packed) return { offset: entry.id, value: String(list[i + 1]), packed: true };
+    if (name === field && value === undefined) value = String(list[i + 1]);
+  }
+  return { offset: entry.id, value };
 }
 
 function streamEntries(reply: unknown): Entry[] {
@@ -160,6 +184,16 @@ function positive(name: string, value: unknown, fallback: number): number {
  * committed part of a replayed batch (other batch bounds) write the rest,
  * and the others apply.
  *
+ * Packed entries: an entry whose `packedField` (default `"events"`) holds
+ * NDJSON carries several events, as a log shipper's batch does. Redis
+ * reads, acknowledges and claims it as one entry and the checkpoint's
+ * offsets count it as one (its events share its id, so a batch never
+ * splits it), which takes Redis's and the client's per-entry work off each
+ * event; each event is still parsed, deduplicated (its token adds its
+ * 0-based line, so copies inside one entry are told apart and a replay
+ * decides the same) and, if malformed, dead-lettered on its own with its
+ * `position` while its siblings are kept.
+ *
  * @example
  * ```ts
  * import { StreamsWorker } from "papertrail/workers";
@@ -171,6 +205,7 @@ export class StreamsWorker {
   readonly group: string;
   readonly consumer: string;
   readonly field: string;
+  readonly packedField: string;
   readonly pipeline: BatchPipeline;
   readonly batchSize: number;
   readonly checkpointEntries: number;
@@ -211,6 +246,11 @@ export class StreamsWorker {
     this.group = options.group;
     this.consumer = options.consumer;
     this.field = options.field ?? "event";
+    this.packedField = options.packedField ?? "events";
+    for (const name of ["field", "packedField"] as const) {
+      if (typeof this[name] !== "string" || this[name].length === 0) throw new InvalidArgumentError(`StreamsWorker: ${name} must be a non-empty string`);
+    }
+    if (this.field === this.packedField) throw new InvalidArgumentError(`StreamsWorker: field and packedField must differ, both are ${JSON.stringify(this.field)}`);
     this.pipeline = options.pipeline ?? new BatchPipeline();
     this.marks = options.marks === false ? undefined : (options.marks ?? new RedisEventMarks(options.client, { prefix: options.store.prefix, group: options.group }));
     this.batchSize = positive("batchSize", options.batchSize, 1000);
@@ -474,7 +514,7 @@ export class StreamsWorker {
   private async prepare(entries: readonly Entry[], owner: string): Promise<HeldBatch> {
     await this.at("read");
     const source = StreamsWorker.source(this.stream, owner);
-    const messages: WorkerMessage[] = entries.map((e) => ({ offset: e.id, value: fieldOf(e, this.field) }));
+    const messages: WorkerMessage[] = entries.map((e) => messageOf(e, this.field, this.packedField));
     const { events, deadLetters } = this.pipeline.parse(messages);
     const duplicate = this.marks === undefined ? [] : await this.marks.duplicates(source, events);
     const kept = events.filter((_, i) => duplicate[i] !== true);
@@ -499,7 +539,7 @@ export class StreamsWorker {
     const transaction = this.client.multi();
     if (batch.deadLetters.length > 0) {
       const args = ["EVAL", DEAD_LETTER_SCRIPT, "2", this.stream, this.deadLetterStream, this.group];
-      for (const letter of batch.deadLetters) args.push(letter.offset, letter.reason, letter.value);
+      for (const letter of batch.deadLetters) args.push(letter.offset, letter.position === undefined ? "" : String(letter.position), letter.reason, letter.value);
       transaction.addCommand(args);
     }
     transaction.addCommand(["XACK", this.stream, this.group, ...batch.ids]);

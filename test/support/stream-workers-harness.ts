@@ -80,6 +80,22 @@ export async function produce(client: TestRedisClient, stream: string, payloads:
   return ids;
 }
 
+/**
+ * XADDs the payloads as packed entries of 1 to 8 events (NDJSON in the field
+ * `events`), a fifth of the single ones as plain entries (field `event`);
+ * returns each entry's id and its payloads.
+ */
+export async function producePacked(client: TestRedisClient, stream: string, payloads: readonly string[], random: () => number): Promise<Array<{ id: string; payloads: string[] }>> {
+  const out: Array<{ id: string; payloads: string[] }> = [];
+  for (let i = 0; i < payloads.length; ) {
+    const group = payloads.slice(i, i + 1 + Math.floor(random() * 8));
+    i += group.length;
+    const [field, value] = group.length === 1 && random() < 0.2 ? ["event", group[0] as string] : ["events", group.join("\n")];
+    out.push({ id: String(await client.sendCommand(["XADD", stream, "*", field, value])), payloads: group });
+  }
+  return out;
+}
+
 /** Whether every group has read to the stream's last id and has nothing pending. */
 export async function drained(client: TestRedisClient, stream: string, groups: readonly string[]): Promise<boolean> {
   const info = (await client.sendCommand(["XINFO", "STREAM", stream])) as Record<string, unknown>;
