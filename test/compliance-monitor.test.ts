@@ -282,6 +282,33 @@ describe("ComplianceMonitor pseudonyms", () => {
     expect(image.includes("user-0@corp.example")).toBe(false);
   });
 
+  it("writes the same image whether field values come from the value cache or are hashed per event", () => {
+    // The cache (hashes and pseudonyms per value) and its memos (Bloom pairs
+    // and listed values already put into a bucket) must not change a bit:
+    // no cache, the default one, and caches of 1 and 3 values (emptied every
+    // few events, so entries are reassigned and the memos dropped over and
+    // over), with a frequency metric that fills its list (2 values of 4 kinds).
+    const metrics = [...DEFAULT_MONITOR_METRICS, { kind: "frequency" as const, name: "fewKinds", field: "kind" as const, maxValues: 2 }];
+    const events = STREAM.slice(0, 20_000);
+    for (const identities of ["pseudonymized", "plain"] as const) {
+      const image = (pseudonymCacheSize: number | undefined): Uint8Array => {
+        const monitor = new ComplianceMonitor({
+          metrics,
+          identities,
+          pseudonymKey: KEY,
+          maxFutureSkew: Number.POSITIVE_INFINITY,
+          ...(pseudonymCacheSize === undefined ? {} : { pseudonymCacheSize }),
+        });
+        expect(monitor.addMany(events)).toBe(events.length);
+        return monitor.toBytes();
+      };
+      const uncached = image(0);
+      expect(image(undefined)).toEqual(uncached);
+      expect(image(1)).toEqual(uncached);
+      expect(image(3)).toEqual(uncached);
+    }
+  }, 120_000);
+
   it("refuses to start without a key unless plain storage is switched on", () => {
     expect(() => new ComplianceMonitor()).toThrow(InvalidArgumentError);
     expect(() => new ComplianceMonitor()).toThrow(/pseudonymKey/);
