@@ -26,7 +26,7 @@ import {
   readField,
   type ResolvedMetric,
 } from "./monitor-metrics.js";
-import { ValueCache } from "./monitor-value-cache.js";
+import { HashCache } from "./monitor-hash-cache.js";
 import { Pseudonymizer } from "./pseudonyms.js";
 import type { ComplianceSnapshot, EstimateSummary, StatsSummary, SystemSnapshot, TimeRange, TopEntry } from "./snapshot.js";
 
@@ -253,15 +253,13 @@ const RESTORE_KEYS: readonly (keyof ComplianceMonitorRestoreOptions)[] = [
   "restoreRules",
   "restoreAllowList",
 ];
-const DEFAULT_CACHE_SIZE = 65_536;
-const MAX_CACHE_SIZE = 1 << 24;
 /** Hashed field types of the ingest path's checks. */
 const TEXT = 0;
 const NUMERIC = 1;
 const ANY = 2;
-/** Memo slots per metric (see `ComplianceMonitor.memoized`). */
+/** Memo slots per metric (see `ComplianceMonitor.feed`). */
 const MEMO_SIZE = 256;
-/** System names whose hashes are kept (emptied when full, like every value cache). */
+/** System names whose hashes are kept (the cache is emptied when full). */
 const SYSTEM_CACHE_SIZE = 1024;
 const CODECS = [HyperLogLog.codec, BloomFilter.codec, TopK.codec, CountMinSketch.codec, Moments.codec, TDigest.codec];
 
@@ -329,24 +327,22 @@ export class ComplianceMonitor {
   private readonly fieldTypes: Uint8Array;
   /** Per hashed field: the value read (valid where `hashed` is 1). */
   private readonly fieldValues: unknown[];
-  /** Per hashed field: the value's entry in the value cache, -1 when not in it. */
-  private readonly entries: Int32Array;
-  /**
-   * Per hashed field: its recent text values with their hashes and
-   * pseudonyms (one cache per field, so a field of few values, like
-   * `kind`, is looked up in a small table); undefined for numeric fields
-   * and when `pseudonymCacheSize` is 0.
-   */
-  private readonly caches: (ValueCache | undefined)[];
   /** The systems' hashes (for the activity filters' pair keys). */
-  private readonly systemCache: ValueCache;
+  private readonly systemHashes = new HashCache(SYSTEM_CACHE_SIZE);
   /**
-   * Memos of idempotent puts, MEMO_SIZE per activity metric then per
-   * frequency metric: (cache entry, bucket) pairs whose put changes nothing
-   * when repeated (see `memoized`).
+   * Per activity metric, MEMO_SIZE slots indexed by the pair key's low
+   * bits: (pair key, bucket) pairs already put into the bucket's filter
+   * (see `feed`).
    */
-  private readonly memoEntry: Int32Array;
-  private readonly memoBucket: (MonitorBucket | undefined)[];
+  private readonly pairMemoHi: Int32Array;
+  private readonly pairMemoLo: Int32Array;
+  private readonly pairMemoBucket: (MonitorBucket | undefined)[];
+  /**
+   * Per frequency metric, MEMO_SIZE slots indexed by the value's hash:
+   * (value, bucket) pairs whose value is listed in the bucket (see `feed`).
+   */
+  private readonly listedMemoValue: (string | number | undefined)[];
+  private readonly listedMemoBucket: (MonitorBucket | undefined)[];
   private readonly systemHash = new HashedKey();
   private lastSystem: string | undefined = undefined;
   private readonly distinctSlot: Int32Array;
@@ -380,11 +376,7 @@ export class ComplianceMonitor {
         'ComplianceMonitor needs a pseudonymKey (a secret of at least 16 bytes) to store keyed pseudonyms in its top lists, or identities: "plain" to store identities as given; there is no default key',
       );
     }
-    const cacheSize = options.pseudonymCacheSize ?? DEFAULT_CACHE_SIZE;
-    if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > MAX_CACHE_SIZE) {
-      throw new InvalidArgumentError(`ComplianceMonitor pseudonymCacheSize must be an integer from 0 to ${MAX_CACHE_SIZE}, got ${describeValue(cacheSize)}`);
-    }
-    this.pseudonyms = needsKey ? new Pseudonymizer(options.pseudonymKey as Uint8Array | string, cacheSize) : undefined;
+    this.pseudonyms = needsKey ? new Pseudonymizer(options.pseudonymKey as Uint8Array | string, options.pseudonymCacheSize ?? 65_536) : undefined;
     const defaultSystem = options.defaultSystem === undefined ? "unknown" : options.defaultSystem;
     if (defaultSystem !== null && typeof defaultSystem !== "string") {
       throw new InvalidArgumentError(`ComplianceMonitor defaultSystem must be a string or null, got ${describeValue(defaultSystem)}`);
@@ -404,13 +396,11 @@ export class ComplianceMonitor {
       return type === "string" ? TEXT : type === "number" ? NUMERIC : ANY;
     });
     this.fieldValues = plan.hashed.map(() => undefined);
-    this.entries = new Int32Array(plan.hashed.length).fill(-1);
-    const resetMemos = (): void => this.resetMemos();
-    this.caches = plan.hashed.map((field) => (cacheSize > 0 && fieldType(field.code) !== "number" ? new ValueCache(cacheSize, resetMemos) : undefined));
-    this.systemCache = new ValueCache(SYSTEM_CACHE_SIZE, () => undefined);
-    const memoRows = plan.activity.length + plan.frequency.length;
-    this.memoEntry = new Int32Array(memoRows * MEMO_SIZE).fill(-1);
-    this.memoBucket = new Array<MonitorBucket | undefined>(memoRows * MEMO_SIZE).fill(undefined);
+    this.pairMemoHi = new Int32Array(plan.activity.length * MEMO_SIZE);
+    this.pairMemoLo = new Int32Array(plan.activity.length * MEMO_SIZE);
+    this.pairMemoBucket = new Array<MonitorBucket | undefined>(plan.activity.length * MEMO_SIZE).fill(undefined);
+    this.listedMemoValue = new Array<string | number | undefined>(plan.frequency.length * MEMO_SIZE).fill(undefined);
+    this.listedMemoBucket = new Array<MonitorBucket | undefined>(plan.frequency.length * MEMO_SIZE).fill(undefined);
     this.distinctSlot = Int32Array.from(plan.distinct, (m) => m.slot);
     this.distinctPass = new Uint8Array(plan.distinct.length);
     this.activitySlot = Int32Array.from(plan.activity, (m) => m.slot);
@@ -516,13 +506,11 @@ export class ComplianceMonitor {
     } else if (typeof system !== "string") {
       return false;
     }
-    const caches = this.caches;
     const fields = this.hashedFields;
     const types = this.fieldTypes;
     const hashes = this.hashes;
     const hashed = this.hashed;
     const values = this.fieldValues;
-    const entries = this.entries;
     for (let j = 0; j < fields.length; j++) {
       const value = readField(event, fields[j] as CompiledField);
       if (value === undefined) {
@@ -532,23 +520,12 @@ export class ComplianceMonitor {
       const key = hashes[j] as HashedKey;
       if (typeof value === "string") {
         if (types[j] === NUMERIC) return false;
-        const cache = caches[j];
-        if (cache !== undefined) {
-          const entry = cache.entryOf(value);
-          key.hi = cache.hi[entry] as number;
-          key.lo = cache.lo[entry] as number;
-          entries[j] = entry;
-        } else {
-          key.set(value);
-          entries[j] = -1;
-        }
-      } else {
+      } else if (types[j] === TEXT || typeof value !== "number" || value - value !== 0) {
         // A text field holding anything else, INVALID, or a number that is not finite
         // (readField gives raw fields as strings and finite numbers only).
-        if (types[j] === TEXT || typeof value !== "number" || value - value !== 0) return false;
-        key.set(value);
-        entries[j] = -1;
+        return false;
       }
+      key.set(value as string | number);
       values[j] = value;
       hashed[j] = 1;
     }
@@ -561,10 +538,7 @@ export class ComplianceMonitor {
     if (plan.activity.length > 0) {
       const name = system ?? (this.defaultSystem as string);
       if (name !== this.lastSystem) {
-        const cache = this.systemCache;
-        const entry = cache.entryOf(name);
-        this.systemHash.hi = cache.hi[entry] as number;
-        this.systemHash.lo = cache.lo[entry] as number;
+        this.systemHashes.hashInto(name, this.systemHash);
         this.lastSystem = name;
       }
       for (let i = 0; i < plan.activity.length; i++) {
@@ -593,7 +567,8 @@ export class ComplianceMonitor {
         if (filter === undefined || filter(event)) {
           const value = values[slot] as string | number;
           if (pseudonyms === undefined || !metric.pseudonymize) item = value;
-          else item = this.pseudonymOf(pseudonyms, value, slot);
+          else if (typeof value === "string") item = pseudonyms.ofHashed(value, (hashes[slot] as HashedKey).lo);
+          else item = pseudonyms.of(String(value));
         }
       }
       this.topItem[i] = item;
@@ -623,62 +598,33 @@ export class ComplianceMonitor {
     return true;
   }
 
-  /** The pseudonym of the value of hashed field `slot`: from the value cache when it holds the value. */
-  private pseudonymOf(pseudonyms: Pseudonymizer, value: string | number, slot: number): string {
-    const entry = this.entries[slot] as number;
-    const cache = this.caches[slot];
-    if (entry >= 0 && cache !== undefined) {
-      let pseudonym = cache.pseudonyms[entry] as string;
-      if (pseudonym === "") {
-        pseudonym = pseudonyms.ofHashed(value as string, cache.lo[entry] as number);
-        cache.pseudonyms[entry] = pseudonym;
-      }
-      return pseudonym;
-    }
-    if (typeof value === "string") return pseudonyms.ofHashed(value, (this.hashes[slot] as HashedKey).lo);
-    return pseudonyms.of(String(value));
-  }
-
-  /**
-   * Forgets every memo (see `memoEntry`): when the value cache reassigns its
-   * entries, and when the windows start a bucket (so that no memo keeps an
-   * expired bucket alive).
-   */
+  /** Forgets the memos of `feed` (when the windows start a bucket: no memo keeps an expired bucket alive). */
   private resetMemos(): void {
-    this.memoEntry.fill(-1);
-    this.memoBucket.fill(undefined);
-  }
-
-  /**
-   * Whether the memo of metric row `row` says the value of cache entry
-   * `entry` was already put into `bucket` (and records that it now is).
-   * Used only where putting it again changes nothing: a Bloom filter's bits,
-   * a frequency metric's listed values.
-   */
-  private memoized(row: number, entry: number, bucket: MonitorBucket): boolean {
-    if (entry < 0) return false;
-    const at = row * MEMO_SIZE + ((entry ^ this.systemHash.lo) & (MEMO_SIZE - 1));
-    if (this.memoEntry[at] === entry && this.memoBucket[at] === bucket) return true;
-    this.memoEntry[at] = entry;
-    this.memoBucket[at] = bucket;
-    return false;
+    this.pairMemoBucket.fill(undefined);
+    this.listedMemoBucket.fill(undefined);
   }
 
   /** Counts the prepared event into `bucket` (the windows' append and prepare). */
   private feed(bucket: MonitorBucket): MonitorBucket {
     bucket.events++;
     const hashes = this.hashes;
-    const entries = this.entries;
     const distinctPass = this.distinctPass;
     for (let i = 0; i < distinctPass.length; i++) {
       if (distinctPass[i] === 1) (bucket.distinct[i] as HyperLogLog).addHashed(hashes[this.distinctSlot[i] as number] as HashedKey);
     }
     const activityPass = this.activityPass;
     for (let i = 0; i < activityPass.length; i++) {
-      // A pair already in the filter sets no new bit: the memo skips the probes.
-      if (activityPass[i] === 1 && !this.memoized(i, entries[this.activitySlot[i] as number] as number, bucket)) {
-        (bucket.activity[i] as BloomFilter).addHashed(this.pairKeys[i] as HashedKey);
-      }
+      if (activityPass[i] !== 1) continue;
+      // A pair key put into this bucket's filter before sets no new bit: the
+      // memo of recent puts skips the probes (most events are of users seen
+      // in the bucket already).
+      const pair = this.pairKeys[i] as HashedKey;
+      const at = i * MEMO_SIZE + (pair.lo & (MEMO_SIZE - 1));
+      if (this.pairMemoLo[at] === pair.lo && this.pairMemoHi[at] === pair.hi && this.pairMemoBucket[at] === bucket) continue;
+      (bucket.activity[i] as BloomFilter).addHashed(pair);
+      this.pairMemoLo[at] = pair.lo;
+      this.pairMemoHi[at] = pair.hi;
+      this.pairMemoBucket[at] = bucket;
     }
     const topItem = this.topItem;
     for (let i = 0; i < topItem.length; i++) {
@@ -686,22 +632,24 @@ export class ComplianceMonitor {
       if (item !== undefined) (bucket.top[i] as TopK).add(item);
     }
     const frequencyPass = this.frequencyPass;
-    const memoRows = activityPass.length;
     for (let i = 0; i < frequencyPass.length; i++) {
       if (frequencyPass[i] !== 1) continue;
       const slot = this.frequencySlot[i] as number;
       (bucket.frequency[i] as CountMinSketch).addHashed(hashes[slot] as HashedKey);
       const value = this.frequencyValue[i] as string | number;
+      // Values listed in the bucket stay listed: the memo of recent ones skips the Set lookup.
+      const at = i * MEMO_SIZE + ((hashes[slot] as HashedKey).lo & (MEMO_SIZE - 1));
+      if (this.listedMemoValue[at] === value && this.listedMemoBucket[at] === bucket) continue;
       const values = bucket.values[i] as Set<string | number>;
-      if (this.memoized(memoRows + i, entries[slot] as number, bucket)) continue; // listed already
       if (!values.has(value)) {
-        if (values.size < (this.plan.frequency[i] as Of<"frequency">).maxValues) {
-          values.add(value);
-        } else {
-          bucket.unlisted[i]++;
-          this.memoEntry[(memoRows + i) * MEMO_SIZE + (((entries[slot] as number) ^ this.systemHash.lo) & (MEMO_SIZE - 1))] = -1; // not listed: count it every time
+        if (values.size >= (this.plan.frequency[i] as Of<"frequency">).maxValues) {
+          bucket.unlisted[i]++; // not listed: counted on every event, no memo
+          continue;
         }
+        values.add(value);
       }
+      this.listedMemoValue[at] = value;
+      this.listedMemoBucket[at] = bucket;
     }
     const statsValue = this.statsValue;
     for (let i = 0; i < statsValue.length; i++) {
