@@ -282,6 +282,43 @@ describe("ComplianceMonitor pseudonyms", () => {
     expect(image.includes("user-0@corp.example")).toBe(false);
   });
 
+  it("answers per hour exactly as if every event were put into every sketch (the memos of repeated puts skip nothing needed)", () => {
+    // feed() skips a Bloom put of a (user, system) pair just put into the
+    // same bucket, and a Set lookup of a value just listed in it. Per hourly
+    // bucket: every pair seen must be in the filter, and a frequency list
+    // of 2 values (of 4 kinds) must hold exactly the first two kinds that
+    // arrived, counting every event of the others as unlisted.
+    const metrics = [...DEFAULT_MONITOR_METRICS, { kind: "frequency" as const, name: "fewKinds", field: "kind" as const, maxValues: 2 }];
+    const events = STREAM.slice(0, 25_000);
+    const monitor = new ComplianceMonitor({ metrics, identities: "plain", maxFutureSkew: Number.POSITIVE_INFINITY });
+    expect(monitor.addMany(events)).toBe(events.length);
+    const buckets = new Map<string, { system: string; hour: number; users: Set<string>; listed: string[]; unlisted: number }>();
+    for (const e of events) {
+      const hour = Math.floor(e.time / HOUR) * HOUR;
+      const id = `${e.system} ${hour}`;
+      let bucket = buckets.get(id);
+      if (bucket === undefined) buckets.set(id, (bucket = { system: e.system as string, hour, users: new Set(), listed: [], unlisted: 0 }));
+      bucket.users.add(e.user as string);
+      if (!bucket.listed.includes(e.kind)) {
+        if (bucket.listed.length < 2) bucket.listed.push(e.kind);
+        else bucket.unlisted++;
+      }
+    }
+    expect(buckets.size).toBeGreaterThan(20);
+    let pairs = 0;
+    for (const bucket of buckets.values()) {
+      const range = { from: bucket.hour, to: bucket.hour + HOUR };
+      const listing = monitor.frequencies("fewKinds", bucket.system, range);
+      expect(Object.keys(listing.values)).toEqual([...bucket.listed].sort());
+      expect(listing.unlisted).toBe(bucket.unlisted);
+      for (const user of bucket.users) {
+        expect(monitor.activity(user, bucket.system, range).accessed).toBe(true);
+        pairs++;
+      }
+    }
+    expect(pairs).toBeGreaterThan(1000);
+  }, 120_000);
+
   it("refuses to start without a key unless plain storage is switched on", () => {
     expect(() => new ComplianceMonitor()).toThrow(InvalidArgumentError);
     expect(() => new ComplianceMonitor()).toThrow(/pseudonymKey/);

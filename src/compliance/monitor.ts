@@ -20,13 +20,13 @@ import {
   DEFAULT_MONITOR_METRICS,
   FieldCode,
   fieldType,
-  INVALID,
   type MetricPlan,
   type MonitorMetric,
   planMetrics,
   readField,
   type ResolvedMetric,
 } from "./monitor-metrics.js";
+import { HashCache } from "./monitor-hash-cache.js";
 import { Pseudonymizer } from "./pseudonyms.js";
 import type { ComplianceSnapshot, EstimateSummary, StatsSummary, SystemSnapshot, TimeRange, TopEntry } from "./snapshot.js";
 
@@ -253,6 +253,14 @@ const RESTORE_KEYS: readonly (keyof ComplianceMonitorRestoreOptions)[] = [
   "restoreRules",
   "restoreAllowList",
 ];
+/** Hashed field types of the ingest path's checks. */
+const TEXT = 0;
+const NUMERIC = 1;
+const ANY = 2;
+/** Memo slots per metric (see `ComplianceMonitor.feed`). */
+const MEMO_SIZE = 256;
+/** System names whose hashes are kept (the cache is emptied when full). */
+const SYSTEM_CACHE_SIZE = 1024;
 const CODECS = [HyperLogLog.codec, BloomFilter.codec, TopK.codec, CountMinSketch.codec, Moments.codec, TDigest.codec];
 
 /**
@@ -315,6 +323,26 @@ export class ComplianceMonitor {
   private readonly hashedFields: readonly CompiledField[];
   private readonly hashes: HashedKey[];
   private readonly hashed: Uint8Array;
+  /** Per hashed field: TEXT, NUMERIC or ANY (raw: text or a finite number). */
+  private readonly fieldTypes: Uint8Array;
+  /** Per hashed field: the value read (valid where `hashed` is 1). */
+  private readonly fieldValues: unknown[];
+  /** The systems' hashes (for the activity filters' pair keys). */
+  private readonly systemHashes = new HashCache(SYSTEM_CACHE_SIZE);
+  /**
+   * Per activity metric, MEMO_SIZE slots indexed by the pair key's low
+   * bits: (pair key, bucket) pairs already put into the bucket's filter
+   * (see `feed`).
+   */
+  private readonly pairMemoHi: Int32Array;
+  private readonly pairMemoLo: Int32Array;
+  private readonly pairMemoBucket: (MonitorBucket | undefined)[];
+  /**
+   * Per frequency metric, MEMO_SIZE slots indexed by the value's hash:
+   * (value, bucket) pairs whose value is listed in the bucket (see `feed`).
+   */
+  private readonly listedMemoValue: (string | number | undefined)[];
+  private readonly listedMemoBucket: (MonitorBucket | undefined)[];
   private readonly systemHash = new HashedKey();
   private lastSystem: string | undefined = undefined;
   private readonly distinctSlot: Int32Array;
@@ -363,6 +391,16 @@ export class ComplianceMonitor {
     this.hashedFields = plan.hashed;
     this.hashes = plan.hashed.map(() => new HashedKey());
     this.hashed = new Uint8Array(plan.hashed.length);
+    this.fieldTypes = Uint8Array.from(plan.hashed, (field) => {
+      const type = fieldType(field.code);
+      return type === "string" ? TEXT : type === "number" ? NUMERIC : ANY;
+    });
+    this.fieldValues = plan.hashed.map(() => undefined);
+    this.pairMemoHi = new Int32Array(plan.activity.length * MEMO_SIZE);
+    this.pairMemoLo = new Int32Array(plan.activity.length * MEMO_SIZE);
+    this.pairMemoBucket = new Array<MonitorBucket | undefined>(plan.activity.length * MEMO_SIZE).fill(undefined);
+    this.listedMemoValue = new Array<string | number | undefined>(plan.frequency.length * MEMO_SIZE).fill(undefined);
+    this.listedMemoBucket = new Array<MonitorBucket | undefined>(plan.frequency.length * MEMO_SIZE).fill(undefined);
     this.distinctSlot = Int32Array.from(plan.distinct, (m) => m.slot);
     this.distinctPass = new Uint8Array(plan.distinct.length);
     this.activitySlot = Int32Array.from(plan.activity, (m) => m.slot);
@@ -383,7 +421,10 @@ export class ComplianceMonitor {
 
     this.monoid = bucketMonoid(plan, this.projection);
     this.aggregator = {
-      prepare: (_event, storage) => this.feed(newBucket(plan, storage)),
+      prepare: (_event, storage) => {
+        this.resetMemos();
+        return this.feed(newBucket(plan, storage));
+      },
       append: (bucket) => this.feed(bucket),
       present: (bucket) => bucket,
       semigroup: this.monoid,
@@ -466,17 +507,26 @@ export class ComplianceMonitor {
       return false;
     }
     const fields = this.hashedFields;
+    const types = this.fieldTypes;
     const hashes = this.hashes;
     const hashed = this.hashed;
+    const values = this.fieldValues;
     for (let j = 0; j < fields.length; j++) {
-      const field = fields[j] as CompiledField;
-      const value = readField(event, field);
+      const value = readField(event, fields[j] as CompiledField);
       if (value === undefined) {
         hashed[j] = 0;
         continue;
       }
-      if (!validValue(value, field)) return false;
-      (hashes[j] as HashedKey).set(value as string | number);
+      const key = hashes[j] as HashedKey;
+      if (typeof value === "string") {
+        if (types[j] === NUMERIC) return false;
+      } else if (types[j] === TEXT || typeof value !== "number" || value - value !== 0) {
+        // A text field holding anything else, INVALID, or a number that is not finite
+        // (readField gives raw fields as strings and finite numbers only).
+        return false;
+      }
+      key.set(value as string | number);
+      values[j] = value;
       hashed[j] = 1;
     }
     const filters = this.filters;
@@ -488,7 +538,7 @@ export class ComplianceMonitor {
     if (plan.activity.length > 0) {
       const name = system ?? (this.defaultSystem as string);
       if (name !== this.lastSystem) {
-        this.systemHash.set(name);
+        this.systemHashes.hashInto(name, this.systemHash);
         this.lastSystem = name;
       }
       for (let i = 0; i < plan.activity.length; i++) {
@@ -507,17 +557,17 @@ export class ComplianceMonitor {
         }
       }
     }
+    const pseudonyms = this.pseudonyms;
     for (let i = 0; i < plan.top.length; i++) {
       const metric = plan.top[i] as Of<"top">;
-      const value = readField(event, metric.field);
+      const slot = metric.slot;
       let item: string | number | undefined;
-      if (value !== undefined) {
-        if (!validValue(value, metric.field)) return false;
+      if (hashed[slot] === 1) {
         const filter = filters.top[i];
         if (filter === undefined || filter(event)) {
-          const pseudonyms = this.pseudonyms;
-          if (pseudonyms === undefined || !metric.pseudonymize) item = value as string | number;
-          else if (typeof value === "string") item = pseudonyms.ofHashed(value, (hashes[metric.slot] as HashedKey).lo);
+          const value = values[slot] as string | number;
+          if (pseudonyms === undefined || !metric.pseudonymize) item = value;
+          else if (typeof value === "string") item = pseudonyms.ofHashed(value, (hashes[slot] as HashedKey).lo);
           else item = pseudonyms.of(String(value));
         }
       }
@@ -528,7 +578,7 @@ export class ComplianceMonitor {
       const filter = filters.frequency[i];
       const pass = hashed[slot] === 1 && (filter === undefined || filter(event));
       this.frequencyPass[i] = pass ? 1 : 0;
-      this.frequencyValue[i] = pass ? (readField(event, (plan.frequency[i] as Of<"frequency">).field) as string | number) : undefined;
+      this.frequencyValue[i] = pass ? (values[slot] as string | number) : undefined;
     }
     for (let i = 0; i < plan.stats.length; i++) {
       const metric = plan.stats[i] as Of<"stats">;
@@ -548,6 +598,12 @@ export class ComplianceMonitor {
     return true;
   }
 
+  /** Forgets the memos of `feed` (when the windows start a bucket: no memo keeps an expired bucket alive). */
+  private resetMemos(): void {
+    this.pairMemoBucket.fill(undefined);
+    this.listedMemoBucket.fill(undefined);
+  }
+
   /** Counts the prepared event into `bucket` (the windows' append and prepare). */
   private feed(bucket: MonitorBucket): MonitorBucket {
     bucket.events++;
@@ -558,7 +614,17 @@ export class ComplianceMonitor {
     }
     const activityPass = this.activityPass;
     for (let i = 0; i < activityPass.length; i++) {
-      if (activityPass[i] === 1) (bucket.activity[i] as BloomFilter).addHashed(this.pairKeys[i] as HashedKey);
+      if (activityPass[i] !== 1) continue;
+      // A pair key put into this bucket's filter before sets no new bit: the
+      // memo of recent puts skips the probes (most events are of users seen
+      // in the bucket already).
+      const pair = this.pairKeys[i] as HashedKey;
+      const at = i * MEMO_SIZE + (pair.lo & (MEMO_SIZE - 1));
+      if (this.pairMemoLo[at] === pair.lo && this.pairMemoHi[at] === pair.hi && this.pairMemoBucket[at] === bucket) continue;
+      (bucket.activity[i] as BloomFilter).addHashed(pair);
+      this.pairMemoLo[at] = pair.lo;
+      this.pairMemoHi[at] = pair.hi;
+      this.pairMemoBucket[at] = bucket;
     }
     const topItem = this.topItem;
     for (let i = 0; i < topItem.length; i++) {
@@ -568,13 +634,22 @@ export class ComplianceMonitor {
     const frequencyPass = this.frequencyPass;
     for (let i = 0; i < frequencyPass.length; i++) {
       if (frequencyPass[i] !== 1) continue;
-      (bucket.frequency[i] as CountMinSketch).addHashed(hashes[this.frequencySlot[i] as number] as HashedKey);
+      const slot = this.frequencySlot[i] as number;
+      (bucket.frequency[i] as CountMinSketch).addHashed(hashes[slot] as HashedKey);
       const value = this.frequencyValue[i] as string | number;
+      // Values listed in the bucket stay listed: the memo of recent ones skips the Set lookup.
+      const at = i * MEMO_SIZE + ((hashes[slot] as HashedKey).lo & (MEMO_SIZE - 1));
+      if (this.listedMemoValue[at] === value && this.listedMemoBucket[at] === bucket) continue;
       const values = bucket.values[i] as Set<string | number>;
       if (!values.has(value)) {
-        if (values.size < (this.plan.frequency[i] as Of<"frequency">).maxValues) values.add(value);
-        else bucket.unlisted[i]++;
+        if (values.size >= (this.plan.frequency[i] as Of<"frequency">).maxValues) {
+          bucket.unlisted[i]++; // not listed: counted on every event, no memo
+          continue;
+        }
+        values.add(value);
       }
+      this.listedMemoValue[at] = value;
+      this.listedMemoBucket[at] = bucket;
     }
     const statsValue = this.statsValue;
     for (let i = 0; i < statsValue.length; i++) {
@@ -956,14 +1031,6 @@ export class ComplianceMonitor {
   get allowListState(): MonitorAllowList | undefined {
     return this.allowList;
   }
-}
-
-function validValue(value: unknown, field: CompiledField): boolean {
-  if (value === INVALID) return false;
-  const type = fieldType(field.code);
-  if (type === "string") return typeof value === "string";
-  if (type === "number") return typeof value === "number" && value - value === 0;
-  return true; // raw: readField gives only strings and finite numbers
 }
 
 function checkSeam<T>(seam: T | undefined, name: string, methods: readonly string[]): T | undefined {

@@ -29,12 +29,16 @@ function keyBytes(key: unknown, where: string): Uint8Array {
  * billion identities share a pseudonym with probability about 6e-12.)
  *
  * Recent identities are cached (identity → pseudonym) in a table of
- * `cacheSize` entries (rounded up to a power of two) indexed by a hash of
- * the identity, two candidate entries per identity; a new identity replaces
- * the older of the two. So the cache holds at most `cacheSize` identities
- * in memory (plain text, in the process only, never in an image), an
- * identity costs one HMAC when it is first seen and again only after being
- * pushed out, and a lookup costs an index and one or two string compares.
+ * `cacheSize` entries (rounded up to a power of two, at least 4) indexed by a hash of
+ * the identity, four candidate entries per identity (8 adjacent array
+ * elements: one or two cache lines); a new identity replaces the four's
+ * entries in turn. So the cache holds at most `cacheSize` identities in
+ * memory (plain text, in the process only, never in an image), an identity
+ * costs one HMAC when it is first seen and again only after being pushed
+ * out, and a lookup costs an index and one to four string compares. (With
+ * two candidates, the 25,000 identities of the monitor's bench stream still
+ * missed about 1 % of lookups at the default 65,536 entries, a thousand HMACs
+ * per 100,000 events; with four, far fewer, see docs/performance.md.)
  * `ComplianceMonitor` passes the hash it already computed for the field.
  *
  * @example
@@ -51,7 +55,7 @@ export class Pseudonymizer {
   private readonly mask: number;
   /** Entry e at [2e] (identity) and [2e + 1] (its pseudonym): one cache line holds both. */
   private readonly entries: string[];
-  /** Per pair of entries: which one to replace next (the older). */
+  /** Per set of four entries: which one to replace next (round robin). */
   private readonly victim: Uint8Array;
   private readonly scratch = new HashedKey();
   private readonly codes = new Uint16Array(16);
@@ -67,11 +71,12 @@ export class Pseudonymizer {
     if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > 1 << 24) {
       throw new InvalidArgumentError(`pseudonymCacheSize must be an integer from 0 to ${1 << 24}, got ${describeValue(cacheSize)}`);
     }
-    const size = cacheSize === 0 ? 0 : Math.max(2, 2 ** Math.ceil(Math.log2(cacheSize)));
-    this.mask = size - 1;
+    const size = cacheSize === 0 ? 0 : Math.max(4, 2 ** Math.ceil(Math.log2(cacheSize)));
+    // Sets of four entries: the mask picks a set.
+    this.mask = (size >> 2) - 1;
     // Filled with "" (never an identity's entry: "" is checked apart) so the arrays stay packed.
     this.entries = new Array<string>(2 * size).fill("");
-    this.victim = new Uint8Array(size >> 1);
+    this.victim = new Uint8Array(size >> 2);
     let check = "";
     this.mac.digestInto("papertrail.pseudonym-key-check", this.digest, 0);
     for (let i = 0; i < 8; i++) check += (this.digest[i] as number).toString(16).padStart(2, "0");
@@ -90,14 +95,16 @@ export class Pseudonymizer {
   ofHashed(identity: string, hash: number): string {
     if (this.mask < 0 || identity === "") return this.compute(identity);
     const entries = this.entries;
-    const first = hash & this.mask & ~1;
-    const at0 = 2 * first;
+    const set = hash & this.mask;
+    const at0 = 8 * set;
     if (entries[at0] === identity) return entries[at0 + 1] as string;
     if (entries[at0 + 2] === identity) return entries[at0 + 3] as string;
+    if (entries[at0 + 4] === identity) return entries[at0 + 5] as string;
+    if (entries[at0 + 6] === identity) return entries[at0 + 7] as string;
     const pseudonym = this.compute(identity);
-    const pair = first >> 1;
-    const at = at0 + 2 * (this.victim[pair] as number);
-    this.victim[pair] ^= 1;
+    const next = this.victim[set] as number;
+    const at = at0 + 2 * next;
+    this.victim[set] = (next + 1) & 3;
     entries[at] = identity;
     entries[at + 1] = pseudonym;
     return pseudonym;
