@@ -6,10 +6,12 @@
  * (bench/dedup.mjs, "hash alone" rows). WebAssembly is a web-standard API,
  * so this stays browser-safe; where it is missing or refused (a Content
  * Security Policy without `wasm-unsafe-eval`), or the host is big-endian,
- * {@link createSipKernel} returns undefined and SipHasher uses JavaScript.
+ * {@link sharedSipKernel} returns undefined and SipHasher uses JavaScript.
  *
- * Memory of one instance (one 64 KiB page, one instance per key):
- * bytes 0..15 the key, 16..23 the last hash (little-endian), messages at or
+ * One instance serves every SipHasher of the process (the key is passed with
+ * each call): creating an instance per hasher cost about 170 µs, and every
+ * WebAssembly memory reserves a large range of address space. Its memory is
+ * one 64 KiB page: bytes 16..23 the last hash (little-endian), messages at or
  * after byte {@link MESSAGE_AT}, starting anywhere (callers start them where
  * a part of the message lands on a 4-byte boundary). The final block reads
  * the 8 bytes at the message's last whole block and masks off what lies
@@ -18,6 +20,7 @@
  * @internal
  * @module
  */
+import { encodeUtf8Into } from "./utf8.js";
 import { I32, I64, Op, emitModule, sleb, uleb } from "./wasm-emitter.js";
 import type { Hash64Out } from "./murmur64a.js";
 
@@ -26,19 +29,26 @@ export const MESSAGE_AT = 64;
 /** Where messages must end: the final block's 8-byte read stays inside the page. */
 export const MESSAGE_END = 65536 - 8;
 
-// Locals: parameters first (start, length, c, d), then the state and scratch.
+// Locals: parameters first (start, length, c, d, the key's four 32-bit
+// words k0 low, k0 high, k1 low, k1 high), then the state and scratch.
 const START = 0;
 const LEN = 1;
 const C = 2;
 const D = 3;
-const V0 = 4;
-const V1 = 5;
-const V2 = 6;
-const V3 = 7;
-const M = 8;
-const AT = 9;
-const END = 10;
-const R = 11;
+const K0L = 4;
+const K0H = 5;
+const K1L = 6;
+const K1H = 7;
+const V0 = 8;
+const V1 = 9;
+const V2 = 10;
+const V3 = 11;
+const M = 12;
+const K0 = 13;
+const K1 = 14;
+const AT = 15;
+const END = 16;
+const R = 17;
 
 const get = (local: number): number[] => [Op.localGet, local];
 const set = (local: number): number[] => [Op.localSet, local];
@@ -66,15 +76,21 @@ function absorb(count: number): number[] {
   return [...get(V3), ...get(M), Op.i64Xor, ...set(V3), ...rounds(count), ...get(V0), ...get(M), Op.i64Xor, ...set(V0)];
 }
 
+/** `key = high << 32 | low` from two i32 parameters. */
+const join64 = (low: number, high: number, key: number): number[] => [
+  ...get(high), Op.i64ExtendI32U, ...i64(32n), Op.i64Shl, ...get(low), Op.i64ExtendI32U, Op.i64Or, ...set(key),
+];
 /** Initial state word: a key word XOR one of the spec's "somepseudorandomlygeneratedbytes" constants. */
-const init = (keyOffset: number, constant: bigint, v: number): number[] => [...i32(0), ...load64(keyOffset), ...i64(constant), Op.i64Xor, ...set(v)];
+const init = (key: number, constant: bigint, v: number): number[] => [...get(key), ...i64(constant), Op.i64Xor, ...set(v)];
 
-/** `sip(start, length, c, d) -> low 32 bits`; the whole hash is left at bytes 16..23. */
+/** `sip(start, length, c, d, k0l, k0h, k1l, k1h) -> low 32 bits`; the whole hash is left at bytes 16..23. */
 const BODY = [
-  ...init(0, 0x736f6d6570736575n, V0),
-  ...init(8, 0x646f72616e646f6dn, V1),
-  ...init(0, 0x6c7967656e657261n, V2),
-  ...init(8, 0x7465646279746573n, V3),
+  ...join64(K0L, K0H, K0),
+  ...join64(K1L, K1H, K1),
+  ...init(K0, 0x736f6d6570736575n, V0),
+  ...init(K1, 0x646f72616e646f6dn, V1),
+  ...init(K0, 0x6c7967656e657261n, V2),
+  ...init(K1, 0x7465646279746573n, V3),
   // at = start; end = start + (length & ~7) (unaligned 8-byte loads are valid WebAssembly)
   ...get(START), ...set(AT),
   ...get(LEN), ...i32(-8), Op.i32And, ...get(START), Op.i32Add, ...set(END),
@@ -98,13 +114,13 @@ const BODY = [
   ...i32(16), Op.i32Load, 2, 0,
 ];
 
-/** The module's bytes (about 560). */
+/** The module's bytes (about 600). */
 export function sipHashModuleBytes(): Uint8Array<ArrayBuffer> {
   return emitModule({
-    params: [I32, I32, I32, I32],
+    params: [I32, I32, I32, I32, I32, I32, I32, I32],
     results: [I32],
     locals: [
-      [5, I64],
+      [7, I64],
       [3, I32],
     ],
     body: BODY,
@@ -117,24 +133,17 @@ export function sipHashModuleBytes(): Uint8Array<ArrayBuffer> {
 /** Whether typed-array memory is little-endian, as WebAssembly memory always is. */
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** The compiled module, made on first use (null: WebAssembly is unavailable or refused here). */
-let compiled: WebAssembly.Module | null | undefined;
+/** The process's kernel, made on first use (null: WebAssembly is unavailable or refused here). */
+let shared: SipKernel | null | undefined;
 
-function compiledModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    compiled = null;
-    try {
-      if (littleEndianHost && typeof WebAssembly === "object" && WebAssembly !== null) compiled = new WebAssembly.Module(sipHashModuleBytes());
-    } catch {
-      compiled = null; // e.g. a Content Security Policy without 'wasm-unsafe-eval'
-    }
-  }
-  return compiled;
-}
+/** Longest first string of a pair kept in the kernel's memory, in UTF-16 units (longer pairs are laid out in full each time). */
+const MAX_PAIR_FIRST = 256;
 
 /**
- * One key's WebAssembly SipHash: callers write the message into `bytes` (or
- * `words`) at or after {@link MESSAGE_AT} and call {@link SipKernel.hash}.
+ * The WebAssembly SipHash of this process: callers write the message into
+ * `bytes` (or `words`) at or after {@link MESSAGE_AT} and call
+ * {@link SipKernel.hash} with their key. Not reentrant (nothing in it calls
+ * back into JavaScript).
  *
  * @internal
  */
@@ -143,30 +152,63 @@ export class SipKernel {
   readonly bytes: Uint8Array;
   /** The same memory as little-endian 32-bit words. */
   readonly words: Int32Array;
-  private readonly sip: (start: number, length: number, c: number, d: number) => number;
+  /**
+   * The first string of the last pair, already in memory as
+   * `UTF-8(first) ‖ 0xff` from `pairStart`, ending at the 4-aligned
+   * `pairSecondAt` where the second string goes (the layout is the same
+   * under every key): a stream of (kind, id) pairs writes its kind once, and
+   * each id four characters a word. `undefined` once anything else was
+   * written there.
+   */
+  pairFirst: string | undefined = undefined;
+  pairStart = 0;
+  pairSecondAt = 0;
+  private readonly sip: (start: number, length: number, c: number, d: number, k0l: number, k0h: number, k1l: number, k1h: number) => number;
 
-  constructor(instance: WebAssembly.Instance, key: Uint8Array) {
+  constructor(instance: WebAssembly.Instance) {
     const memory = instance.exports["memory"] as WebAssembly.Memory;
     this.bytes = new Uint8Array(memory.buffer);
     this.words = new Int32Array(memory.buffer);
-    this.sip = instance.exports["sip"] as (start: number, length: number, c: number, d: number) => number;
-    this.bytes.set(key, 0);
+    this.sip = instance.exports["sip"] as SipKernel["sip"];
   }
 
-  /** SipHash-c-d of the `length` bytes at `start` into `out` (signed 32-bit halves). */
-  hash(start: number, length: number, c: number, d: number, out: Hash64Out): void {
-    out.lo = this.sip(start, length, c, d);
+  /** SipHash-c-d under the key words of the `length` bytes at `start` into `out` (signed 32-bit halves). */
+  hash(start: number, length: number, c: number, d: number, k0l: number, k0h: number, k1l: number, k1h: number, out: Hash64Out): void {
+    out.lo = this.sip(start, length, c, d, k0l, k0h, k1l, k1h);
     out.hi = this.words[5] as number;
+  }
+
+  /** Lays `UTF-8(first) ‖ 0xff` so that it ends on a 4-byte boundary; false (nothing kept) when `first` is too long. */
+  placePairFirst(first: string): boolean {
+    this.pairFirst = undefined;
+    if (first.length > MAX_PAIR_FIRST) return false;
+    const bytes = this.bytes;
+    const length = encodeUtf8Into(first, bytes, MESSAGE_AT) - MESSAGE_AT;
+    const secondAt = MESSAGE_AT + ((length + 1 + 3) & ~3);
+    const start = secondAt - length - 1;
+    bytes.copyWithin(start, MESSAGE_AT, MESSAGE_AT + length);
+    bytes[secondAt - 1] = 0xff;
+    this.pairStart = start;
+    this.pairSecondAt = secondAt;
+    this.pairFirst = first;
+    return true;
   }
 }
 
-/** A kernel for `key` (16 bytes), or undefined where WebAssembly cannot be used. */
-export function createSipKernel(key: Uint8Array): SipKernel | undefined {
-  const module = compiledModule();
-  if (module === null) return undefined;
-  try {
-    return new SipKernel(new WebAssembly.Instance(module), key);
-  } catch {
-    return undefined;
+/**
+ * The process's kernel, or undefined where WebAssembly cannot be used (it
+ * is missing, a Content Security Policy refuses it, or the host is
+ * big-endian): SipHasher then hashes in JavaScript.
+ */
+export function sharedSipKernel(): SipKernel | undefined {
+  if (typeof WebAssembly !== "object" || WebAssembly === null || !littleEndianHost) return undefined;
+  if (shared === undefined) {
+    shared = null;
+    try {
+      shared = new SipKernel(new WebAssembly.Instance(new WebAssembly.Module(sipHashModuleBytes())));
+    } catch {
+      shared = null; // e.g. a Content Security Policy without 'wasm-unsafe-eval'
+    }
   }
+  return shared ?? undefined;
 }

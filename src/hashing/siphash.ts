@@ -1,10 +1,7 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { Hash64Out } from "./murmur64a.js";
-import { createSipKernel, MESSAGE_AT, MESSAGE_END, type SipKernel } from "./siphash-wasm.js";
+import { MESSAGE_AT, MESSAGE_END, sharedSipKernel, type SipKernel } from "./siphash-wasm.js";
 import { Utf8Buffer, encodeAsciiWordsInto, encodeUtf8Into } from "./utf8.js";
-
-/** Longest first string of a pair kept in the WebAssembly memory, in UTF-16 units (longer pairs hash in JavaScript). */
-const MAX_PAIR_FIRST = 256;
 
 /**
  * SipHash-2-4 (Aumasson & Bernstein, "SipHash: a fast short-input PRF",
@@ -235,17 +232,8 @@ export class SipHasher {
   private readonly k1h: number;
   private readonly k1l: number;
   private readonly scratch: Hash64Out = { hi: 0, lo: 0 };
-  /** The WebAssembly kernel for this key (undefined where WebAssembly cannot be used: JavaScript hashes). */
+  /** The process's WebAssembly kernel (undefined where WebAssembly cannot be used: JavaScript hashes). */
   private readonly kernel: SipKernel | undefined;
-  /**
-   * The first string of the last pair, already in the kernel's memory as
-   * `UTF-8(first) ‖ 0xff` from `pairStart`, ending at the 4-aligned
-   * `pairSecondAt` where the second string goes: a stream of (kind, id)
-   * pairs writes its kind once, and each id as whole words.
-   */
-  private pairFirst: string | undefined = undefined;
-  private pairStart = 0;
-  private pairSecondAt = 0;
 
   constructor(key: Uint8Array, variant: SipHashVariant = "2-4") {
     if (!(key instanceof Uint8Array) || key.length !== 16) {
@@ -264,7 +252,7 @@ export class SipHasher {
     this.k0h = word(4);
     this.k1l = word(8);
     this.k1h = word(12);
-    this.kernel = createSipKernel(key);
+    this.kernel = sharedSipKernel();
   }
 
   /** The hash of `message` (a string as UTF-8, or bytes) as an unsigned 64-bit bigint. */
@@ -278,19 +266,19 @@ export class SipHasher {
     const kernel = this.kernel;
     if (typeof message === "string") {
       if (kernel !== undefined && message.length * 3 <= MESSAGE_END - MESSAGE_AT) {
-        this.pairFirst = undefined; // the message may overwrite the pair's first string
+        kernel.pairFirst = undefined; // the message overwrites the pair's first string
         let length = encodeAsciiWordsInto(message, kernel.words, MESSAGE_AT >>> 2);
         if (length < 0) length = encodeUtf8Into(message, kernel.bytes, MESSAGE_AT) - MESSAGE_AT;
-        kernel.hash(MESSAGE_AT, length, this.c, this.d, out);
+        kernel.hash(MESSAGE_AT, length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
         return out;
       }
       const length = utf8.encode(message); // may replace utf8.bytes: read it after
       this.hashEncoded(length, out);
     } else if (message instanceof Uint8Array) {
       if (kernel !== undefined && message.length <= MESSAGE_END - MESSAGE_AT) {
-        this.pairFirst = undefined;
+        kernel.pairFirst = undefined;
         kernel.bytes.set(message, MESSAGE_AT);
-        kernel.hash(MESSAGE_AT, message.length, this.c, this.d, out);
+        kernel.hash(MESSAGE_AT, message.length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
         return out;
       }
       sipHashInto(this.c, this.d, this.k0h, this.k0l, this.k1h, this.k1l, wordsOf(message, message.length), message, message.length, out);
@@ -309,13 +297,12 @@ export class SipHasher {
       throw new InvalidArgumentError(`SipHasher.hashPairInto: both parts must be strings, got ${typeof first} and ${typeof second}`);
     }
     const kernel = this.kernel;
-    if (kernel !== undefined) {
-      if (first !== this.pairFirst) this.placePairFirst(first, kernel);
-      const at = this.pairSecondAt;
-      if (this.pairFirst !== undefined && at + second.length * 3 <= MESSAGE_END) {
+    if (kernel !== undefined && (first === kernel.pairFirst || kernel.placePairFirst(first))) {
+      const at = kernel.pairSecondAt;
+      if (at + second.length * 3 <= MESSAGE_END) {
         let length = encodeAsciiWordsInto(second, kernel.words, at >>> 2);
         if (length < 0) length = encodeUtf8Into(second, kernel.bytes, at) - at;
-        kernel.hash(this.pairStart, at - this.pairStart + length, this.c, this.d, out);
+        kernel.hash(kernel.pairStart, at - kernel.pairStart + length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
         return out;
       }
     }
@@ -324,21 +311,6 @@ export class SipHasher {
     end = utf8.encodeAt(second, end); // may replace utf8.bytes: read it after
     this.hashEncoded(end, out);
     return out;
-  }
-
-  /** Lays `UTF-8(first) ‖ 0xff` in the kernel's memory so that it ends on a 4-byte boundary (or forgets the pair when `first` is too long). */
-  private placePairFirst(first: string, kernel: SipKernel): void {
-    this.pairFirst = undefined;
-    if (first.length > MAX_PAIR_FIRST) return;
-    const bytes = kernel.bytes;
-    const length = encodeUtf8Into(first, bytes, MESSAGE_AT) - MESSAGE_AT;
-    const secondAt = MESSAGE_AT + ((length + 1 + 3) & ~3);
-    const start = secondAt - length - 1;
-    bytes.copyWithin(start, MESSAGE_AT, MESSAGE_AT + length);
-    bytes[secondAt - 1] = 0xff;
-    this.pairStart = start;
-    this.pairSecondAt = secondAt;
-    this.pairFirst = first;
   }
 
   /** Hashes the first `length` bytes of the encoding buffer (through its word view on little-endian hosts). */
