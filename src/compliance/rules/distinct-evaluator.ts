@@ -33,6 +33,16 @@ export function ringBits(first: number, count: number, size: number): number {
 }
 
 
+/** The mask {@link clearEntry} clears (set just before each `forEach`; JavaScript runs one at a time). */
+let clearMask = 0;
+
+/** Forgets the slices of {@link clearMask} in one value's mask, and the value when none is left. */
+function clearEntry(bits: number, value: string, map: Map<string, number>): void {
+  const kept = bits & ~clearMask;
+  if (kept === 0) map.delete(value);
+  else if (kept !== bits) map.set(value, kept);
+}
+
 /**
  * `distinct` rules (Sigma `value_count`): per key, an exact map from each
  * value to the ring slices (a 32-bit mask) it was seen in. The count of the
@@ -133,11 +143,11 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private clearBits(slot: number, mask: number): void {
     const map = this.maps[slot];
     if (map !== undefined) {
-      for (const [value, bits] of map) {
-        const kept = bits & ~mask;
-        if (kept === 0) map.delete(value);
-        else if (kept !== bits) map.set(value, kept);
-      }
+      // forEach with a module-level callback: `for (const [value, bits] of map)`
+      // made an entry array per value (the sampling heap profiler put 14 of
+      // the ready rules' 73 bytes per event of the synthetic stream here).
+      clearMask = mask;
+      map.forEach(clearEntry);
       return;
     }
     const base = slot * INLINE;
@@ -265,9 +275,10 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     this.windowCount[slot] = this.countIn(slot, this.windowBits[slot] as number);
     this.first[slot] = Number.POSITIVE_INFINITY;
     if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
+    if (this.suppressed(event.time, slot)) return; // before the message is made
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
-    this.fire(event, key, slot, {
+    this.alert(event, key, slot, {
       from,
       to,
       count,
