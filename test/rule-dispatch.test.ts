@@ -65,10 +65,16 @@ function load(index: number, rule: fc.Infer<typeof sigmaRule>): RuleDefinition |
   return { id: loaded.id, title: loaded.title, severity: "low", type: "count", where: loaded.where, groupBy: ["user"], window: 30_000, threshold: { gte: 2 } };
 }
 
-/** The same rule, its filter wrapped in a new function: no guard, so the engine calls it for every event. */
+/** The same rule, its filters wrapped in new functions: no guard, so the engine calls them for every event. */
 function unguarded(rule: RuleDefinition): RuleDefinition {
   const where = rule.where;
-  return where === undefined ? rule : ({ ...rule, where: (event: ComplianceEvent) => where(event) } as RuleDefinition);
+  const copy: Record<string, unknown> = { ...rule };
+  if (where !== undefined) copy.where = (event: ComplianceEvent) => where(event);
+  if (rule.type === "sustained") {
+    const sample = rule.sample;
+    copy.sample = (event: ComplianceEvent) => sample(event);
+  }
+  return copy as unknown as RuleDefinition;
 }
 
 function run(rules: readonly RuleDefinition[], events: readonly ComplianceEvent[]) {
@@ -151,6 +157,7 @@ describe("guarded dispatch", () => {
     const a = run(readyRules(), events);
     const b = run(plain, events);
     expect(a.alerts.length).toBeGreaterThan(10);
+    expect(new Set(a.alerts.map((alert) => alert[0]!.toString().split(":")[0])).size).toBeGreaterThanOrEqual(6);
     expect(a.alerts).toEqual(b.alerts);
     expect(a.stats).toEqual(b.stats);
     expect(a.image).toEqual(b.image);
