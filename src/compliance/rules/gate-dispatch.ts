@@ -11,6 +11,8 @@ const FIRST_VALUE = 3;
 
 /** Fields read per event at most: the ones most rules are guarded on. */
 const MAX_DIMENSIONS = 4;
+/** Strings a dimension remembers the class of, beyond the values its guards name. */
+const LEARNED = 1024;
 /** Value combinations kept in an array (beyond, a Map). */
 const ARRAY_CODES = 1 << 14;
 
@@ -19,6 +21,8 @@ class Dimension {
   /** Each named value's class. */
   readonly table = new Map<string, number>();
   readonly values: string[] = [];
+  /** Strings classed so far beyond the named values (kept in `table`, up to {@link LEARNED}). */
+  private learned = 0;
 
   constructor(
     readonly key: string,
@@ -45,9 +49,18 @@ class Dimension {
     if (table.size === 0) return OTHER;
     const known = table.get(value);
     if (known !== undefined) return known;
-    if (!this.folded) return OTHER;
-    const folded = foldedText(value);
-    return folded === value ? OTHER : (table.get(folded) ?? OTHER);
+    let cls = OTHER;
+    if (this.folded) {
+      const folded = foldedText(value);
+      if (folded !== value) cls = table.get(folded) ?? OTHER;
+    }
+    // A field the guards name has few values (kinds, levels): remember each
+    // string's class, so the next event with it costs one lookup, no folding.
+    if (this.learned < LEARNED) {
+      table.set(value, cls);
+      this.learned++;
+    }
+    return cls;
   }
 }
 
