@@ -45,14 +45,17 @@ const eventArb = fc.record({
   offset: fc.nat(20_000),
 });
 
-function toEvent(e: fc.Infer<typeof eventArb>, at: number): ComplianceEvent {
+type EventItem = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;
+type SigmaSpec = typeof sigmaRule extends fc.Arbitrary<infer T> ? T : never;
+
+function toEvent(e: EventItem, at: number): ComplianceEvent {
   const raw: Record<string, unknown> = {};
   if (e.EventID !== undefined) raw.EventID = e.EventID;
   if (e.Tag !== undefined) raw.Tag = e.Tag;
   return makeEvent({ time: T0 + at * 1_000 + e.offset, kind: e.kind as string, level: e.level, status: e.status, user: e.user, message: e.message, system: e.system, raw });
 }
 
-function load(index: number, rule: fc.Infer<typeof sigmaRule>): RuleDefinition | undefined {
+function load(index: number, rule: SigmaSpec): RuleDefinition | undefined {
   const doc = { title: `r${index}`, id: `r${index}`, detection: { s0: rule.s0, s1: rule.s1, condition: rule.condition } };
   let loaded: RuleDefinition;
   try {
