@@ -11,6 +11,7 @@ import type { Severity } from "./alert.js";
 import type { ComplianceEvent, EventField } from "./event.js";
 import { fieldReader } from "./event-field.js";
 import type { BaselineRule, CountRule, DistinctRule, MatchRule, RuleDefinition, SustainedRule } from "./rule.js";
+import { type EventGuard, guarded } from "./rules/event-guard.js";
 
 /**
  * Options every ready rule takes: its id, title, severity, cooldown (ms)
@@ -66,6 +67,18 @@ function numberAt(field: EventField): (event: ComplianceEvent) => number | undef
 
 const failedLogin = (event: ComplianceEvent): boolean => event.kind === "login" && event.outcome === "failure";
 
+const readMetrics = (event: ComplianceEvent): unknown => event.metrics;
+
+/**
+ * The guard (rules/event-guard.ts) of a filter that holds only when `field`
+ * is present: for a `metrics.<name>` field, the event's metrics (one field
+ * the engine reads once for every metric rule); the field itself otherwise.
+ */
+function presentGuard(field: EventField): EventGuard {
+  if (field.startsWith("metrics.")) return [{ field: "metrics", read: readMetrics, folded: false, values: undefined }];
+  return [{ field, read: fieldReader(field), folded: false, values: undefined }];
+}
+
 /**
  * Brute force: at least `attempts` (5) failed logins from one IP within
  * `window` (300 s). Alerts once, then the count starts over; further
@@ -117,7 +130,7 @@ export function errorSpikeRule(
     ...head,
     type: "count",
     description: `${errors} or more ERROR logs within ${window / 1000} s`,
-    where: (event) => event.level === "ERROR",
+    where: guarded((event: ComplianceEvent) => event.level === "ERROR", [{ field: "level", read: (event) => event.level, folded: false, values: new Set(["ERROR"]) }]),
     groupBy: options.groupBy ?? [],
     window,
     threshold: { gte: errors },
@@ -152,10 +165,10 @@ export function keywordRule(
     ...head,
     type: "match",
     description: `${options.field ?? "message"} contains ${keywords.join(", ")}`,
-    where: (event) => {
+    where: guarded((event: ComplianceEvent) => {
       const text = read(event);
       return typeof text === "string" && pattern.test(text);
-    },
+    }, presentGuard(options.field ?? "message")),
     groupBy: options.groupBy ?? [],
   };
 }
@@ -261,7 +274,7 @@ export function highLatencyRule(options: ReadyRuleOptions & { readonly threshold
     ...head,
     type: "match",
     description: `${field} above ${threshold}`,
-    where: (event) => (read(event) ?? Number.NEGATIVE_INFINITY) > threshold,
+    where: guarded((event: ComplianceEvent) => (read(event) ?? Number.NEGATIVE_INFINITY) > threshold, presentGuard(field)),
     groupBy: ["system"],
     value: field,
   };
@@ -293,7 +306,7 @@ export function cpuSustainedRule(
     type: "sustained",
     description: `${field} >= ${threshold} sustained`,
     groupBy: ["system"],
-    sample: (event) => read(event) !== undefined,
+    sample: guarded((event: ComplianceEvent) => read(event) !== undefined, presentGuard(field)),
     where: (event) => (read(event) as number) >= threshold,
   };
   if (options.duration !== undefined) rule.duration = positive(name, "duration", options.duration);
@@ -323,13 +336,13 @@ export function cpuLatencyRule(options: ReadyRuleOptions & { readonly cpu?: numb
     ...head,
     type: "match",
     description: `cpu >= ${cpu} and latency_ms > ${latency} in one sample`,
-    where: (event) => {
+    where: guarded((event: ComplianceEvent) => {
       const metrics = event.metrics;
       if (metrics === undefined) return false;
       const c = metrics.cpu;
       const l = metrics.latency_ms;
       return c !== undefined && l !== undefined && c >= cpu && l > latency;
-    },
+    }, presentGuard("metrics.cpu")),
     groupBy: ["system"],
     value: "metrics.latency_ms",
   };
@@ -363,7 +376,7 @@ export function baselineRule(
     ...head,
     type: "baseline",
     description: `${field} above mean + ${options.sigmas ?? 3}σ`,
-    where: (event) => read(event) !== undefined,
+    where: guarded((event: ComplianceEvent) => read(event) !== undefined, presentGuard(field)),
     groupBy: options.groupBy ?? ["system"],
     field,
     sigmas: positive(name, "sigmas", options.sigmas ?? 3),

@@ -14,6 +14,7 @@ import type { RuleDefinition, Threshold } from "./rule.js";
 import { BaselineEvaluator } from "./rules/baseline-evaluator.js";
 import { CountEvaluator } from "./rules/count-evaluator.js";
 import { DistinctEvaluator } from "./rules/distinct-evaluator.js";
+import { GateDispatch } from "./rules/gate-dispatch.js";
 import { KeyIndex } from "./rules/key-index.js";
 import { MatchEvaluator } from "./rules/match-evaluator.js";
 import { readRuleEngineImage, writeRuleEngineImage } from "./rules/rule-engine-image.js";
@@ -214,12 +215,12 @@ export class RuleEngine {
   private readonly evaluators: RuleEvaluator[];
   /**
    * The evaluators' per-event fronts, all of one class (monomorphic loads in
-   * {@link RuleEngine.evaluate}'s loop), in rule order: per event kind that
-   * some rule declares (`kinds`), the gates of the rules that look at it; for
-   * every other kind, those of the rules that declare no kinds.
+   * {@link RuleEngine.evaluate}'s loop), in rule order, picked per event by
+   * what the rules require of it (their `kinds`, and the guards the Sigma
+   * compiler and the ready rules record for their filters: a rule whose
+   * filter cannot pass is not called).
    */
-  private readonly gatesByKind = new Map<string, RuleGate[]>();
-  private readonly otherGates: RuleGate[];
+  private readonly dispatch: GateDispatch<RuleGate>;
   private readonly sinks: readonly AlertSink[];
   private readonly onAlert: ((alert: Alert) => void) | undefined;
   private readonly clock: () => number;
@@ -284,11 +285,10 @@ export class RuleEngine {
     }
     this.rules = [...rules];
     this.evaluators = this.rules.map((rule) => createEvaluator(rule, this.context));
-    const declared = new Set(this.rules.flatMap((rule) => rule.kinds ?? []));
-    for (const kind of declared) {
-      this.gatesByKind.set(kind, this.evaluators.filter((evaluator) => evaluator.rule.kinds?.includes(kind) ?? true).map((evaluator) => evaluator.gate));
-    }
-    this.otherGates = this.evaluators.filter((evaluator) => evaluator.rule.kinds === undefined).map((evaluator) => evaluator.gate);
+    this.dispatch = new GateDispatch(
+      this.evaluators.map((evaluator) => evaluator.gate),
+      this.evaluators.map((evaluator) => evaluator.guard),
+    );
   }
 
   /** The allow-list consulted (replace it at run time; `undefined` turns allow-listing off). */
@@ -328,8 +328,7 @@ export class RuleEngine {
     }
     const late = time < context.watermark - context.allowedLateness;
     if (late) this.late++;
-    const kind = event.kind;
-    const gates = (this.gatesByKind.size > 0 && typeof kind === "string" ? this.gatesByKind.get(kind) : undefined) ?? this.otherGates;
+    const gates = this.dispatch.select(event);
     for (let i = 0; i < gates.length; i++) (gates[i] as RuleGate).evaluate(event, late);
     return this.emitted - before;
   }

@@ -209,9 +209,10 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     this.windowSum[slot] = this.sumEnding(slot, newest);
     this.first[slot] = Number.POSITIVE_INFINITY;
     if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
+    if (this.suppressed(event.time, slot)) return; // before the message is made
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
-    this.fire(event, key, slot, {
+    this.alert(event, key, slot, {
       from,
       to,
       count,

@@ -37,7 +37,9 @@ export class KeyIndex {
   readonly keys: string[] = [];
   /** How many tables hold each id. */
   private holders = new Int32Array(INITIAL_CAPACITY);
-  private readonly free: number[] = [];
+  /** Freed ids, a stack in a typed array (`freeCount` of them; see KeyTable's free slots for why not a JS array). */
+  private free = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
   private used = 0;
   capacity = INITIAL_CAPACITY;
   private readonly users: KeyIndexUser[] = [];
@@ -86,8 +88,9 @@ export class KeyIndex {
 
   /** Gives `key` (not live) an id, held by no table yet. */
   add(key: string): number {
-    let id = this.free.pop();
-    if (id === undefined) {
+    let id: number;
+    if (this.freeCount > 0) id = this.free[--this.freeCount] as number;
+    else {
       if (this.used === this.capacity) this.grow(this.capacity * 2);
       id = this.used++;
     }
@@ -111,12 +114,13 @@ export class KeyIndex {
     const key = this.keys[id] as string;
     this.ids.delete(key);
     this.keys[id] = "";
-    this.free.push(id);
+    this.free[this.freeCount++] = id;
     if (this.lookedUpId === id) this.lookedUpId = -1;
   }
 
   private grow(capacity: number): void {
     this.holders = grownInt(this.holders, capacity);
+    this.free = grownInt(this.free, capacity);
     this.capacity = capacity;
     for (const user of this.users) user.growIds(capacity);
   }

@@ -23,12 +23,13 @@ export class MatchEvaluator extends RuleEvaluator<MatchRule> {
 
   update(event: ComplianceEvent, key: string): void {
     const slot = this.table === undefined ? -1 : (this.table as KeyTable).slotOf(key);
+    if (slot >= 0 && this.suppressed(event.time, slot)) return; // before the message is made
     const raw = this.value?.(event);
     const value = typeof raw === "number" ? raw : undefined;
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
     const shown = value === undefined ? "" : ` (${rule.value} = ${value})`;
-    this.fire(event, key, slot, {
+    this.alert(event, key, slot, {
       from: event.time,
       to: event.time + 1,
       count: 1,

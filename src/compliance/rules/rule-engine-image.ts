@@ -120,7 +120,7 @@ function readRule(entry: readonly unknown[], evaluator: RuleEvaluator, watermark
     if (!Array.isArray(state)) bad(`rule "${id}": malformed key state`);
     const t = table as NonNullable<typeof table>;
     if (t.find(key as string) !== undefined) bad(`rule "${id}": duplicate key`);
-    const slot = t.slotOf(key as string, touched as number);
+    const slot = t.slotAt(key as string, touched as number);
     const reason = evaluator.importSlot(slot, state as unknown[]);
     if (reason !== undefined) bad(`rule "${id}", key ${JSON.stringify(key)}: ${reason}`);
   }

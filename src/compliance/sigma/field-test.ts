@@ -19,7 +19,8 @@
 import type { EventField, EventPredicate } from "../event.js";
 import { type CidrRange, cidrContains, parseCidr, parseIpInto } from "../ip.js";
 import { allOf, anyOf } from "./combine.js";
-import { testField, testFieldEquals } from "./field-accessor.js";
+import { type EventGuard, guarded } from "../rules/event-guard.js";
+import { fieldReader, testField, testFieldEquals } from "./field-accessor.js";
 import { equalsFolded, foldString } from "./case-fold.js";
 import { type StringPlacement, compileStringPattern, isLiteral, literalValue } from "./string-pattern.js";
 
@@ -208,8 +209,24 @@ function compileValue(value: unknown, m: Modifiers, key: string, refuse: Refuse)
   return general;
 }
 
-/** Scratch words for the address parsed per event (cidr); one per module, never retained. */
+/**
+ * The address parsed last (cidr) and its version: the cidr tests of several
+ * rules read the same field of one event, so each rule after the first finds
+ * the text parsed already (six cidr rules of bench/sigma.mjs parsed each
+ * login's address six times). One per module; the words are read right after
+ * the parse or the check, never across another cidr test.
+ */
 const ADDRESS = new Uint32Array(4);
+let parsedText: string | undefined;
+let parsedVersion: 0 | 4 | 6 = 0;
+
+/** The version (4, 6; 0: not an address) of `text`, its words in ADDRESS. */
+function parseAddress(text: string): 0 | 4 | 6 {
+  if (text === parsedText) return parsedVersion;
+  parsedVersion = parseIpInto(text, ADDRESS);
+  parsedText = text;
+  return parsedVersion;
+}
 
 /** `cidr` over every value: the field's address parsed once, then each range tested. */
 function compileCidr(values: readonly unknown[], all: boolean, key: string, refuse: Refuse): ValueTest {
@@ -226,7 +243,7 @@ function compileCidr(values: readonly unknown[], all: boolean, key: string, refu
       if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (self(v[i])) return true;
       return false;
     }
-    const version = parseIpInto(v, ADDRESS);
+    const version = parseAddress(v);
     if (version === 0) return false;
     for (let i = 0; i < ranges.length; i++) {
       if (cidrContains(ranges[i]!, version, ADDRESS) !== all) return !all;
@@ -242,6 +259,30 @@ function compileCidr(values: readonly unknown[], all: boolean, key: string, refu
  * after the first `|`.
  */
 export function compileFieldTest(key: string, field: EventField, modifierNames: readonly string[], keyword: boolean, value: unknown, refuse: Refuse): CompiledFieldTest {
+  const compiled = compileFieldTestUnguarded(key, field, modifierNames, keyword, value, refuse);
+  return { test: guarded(compiled.test, fieldGuard(field, parseModifiers(key, modifierNames, keyword, refuse), value)), cost: compiled.cost };
+}
+
+/**
+ * What an event needs for the test of `field` with modifiers `m` and rule
+ * value(s) `value` to hold (rules/event-guard.ts): every test but `exists:
+ * false` and a plain `null` fails on an absent field (`undefined`); a plain
+ * value or list of values without wildcards (no modifier) holds for a string
+ * only when it folds to one of them (field-test's exact comparison,
+ * `equalsFolded`).
+ */
+function fieldGuard(field: EventField, m: Modifiers, value: unknown): EventGuard | undefined {
+  if (m.exists) return value === true ? [{ field, read: fieldReader(field), folded: true, values: undefined }] : undefined;
+  const values: readonly unknown[] = Array.isArray(value) ? value : [value];
+  if (values.some((v) => v === null)) return undefined;
+  const plain = !m.all && !m.cased && !m.cidr && m.compare === undefined && m.regexFlags === undefined && m.placement === "exact";
+  const texts = plain ? values.map((v) => (typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)) ? String(v) : undefined)) : [];
+  const literal = plain && texts.every((text) => text !== undefined && isLiteral(text));
+  const set = literal ? new Set(texts.map((text) => foldString(literalValue(text!)))) : undefined;
+  return [{ field, read: fieldReader(field), folded: true, values: set }];
+}
+
+function compileFieldTestUnguarded(key: string, field: EventField, modifierNames: readonly string[], keyword: boolean, value: unknown, refuse: Refuse): CompiledFieldTest {
   const m = parseModifiers(key, modifierNames, keyword, refuse);
   const rawCost = field.startsWith("raw.") ? 1 : 0;
   if (m.exists) {

@@ -12,6 +12,7 @@ import { checkOptionKeys } from "../../sketches/sketch.js";
 import type { Severity } from "../alert.js";
 import type { EventField, EventPredicate } from "../event.js";
 import type { MatchRule, RuleDefinition } from "../rule.js";
+import { guardAll, guarded, guardOf } from "../rules/event-guard.js";
 import { compileCorrelation, type ReferencedRule, type RuleHeader } from "./correlation.js";
 import { compileDetection } from "./detection.js";
 import { isEventField } from "./field-accessor.js";
@@ -241,7 +242,7 @@ export function loadSigmaRules(source: string | readonly string[], options: Sigm
       const narrow = logsource(source);
       if (narrow !== undefined) {
         const detection = where;
-        where = (e) => narrow(e) && detection(e);
+        where = guarded((e) => narrow(e) && detection(e), guardAll([guardOf(narrow), guardOf(detection)]));
       }
     }
     doc.where = where;

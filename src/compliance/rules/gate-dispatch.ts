@@ -1,0 +1,154 @@
+import type { ComplianceEvent } from "../event.js";
+import { dimensionOf, type EventGuard, type FieldGuard, foldedText } from "./event-guard.js";
+
+/** Classes of a field's value in one dimension; values of the dimension's table are `FIRST_VALUE + index`. */
+const ABSENT = 0;
+/** A value a folded guard cannot judge (not a string, not `undefined`): passes every guard of the dimension. */
+const UNKNOWN = 1;
+/** A string in none of the dimension's value sets (or, exact, a value that is not a string). */
+const OTHER = 2;
+const FIRST_VALUE = 3;
+
+/** Fields read per event at most: the ones most rules are guarded on. */
+const MAX_DIMENSIONS = 4;
+/** Strings a dimension remembers the class of, beyond the values its guards name. */
+const LEARNED = 1024;
+/** Value combinations kept in an array (beyond, a Map). */
+const ARRAY_CODES = 1 << 14;
+
+/** One field the dispatch reads per event, and the values its guards name. */
+class Dimension {
+  /** Each named value's class. */
+  readonly table = new Map<string, number>();
+  readonly values: string[] = [];
+  /** Strings classed so far beyond the named values (kept in `table`, up to {@link LEARNED}). */
+  private learned = 0;
+
+  constructor(
+    readonly key: string,
+    readonly read: (event: ComplianceEvent) => unknown,
+    readonly folded: boolean,
+  ) {}
+
+  add(value: string): void {
+    if (this.table.has(value)) return;
+    this.table.set(value, FIRST_VALUE + this.values.length);
+    this.values.push(value);
+  }
+
+  get radix(): number {
+    return FIRST_VALUE + this.values.length;
+  }
+
+  /** The class of `event`'s value. */
+  classOf(event: ComplianceEvent): number {
+    const value = this.read(event);
+    if (value === undefined) return ABSENT;
+    if (typeof value !== "string") return this.folded ? UNKNOWN : OTHER;
+    const table = this.table;
+    if (table.size === 0) return OTHER;
+    const known = table.get(value);
+    if (known !== undefined) return known;
+    let cls = OTHER;
+    if (this.folded) {
+      const folded = foldedText(value);
+      if (folded !== value) cls = table.get(folded) ?? OTHER;
+    }
+    // A field the guards name has few values (kinds, levels): remember each
+    // string's class, so the next event with it costs one lookup, no folding.
+    if (this.learned < LEARNED) {
+      table.set(value, cls);
+      this.learned++;
+    }
+    return cls;
+  }
+}
+
+/**
+ * Picks, per event, the items (the engine's rule gates) whose guards
+ * (event-guard.ts) the event can pass: the up to {@link MAX_DIMENSIONS}
+ * fields that most items are guarded on are read once per event and each
+ * value classed through a hash table of the values the guards name (case
+ * folded for Sigma's); the classes make one number, and the list of items
+ * for that number is made the first time it is seen and kept (order kept,
+ * so alerts come in rule order). An item without a guard, or guarded on
+ * other fields only, is in every list; its own filter still decides, so
+ * the dispatch only spares the calls of filters that would reject.
+ *
+ * @internal
+ */
+export class GateDispatch<G> {
+  private readonly dimensions: Dimension[] = [];
+  /** Per item and dimension: `undefined` (unconstrained), `null` (any value but `undefined`) or the accepted classes. */
+  private readonly accepts: ((ReadonlySet<number> | null | undefined)[])[];
+  private readonly listArray: (readonly G[] | undefined)[] | undefined;
+  private readonly listMap: Map<number, readonly G[]> | undefined;
+
+  constructor(
+    private readonly items: readonly G[],
+    guards: readonly (EventGuard | undefined)[],
+  ) {
+    const counts = new Map<string, { count: number; first: FieldGuard }>();
+    for (const guard of guards) {
+      for (const field of guard ?? []) {
+        const key = dimensionOf(field);
+        const entry = counts.get(key);
+        if (entry === undefined) counts.set(key, { count: 1, first: field });
+        else entry.count++;
+      }
+    }
+    const chosen = [...counts.entries()].sort((a, b) => b[1].count - a[1].count).slice(0, MAX_DIMENSIONS);
+    for (const [key, { first }] of chosen) this.dimensions.push(new Dimension(key, first.read, first.folded));
+    for (const guard of guards) {
+      for (const field of guard ?? []) for (const value of field.values ?? []) this.dimensions.find((d) => d.key === dimensionOf(field))?.add(value);
+    }
+    this.accepts = guards.map((guard) =>
+      this.dimensions.map((dimension) => {
+        const field = guard?.find((candidate) => dimensionOf(candidate) === dimension.key);
+        if (field === undefined) return undefined;
+        if (field.values === undefined) return null;
+        return new Set([...field.values].map((value) => dimension.table.get(value) as number));
+      }),
+    );
+    let codes = 1;
+    for (const dimension of this.dimensions) codes *= dimension.radix;
+    if (codes <= ARRAY_CODES) this.listArray = new Array<readonly G[] | undefined>(codes).fill(undefined);
+    else this.listMap = new Map();
+  }
+
+  /** The items `event` may pass the guards of, in their order. */
+  select(event: ComplianceEvent): readonly G[] {
+    const dimensions = this.dimensions;
+    if (dimensions.length === 0) return this.items;
+    let code = 0;
+    for (let i = 0; i < dimensions.length; i++) {
+      const dimension = dimensions[i] as Dimension;
+      code = code * dimension.radix + dimension.classOf(event);
+    }
+    const array = this.listArray;
+    if (array !== undefined) return array[code] ?? (array[code] = this.listFor(code));
+    const map = this.listMap as Map<number, readonly G[]>;
+    let list = map.get(code);
+    if (list === undefined) map.set(code, (list = this.listFor(code)));
+    return list;
+  }
+
+  /** The items whose guards accept the classes `code` stands for. */
+  private listFor(code: number): readonly G[] {
+    const classes = new Array<number>(this.dimensions.length);
+    for (let i = this.dimensions.length - 1; i >= 0; i--) {
+      const radix = (this.dimensions[i] as Dimension).radix;
+      classes[i] = code % radix;
+      code = Math.floor(code / radix);
+    }
+    return this.items.filter((_, item) =>
+      (this.accepts[item] as (ReadonlySet<number> | null | undefined)[]).every((accept, i) => {
+        const cls = classes[i] as number;
+        if (accept === undefined) return true;
+        if (cls === ABSENT) return false;
+        if (cls === UNKNOWN || accept === null) return true;
+        return accept.has(cls);
+      }),
+    );
+  }
+}
