@@ -7,9 +7,10 @@ import { Utf8Buffer, encodeAsciiWordsInto, encodeUtf8Into } from "./utf8.js";
  * SipHash-2-4 (Aumasson & Bernstein, "SipHash: a fast short-input PRF",
  * INDOCRYPT 2012) with 64-bit output: a keyed hash whose outputs an attacker
  * who does not know the 16-byte key cannot predict, so they cannot choose
- * inputs that collide. Written on pairs of 32-bit halves (no BigInt on the
- * hot path); golden-tested against the reference implementation's
- * `vectors.h` (github.com/veorq/SipHash).
+ * inputs that collide. The rounds run in WebAssembly where it is available
+ * (siphash-wasm.ts, native 64-bit integers) and otherwise here, on pairs of
+ * 32-bit halves (no BigInt on the hot path); both are golden-tested against
+ * the reference implementation's `vectors.h` (github.com/veorq/SipHash).
  *
  * @module
  */
