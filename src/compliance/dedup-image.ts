@@ -72,13 +72,12 @@ export interface DeduplicatorImage {
 }
 
 /**
- * A decoded image, with the non-empty slots counted per table.
+ * A decoded image (its counts as a tuple).
  *
  * @internal
  */
 export interface DecodedDeduplicatorImage extends DeduplicatorImage {
   readonly counts: [number, number, number, number, number, number];
-  readonly storedPerTable: readonly number[];
 }
 
 const tagScratch: Hash64Out = { hi: 0, lo: 0 };
@@ -224,7 +223,6 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
   const epochLow = ((epoch % 16) + 16) % 16;
   const entries: [string, string, number][] = [];
   const tables: Uint32Array[] = [];
-  const storedPerTable: number[] = [];
   let stored = 0;
   if (exact) {
     const seen = new Set<string>();
@@ -264,12 +262,11 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
       if (tail !== 0 && (table[words - 1] as number) >>> tail !== 0) body.invalid(`table ${t}: bits after the last slot must be 0`);
       if (t > 0 && count === 0) body.invalid(`overflow table ${t} is empty`);
       tables.push(table);
-      storedPerTable.push(count);
       stored += count;
     }
   }
   if (stored !== recorded - expired) reader.invalid(`${stored} stored ids, but recorded - expired = ${recorded - expired}`);
-  return { exact, ttl, started, epoch, counts, randomState, sipHash, capacity, falsePositiveRate, geometry, tables, entries, storedPerTable };
+  return { exact, ttl, started, epoch, counts, randomState, sipHash, capacity, falsePositiveRate, geometry, tables, entries };
 }
 
 function readUnits(reader: ByteReader): string {

@@ -148,7 +148,16 @@ export class FingerprintTable {
 
   /** The value of slot `slot` of `bucket` (unsigned; 0 = empty). */
   read(bucket: number, slot: number): number {
-    const bit = bucket * this.bucketBits + slot * this.slotBits;
+    return this.readAt(bucket * this.bucketBits + slot * this.slotBits);
+  }
+
+  /** Writes `value` (at most `slotBits` bits) into slot `slot` of `bucket`. */
+  write(bucket: number, slot: number, value: number): void {
+    this.writeBits(bucket * this.bucketBits + slot * this.slotBits, value);
+  }
+
+  /** The value of the slot at bit offset `bit` (unsigned; 0 = empty). */
+  private readAt(bit: number): number {
     const at = bit >>> 5;
     const shift = bit & 31;
     let value = (this.words[at] as number) >>> shift;
@@ -156,9 +165,8 @@ export class FingerprintTable {
     return (value & this.mask) >>> 0;
   }
 
-  /** Writes `value` (at most `slotBits` bits) into slot `slot` of `bucket`. */
-  write(bucket: number, slot: number, value: number): void {
-    const bit = bucket * this.bucketBits + slot * this.slotBits;
+  /** Writes `value` into the slot at bit offset `bit`. */
+  private writeBits(bit: number, value: number): void {
     const at = bit >>> 5;
     const shift = bit & 31;
     const mask = this.mask;
@@ -229,19 +237,8 @@ export class FingerprintTable {
 
   /** Writes `value` into the empty or expired slot at bit offset `bit` (from {@link FingerprintTable.probe}). */
   writeAt(bit: number, value: number): void {
-    const at = bit >>> 5;
-    const shift = bit & 31;
-    const words = this.words;
-    const mask = this.mask;
-    const spans = shift + this.slotBits > 32;
-    let old = (words[at] as number) >>> shift;
-    if (spans) old |= (words[at + 1] as number) << (32 - shift);
-    old &= mask;
-    words[at] = ((words[at] as number) & ~(mask << shift)) | (value << shift);
-    if (spans) {
-      const rest = 32 - shift;
-      words[at + 1] = ((words[at + 1] as number) & ~(mask >>> rest)) | (value >>> rest);
-    }
+    const old = this.readAt(bit);
+    this.writeBits(bit, value);
     this.counted(old, value);
   }
 

@@ -20,7 +20,7 @@
  * @internal
  * @module
  */
-import { encodeUtf8Into } from "./utf8.js";
+import { encodeAsciiWordsInto, encodeUtf8Into } from "./utf8.js";
 import { I32, I64, Op, emitModule, sleb, uleb } from "./wasm-emitter.js";
 import type { Hash64Out } from "./murmur64a.js";
 
@@ -176,6 +176,16 @@ export class SipKernel {
   hash(start: number, length: number, c: number, d: number, k0l: number, k0h: number, k1l: number, k1h: number, out: Hash64Out): void {
     out.lo = this.sip(start, length, c, d, k0l, k0h, k1l, k1h);
     out.hi = this.words[5] as number;
+  }
+
+  /**
+   * Writes `text` as UTF-8 from the 4-aligned byte `at` (four ASCII
+   * characters a word, byte by byte otherwise) and returns its length in
+   * bytes. The caller leaves room for `3 * text.length` bytes.
+   */
+  writeText(text: string, at: number): number {
+    const length = encodeAsciiWordsInto(text, this.words, at >>> 2);
+    return length >= 0 ? length : encodeUtf8Into(text, this.bytes, at) - at;
   }
 
   /** Lays `UTF-8(first) ‖ 0xff` so that it ends on a 4-byte boundary; false (nothing kept) when `first` is too long. */

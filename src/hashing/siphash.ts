@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { Hash64Out } from "./murmur64a.js";
 import { MESSAGE_AT, MESSAGE_END, sharedSipKernel, type SipKernel } from "./siphash-wasm.js";
-import { Utf8Buffer, encodeAsciiWordsInto, encodeUtf8Into } from "./utf8.js";
+import { Utf8Buffer } from "./utf8.js";
 
 /**
  * SipHash-2-4 (Aumasson & Bernstein, "SipHash: a fast short-input PRF",
@@ -268,9 +268,7 @@ export class SipHasher {
     if (typeof message === "string") {
       if (kernel !== undefined && message.length * 3 <= MESSAGE_END - MESSAGE_AT) {
         kernel.pairFirst = undefined; // the message overwrites the pair's first string
-        let length = encodeAsciiWordsInto(message, kernel.words, MESSAGE_AT >>> 2);
-        if (length < 0) length = encodeUtf8Into(message, kernel.bytes, MESSAGE_AT) - MESSAGE_AT;
-        kernel.hash(MESSAGE_AT, length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
+        this.hashInKernel(kernel, MESSAGE_AT, kernel.writeText(message, MESSAGE_AT), out);
         return out;
       }
       const length = utf8.encode(message); // may replace utf8.bytes: read it after
@@ -279,7 +277,7 @@ export class SipHasher {
       if (kernel !== undefined && message.length <= MESSAGE_END - MESSAGE_AT) {
         kernel.pairFirst = undefined;
         kernel.bytes.set(message, MESSAGE_AT);
-        kernel.hash(MESSAGE_AT, message.length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
+        this.hashInKernel(kernel, MESSAGE_AT, message.length, out);
         return out;
       }
       sipHashInto(this.c, this.d, this.k0h, this.k0l, this.k1h, this.k1l, wordsOf(message, message.length), message, message.length, out);
@@ -301,9 +299,8 @@ export class SipHasher {
     if (kernel !== undefined && (first === kernel.pairFirst || kernel.placePairFirst(first))) {
       const at = kernel.pairSecondAt;
       if (at + second.length * 3 <= MESSAGE_END) {
-        let length = encodeAsciiWordsInto(second, kernel.words, at >>> 2);
-        if (length < 0) length = encodeUtf8Into(second, kernel.bytes, at) - at;
-        kernel.hash(kernel.pairStart, at - kernel.pairStart + length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
+        const start = kernel.pairStart;
+        this.hashInKernel(kernel, start, at - start + kernel.writeText(second, at), out);
         return out;
       }
     }
@@ -312,6 +309,11 @@ export class SipHasher {
     end = utf8.encodeAt(second, end); // may replace utf8.bytes: read it after
     this.hashEncoded(end, out);
     return out;
+  }
+
+  /** Hashes, in the WebAssembly kernel under this hasher's key and variant, the `length` bytes at `start`. */
+  private hashInKernel(kernel: SipKernel, start: number, length: number, out: Hash64Out): void {
+    kernel.hash(start, length, this.c, this.d, this.k0l, this.k0h, this.k1l, this.k1h, out);
   }
 
   /** Hashes the first `length` bytes of the encoding buffer (through its word view on little-endian hosts). */
