@@ -3,6 +3,7 @@
 // root) and without background networking, which this machine's closed
 // network refuses (see the env notes).
 import { existsSync } from "node:fs";
+import { describe, it } from "vitest";
 
 export function chromiumPath(): string | undefined {
   return ["/usr/bin/chromium", "/usr/bin/chromium-browser", process.env.CHROMIUM_PATH ?? ""].find((path) => path !== "" && existsSync(path));
@@ -19,3 +20,15 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-dev-shm-usage",
 ];
+
+/**
+ * What a browser suite does when Chromium is missing: in CI (which installs
+ * Debian's chromium) that is an error, not a skip; elsewhere one visibly
+ * skipped test named after the suite.
+ */
+export function skipWithoutChromium(suite: string): void {
+  if (process.env.CI === "true") throw new Error(`chromium not found, but CI must run the ${suite} test`);
+  describe(suite, () => {
+    it.skip("skipped: /usr/bin/chromium not found (install the Debian package chromium)", () => undefined);
+  });
+}
