@@ -3,10 +3,13 @@
 // a claimer replays only the idle prefix of the owner's pending entries in id
 // order. Replaying a later read while an earlier one is not idle (another
 // worker claimed it and is replaying it) would move the owner's offsets past
-// the earlier read, and that read's own replay would then be skipped.
+// the earlier read, and that read's own replay would then be skipped. And a
+// live consumer whose held entries (folded into deltas as they were read)
+// were partly claimed and replayed meanwhile gives up its checkpoint and
+// replays its pending list, trimmed to what the systems lack.
 import { describe, expect, it } from "vitest";
 import { generateStream } from "../examples/streams/synthetic.mjs";
-import { RedisSketchStore } from "../src/redis/index.js";
+import { OffsetOverlapError, RedisSketchStore } from "../src/redis/index.js";
 import { StreamsWorker } from "../src/workers/index.js";
 import { redisForSuite, redisServerPath } from "./support/redis-server.js";
 import { differences, oracle, produce, sleep } from "./support/stream-workers-harness.js";
@@ -41,6 +44,34 @@ describe.skipIf(binary === undefined)("StreamsWorker claims (redis-server)", () 
     expect(await b.claimStale()).toBe(60);
     expect(b.totals.claimed).toBe(60);
     expect(Number(((await redis.client.sendCommand(["XPENDING", "claims", "g"])) as unknown[])[0])).toBe(0);
+    expect(await differences(store, oracle(payloads).deltas)).toEqual([]);
+  });
+
+  it("a slow consumer whose held entries were partly replayed by a claimer replays the rest from its pending list", async () => {
+    const payloads = generateStream({ seed: 9, start: Date.UTC(2026, 0, 5, 9), minutes: 2, loginsPerMinute: 40, users: 50 }).records.slice(0, 60).map((r) => JSON.stringify(r));
+    await produce(redis.client, "slow", payloads);
+    await redis.client.sendCommand(["XGROUP", "CREATE", "slow", "g", "0"]);
+    const store = new RedisSketchStore(await redis.connect(), { prefix: "slow" });
+    // "a" holds two reads (folded into deltas) for one checkpoint it has not started.
+    const a = new StreamsWorker({ client: await redis.connect(), store, stream: "slow", group: "g", consumer: "a", batchSize: 30, checkpointEntries: 90, checkpointMs: 50_000, claimIdleMs: 60_000, claimEveryMs: 60_000, blockMs: 50 });
+    a.stop(); // step() by hand; run() below
+    expect(await a.step()).toBe(30);
+    expect(await a.step()).toBe(30);
+    const pending = ((await redis.client.sendCommand(["XPENDING", "slow", "g", "-", "+", "60", "a"])) as [string][]).map(([id]) => id);
+    expect(pending).toHaveLength(60);
+    await sleep(120);
+    // Only the first read is idle (the second's idle time starts again): a claimer replays it as a's.
+    await redis.client.sendCommand(["XCLAIM", "slow", "g", "a", "0", ...pending.slice(30), "JUSTID"]);
+    const b = new StreamsWorker({ client: await redis.connect(), store, stream: "slow", group: "g", consumer: "b", claimIdleMs: 100, claimEveryMs: 1 });
+    expect(await b.claimStale()).toBe(30);
+    // a's checkpoint of 60 entries meets systems at its 30th: its deltas cannot be trimmed, so it refuses.
+    await expect(a.flush()).rejects.toBeInstanceOf(OffsetOverlapError);
+    // run() starts with a's pending list (the second read), as after any failed checkpoint.
+    const running = a.run();
+    await sleep(300);
+    a.stop();
+    await running;
+    expect(Number(((await redis.client.sendCommand(["XPENDING", "slow", "g"])) as unknown[])[0])).toBe(0);
     expect(await differences(store, oracle(payloads).deltas)).toEqual([]);
   });
 });

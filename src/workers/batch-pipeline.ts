@@ -10,8 +10,8 @@ import { normalizeEvent } from "../compliance/event-extract.js";
 import { detectShape } from "../compliance/event-shapes.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { SketchDelta } from "../redis/redis-sketch-store.js";
-import type { StoredSketch } from "../redis/stored-sketch.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
+import { BatchDeltas } from "./batch-deltas.js";
 import { defaultWorkerMetrics, type WorkerMetric } from "./worker-metrics.js";
 
 /**
@@ -227,36 +227,15 @@ export class BatchPipeline {
     }
   }
 
+  /** An empty {@link BatchDeltas} of this pipeline's metrics, to fold events into as they are read. */
+  deltaBuilder(): BatchDeltas {
+    return new BatchDeltas(this);
+  }
+
   /** Fresh sketches per (metric, system, bucket) for these events only, ordered by system, metric, bucket. */
   deltas(events: Iterable<ComplianceEvent>): SketchDelta[] {
-    // One map lookup per event (its system and bucket), then a slot per metric: a key per
-    // (event, metric) cost a string and a lookup for each of the 7 default metrics.
-    const cells = new Map<string, { system: string; bucket: number; sketches: Array<StoredSketch | undefined> }>();
-    const metrics = this.metrics;
-    for (const event of events) {
-      const system = this.systemOf(event);
-      const bucket = Math.floor(event.time / this.bucketMs) * this.bucketMs;
-      const id = `${system}\u0000${bucket}`;
-      let cell = cells.get(id);
-      if (cell === undefined) {
-        cell = { system, bucket, sketches: new Array<StoredSketch | undefined>(metrics.length).fill(undefined) };
-        cells.set(id, cell);
-      }
-      for (let m = 0; m < metrics.length; m++) {
-        const metric = metrics[m] as WorkerMetric;
-        if (metric.where !== undefined && !metric.where(event)) continue;
-        let sketch = cell.sketches[m];
-        if (sketch === undefined) cell.sketches[m] = sketch = metric.create();
-        metric.add(sketch, event);
-      }
-    }
-    const out: Array<{ system: string; metric: number; bucket: number; sketch: StoredSketch }> = [];
-    for (const { system, bucket, sketches } of cells.values()) {
-      sketches.forEach((sketch, metric) => {
-        if (sketch !== undefined) out.push({ system, metric, bucket, sketch });
-      });
-    }
-    out.sort((a, b) => (a.system < b.system ? -1 : a.system > b.system ? 1 : a.metric - b.metric || a.bucket - b.bucket));
-    return out.map((c) => ({ metric: (metrics[c.metric] as WorkerMetric).name, system: c.system, granularity: this.granularity, bucket: c.bucket, sketch: c.sketch }));
+    const builder = new BatchDeltas(this);
+    for (const event of events) builder.add(event);
+    return builder.all();
   }
 }

@@ -9,6 +9,7 @@ import type { RedisSketchStore } from "../redis/redis-sketch-store.js";
 import { OffsetOverlapError } from "../redis/redis-store-errors.js";
 import { compareOffsets, parseOffset } from "../redis/consumer-offsets.js";
 import type { BatchPipeline, ParsedMessage } from "./batch-pipeline.js";
+import { BatchDeltas } from "./batch-deltas.js";
 
 /**
  * A named point in a worker's batch, for tests that crash the worker there
@@ -50,7 +51,15 @@ export interface BatchOutcome {
   readonly trimmed: readonly string[];
 }
 
-/** @internal */
+/**
+ * @internal
+ *
+ * `events` are grouped by system here; `deltas` were built as the events
+ * were read (the events are gone). A system that holds part of the batch
+ * already (an OffsetOverlapError: a regrouped replay) is trimmed to the
+ * events after its stored offset when `events` are given; with `deltas`
+ * the error is thrown, and the caller replays the batch from its messages.
+ */
 export async function checkpointEvents(args: {
   readonly store: RedisSketchStore;
   readonly pipeline: BatchPipeline;
@@ -59,29 +68,33 @@ export async function checkpointEvents(args: {
   /** First and last offset of the batch as read (dead letters and duplicates included). */
   readonly first: string;
   readonly last: string;
-  /** Kept events, in offset order. */
-  readonly events: readonly ParsedMessage[];
+  /** Kept events, in offset order; or their deltas. */
+  readonly events: readonly ParsedMessage[] | BatchDeltas;
   readonly at: (point: WorkerPoint) => void | Promise<void>;
 }): Promise<{ applied: string[]; skipped: string[]; trimmed: string[] }> {
   const { store, pipeline, group, source } = args;
+  const folded = args.events instanceof BatchDeltas ? args.events : undefined;
   const bySystem = new Map<string, ParsedMessage[]>();
-  for (const message of args.events) {
-    const system = pipeline.systemOf(message.event);
-    let list = bySystem.get(system);
-    if (list === undefined) bySystem.set(system, (list = []));
-    list.push(message);
+  if (folded === undefined) {
+    for (const message of args.events as readonly ParsedMessage[]) {
+      const system = pipeline.systemOf(message.event);
+      let list = bySystem.get(system);
+      if (list === undefined) bySystem.set(system, (list = []));
+      list.push(message);
+    }
   }
   const applied: string[] = [];
   const skipped: string[] = [];
   const trimmed: string[] = [];
   await args.at("checkpoint");
-  for (const system of [...bySystem.keys()].sort()) {
-    const messages = bySystem.get(system) as ParsedMessage[];
+  for (const system of folded === undefined ? [...bySystem.keys()].sort() : folded.systems()) {
+    const messages = bySystem.get(system);
     try {
-      const result = await store.checkpoint({ group, offsets: { [source]: { first: args.first, last: args.last } }, deltas: pipeline.deltas(messages.map((m) => m.event)) });
+      const deltas = messages === undefined ? (folded as BatchDeltas).of(system) : pipeline.deltas(messages.map((m) => m.event));
+      const result = await store.checkpoint({ group, offsets: { [source]: { first: args.first, last: args.last } }, deltas });
       (result.applied.length > 0 ? applied : skipped).push(system);
     } catch (error) {
-      if (!(error instanceof OffsetOverlapError)) throw error;
+      if (!(error instanceof OffsetOverlapError) || messages === undefined) throw error;
       // The system applied a batch that ended inside this one: write only the events after it.
       const stored = (await store.readOffsets(group, system))[source];
       const at = parseOffset("stored offset", stored);

@@ -9,6 +9,7 @@
 // Consumer-group workers (pipeline, Redis Streams, Kafka, rules consumer; docs/scaling.md).
 export { BatchPipeline, parseRecord } from "./batch-pipeline.js";
 export type { BatchPipelineOptions, WorkerMessage, DeadLetter, ParsedMessage } from "./batch-pipeline.js";
+export { BatchDeltas } from "./batch-deltas.js";
 export { countMetric, distinctMetric, topMetric, defaultWorkerMetrics, activityMetric, statsMetrics, complianceWorkerMetrics } from "./worker-metrics.js";
 export type { WorkerMetric, EventKey, EventValue } from "./worker-metrics.js";
 export { RedisEventMarks } from "./event-marks.js";

@@ -12,6 +12,7 @@ import type { RedisConnection } from "../redis/redis-connection.js";
 import type { RedisSketchStore } from "../redis/redis-sketch-store.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import { BatchPipeline, type DeadLetter, type ParsedMessage, type WorkerMessage } from "./batch-pipeline.js";
+import { BatchDeltas } from "./batch-deltas.js";
 import { checkpointEvents, type BatchOutcome, type WorkerPoint } from "./checkpoint-events.js";
 import { createGroupIfMissing } from "./consumer-group.js";
 import { RedisEventMarks } from "./event-marks.js";
@@ -64,7 +65,7 @@ export interface StreamsWorkerOptions {
    * dead consumer's (keep `claimIdleMs` above it plus the longest checkpoint).
    */
   readonly checkpointMs?: number;
-  /** How long a read waits for entries (default 1,000 ms). */
+  /** How long a read waits for entries (default 1,000 ms); a read that found none checkpoints the held entries. */
   readonly blockMs?: number;
   /** Pending entries idle this long belong to a consumer presumed dead; keep it above the longest batch (default 30,000 ms). */
   readonly claimIdleMs?: number;
@@ -84,13 +85,28 @@ interface Entry {
   readonly fields: readonly unknown[];
 }
 
+/** One read, parsed and deduplicated. */
+interface PreparedRead {
+  readonly source: string;
+  readonly ids: string[];
+  readonly kept: ParsedMessage[];
+  readonly deadLetters: DeadLetter[];
+  readonly events: number;
+}
+
 /** Reads parsed and deduplicated, not yet checkpointed: one checkpoint's worth, in entry order. */
 interface HeldBatch {
   readonly source: string;
   readonly first: string;
   last: string;
   readonly ids: string[];
-  readonly kept: ParsedMessage[];
+  /**
+   * The kept events (replays: a system may hold part of them already and
+   * is trimmed to the rest), or their deltas, folded in read by read (new
+   * entries: the events die young instead of living until the checkpoint).
+   */
+  readonly kept: ParsedMessage[] | BatchDeltas;
+  keptCount: number;
   readonly deadLetters: DeadLetter[];
   events: number;
   /** `Date.now()` when its first entry was read. */
@@ -174,8 +190,9 @@ function positive(name: string, value: unknown, fallback: number): number {
  *
  * Per read: parse (malformed → dead letters with the reason) and drop
  * duplicates ({@link RedisEventMarks}); the entries stay pending and are
- * held until `checkpointEntries` of them are in hand or the oldest has
- * waited `checkpointMs`. Then one checkpoint writes the deltas of all held
+ * held until `checkpointEntries` of them are in hand, the oldest has
+ * waited `checkpointMs`, or a read finds nothing new within `blockMs` (the
+ * stream is idle). Then one checkpoint writes the deltas of all held
  * events with the offsets of the source `<stream>/<consumer>` (first and
  * last entry held; one transaction per system), and one MULTI writes the
  * dead letters and XACKs them. A crash anywhere leaves entries pending;
@@ -225,6 +242,12 @@ export class StreamsWorker {
   private held: HeldBatch | undefined;
   /** A full read's successor, sent before the full read was parsed. */
   private readAhead: Promise<unknown> | undefined;
+  /**
+   * A read that is parsed and whose dedup marks are on their way: held
+   * once they arrive, after the next read is parsed, so that the worker
+   * parses while Redis answers (only while a read ahead is pending).
+   */
+  private marking: Promise<PreparedRead> | undefined;
   /** The last checkpoint started (never rejects), and the first failure among them. */
   private inflight: Promise<void> = Promise.resolve();
   private failure: { readonly error: unknown } | undefined;
@@ -313,9 +336,12 @@ export class StreamsWorker {
    * entries when `checkpointEntries` or `checkpointMs` is reached. That
    * checkpoint runs while later steps read and parse (checkpoints run one
    * after the other, in entry order); the next full read is sent before the
-   * entries in hand are parsed. Resolves to the entries read or claimed.
+   * entries in hand are parsed, and while it is pending, the dedup marks of
+   * the entries in hand are awaited only after the next read is parsed (a
+   * read's events join the held batch one step later; `flush()` waits for
+   * them). Resolves to the entries read or claimed.
    * Rejects with the error of a checkpoint that failed; then the entries
-   * held or read ahead are dropped here and stay pending (a later read of
+   * held, being marked or read ahead are dropped here and stay pending (a later read of
    * this consumer's pending list, or a claim, replays them), and no later
    * checkpoint was written.
    */
@@ -331,12 +357,23 @@ export class StreamsWorker {
       }
       if (this.due(Date.now())) this.startCommit();
       const entries = await this.nextRead();
-      if (entries.length > 0) this.hold(await this.prepare(entries, this.consumer));
-      if (this.due(Date.now())) this.startCommit();
+      const previous = this.marking;
+      this.marking = undefined;
+      // Parsed now; its marks are sent before the previous read's are awaited.
+      const current = entries.length > 0 ? this.prepare(entries, this.consumer) : undefined;
+      current?.catch(() => undefined); // rejections surface where it is awaited
+      if (previous !== undefined) this.hold(await previous, true);
+      if (current !== undefined) {
+        if (this.readAhead !== undefined) this.marking = current;
+        else this.hold(await current, true);
+      }
+      // An empty read waited blockMs for entries: the stream is idle, so holding longer only delays the checkpoint.
+      if (entries.length === 0 || this.due(Date.now())) this.startCommit();
       return entries.length;
     } catch (error) {
       this.held = undefined;
       this.readAhead = undefined;
+      this.marking = undefined;
       throw error;
     }
   }
@@ -374,18 +411,27 @@ export class StreamsWorker {
     return held !== undefined && (held.ids.length + this.batchSize > this.checkpointEntries || now - held.since >= this.checkpointMs);
   }
 
-  /** Adds a read's prepared entries to the held batch (reads of one consumer arrive in id order). */
-  private hold(batch: HeldBatch): void {
-    const held = this.held;
+  /**
+   * Adds a read's prepared entries to the held batch (reads of one consumer
+   * arrive in id order). `fold`: new entries, whose events go into the held
+   * deltas at once; replays keep their events (replays start with nothing
+   * held and are checkpointed before new reads).
+   */
+  private hold(read: PreparedRead, fold: boolean): void {
+    let held = this.held;
     if (held === undefined) {
-      this.held = batch;
-      return;
+      const ids = read.ids;
+      held = { source: read.source, first: ids[0] as string, last: ids[0] as string, ids: [], kept: fold ? this.pipeline.deltaBuilder() : [], keptCount: 0, deadLetters: [], events: 0, since: Date.now() };
+      this.held = held;
     }
-    held.last = batch.last;
-    for (const id of batch.ids) held.ids.push(id);
-    for (const message of batch.kept) held.kept.push(message);
-    for (const letter of batch.deadLetters) held.deadLetters.push(letter);
-    held.events += batch.events;
+    held.last = read.ids[read.ids.length - 1] as string;
+    for (const id of read.ids) held.ids.push(id);
+    const kept = held.kept;
+    if (kept instanceof BatchDeltas) for (const message of read.kept) kept.add(message.event);
+    else for (const message of read.kept) kept.push(message);
+    held.keptCount += read.kept.length;
+    for (const letter of read.deadLetters) held.deadLetters.push(letter);
+    held.events += read.events;
   }
 
   /**
@@ -417,6 +463,7 @@ export class StreamsWorker {
     this.failure = undefined;
     this.held = undefined;
     this.readAhead = undefined;
+    this.marking = undefined;
     throw failure.error;
   }
 
@@ -426,16 +473,25 @@ export class StreamsWorker {
    * {@link StreamsWorker.step} (`run()` does it when stopped).
    */
   async flush(): Promise<void> {
+    await this.settle();
     this.startCommit();
     await this.rethrow(true);
   }
 
+  /** Holds the read whose marks were on their way. */
+  private async settle(): Promise<void> {
+    const marking = this.marking;
+    this.marking = undefined;
+    if (marking !== undefined) this.hold(await marking, true);
+  }
+
   /** On stop: the read sent ahead joins the held entries, then everything is checkpointed. */
   private async finish(): Promise<void> {
+    await this.settle();
     const ahead = this.readAhead;
     this.readAhead = undefined;
     const entries = ahead === undefined ? [] : streamEntries(await ahead);
-    if (entries.length > 0) this.hold(await this.prepare(entries, this.consumer));
+    if (entries.length > 0) this.hold(await this.prepare(entries, this.consumer), true);
     await this.flush();
   }
 
@@ -446,6 +502,7 @@ export class StreamsWorker {
     this.failure = undefined;
     this.held = undefined;
     this.readAhead = undefined;
+    this.marking = undefined;
     let after = "0";
     try {
       for (;;) {
@@ -453,7 +510,7 @@ export class StreamsWorker {
         const entries = streamEntries(reply);
         if (entries.length === 0) break;
         after = (entries[entries.length - 1] as Entry).id;
-        this.hold(await this.prepare(entries, this.consumer));
+        this.hold(await this.prepare(entries, this.consumer), false);
         if (this.due(Date.now())) await this.flush();
       }
       await this.flush();
@@ -507,11 +564,13 @@ export class StreamsWorker {
 
   /** Parse, dedup, checkpoint, dead letters + XACK: one batch of `owner`'s entries, checkpointed at once. */
   async handle(entries: readonly Entry[], owner: string): Promise<BatchOutcome> {
-    return this.commit(await this.prepare(entries, owner));
+    const read = await this.prepare(entries, owner);
+    const ids = read.ids;
+    return this.commit({ source: read.source, first: ids[0] as string, last: ids[ids.length - 1] as string, ids, kept: read.kept, keptCount: read.kept.length, deadLetters: read.deadLetters, events: read.events, since: Date.now() });
   }
 
   /** Parse and dedup one read of `owner`'s entries (non-empty, in id order). */
-  private async prepare(entries: readonly Entry[], owner: string): Promise<HeldBatch> {
+  private async prepare(entries: readonly Entry[], owner: string): Promise<PreparedRead> {
     await this.at("read");
     const source = StreamsWorker.source(this.stream, owner);
     const messages: WorkerMessage[] = entries.map((e) => messageOf(e, this.field, this.packedField));
@@ -519,8 +578,7 @@ export class StreamsWorker {
     const duplicate = this.marks === undefined ? [] : await this.marks.duplicates(source, events);
     const kept = events.filter((_, i) => duplicate[i] !== true);
     await this.at("deduped");
-    const ids = entries.map((e) => e.id);
-    return { source, first: ids[0] as string, last: ids[ids.length - 1] as string, ids, kept, deadLetters, events: events.length, since: Date.now() };
+    return { source, ids: entries.map((e) => e.id), kept, deadLetters, events: events.length };
   }
 
   /** Checkpoint the batch's deltas with its offsets, then its dead letters and XACK in one MULTI. */
@@ -545,7 +603,7 @@ export class StreamsWorker {
     transaction.addCommand(["XACK", this.stream, this.group, ...batch.ids]);
     await transaction.exec();
     await this.at("acknowledged");
-    const duplicates = batch.events - batch.kept.length;
+    const duplicates = batch.events - batch.keptCount;
     this.totals.batches++;
     this.totals.events += batch.events;
     this.totals.duplicates += duplicates;
