@@ -181,6 +181,8 @@ async function redisRows(port) {
   })();
   const families = [
     ["HyperLogLog (p14, dense after merge)", "PFMERGE", () => { const s = new HyperLogLog(); for (let i = 0; i < 200; i++) s.add(`u${Math.floor(random() * 1e6)}`); return s; }],
+    // One bucket per merge, each holding 300 users first: sparse keys, merged by the store and SET.
+    ["HyperLogLog (p14, sparse: 300 users + 200)", "WATCH, merge here, SET", () => { const s = new HyperLogLog(); for (let i = 0; i < 200; i++) s.add(`u${Math.floor(random() * 1e6)}`); return s; }, 300],
     ["BloomFilter (100k at 1 %, 117 KiB)", "BITOP OR", () => { const s = new BloomFilter({ capacity: 100_000, falsePositiveRate: 0.01 }); for (let i = 0; i < 200; i++) s.add(`ip${Math.floor(random() * 1e6)}`); return s; }],
     ["CountMinSketch (1280 x 4, 40 KiB)", "WATCH/MULTI", () => { const s = new CountMinSketch({ width: 1280, depth: 4 }); for (let i = 0; i < 200; i++) s.add(`u${Math.floor(random() * 1e4)}`); return s; }],
     ["TopK (capacity 100)", "WATCH/MULTI", () => { const s = new TopK({ capacity: 100 }); for (let i = 0; i < 200; i++) s.add(`h${Math.floor(random() * 300)}`); return s; }],
@@ -192,19 +194,28 @@ async function redisRows(port) {
   console.log("| family | strategy | stored bytes | client µs/merge (median, p99) | server µs/merge (all commands) | longest single command (per call) |");
   console.log("|---|---|---:|---:|---:|---|");
   let bucket = 0;
-  for (const [name, strategy, make] of families) {
+  for (const [name, strategy, make, firstUsers] of families) {
     const at = { metric: "bench", system: "bench", granularity: "hour", bucket: bucket++ * 3_600_000 };
     const deltas = Array.from({ length: MERGES + 20 }, make);
+    // firstUsers: each merge goes to a bucket of its own that holds that many users (a sparse HLL key).
+    const target = (i) => (firstUsers === undefined ? at : { ...at, metric: "bench-sparse", bucket: i * 3_600_000 });
+    if (firstUsers !== undefined) {
+      for (let i = 0; i < MERGES; i++) {
+        const first = new HyperLogLog();
+        for (let u = 0; u < firstUsers; u++) first.add(`f${i}-${u}`);
+        await store.merge({ ...target(i), sketch: first });
+      }
+    }
     for (const sketch of deltas.slice(0, 20)) await store.merge({ ...at, sketch }); // warm-up, and the key exists
     await admin.configResetStat();
     const us = [];
-    for (const sketch of deltas.slice(20)) {
+    for (const [i, sketch] of deltas.slice(20).entries()) {
       const start = performance.now();
-      await store.merge({ ...at, sketch });
+      await store.merge({ ...target(i), sketch });
       us.push((performance.now() - start) * 1000);
     }
     const { total, longest } = serverCell(await commandStats(), MERGES);
-    const size = await admin.strLen(store.key(at));
+    const size = await admin.strLen(store.key(target(0)));
     console.log(`| ${name} | ${strategy} | ${size} | ${median(us).toFixed(0)}, ${pct(us, 0.99).toFixed(0)} | ${total.toFixed(1)} | ${longest} |`);
   }
 

@@ -117,6 +117,40 @@ describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-ser
     });
   }
 
+  it("HyperLogLog merges into absent, sparse (ours or Redis's own) and dense keys, and past a raised hll-sparse-max-bytes, give the union's registers and PFCOUNT", async () => {
+    // Absent and sparse keys are merged here and SET (PFMERGE into them costs Redis about 1 ms);
+    // dense keys, and sparse ones longer than what the store reads whole, by PFMERGE.
+    const random = mulberry32(77);
+    for (const sparseMax of [3000, 9000]) {
+      await redis.client.sendCommand(["CONFIG", "SET", "hll-sparse-max-bytes", String(sparseMax)]);
+      const at = address(`hll-encodings-${sparseMax}`);
+      const key = store.key(at);
+      const union = new HyperLogLog();
+      const encodings = new Set<number>();
+      for (let round = 0; round < 14; round++) {
+        // Deltas from 1 to about 2,000 new users: the key crosses from sparse to dense on the way.
+        const size = 1 + (random() % (round < 7 ? 60 : 2000));
+        const users = Array.from({ length: size }, () => `u${random() % 50_000}`);
+        if (round % 3 === 1) {
+          // Redis's own writes in between: its sparse encoding, not ours.
+          await redis.client.pfAdd(key, users);
+          users.forEach((u) => union.add(u));
+        } else {
+          const delta = new HyperLogLog();
+          users.forEach((u) => delta.add(u));
+          await store.merge({ ...at, sketch: delta });
+          union.merge(delta);
+        }
+        const stored = (await get(key)) as Uint8Array;
+        encodings.add(stored[4] as number);
+        expect(((await store.read(at)) as HyperLogLog).registers()).toEqual(union.registers());
+        expect(await redis.client.pfCount(key)).toBe(union.cardinality());
+      }
+      expect([...encodings].sort()).toEqual([0, 1]);
+    }
+    await redis.client.sendCommand(["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]);
+  });
+
   it("keys expire by granularity: hour 7 days, day 90 days, configured ones as configured, refreshed by BITOP and PFMERGE writes", async () => {
     const hour = address("ttl");
     const day = address("ttl", "day");
@@ -323,7 +357,7 @@ describe.skipIf(binary === undefined)("RedisSketchStore against a real redis-ser
       expect(bytesOf((await store.read(at)) as StoredSketch)).toEqual(expected.toBytes());
       expect(await store.readOffsets(group, "vault")).toEqual({ p0: "99", p1: "99", p2: "99" });
 
-      // HyperLogLog deltas need no WATCH of their own (PFMERGE): there the offsets' WATCH alone decides.
+      // HyperLogLog deltas of one key from two workers at once: each applied once, none lost.
       const hllAt = address("cp-concurrent-hll");
       const hllBatches = Array.from({ length: 20 }, (_, i) => ({
         group: "concurrent-hll",

@@ -21,11 +21,11 @@ import {
   sendBinary,
   sendKeyCommand,
 } from "./redis-connection.js";
+import { REDIS_SPARSE_MAX_BYTES } from "../sketches/hyperloglog-redis.js";
 import { ContentionError, OffsetOverlapError } from "./redis-store-errors.js";
 import { DEFAULT_GRANULARITIES, type Granularity, type SketchAddress, checkGranularity, checkName, escapeKeyPart, systemScope } from "./sketch-key.js";
 import {
   BLOOM_HEADER_BYTES,
-  HLL_HEADER_BYTES,
   type StoredSketch,
   checkStoredBloom,
   checkStoredHll,
@@ -35,6 +35,7 @@ import {
   strategyOf,
 } from "./stored-sketch.js";
 import type { BloomFilter } from "../sketches/bloom-filter.js";
+import { HyperLogLog } from "../sketches/hyperloglog.js";
 
 /**
  * Options of {@link RedisSketchStore}; unknown keys are refused.
@@ -153,7 +154,8 @@ interface ParsedOffsets {
  * (`client.duplicate()`): its transactions WATCH keys on that connection.
  *
  * Merges never lose an update: HyperLogLogs are native Redis HLLs merged
- * with PFMERGE; Bloom filters are merged with BITOP OR after their
+ * with PFMERGE (absent or sparse ones, at most 3,000 bytes, are read under
+ * WATCH, merged here and SET: PFMERGE into them costs Redis about 1 ms); Bloom filters are merged with BITOP OR after their
  * parameters are checked; Count-Min, TopK, Moments and TDigest are read,
  * merged here and written back under WATCH, retried when another writer got
  * there first. {@link RedisSketchStore.checkpoint} writes deltas and the
@@ -466,9 +468,10 @@ export class RedisSketchStore {
     const scope = systemScope(this.prefix, system);
     const offsetsKey = offsets === undefined ? undefined : this.offsetsKey(offsets.group, system);
     const tmp = `${scope}:tmp`;
-    const watched = [...(offsetsKey === undefined ? [] : [offsetsKey]), ...writes.filter((w) => w.strategy !== "pfmerge").map((w) => w.key)];
+    // HLL keys too: an absent or sparse one is written whole (see readForWrite).
+    const watched = [...(offsetsKey === undefined ? [] : [offsetsKey]), ...writes.map((w) => w.key)];
     // PFMERGE and BITOP send the delta itself, whose bytes do not depend on what is stored: encode
-    // those once. A read-modify-write key sends the merged image instead (encoded in queueWrite).
+    // those once (a sparse HLL key merged here encodes the merge instead). A read-modify-write key sends the merged image instead (encoded in queueWrite).
     const images = writes.map((w) => (w.strategy === "watch" ? undefined : storedBytes(w.sketch)));
     const connection = await connectionFor(this.client, watched[0] ?? (writes[0] as KeyWrite).key);
     return exclusive(connection, async () => {
@@ -530,13 +533,19 @@ export class RedisSketchStore {
     });
   }
 
-  /** What a write needs to read first: the value (read-modify-write), or the header and length (checks). */
+  /**
+   * What a write needs to read first: the value (read-modify-write), or the
+   * header and length (checks). Of an HLL key, the first
+   * REDIS_SPARSE_MAX_BYTES: all of a sparse one under Redis's default
+   * `hll-sparse-max-bytes`, which queueWrite merges here instead of
+   * PFMERGE (see there).
+   */
   private async readForWrite(connection: RedisConnection, write: KeyWrite): Promise<Uint8Array | { header: Uint8Array; length: number } | null> {
     if (write.strategy === "watch") {
       const value = await sendBinary(connection, ["GET", write.key]);
       return value instanceof Uint8Array ? value : null;
     }
-    const headerBytes = write.strategy === "bitop" ? BLOOM_HEADER_BYTES : HLL_HEADER_BYTES;
+    const headerBytes = write.strategy === "bitop" ? BLOOM_HEADER_BYTES : REDIS_SPARSE_MAX_BYTES;
     const [header, length] = await Promise.all([sendBinary(connection, ["GETRANGE", write.key, "0", String(headerBytes - 1)]), sendKeyCommand(connection, ["STRLEN", write.key])]);
     return { header: header instanceof Uint8Array ? header : new Uint8Array(0), length: Number(length) };
   }
@@ -607,6 +616,20 @@ function queueWrite(
     transaction.addCommand(["BITOP", "OR", write.key, write.key, tmp]);
   } else {
     checkStoredHll(header, length, write.key);
+    // PFMERGE into an absent or sparse key re-sets every register through the sparse encoding, an
+    // insertion into the opcode string each: 1.4 ms of Redis for a 1,000-user key and a 300-user
+    // delta, against 45 µs into a dense key (redis-server 7.0, measured here). Such a key is at most
+    // hll-sparse-max-bytes long and read whole (the key is watched): merged here and SET, sparse or
+    // dense as Redis would keep it (HyperLogLog.toRedisBytes).
+    if (length === 0) {
+      transaction.addCommand(["SET", write.key, bytes(image), "PX", ttl]);
+      return;
+    }
+    if (header[4] === 1 && header.length === length) {
+      const merged = HyperLogLog.fromRedisBytes(header).merge(write.sketch as HyperLogLog);
+      transaction.addCommand(["SET", write.key, bytes(merged.toRedisBytes()), "PX", ttl]);
+      return;
+    }
     transaction.addCommand(["SET", tmp, bytes(image)]);
     transaction.addCommand(["PFMERGE", write.key, tmp]);
   }

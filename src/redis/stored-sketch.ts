@@ -4,7 +4,7 @@
  *
  * | family         | stored as                          | merged by                        |
  * |----------------|------------------------------------|----------------------------------|
- * | HyperLogLog    | a Redis HLL string ("HYLL")        | PFMERGE (register-wise max)      |
+ * | HyperLogLog    | a Redis HLL string ("HYLL")        | PFMERGE (register-wise max); absent or sparse keys merged here under WATCH |
  * | BloomFilter    | its image: 20-byte header + bits   | BITOP OR (equal headers OR to themselves) |
  * | CountMinSketch, TopK, Moments, TDigest | their image | WATCH, GET, merge here, MULTI SET/EXEC |
  *
