@@ -30,6 +30,7 @@ import {
   checkStoredBloom,
   checkStoredHll,
   decodeStored,
+  mergeInto,
   monoidOf,
   storedBytes,
   strategyOf,
@@ -599,7 +600,9 @@ function queueWrite(
   const ttl = String(write.ttlMs);
   const bytes = (b: Uint8Array): RedisArgument => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   if (write.strategy === "watch") {
-    const merged = current instanceof Uint8Array ? monoidOf(write.sketch).combine(decodeStored(current, write.key), write.sketch) : write.sketch;
+    // The decoded image is ours: merge into it (the monoid's combine would copy it first, and a
+    // 2048×5 Count-Min image is 82 KB to allocate and copy).
+    const merged = current instanceof Uint8Array ? mergeInto(decodeStored(current, write.key), write.sketch, write.key) : write.sketch;
     transaction.addCommand(["SET", write.key, bytes(storedBytes(merged)), "PX", ttl]);
     return;
   }

@@ -155,6 +155,20 @@ export function checkStoredBloom(header: Uint8Array, length: number, delta: Bloo
   }
 }
 
+/**
+ * Merges `delta` into `stored`, a sketch decoded from the key (ours to
+ * change, so no copy): the family's `merge`, which refuses other parameters
+ * with a ParameterMismatchError naming both; another family at the key is
+ * refused the same way.
+ */
+export function mergeInto(stored: StoredSketch, delta: StoredSketch, key: string): StoredSketch {
+  if (stored.constructor !== delta.constructor) {
+    throw new ParameterMismatchError(`${stored.describe()} at ${key}`, delta.describe(), "a key holds one sketch family");
+  }
+  (stored as { merge(other: StoredSketch): unknown }).merge(delta);
+  return stored;
+}
+
 /** The family's monoid with `sketch`'s parameters (what range reads combine with). */
 export function monoidOf(sketch: StoredSketch): Monoid<StoredSketch> {
   if (sketch instanceof HyperLogLog) return HyperLogLog.monoid({ precision: sketch.precision, seed: sketch.seed }) as Monoid<StoredSketch>;
