@@ -45,7 +45,7 @@ const arg = (name, fallback) => {
 const EVENTS = arg("events", 200_000);
 const BATCH = arg("batch", 500);
 const ROUNDS = arg("rounds", 2);
-// --checkpoint N: the workers' checkpointEntries (default: theirs, 20,000); --checkpoint <batch> checkpoints every read.
+// --checkpoint N: the workers' checkpointEntries (default: theirs, 50,000); --checkpoint <batch> checkpoints every read.
 const CHECKPOINT = arg("checkpoint", 0);
 // --pack N: every row also runs with packed entries of N events each (NDJSON in the field "events").
 const PACK = arg("pack", 0);
@@ -83,7 +83,7 @@ async function run(client, url, payloads, workers, round, dist, pack, execArgv) 
   const script = fileURLToPath(new URL("./streams-worker.mjs", import.meta.url));
   const children = [];
   for (let w = 0; w < workers; w++) {
-    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(Math.max(1, Math.round(BATCH / pack))), String(Math.max(1, Math.round((CHECKPOINT > 0 ? CHECKPOINT : 20_000) / pack)))], { execArgv, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(script, [url, stream, "monitor", `w${round}-${w}`, String(Math.max(1, Math.round(BATCH / pack))), String(Math.max(1, Math.round((CHECKPOINT > 0 ? CHECKPOINT : 50_000) / pack)))], { execArgv, env: dist === undefined ? process.env : { ...process.env, PT_STREAMS_DIST: dist }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const messages = [];
     child.on("message", (m) => messages.push(m));
     children.push({ child, messages, exit: new Promise((r) => child.once("exit", r)) });

@@ -52,7 +52,8 @@ export interface StreamsWorkerOptions {
   readonly batchSize?: number;
   /**
    * Entries held across reads before one checkpoint writes them all
-   * (default the larger of 20,000 and `batchSize`; at least `batchSize`).
+   * (default the larger of 50,000 and `batchSize`; at least `batchSize`;
+   * `checkpointMs` bounds the wait whatever the count).
    * The checkpoint's cost is mostly per (metric, system, bucket), not per
    * event, so fewer, larger checkpoints cost less per event; `batchSize`
    * here checkpoints every full read.
@@ -280,7 +281,7 @@ export class StreamsWorker {
     this.blockMs = positive("blockMs", options.blockMs, 1000);
     this.claimIdleMs = positive("claimIdleMs", options.claimIdleMs, 30_000);
     this.claimEveryMs = positive("claimEveryMs", options.claimEveryMs, 5000);
-    this.checkpointEntries = positive("checkpointEntries", options.checkpointEntries, Math.max(20_000, this.batchSize));
+    this.checkpointEntries = positive("checkpointEntries", options.checkpointEntries, Math.max(50_000, this.batchSize));
     if (this.checkpointEntries < this.batchSize) {
       throw new InvalidArgumentError(`StreamsWorker: checkpointEntries (${this.checkpointEntries}) must be at least batchSize (${this.batchSize})`);
     }
