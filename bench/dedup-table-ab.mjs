@@ -17,8 +17,17 @@
 //
 // Run: npx tsup && node --expose-gc bench/dedup-table-ab.mjs [rounds]
 
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { SipHasher } from "../dist/hashing/index.js";
+
+// --base <dist>: a build of the previous table (e.g. `git worktree`/archive of
+// the commit before, built with tsup) measured in the same process, rows
+// alternating with this build's.
+const baseAt = process.argv.indexOf("--base");
+const BaseDeduplicator =
+  baseAt > 0 ? (await import(pathToFileURL(path.resolve(process.argv[baseAt + 1], "compliance/index.js")).href)).Deduplicator : undefined;
 import { mulberry32 } from "./workloads.mjs";
 
 const N = 1_000_000;
@@ -26,7 +35,7 @@ const TTL = 3_600_000;
 const RATE = 1e-6;
 const T0 = Date.UTC(2026, 0, 5, 9);
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 5) & 0xff);
-const ROUNDS = Number(process.argv[2] ?? 6);
+const ROUNDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 6);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = globalThis.gc ?? (() => {});
 
@@ -508,7 +517,7 @@ function fresh(dedup) {
       let found = 0;
       for (let i = 0; i < N; i++) {
         dedup.tick(times[i]);
-        if (dedup.checkHashed(his[i], los[i])) found++;
+        if (dedup.geometry?.layout === "lines" ? dedup.checkLines(his[i], los[i]) : dedup.checkHashed(his[i], los[i])) found++;
       }
       return found;
     });
@@ -525,7 +534,7 @@ function repeat(dedup) {
       let found = 0;
       for (let i = 0; i < N; i++) {
         dedup.tick(end);
-        if (dedup.checkHashed(his[i], los[i])) found++;
+        if (dedup.geometry?.layout === "lines" ? dedup.checkLines(his[i], los[i]) : dedup.checkHashed(his[i], los[i])) found++;
       }
       return found;
     });
@@ -537,7 +546,8 @@ function repeat(dedup) {
 }
 
 const candidates = [
-  ["table (Deduplicator, today)", () => new Deduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY })],
+  ...(BaseDeduplicator ? [["Deduplicator, --base build", () => new BaseDeduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY })]] : []),
+  ["Deduplicator, this build", () => new Deduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY })],
   ["blocks W=16 (64 B), wasm mem", () => new BlockDedup(N, RATE, KEY, 16, 0.9, true)],
   ["blocks W=16 (64 B), heap", () => new BlockDedup(N, RATE, KEY, 16, 0.9, false)],
   ["blocks W=8 (32 B), wasm mem", () => new BlockDedup(N, RATE, KEY, 8, 0.9, true)],
@@ -564,6 +574,7 @@ for (let round = -2; round < ROUNDS; round++) {
     row.falsePositives = a.found;
     row.missed = N - b.found;
     row.bytes = dedup.sizeInBytes;
+    row.stats = dedup.stats;
     row.extra = dedup instanceof BlockDedup ? `2nd-block reads ${(dedup.secondaryReads / (2 * N)).toFixed(3)}/check, geometry ${JSON.stringify(dedup.geometry)}` : "";
   }
 }

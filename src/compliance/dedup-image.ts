@@ -16,7 +16,7 @@ import {
   type TableLayout,
 } from "./dedup-table.js";
 import { LINE_SLOTS, LINE_WORDS, expectedOta } from "./dedup-line-table.js";
-import { tableGeometry, tableWords } from "./dedup-geometry.js";
+import { LINE_RATE_BOUND, tableGeometry, tableWords } from "./dedup-geometry.js";
 
 /**
  * The Deduplicator's binary image, family 0x20, version 3 (docs/format.md,
@@ -191,10 +191,14 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
     const layoutCode = reader.u8("table layout");
     if (layoutCode >= (version < 3 ? 1 : LAYOUT_CODES.length)) reader.invalid(`table layout code ${layoutCode} is not 0 (buckets)${version < 3 ? "" : " or 1 (lines)"}`);
     if (reader.u8("reserved") !== 0) reader.invalid("reserved byte must be 0");
-    // Version 3 writes the layout capacity and rate choose (dedup-geometry.ts), and nothing else.
+    // Buckets are valid at every rate (images of versions 1 and 2 restore
+    // as buckets where a new Deduplicator would choose lines, and are
+    // rewritten so); lines only where their bound meets the rate.
     const layout = LAYOUT_CODES[layoutCode] as TableLayout;
-    geometry = tableGeometry(capacity, falsePositiveRate, version < 3 ? "buckets" : undefined);
-    if (geometry.layout !== layout) reader.invalid(`table layout ${layout} is not the ${geometry.layout} layout that capacity ${capacity} at rate ${falsePositiveRate} use`);
+    if (layout === "lines" && falsePositiveRate < LINE_RATE_BOUND) {
+      reader.invalid(`the lines layout bounds false positives by ${LINE_RATE_BOUND.toExponential(3)}, above the rate ${falsePositiveRate}`);
+    }
+    geometry = tableGeometry(capacity, falsePositiveRate, layout);
     if (buckets !== geometry.buckets || fingerprintBits !== geometry.fingerprintBits) {
       reader.invalid(`${buckets} buckets of ${fingerprintBits}-bit fingerprints do not match capacity ${capacity} at rate ${falsePositiveRate} in the ${geometry.layout} layout`);
     }

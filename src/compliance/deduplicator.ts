@@ -72,8 +72,9 @@ export interface DeduplicatorOptions {
  *   than `capacity` were live; `overflowed`: entries placed in them. Both 0
  *   while the capacity holds, and always in exact mode.
  * - `falsePositiveBound`: the bound on the false-positive rate of the next
- *   check of a fresh id at the present fill (`8 x load / (2^f - 1)` summed
- *   over the tables); 0 in exact mode.
+ *   check of a fresh id at the present fill (`c x load / (2^f - 1)` summed
+ *   over the tables, `c` the slots a check compares: 30 in the line layout,
+ *   8 in the bucket layout, see docs/dedup.md); 0 in exact mode.
  *
  * @example
  * ```ts
@@ -149,9 +150,13 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  *
  * Keying: ids are hashed with SipHash (1-3 by default, 2-4 on request) under
  * a secret 16-byte key, so someone who chooses event ids cannot aim them at
- * the fingerprints or buckets of other ids to get real events dropped. Store: a cuckoo table of
- * 23-bit fingerprints (at 1e-6) with 4 bits of epoch each, bit-packed; about
- * 4.1 MB for 1,000,000 ids per hour (docs/dedup.md has the arithmetic).
+ * the fingerprints or buckets of other ids to get real events dropped. Store: a cuckoo table whose
+ * slots hold a fingerprint and 4 bits of epoch. At rates from 2.24e-7 to
+ * 3.8e-6 (the default 1e-6 among them) its buckets are 64-byte cache lines
+ * of 15 slots with 27-bit fingerprints, and a fresh id usually reads one
+ * line: about 4.9 MB for 1,000,000 ids per hour. At other rates, bit-packed
+ * buckets of 4 slots, smaller for looser rates (docs/dedup.md has the
+ * arithmetic of both).
  *
  * @example
  * ```ts
@@ -164,7 +169,7 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  * dedup.check("logout", "evt-1", t0); // => false
  * dedup.check("login", "evt-1", t0 + 66 * 60_000); // => false
  * dedup.stats.duplicates; // => 1
- * dedup.sizeInBytes; // => 4062508
+ * dedup.sizeInBytes; // => 4865536
  * ```
  */
 export class Deduplicator {
