@@ -315,6 +315,23 @@ class WordBlockTable extends BlockTable {
   }
 }
 
+/** WordBlockTable probing in two passes: the fingerprint compares alone, then (only when absent) the first free slot. */
+class WordTwoPassTable extends WordBlockTable {
+  probe(block, key, epochLow) {
+    const words = this.words;
+    const base = block << 4;
+    for (let at = base; at < base + 15; at++) {
+      const value = words[at];
+      if (value >>> 4 === key && ((epochLow - value) & 15) <= EPOCHS_PER_TTL) return FOUND;
+    }
+    for (let at = base; at < base + 15; at++) {
+      const value = words[at];
+      if (value === 0 || ((epochLow - value) & 15) > EPOCHS_PER_TTL) return at;
+    }
+    return FULL;
+  }
+}
+
 function wordGeometry(capacity, load) {
   const blocks = Math.ceil((capacity * 13) / 12 / load / 15);
   return { blocks, blockWords: 16, slots: 15, fingerprintBits: 27, slotBits: 32, otaStart: 480, otaBits: 32 };
@@ -350,7 +367,7 @@ class BlockDedup {
   constructor(capacity, rate, key, blockWords, load, wasmMemory, Table = BlockTable) {
     this.hasher = new SipHasher(key, "1-3");
     this.Table = Table;
-    this.geometry = Table === WordBlockTable ? wordGeometry(capacity, load) : blockGeometry(capacity, rate, blockWords, load);
+    this.geometry = Table === WordBlockTable || Table === WordTwoPassTable ? wordGeometry(capacity, load) : blockGeometry(capacity, rate, blockWords, load);
     this.wasmMemory = wasmMemory;
     this.tables = [new Table(this.geometry, wasmMemory)];
     this.fingerprintShift = 32 - this.geometry.fingerprintBits;
@@ -555,6 +572,7 @@ const candidates = [
   ["word slots 15/line, load .95, wasm", () => new BlockDedup(N, RATE, KEY, 16, 0.95, true, WordBlockTable)],
   ["packed 16/line two-phase, heap", () => new BlockDedup(N, RATE, KEY, 16, 0.9, false, PackedFastTable)],
   ["word slots 15/line, load .95, heap", () => new BlockDedup(N, RATE, KEY, 16, 0.95, false, WordBlockTable)],
+  ["word slots, two-pass probe", () => new BlockDedup(N, RATE, KEY, 16, 0.95, false, WordTwoPassTable)],
 ];
 const only = process.env.ONLY?.split(",").map(Number);
 const chosen = only ? candidates.filter((_, i) => only.includes(i)) : candidates;
