@@ -1,30 +1,50 @@
-// A/B of the Deduplicator's table against blocked layouts that read one
-// cache line for most fresh ids (issue 13). Prototype, bench-only: the
-// candidate below is written here to be measured.
+// A/B of the Deduplicator's table (issue 13: fewer cache lines per fresh
+// check), at 1,000,000 ids an hour and FPR 1e-6, fresh and repeated ids, in
+// one process with the rows alternating (the machine is shared: only rows of
+// one run compare). Rows: this build's Deduplicator, a --base build (the
+// previous table), and the prototypes the line layout was chosen from,
+// written here to be measured, not shipped.
 //
-// Candidate "blocks of W words": the table is an array of aligned blocks of W
-// 32-bit words (W = 16: one 64-byte cache line). A block holds S slots of
-// `f + 5` bits — fingerprint, a "displaced" bit (the entry sits in its
-// secondary block), 4 epoch bits — and, in its spare bits, an overflow
-// tracking array (OTA, after Breslow & Jayasena, "Morton Filters", VLDB 2018):
-// bit j set means "an entry whose primary is this block and whose
-// fingerprint picks j lives in its secondary block". An id's primary block
-// comes from the hash, its secondary is the cuckoo alternate. Inserts fill the
-// primary first; a lookup reads the secondary only when the primary's OTA bit
-// for the id is set. Sweeps (every 4 epochs) clear expired entries and rebuild
-// the OTA from the displaced entries, so stale bits last at most 4 epochs.
-// FPR bound: at most 2S slots compared, f = ceil(log2(2S / rate + 1)).
+// Prototype "blocks of W words" (BlockTable): aligned blocks of W 32-bit
+// words (W = 16: one 64-byte cache line) holding S bit-packed slots of
+// `f + 5` bits (fingerprint, displaced bit, 4 epoch bits) and, in the spare
+// bits, an overflow tracking array (OTA, after Breslow & Jayasena, "Morton
+// Filters", VLDB 2018). Inserts fill the primary block first; a lookup
+// reads the secondary only when the primary's OTA bit for the id is set;
+// sweeps rebuild the OTA. FPR bound: 2S slots compared,
+// f = ceil(log2(2S / rate + 1)). WordBlockTable: 15 slots of one whole word
+// each (f = 27) and the OTA in word 15: what src/compliance/dedup-line-table.ts
+// became.
 //
-// Run: npx tsup && node --expose-gc bench/dedup-table-ab.mjs [rounds]
+// Measured on 2026-12-05 (2 cores shared with other benchmarks, load
+// average 4-7; medians of per-round ratios to the bucket table, fresh
+// checks, wall / CPU):
+//   packed 16 slots per line (W = 16, 30-bit slots):  1.03-1.08 / 1.06-1.09; duplicates 0.92-0.95
+//   same, two-pass probe:                             0.97-1.05 / 0.92-1.03
+//   W = 8 and W = 4 packed blocks: no better than W = 16
+//   a WebAssembly.Memory buffer (page-aligned lines): slower than an ordinary Uint32Array
+//   word slots, 15 per line, load 0.95 (4.87 MB):     1.12-1.59 / 1.23-1.40
+//   the age computed per slot from the epoch bits, or an Int32Array view: 0.8-0.9 of that
+//   the shipped line table against the previous build, 24 rounds:
+//                                                     fresh 1.17 / 1.35, duplicates 1.07 / 1.10
+//   same, table half alone (TABLE_ONLY=1), 16 rounds: fresh 1.39 / 1.26, duplicates 1.09 / 1.10
+// A dependent random read of a 4.8 MB array took about 125 ns here, two
+// independent ones per loop iteration about as long as one: the loop is
+// latency-bound, and unpacking bit-packed slots cost about what the second
+// line saved; whole-word slots did not.
+//
+// Run: npx tsup && node --expose-gc bench/dedup-table-ab.mjs [rounds] [--base <dist>]
+//   ONLY=0,1 picks rows by index; TABLE_ONLY=1 times the table half alone.
+//   For --base: build the previous commit (git archive into .ab/base, npx tsup there,
+//   or copy its dist to .ab/base/dist) so it resolves this checkout's node_modules.
 
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { SipHasher } from "../dist/hashing/index.js";
 
-// --base <dist>: a build of the previous table (e.g. `git worktree`/archive of
-// the commit before, built with tsup) measured in the same process, rows
-// alternating with this build's.
+// --base <dist>: a build of the previous table measured in the same process,
+// rows alternating with this build's.
 const baseAt = process.argv.indexOf("--base");
 const BaseDeduplicator =
   baseAt > 0 ? (await import(pathToFileURL(path.resolve(process.argv[baseAt + 1], "compliance/index.js")).href)).Deduplicator : undefined;
