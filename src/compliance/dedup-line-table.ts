@@ -37,9 +37,7 @@
  * `30 / (2^27 - 1)` = 2.24e-7 per table.
  *
  * Expiry, sweeps and counters are those of the bucket table (dedup-table.ts):
- * lazy, a sweep every 4 epochs (`SWEEP_INTERVAL`), per-epoch counts; a
- * sweep here also moves displaced entries back to their primary bucket
- * where it has room again ({@link LineTable.sweep}).
+ * lazy, a sweep every {@link SWEEP_INTERVAL} epochs, per-epoch counts.
  *
  * @internal
  * @module
@@ -199,60 +197,32 @@ export class LineTable {
   /**
    * Removes every entry whose age exceeds EPOCHS_PER_TTL once the clock
    * moves `jump` epochs past the epoch whose low 4 bits are `epochLow`, then
-   * rebuilds every OTA word from the displaced entries that remain. With
-   * `rehome`, a displaced entry whose primary bucket has an empty slot after
-   * the removals moves back there first (its line is loaded for the OTA
-   * bit anyway): without it, entries displaced when their primary was full
-   * stayed displaced for their whole life, and in the steady state of
-   * 1,000,000 ids an hour 37 % of the entries were displaced and 20 % of
-   * the OTA bits set (a second line read for a fifth of fresh checks).
-   * Returns the number removed.
+   * rebuilds every OTA word from the displaced entries that remain. Returns
+   * the number removed.
    */
-  sweep(epochLow: number, jump: number, rehome: boolean): number {
+  sweep(epochLow: number, jump: number): number {
     const words = this.words;
     const buckets = this.buckets;
     const perEpoch = this.perEpoch;
+    for (let at = LINE_SLOTS; at < words.length; at += LINE_WORDS) words[at] = 0;
     let removed = 0;
     for (let bucket = 0; bucket < buckets; bucket++) {
       const base = bucket * LINE_WORDS;
       for (let at = base; at < base + LINE_SLOTS; at++) {
         const value = words[at] as number;
-        if (value !== 0 && ((epochLow - value) & 15) + jump > EPOCHS_PER_TTL) {
+        if (value === 0) continue;
+        if (((epochLow - value) & 15) + jump > EPOCHS_PER_TTL) {
           words[at] = 0;
           (perEpoch[value & 15] as number)--;
           removed++;
+        } else if ((value & DISPLACED) !== 0) {
+          const fingerprint = value >>> 5;
+          this.setOta(alternateBucket(bucket, fingerprint, buckets), otaBit(fingerprint));
         }
       }
-      words[base + LINE_SLOTS] = 0;
     }
     this.stored -= removed;
-    for (let bucket = 0; bucket < buckets; bucket++) {
-      const base = bucket * LINE_WORDS;
-      for (let at = base; at < base + LINE_SLOTS; at++) {
-        const value = words[at] as number;
-        if ((value & DISPLACED) === 0) continue;
-        const fingerprint = value >>> 5;
-        const primary = alternateBucket(bucket, fingerprint, buckets);
-        if (rehome) {
-          const home = this.emptySlot(primary);
-          if (home >= 0) {
-            words[home] = (value ^ DISPLACED) >>> 0;
-            words[at] = 0;
-            continue;
-          }
-        }
-        this.setOta(primary, otaBit(fingerprint));
-      }
-    }
     return removed;
-  }
-
-  /** The word index of the first empty slot of `bucket`, or -1. */
-  private emptySlot(bucket: number): number {
-    const words = this.words;
-    const base = bucket * LINE_WORDS;
-    for (let at = base; at < base + LINE_SLOTS; at++) if (words[at] === 0) return at;
-    return -1;
   }
 
   /** Entries stored for the epoch whose low 4 bits are `low` (expired ones included until they are swept or replaced). */
@@ -271,9 +241,7 @@ export class LineTable {
   liveWords(epochLow: number): Uint32Array {
     const copy = new LineTable(this.buckets, this.words.slice());
     copy.recount();
-    // No re-homing here: the image holds the entries where this table has
-    // them, so that a restored table places new ids exactly as this one.
-    copy.sweep(epochLow, 0, false);
+    copy.sweep(epochLow, 0);
     return copy.words;
   }
 

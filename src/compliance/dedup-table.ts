@@ -27,15 +27,11 @@ export const EPOCHS_PER_TTL = 12;
 /** Bits of epoch per slot: ages 0..12 are live, 13..15 expired and not yet swept; sweeps keep every age below 16, so 4 bits never wrap. */
 export const EPOCH_BITS = 4;
 /**
- * Sweeps run when the clock enters a new block of 4 epochs (`floor(epoch /
- * 4)` changes): entries that survive a sweep are at most 12 epochs old, and
- * the clock moves at most 3 more epochs within the block, so no age exceeds
- * 15, still exact in 4 bits. Sweeping at every epoch took about a fifth of a
- * fresh check's time in bench/dedup.mjs (1,000,000 ids an hour); every
- * fourth epoch, a quarter of that. Tied to the clock rather than to the
- * last sweep, the schedule is the same for a Deduplicator and its restored
- * image, which keeps the line layout's re-homing (dedup-line-table.ts)
- * from making them diverge.
+ * Epochs from one sweep to the next: entries that survive a sweep are at most
+ * 12 epochs old, and the clock moves at most 3 more epochs before the next
+ * sweep, so no age exceeds 15, still exact in 4 bits. Sweeping at every
+ * epoch took about a fifth of a fresh check's time in bench/dedup.mjs
+ * (1,000,000 ids an hour); every fourth epoch, a quarter of that.
  */
 export const SWEEP_INTERVAL = 16 - EPOCHS_PER_TTL;
 export const SLOTS_PER_BUCKET = 4;

@@ -199,6 +199,8 @@ export class Deduplicator {
   private started = false;
   private epoch = 0;
   private epochLow = 0;
+  /** The epoch of the last sweep: no entry is older than 12 epochs then, so none is older than 15 before the next (see dedup-table.ts). */
+  private sweptAt = 0;
   private randomState = 0x9e3779b9 | 0;
   private readonly random = (): number => {
     // xorshift32 (Marsaglia 2003): which entry a cuckoo kick evicts.
@@ -440,8 +442,8 @@ export class Deduplicator {
    * expired: in the approximate mode, the entries of the epochs that pass
    * the TTL are counted as expired now (each table counts its entries per
    * epoch) and cleared from the table at the next sweep, which runs when the
-   * clock enters a new block of SWEEP_INTERVAL epochs (see dedup-table.ts);
-   * until then lookups and inserts treat them as empty.
+   * last one is SWEEP_INTERVAL epochs behind; until then lookups and inserts
+   * treat them as empty.
    */
   private advance(epoch: number): void {
     if (this.started) {
@@ -457,20 +459,21 @@ export class Deduplicator {
         for (const table of this.tables) this.expiredCount += table.live(this.epochLow);
         this.tables.length = 1;
         (this.tables[0] as FingerprintTable | LineTable).clear();
+        this.sweptAt = epoch;
       } else {
         // Epochs epoch - jump - 12 .. epoch - 13 were live and are expired now.
         for (let passed = this.epoch - EPOCHS_PER_TTL; passed <= epoch - EPOCHS_PER_TTL - 1; passed++) {
           for (const table of this.tables) this.expiredCount += table.storedIn(mod16(passed));
         }
-        if (Math.floor(epoch / SWEEP_INTERVAL) !== Math.floor(this.epoch / SWEEP_INTERVAL)) {
-          for (const table of this.tables) {
-            if (table instanceof LineTable) table.sweep(this.epochLow, jump, true);
-            else table.sweep(this.epochLow, jump);
-          }
+        if (epoch - this.sweptAt >= SWEEP_INTERVAL) {
+          for (const table of this.tables) table.sweep(this.epochLow, jump);
           // Overflow tables that emptied are released (the sized table stays).
           for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable | LineTable).stored === 0) this.tables.splice(t, 1);
+          this.sweptAt = epoch;
         }
       }
+    } else {
+      this.sweptAt = epoch;
     }
     this.started = true;
     this.epoch = epoch;
@@ -574,6 +577,7 @@ export class Deduplicator {
     dedup.started = image.started;
     dedup.epoch = image.epoch;
     dedup.epochLow = mod16(image.epoch);
+    dedup.sweptAt = image.epoch; // images hold no expired entries
     dedup.randomState = image.randomState | 0;
     [dedup.checkedCount, dedup.duplicateCount, dedup.recordedCount, dedup.expiredCount, dedup.lateCount, dedup.overflowedCount] = image.counts;
     if (image.exact) {
