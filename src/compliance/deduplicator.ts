@@ -387,10 +387,12 @@ export class Deduplicator {
   }
 
   /**
-   * Stores a fresh id whose primary bucket in table 0 is full: the first of
-   * each table's primary, then secondary (its OTA bit set first), with room;
-   * else cuckoo insertion in the newest table, whose homeless entry, if it
-   * gives up, starts a new overflow table.
+   * Stores a fresh id whose primary bucket in table 0 is full: in the first
+   * table whose primary has room, or can make room by moving its oldest
+   * entry to that entry's other bucket ({@link LineTable.makeRoom}), or
+   * else whose secondary has room (the id's OTA bit set first); else cuckoo
+   * insertion in the newest table, whose homeless entry, if it gives up,
+   * starts a new overflow table.
    */
   private insertLine(primary: number, fingerprint: number, value: number): void {
     const buckets = this.geometry.buckets;
@@ -401,6 +403,7 @@ export class Deduplicator {
     for (let t = 0; t < tables.length; t++) {
       const table = tables[t] as LineTable;
       let at = table.probe(primary, -1, epochLow);
+      if (at === FULL) at = table.makeRoom(primary, epochLow);
       let stored = value;
       if (at === FULL) {
         at = table.probe(secondary, -1, epochLow);
