@@ -1,8 +1,16 @@
-// A/B of the Deduplicator's table (issue 13: fewer cache lines per fresh
-// check), at 1,000,000 ids an hour and FPR 1e-6, fresh and repeated ids, in
-// one process with the rows alternating (the machine is shared: only rows of
-// one run compare). Rows: this build's Deduplicator, a --base build (the
-// previous table), and the prototypes the line layout was chosen from,
+// Issue 13, fewer cache lines per fresh check: the Deduplicator's table
+// (bit-packed buckets of 4 slots; a fresh id reads two buckets) against
+// layouts that read one 64-byte line for most fresh ids, at 1,000,000 ids
+// an hour and FPR 1e-6, fresh and repeated ids, in one process with the
+// rows alternating (the machine is shared: only rows of one run compare).
+// Result: NOT INTEGRATED. The best layout beat the table by 13-43 % on a
+// table's first hour but by about nothing in the steady state, for 20 %
+// more memory; the figures follow.
+//
+// Rows: this build's Deduplicator, an --other build's (the integrated line
+// table is commit 836c5b5 on branch dedup4: check it out elsewhere, build it
+// with tsup, and copy its dist to .ab/lines/dist so it resolves this
+// checkout's node_modules; then --other .ab/lines/dist), and the prototypes,
 // written here to be measured, not shipped.
 //
 // Prototype "blocks of W words" (BlockTable): aligned blocks of W 32-bit
@@ -13,41 +21,59 @@
 // reads the secondary only when the primary's OTA bit for the id is set;
 // sweeps rebuild the OTA. FPR bound: 2S slots compared,
 // f = ceil(log2(2S / rate + 1)). WordBlockTable: 15 slots of one whole word
-// each (f = 27) and the OTA in word 15: what src/compliance/dedup-line-table.ts
-// became.
+// each (f = 27, bound 30 / (2^27 - 1) = 2.24e-7) and the OTA in word 15,
+// load 0.95: 76,024 lines, 4.87 MB (the table: 4.06 MB). Commit 836c5b5
+// made it the Deduplicator's layout for rates 2.24e-7 .. 3.8e-6 (image
+// version 3, tests for both layouts) and added a two-pass probe, OTA bits
+// set in batches at sweeps, and room made in a full primary by moving its
+// oldest entry.
 //
 // Measured on 2026-12-05 (2 cores shared with other benchmarks, load
-// average 4-7; medians of per-round ratios to the bucket table, fresh
-// checks, wall / CPU):
+// average 3-7, rates about half a quiet machine's; medians of per-round
+// ratios to the table, fresh checks, wall / CPU):
 //   packed 16 slots per line (W = 16, 30-bit slots):  1.03-1.08 / 1.06-1.09; duplicates 0.92-0.95
 //   same, two-pass probe:                             0.97-1.05 / 0.92-1.03
 //   W = 8 and W = 4 packed blocks: no better than W = 16
 //   a WebAssembly.Memory buffer (page-aligned lines): slower than an ordinary Uint32Array
-//   word slots, 15 per line, load 0.95 (4.87 MB):     1.12-1.59 / 1.23-1.40
+//   word slots, 15 per line (WordBlockTable):         1.12-1.59 / 1.23-1.40 (first hour)
 //   the age computed per slot from the epoch bits, or an Int32Array view: 0.8-0.9 of that
-//   the shipped line table against the previous build, 24 rounds:
-//                                                     fresh 1.17 / 1.35, duplicates 1.07 / 1.10
-//   same, table half alone (TABLE_ONLY=1), 16 rounds: fresh 1.39 / 1.26, duplicates 1.09 / 1.10
-// A dependent random read of a 4.8 MB array took about 125 ns here, two
-// independent ones per loop iteration about as long as one: the loop is
-// latency-bound, and unpacking bit-packed slots cost about what the second
-// line saved; whole-word slots did not.
+//   the integrated line table, a fresh table's first hour (as bench/dedup.mjs):
+//     24 rounds: fresh 1.17 / 1.35, duplicates 1.07 / 1.10 (2.61 -> 2.67 M/s wall, 3.06 -> 3.69 CPU)
+//     20 rounds (836c5b5): fresh 1.13 / 1.22, duplicates 0.94 / 0.96; other runs 1.16-1.43 / 1.19-1.34
+//     table half alone (TABLE_ONLY=1), 16 rounds: fresh 1.39 / 1.26, duplicates 1.09 / 1.10
+//   the integrated line table in the steady state (STEADY=1: two untimed hours first):
+//     without the batched OTA bits, 10 and 14 rounds: fresh 1.13 / 1.13 and 1.08 / 1.08, duplicates 0.97 / 0.92 and 0.91 / 0.92
+//     with displaced entries moved home at sweeps: 0.94-0.96 (dropped)
+//     836c5b5, 16 rounds: fresh 0.86 / 0.92, duplicates 1.06 / 0.97; table half alone, 12 rounds:
+//     fresh 1.03 / 1.02, duplicates 0.76 / 0.90
+// Why: a dependent random read of a 4.8 MB array took about 125 ns here,
+// two independent ones per loop iteration about as long as one, so the
+// second bucket's miss mostly overlapped the first's already. Unpacking
+// bit-packed slots cost about what the second line saved; whole-word slots
+// did not, but they need 32 bits a slot, so within 5 MB the load reaches
+// 0.95 just before each epoch ends. Then most primary lines fill up: in the
+// steady state a third of the entries were displaced and up to a sixth of
+// the OTA bits set (a second, dependent line read for that share of fresh
+// checks and for displaced duplicates), and each sweep's OTA rebuild cost
+// one random read-modify-write per displaced entry (35-110 ms an hour
+// against the table's 20-30 ms of sweeps). Morton filters avoid this with
+// many more, compressed, fingerprints per line; 64 bytes of 32-bit slots
+// leave too little slack.
 //
-// Run: npx tsup && node --expose-gc bench/dedup-table-ab.mjs [rounds] [--base <dist>]
-//   ONLY=0,1 picks rows by index; TABLE_ONLY=1 times the table half alone.
-//   For --base: build the previous commit (git archive into .ab/base, npx tsup there,
-//   or copy its dist to .ab/base/dist) so it resolves this checkout's node_modules.
+// Run: npx tsup && node --expose-gc bench/dedup-table-ab.mjs [rounds] [--other <dist>]
+//   ONLY=0,1 picks rows by index; TABLE_ONLY=1 times the table half alone;
+//   STEADY=1 runs two untimed hours of other ids before the timed ones.
 
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { SipHasher } from "../dist/hashing/index.js";
 
-// --base <dist>: a build of the previous table measured in the same process,
+// --other <dist>: another build's Deduplicator measured in the same process,
 // rows alternating with this build's.
-const baseAt = process.argv.indexOf("--base");
-const BaseDeduplicator =
-  baseAt > 0 ? (await import(pathToFileURL(path.resolve(process.argv[baseAt + 1], "compliance/index.js")).href)).Deduplicator : undefined;
+const otherAt = process.argv.indexOf("--other");
+const OtherDeduplicator =
+  otherAt > 0 ? (await import(pathToFileURL(path.resolve(process.argv[otherAt + 1], "compliance/index.js")).href)).Deduplicator : undefined;
 import { mulberry32 } from "./workloads.mjs";
 
 const N = 1_000_000;
@@ -592,8 +618,8 @@ function repeat(dedup) {
 }
 
 const candidates = [
-  ...(BaseDeduplicator ? [["Deduplicator, --base build", () => new BaseDeduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY })]] : []),
   ["Deduplicator, this build", () => new Deduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY })],
+  ...(OtherDeduplicator ? [["Deduplicator, --other build", () => new OtherDeduplicator({ ttl: TTL, capacity: N, falsePositiveRate: RATE, key: KEY })]] : []),
   ["blocks W=16 (64 B), wasm mem", () => new BlockDedup(N, RATE, KEY, 16, 0.9, true)],
   ["blocks W=16 (64 B), heap", () => new BlockDedup(N, RATE, KEY, 16, 0.9, false)],
   ["blocks W=8 (32 B), wasm mem", () => new BlockDedup(N, RATE, KEY, 8, 0.9, true)],

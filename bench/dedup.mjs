@@ -12,11 +12,8 @@
 //
 // Candidates and peers:
 //   table      - papertrail's Deduplicator: SipHash-1-3 (the default), a
-//                cuckoo table whose buckets at 1e-6 are 64-byte lines of 15
-//                word slots (27-bit fingerprint, displaced bit, 4 epoch
-//                bits) and an overflow word; and the same with sipHash: "2-4"
-//                (bench/dedup-table-ab.mjs compares it with the previous,
-//                bit-packed 4-slot buckets);
+//                cuckoo table of 23-bit fingerprints with 4 epoch bits,
+//                bit-packed; and the same with sipHash: "2-4";
 //   bloom ring - twelve 5-minute Bloom segments plus the current one, each
 //                sized for capacity / 12 ids at rate 1e-6 / 13 (the issue's
 //                first candidate), same SipHash hash, double hashing for

@@ -12,28 +12,22 @@ import {
   MAX_FALSE_POSITIVE_RATE,
   MIN_FALSE_POSITIVE_RATE,
   SLOTS_PER_BUCKET,
+  tableGeometry,
+  tableWords,
   type TableGeometry,
-  type TableLayout,
 } from "./dedup-table.js";
-import { LINE_SLOTS, LINE_WORDS, expectedOta } from "./dedup-line-table.js";
-import { LINE_RATE_BOUND, tableGeometry, tableWords } from "./dedup-geometry.js";
 
 /**
- * The Deduplicator's binary image, family 0x20, version 3 (docs/format.md,
- * "Deduplicator"). Version 3 added the table layout (byte 94: buckets or
- * lines). Images of versions 1 and 2, whose byte 94 is reserved and whose
- * tables are always buckets, are still read (and restore to the bucket
- * layout, whatever their rate); version 1's ids were hashed with
- * SipHash-2-4 and its byte 93 is reserved too.
+ * The Deduplicator's binary image, family 0x20, version 2 (docs/format.md,
+ * "Deduplicator"). Version 1 images, whose ids were hashed with SipHash-2-4
+ * and whose byte 93 is reserved, are still read.
  *
  * @internal
  * @module
  */
 
-const VERSION = 3;
-const READ_VERSIONS = [1, 2, 3];
-/** Byte 94 of a keyed version 3 image: the table layout. */
-const LAYOUT_CODES: readonly TableLayout[] = ["buckets", "lines"];
+const VERSION = 2;
+const READ_VERSIONS = [1, 2];
 /** Byte 93 of a keyed image: the SipHash variant ids are hashed with. */
 const VARIANT_CODES: readonly SipHashVariant[] = ["2-4", "1-3"];
 const FLAG_EXACT = 1;
@@ -41,7 +35,7 @@ const FLAG_STARTED = 2;
 const TAG_BYTES = 8;
 /** Preamble 8, ttl 8, epoch 8, six counts of 8, kick generator state 4. */
 const COMMON_BYTES = 76;
-/** Capacity 4, rate 8, buckets 4, fingerprint bits 1, item hash 1, layout 1, reserved 1, tables 4. */
+/** Capacity 4, rate 8, buckets 4, fingerprint bits 1, item hash 1, reserved 2, tables 4. */
 const TABLE_HEADER_BYTES = 24;
 /** Age 1, two string lengths of 4. */
 const MIN_ENTRY_BYTES = 9;
@@ -114,7 +108,7 @@ export function writeDeduplicatorImage(image: DeduplicatorImage, hasher: SipHash
       writeUnits(writer, id);
     }
   } else {
-    writer.u32(image.capacity).f64(image.falsePositiveRate).u32(image.geometry.buckets).u8(image.geometry.fingerprintBits).u8(VARIANT_CODES.indexOf(image.sipHash)).u8(LAYOUT_CODES.indexOf(image.geometry.layout)).u8(0);
+    writer.u32(image.capacity).f64(image.falsePositiveRate).u32(image.geometry.buckets).u8(image.geometry.fingerprintBits).u8(VARIANT_CODES.indexOf(image.sipHash)).u16(0);
     writer.u32(image.tables.length);
     for (const table of image.tables) {
       if (littleEndianHost) writer.bytes(new Uint8Array(table.buffer, table.byteOffset, words * 4));
@@ -167,7 +161,7 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
   let capacity = 0;
   let falsePositiveRate = 0;
   let sipHash: SipHashVariant = "1-3";
-  let geometry: TableGeometry = { layout: "buckets", buckets: 0, fingerprintBits: 0 };
+  let geometry: TableGeometry = { buckets: 0, fingerprintBits: 0 };
   let tableCount = 0;
   let words = 0;
   let entryCount = 0;
@@ -187,20 +181,10 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
     // Version 1 reserved this byte (0): its ids were hashed with SipHash-2-4.
     if (variantCode >= (version === 1 ? 1 : VARIANT_CODES.length)) reader.invalid(`item hash code ${variantCode} is not 0 (SipHash-2-4)${version === 1 ? "" : " or 1 (SipHash-1-3)"}`);
     sipHash = VARIANT_CODES[variantCode] as SipHashVariant;
-    // Versions 1 and 2 reserved byte 94 (0): their tables are buckets.
-    const layoutCode = reader.u8("table layout");
-    if (layoutCode >= (version < 3 ? 1 : LAYOUT_CODES.length)) reader.invalid(`table layout code ${layoutCode} is not 0 (buckets)${version < 3 ? "" : " or 1 (lines)"}`);
-    if (reader.u8("reserved") !== 0) reader.invalid("reserved byte must be 0");
-    // Buckets are valid at every rate (images of versions 1 and 2 restore
-    // as buckets where a new Deduplicator would choose lines, and are
-    // rewritten so); lines only where their bound meets the rate.
-    const layout = LAYOUT_CODES[layoutCode] as TableLayout;
-    if (layout === "lines" && falsePositiveRate < LINE_RATE_BOUND) {
-      reader.invalid(`the lines layout bounds false positives by ${LINE_RATE_BOUND.toExponential(3)}, above the rate ${falsePositiveRate}`);
-    }
-    geometry = tableGeometry(capacity, falsePositiveRate, layout);
+    if (reader.u16("reserved") !== 0) reader.invalid("reserved bytes must be 0");
+    geometry = tableGeometry(capacity, falsePositiveRate);
     if (buckets !== geometry.buckets || fingerprintBits !== geometry.fingerprintBits) {
-      reader.invalid(`${buckets} buckets of ${fingerprintBits}-bit fingerprints do not match capacity ${capacity} at rate ${falsePositiveRate} in the ${geometry.layout} layout`);
+      reader.invalid(`${buckets} buckets of ${fingerprintBits}-bit fingerprints do not match capacity ${capacity} at rate ${falsePositiveRate}`);
     }
     tableCount = reader.u32("tables");
     if (tableCount < 1) reader.invalid("at least one table");
@@ -254,13 +238,28 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
     }
     stored = entryCount;
   } else {
+    const slotBits = geometry.fingerprintBits + EPOCH_BITS;
+    const mask = 0xffffffff >>> (32 - slotBits);
+    const usedBits = geometry.buckets * SLOTS_PER_BUCKET * slotBits;
     for (let t = 0; t < tableCount; t++) {
-      const lines = geometry.layout === "lines";
-      const table = new Uint32Array(lines ? words : words + 1);
+      const table = new Uint32Array(words + 1);
       const raw = body.bytesView(words * 4, "table");
       if (littleEndianHost) new Uint8Array(table.buffer).set(raw);
       else for (let i = 0; i < words; i++) table[i] = (raw[4 * i] as number) | ((raw[4 * i + 1] as number) << 8) | ((raw[4 * i + 2] as number) << 16) | ((raw[4 * i + 3] as number) << 24);
-      const count = lines ? checkLineTable(body, t, table, geometry.buckets, epochLow) : checkBucketTable(body, t, table, geometry, epochLow, words);
+      let count = 0;
+      for (let bit = 0; bit < usedBits; bit += slotBits) {
+        const at = bit >>> 5;
+        const shift = bit & 31;
+        let value = (table[at] as number) >>> shift;
+        if (shift + slotBits > 32) value |= (table[at + 1] as number) << (32 - shift);
+        value = (value & mask) >>> 0;
+        if (value === 0) continue;
+        if (value >>> EPOCH_BITS === 0) body.invalid(`table ${t}: a slot with fingerprint 0 is not empty`);
+        if (((epochLow - value) & 15) > EPOCHS_PER_TTL) body.invalid(`table ${t}: an entry older than ${EPOCHS_PER_TTL} epochs`);
+        count++;
+      }
+      const tail = usedBits & 31;
+      if (tail !== 0 && (table[words - 1] as number) >>> tail !== 0) body.invalid(`table ${t}: bits after the last slot must be 0`);
       if (t > 0 && count === 0) body.invalid(`overflow table ${t} is empty`);
       tables.push(table);
       stored += count;
@@ -268,52 +267,6 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
   }
   if (stored !== recorded - expired) reader.invalid(`${stored} stored ids, but recorded - expired = ${recorded - expired}`);
   return { exact, ttl, started, epoch, counts, randomState, sipHash, capacity, falsePositiveRate, geometry, tables, entries };
-}
-
-/** Checks the slots of a bucket-layout table; returns its entries. */
-function checkBucketTable(body: ByteReader, t: number, table: Uint32Array, geometry: TableGeometry, epochLow: number, words: number): number {
-  const slotBits = geometry.fingerprintBits + EPOCH_BITS;
-  const mask = 0xffffffff >>> (32 - slotBits);
-  const usedBits = geometry.buckets * SLOTS_PER_BUCKET * slotBits;
-  let count = 0;
-  for (let bit = 0; bit < usedBits; bit += slotBits) {
-    const at = bit >>> 5;
-    const shift = bit & 31;
-    let value = (table[at] as number) >>> shift;
-    if (shift + slotBits > 32) value |= (table[at + 1] as number) << (32 - shift);
-    value = (value & mask) >>> 0;
-    if (value === 0) continue;
-    if (value >>> EPOCH_BITS === 0) body.invalid(`table ${t}: a slot with fingerprint 0 is not empty`);
-    if (((epochLow - value) & 15) > EPOCHS_PER_TTL) body.invalid(`table ${t}: an entry older than ${EPOCHS_PER_TTL} epochs`);
-    count++;
-  }
-  const tail = usedBits & 31;
-  if (tail !== 0 && (table[words - 1] as number) >>> tail !== 0) body.invalid(`table ${t}: bits after the last slot must be 0`);
-  return count;
-}
-
-/**
- * Checks the slots of a line-layout table and its OTA words, which must be
- * exactly what its displaced entries call for (writers rebuild them, so a
- * missing bit, which would hide an entry, cannot be restored); returns its
- * entries.
- */
-function checkLineTable(body: ByteReader, t: number, table: Uint32Array, buckets: number, epochLow: number): number {
-  let count = 0;
-  for (let bucket = 0; bucket < buckets; bucket++) {
-    for (let at = bucket * LINE_WORDS; at < bucket * LINE_WORDS + LINE_SLOTS; at++) {
-      const value = table[at] as number;
-      if (value === 0) continue;
-      if (value >>> 5 === 0) body.invalid(`table ${t}: a slot with fingerprint 0 is not empty`);
-      if (((epochLow - value) & 15) > EPOCHS_PER_TTL) body.invalid(`table ${t}: an entry older than ${EPOCHS_PER_TTL} epochs`);
-      count++;
-    }
-  }
-  const ota = expectedOta(table, buckets);
-  for (let bucket = 0; bucket < buckets; bucket++) {
-    if (table[bucket * LINE_WORDS + LINE_SLOTS] !== ota[bucket]) body.invalid(`table ${t}: the overflow bits of bucket ${bucket} do not match its displaced entries`);
-  }
-  return count;
 }
 
 function readUnits(reader: ByteReader): string {

@@ -1,6 +1,5 @@
 /**
- * The bucket layout of the Deduplicator's store (the other, for the rates
- * where it pays, is dedup-line-table.ts): a cuckoo table of fingerprints
+ * The approximate store of the Deduplicator: a cuckoo table of fingerprints
  * (Fan, Andersen, Kaminsky, Mitzenmacher, "Cuckoo Filter: Practically Better
  * Than Bloom", CoNEXT 2014), four slots per bucket, each slot carrying the
  * low 4 bits of the epoch in which its id was recorded. Slots are bit-packed
@@ -61,44 +60,32 @@ export const FOUND = -1;
 export const FULL = -2;
 
 /**
- * The two table layouts: `"buckets"`, this file's bit-packed buckets of 4
- * slots, and `"lines"`, the cache-line buckets of 15 slots of
- * dedup-line-table.ts. dedup-geometry.ts chooses between them.
- *
- * @internal
- */
-export type TableLayout = "buckets" | "lines";
-
-/**
- * Shape of every table of one Deduplicator: the layout, its bucket count
- * and its fingerprint width.
+ * Shape of every table of one Deduplicator.
  *
  * @internal
  */
 export interface TableGeometry {
-  readonly layout: TableLayout;
   readonly buckets: number;
   readonly fingerprintBits: number;
 }
 
 /**
- * The bucket layout's geometry for `capacity` ids per TTL at
- * `falsePositiveRate`. Fingerprint bits: a fresh id is compared with at
- * most 8 slots (two buckets), each matching with probability
- * `1 / (2^f - 1)`, so `f = ceil(log2(8 / rate + 1))` keeps the rate at or
- * below the target even in a full table. Buckets: `capacity * 13/12 /
- * DESIGN_LOAD` slots.
+ * The geometry for `capacity` ids per TTL at `falsePositiveRate`.
+ * Fingerprint bits: a fresh id is compared with at most 8 slots (two
+ * buckets), each matching with probability `1 / (2^f - 1)`, so
+ * `f = ceil(log2(8 / rate + 1))` keeps the rate at or below the target even
+ * in a full table. Buckets: `capacity * 13/12 / DESIGN_LOAD` slots.
  *
  * @internal
  */
-export function bucketGeometry(capacity: number, falsePositiveRate: number): TableGeometry {
+export function tableGeometry(capacity: number, falsePositiveRate: number): TableGeometry {
   const fingerprintBits = Math.max(1, Math.ceil(Math.log2((2 * SLOTS_PER_BUCKET) / falsePositiveRate + 1)));
   const slots = (capacity * (EPOCHS_PER_TTL + 1)) / EPOCHS_PER_TTL / DESIGN_LOAD;
-  return { layout: "buckets", buckets: Math.max(1, Math.ceil(slots / SLOTS_PER_BUCKET)), fingerprintBits };
+  return { buckets: Math.max(1, Math.ceil(slots / SLOTS_PER_BUCKET)), fingerprintBits };
 }
 
-/** Words of one bucket-layout table's packed slots (without the padding word kept in memory). */
-export function bucketTableWords(geometry: TableGeometry): number {
+/** Words of one table's packed slots (without the padding word kept in memory). */
+export function tableWords(geometry: TableGeometry): number {
   return Math.ceil((geometry.buckets * SLOTS_PER_BUCKET * (geometry.fingerprintBits + EPOCH_BITS)) / 32);
 }
 
@@ -149,7 +136,7 @@ export class FingerprintTable {
     this.bucketBits = this.slotBits * SLOTS_PER_BUCKET;
     this.mask = 0xffffffff >>> (32 - this.slotBits);
     if (words === undefined) {
-      words = new Uint32Array(bucketTableWords(geometry) + 1);
+      words = new Uint32Array(tableWords(geometry) + 1);
       // Touch every page now: a fresh array's pages are mapped on first
       // access, about 15 µs a page on this project's benchmark machine (a
       // virtual machine), which the first checks would otherwise pay one by
@@ -347,7 +334,7 @@ export class FingerprintTable {
 
   /** A copy of the packed words without the entries expired at the epoch whose low 4 bits are `epochLow` (for images). */
   liveWords(epochLow: number): Uint32Array {
-    const copy = new FingerprintTable({ layout: "buckets", buckets: this.buckets, fingerprintBits: this.fingerprintBits }, this.words.slice());
+    const copy = new FingerprintTable({ buckets: this.buckets, fingerprintBits: this.fingerprintBits }, this.words.slice());
     copy.recount();
     copy.sweep(epochLow, 0);
     return copy.words;

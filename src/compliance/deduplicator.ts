@@ -10,13 +10,13 @@ import {
   MAX_CAPACITY,
   MAX_FALSE_POSITIVE_RATE,
   MIN_FALSE_POSITIVE_RATE,
+  SLOTS_PER_BUCKET,
   FingerprintTable,
   SWEEP_INTERVAL,
   alternateBucket,
+  tableGeometry,
   type TableGeometry,
 } from "./dedup-table.js";
-import { DISPLACED, LineTable, otaBit } from "./dedup-line-table.js";
-import { comparedSlots, tableGeometry, tableSlots } from "./dedup-geometry.js";
 import { readDeduplicatorImage, writeDeduplicatorImage, type DeduplicatorImage } from "./dedup-image.js";
 
 const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "sipHash", "exact"] as const;
@@ -72,9 +72,8 @@ export interface DeduplicatorOptions {
  *   than `capacity` were live; `overflowed`: entries placed in them. Both 0
  *   while the capacity holds, and always in exact mode.
  * - `falsePositiveBound`: the bound on the false-positive rate of the next
- *   check of a fresh id at the present fill (`c x load / (2^f - 1)` summed
- *   over the tables, `c` the slots a check compares: 30 in the line layout,
- *   8 in the bucket layout, see docs/dedup.md); 0 in exact mode.
+ *   check of a fresh id at the present fill (`8 x load / (2^f - 1)` summed
+ *   over the tables); 0 in exact mode.
  *
  * @example
  * ```ts
@@ -150,13 +149,9 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  *
  * Keying: ids are hashed with SipHash (1-3 by default, 2-4 on request) under
  * a secret 16-byte key, so someone who chooses event ids cannot aim them at
- * the fingerprints or buckets of other ids to get real events dropped. Store: a cuckoo table whose
- * slots hold a fingerprint and 4 bits of epoch. At rates from 2.24e-7 to
- * 3.8e-6 (the default 1e-6 among them) its buckets are 64-byte cache lines
- * of 15 slots with 27-bit fingerprints, and a fresh id usually reads one
- * line: about 4.9 MB for 1,000,000 ids per hour. At other rates, bit-packed
- * buckets of 4 slots, smaller for looser rates (docs/dedup.md has the
- * arithmetic of both).
+ * the fingerprints or buckets of other ids to get real events dropped. Store: a cuckoo table of
+ * 23-bit fingerprints (at 1e-6) with 4 bits of epoch each, bit-packed; about
+ * 4.1 MB for 1,000,000 ids per hour (docs/dedup.md has the arithmetic).
  *
  * @example
  * ```ts
@@ -169,7 +164,7 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  * dedup.check("logout", "evt-1", t0); // => false
  * dedup.check("login", "evt-1", t0 + 66 * 60_000); // => false
  * dedup.stats.duplicates; // => 1
- * dedup.sizeInBytes; // => 4865536
+ * dedup.sizeInBytes; // => 4062508
  * ```
  */
 export class Deduplicator {
@@ -190,12 +185,10 @@ export class Deduplicator {
   private readonly itemHasher: SipHasher | undefined;
   /** Authenticates images (SipHash-2-4 under the key). */
   private readonly tagHasher: SipHasher | undefined;
-  /** The tables' layout and size: chosen from capacity and rate (dedup-geometry.ts), or the restored image's. */
-  private geometry: TableGeometry;
-  /** The sized table, then overflow tables: all FingerprintTable (bucket layout) or all LineTable (line layout). */
-  private readonly tables: (FingerprintTable | LineTable)[] = [];
+  private readonly geometry: TableGeometry;
+  private readonly tables: FingerprintTable[] = [];
   private readonly ids = new Map<string, number>();
-  private fingerprintShift: number;
+  private readonly fingerprintShift: number;
   private started = false;
   private epoch = 0;
   private epochLow = 0;
@@ -239,7 +232,7 @@ export class Deduplicator {
       this.sipHash = "1-3";
       this.itemHasher = undefined;
       this.tagHasher = undefined;
-      this.geometry = { layout: "buckets", buckets: 0, fingerprintBits: 0 };
+      this.geometry = { buckets: 0, fingerprintBits: 0 };
       this.fingerprintShift = 0;
       return;
     }
@@ -272,7 +265,7 @@ export class Deduplicator {
     this.falsePositiveRate = rate;
     this.geometry = tableGeometry(capacity, rate);
     this.fingerprintShift = 32 - this.geometry.fingerprintBits;
-    this.tables.push(this.newTable());
+    this.tables.push(new FingerprintTable(this.geometry));
   }
 
   /**
@@ -294,7 +287,7 @@ export class Deduplicator {
       duplicate = this.checkExact(kind, id);
     } else {
       (this.itemHasher as SipHasher).hashPairInto(kind, id, scratch);
-      duplicate = this.geometry.layout === "lines" ? this.checkLines(scratch.hi, scratch.lo) : this.checkHashed(scratch.hi, scratch.lo);
+      duplicate = this.checkHashed(scratch.hi, scratch.lo);
     }
     if (duplicate) this.duplicateCount++;
     else this.recordedCount++;
@@ -311,12 +304,7 @@ export class Deduplicator {
     }
   }
 
-  /** An empty table of this Deduplicator's geometry. */
-  private newTable(): FingerprintTable | LineTable {
-    return this.geometry.layout === "lines" ? new LineTable(this.geometry.buckets) : new FingerprintTable(this.geometry);
-  }
-
-  /** The table half of a check in the bucket layout, for an id whose keyed hash is `(hi, lo)`. */
+  /** The table half of a check, for an id whose keyed hash is `(hi, lo)`. */
   private checkHashed(hi: number, lo: number): boolean {
     const buckets = this.geometry.buckets;
     // The fingerprint from the top bits of the low word, the first bucket
@@ -358,80 +346,6 @@ export class Deduplicator {
     return false;
   }
 
-  /**
-   * The table half of a check in the line layout (dedup-line-table.ts): per
-   * table, the primary bucket, and the secondary only when the primary's
-   * OTA bit for the fingerprint is set. A fresh id goes into table 0's
-   * primary when it has room, else see {@link Deduplicator.insertLine}.
-   */
-  private checkLines(hi: number, lo: number): boolean {
-    const buckets = this.geometry.buckets;
-    const fingerprint = lo >>> this.fingerprintShift || 1;
-    const primary = (((hi >>> 0) * buckets) / 4294967296) | 0;
-    const tables = this.tables as LineTable[];
-    const epochLow = this.epochLow;
-    const key = fingerprint << 1;
-    const ota = otaBit(fingerprint);
-    let free = FULL;
-    for (let t = 0; t < tables.length; t++) {
-      const table = tables[t] as LineTable;
-      const found = table.probe(primary, key, epochLow);
-      if (found === FOUND) return true;
-      if (t === 0) free = found;
-      if (table.hasOta(primary, ota) && table.probe(alternateBucket(primary, fingerprint, buckets), key | 1, epochLow) === FOUND) return true;
-    }
-    const value = ((fingerprint << 5) | epochLow) >>> 0;
-    if (free !== FULL) (tables[0] as LineTable).writeAt(free, value);
-    else this.insertLine(primary, fingerprint, value);
-    return false;
-  }
-
-  /**
-   * Stores a fresh id whose primary bucket in table 0 is full: in the first
-   * table whose primary has room, or can make room by moving its oldest
-   * entry to that entry's other bucket ({@link LineTable.makeRoom}), or
-   * else whose secondary has room (the id's OTA bit set first); else cuckoo
-   * insertion in the newest table, whose homeless entry, if it gives up,
-   * starts a new overflow table.
-   */
-  private insertLine(primary: number, fingerprint: number, value: number): void {
-    const buckets = this.geometry.buckets;
-    const epochLow = this.epochLow;
-    const tables = this.tables as LineTable[];
-    const secondary = alternateBucket(primary, fingerprint, buckets);
-    const ota = otaBit(fingerprint);
-    for (let t = 0; t < tables.length; t++) {
-      const table = tables[t] as LineTable;
-      let at = table.probe(primary, -1, epochLow);
-      if (at === FULL) at = table.makeRoom(primary, epochLow);
-      let stored = value;
-      if (at === FULL) {
-        at = table.probe(secondary, -1, epochLow);
-        if (at === FULL) continue;
-        table.setOta(primary, ota);
-        stored = (value | DISPLACED) >>> 0;
-      }
-      table.writeAt(at, stored);
-      if (t > 0) this.overflowedCount++;
-      return;
-    }
-    const last = tables[tables.length - 1] as LineTable;
-    let homeless: number;
-    if (this.random() & 1) {
-      homeless = last.kickInsert(primary, value, epochLow, this.random);
-    } else {
-      last.setOta(primary, ota);
-      homeless = last.kickInsert(secondary, (value | DISPLACED) >>> 0, epochLow, this.random);
-    }
-    if (tables.length > 1 || homeless !== 0) this.overflowedCount++;
-    if (homeless !== 0) {
-      const overflow = new LineTable(buckets);
-      overflow.place(last.homelessBucket, homeless, epochLow);
-      tables.push(overflow);
-      this.overflowedCount++;
-    }
-  }
-
   private checkExact(kind: string, id: string): boolean {
     // Length-prefixed, so the pair is recoverable and ("a", "bc") differs from ("ab", "c").
     const key = `${kind.length}:${kind}${id}`;
@@ -461,7 +375,7 @@ export class Deduplicator {
       } else if (jump > EPOCHS_PER_TTL) {
         for (const table of this.tables) this.expiredCount += table.live(this.epochLow);
         this.tables.length = 1;
-        (this.tables[0] as FingerprintTable | LineTable).clear();
+        (this.tables[0] as FingerprintTable).clear();
         this.sweptAt = epoch;
       } else {
         // Epochs epoch - jump - 12 .. epoch - 13 were live and are expired now.
@@ -471,7 +385,7 @@ export class Deduplicator {
         if (epoch - this.sweptAt >= SWEEP_INTERVAL) {
           for (const table of this.tables) table.sweep(this.epochLow, jump);
           // Overflow tables that emptied are released (the sized table stays).
-          for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable | LineTable).stored === 0) this.tables.splice(t, 1);
+          for (let t = this.tables.length - 1; t >= 1; t--) if ((this.tables[t] as FingerprintTable).stored === 0) this.tables.splice(t, 1);
           this.sweptAt = epoch;
         }
       }
@@ -487,12 +401,11 @@ export class Deduplicator {
   get stats(): DeduplicatorStats {
     let stored = this.ids.size;
     let bound = 0;
-    const slots = tableSlots(this.geometry);
-    const compared = comparedSlots(this.geometry);
+    const slots = this.geometry.buckets * SLOTS_PER_BUCKET;
     for (const table of this.tables) {
       const live = table.live(this.epochLow);
       stored += live;
-      bound += (compared * (live / slots)) / (2 ** this.geometry.fingerprintBits - 1);
+      bound += (2 * SLOTS_PER_BUCKET * (live / slots)) / (2 ** this.geometry.fingerprintBits - 1);
     }
     return {
       checked: this.checkedCount,
@@ -586,13 +499,9 @@ export class Deduplicator {
     if (image.exact) {
       for (const [kind, id, age] of image.entries) dedup.ids.set(`${kind.length}:${kind}${id}`, image.epoch - age);
     } else {
-      // The image's layout, which an image of an earlier version (always
-      // buckets) may give at a rate where a new Deduplicator would use lines.
-      dedup.geometry = image.geometry;
-      dedup.fingerprintShift = 32 - image.geometry.fingerprintBits;
       dedup.tables.length = 0;
       for (const words of image.tables) {
-        const table = image.geometry.layout === "lines" ? new LineTable(image.geometry.buckets, words) : new FingerprintTable(image.geometry, words);
+        const table = new FingerprintTable(dedup.geometry, words);
         table.recount();
         dedup.tables.push(table);
       }
