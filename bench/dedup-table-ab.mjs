@@ -3,9 +3,9 @@
 // layouts that read one 64-byte line for most fresh ids, at 1,000,000 ids
 // an hour and FPR 1e-6, fresh and repeated ids, in one process with the
 // rows alternating (the machine is shared: only rows of one run compare).
-// Result: NOT INTEGRATED. The best layout beat the table by 13-43 % on a
-// table's first hour but by about nothing in the steady state, for 20 %
-// more memory; the figures follow.
+// Result: NOT INTEGRATED. The best layout checked fresh ids 10-15 % faster
+// than the table on a table's first hour and 2-14 % slower in the steady
+// state, for 20 % more memory; the figures follow.
 //
 // Rows: this build's Deduplicator, an --other build's (the integrated line
 // table is commit 836c5b5 on branch dedup4: check it out elsewhere, build it
@@ -29,23 +29,29 @@
 // oldest entry.
 //
 // Measured on 2026-12-05 (2 cores shared with other benchmarks, load
-// average 3-7, rates about half a quiet machine's; medians of per-round
-// ratios to the table, fresh checks, wall / CPU):
+// average 3-7, rates about half a quiet machine's). Rows alternate their
+// order each round, and the row that ran first in a round was often 30-50 %
+// faster than when it ran second (it had also run last in the round
+// before), so per-round ratios come in two modes. Ratios below: fresh
+// checks, line layout over the table, wall clock, the geometric mean over
+// whole pairs of rounds (which cancels the order; the medians of ratios
+// printed by earlier versions of this script, also in the commit messages
+// of branch dedup4, leaned to one mode and overstated the gain):
+//   the integrated line table, a fresh table's first hour (as bench/dedup.mjs):
+//     1.12 (16 rounds), 1.15 (16), 1.15 (24), 1.10 (20, 836c5b5), 1.15 (20, 836c5b5)
+//     table half alone (TABLE_ONLY=1): 1.05 (12), 1.36 (16)
+//   the same in the steady state (STEADY=1: two untimed hours first), 836c5b5:
+//     0.86 (16 rounds), 0.98 (20); table half alone 0.99 (12)
+// Earlier single runs, medians of ratios (biased as said; wall / CPU):
 //   packed 16 slots per line (W = 16, 30-bit slots):  1.03-1.08 / 1.06-1.09; duplicates 0.92-0.95
 //   same, two-pass probe:                             0.97-1.05 / 0.92-1.03
 //   W = 8 and W = 4 packed blocks: no better than W = 16
 //   a WebAssembly.Memory buffer (page-aligned lines): slower than an ordinary Uint32Array
 //   word slots, 15 per line (WordBlockTable):         1.12-1.59 / 1.23-1.40 (first hour)
 //   the age computed per slot from the epoch bits, or an Int32Array view: 0.8-0.9 of that
-//   the integrated line table, a fresh table's first hour (as bench/dedup.mjs):
-//     24 rounds: fresh 1.17 / 1.35, duplicates 1.07 / 1.10 (2.61 -> 2.67 M/s wall, 3.06 -> 3.69 CPU)
-//     20 rounds (836c5b5): fresh 1.13 / 1.22, duplicates 0.94 / 0.96; other runs 1.16-1.43 / 1.19-1.34
-//     table half alone (TABLE_ONLY=1), 16 rounds: fresh 1.39 / 1.26, duplicates 1.09 / 1.10
-//   the integrated line table in the steady state (STEADY=1: two untimed hours first):
-//     without the batched OTA bits, 10 and 14 rounds: fresh 1.13 / 1.13 and 1.08 / 1.08, duplicates 0.97 / 0.92 and 0.91 / 0.92
-//     with displaced entries moved home at sweeps: 0.94-0.96 (dropped)
-//     836c5b5, 16 rounds: fresh 0.86 / 0.92, duplicates 1.06 / 0.97; table half alone, 12 rounds:
-//     fresh 1.03 / 1.02, duplicates 0.76 / 0.90
+//   line table, steady state, with displaced entries moved home at sweeps: 0.94-0.96 (dropped)
+//   duplicates, line table over the table: 0.9-1.1 in every run
+// Memory: 4.87 MB against 4.06 MB.
 // Why: a dependent random read of a 4.8 MB array took about 125 ns here,
 // two independent ones per loop iteration about as long as one, so the
 // second bucket's miss mostly overlapped the first's already. Unpacking
@@ -663,6 +669,15 @@ for (const [name, r] of rows) {
 const [baseName, base] = [...rows][0];
 for (const [name, r] of rows) {
   if (name === baseName) continue;
-  const ratio = (key) => median(r[key].map((x, i) => x / base[key][i])).toFixed(3);
-  console.log(`${name.padEnd(30)} / ${baseName}: fresh x${ratio("fresh")} (cpu x${ratio("freshCpu")}), repeat x${ratio("repeat")} (cpu x${ratio("repeatCpu")})`);
+  // The geometric mean over whole pairs of rounds: the order alternates, and
+  // the row that ran first in a round was often much faster (it is the row
+  // that ran last in the round before), so single ratios are bimodal and
+  // their median leans to whichever mode has the middle round.
+  const ratio = (key) => {
+    const pairs = r[key].length - (r[key].length % 2);
+    let sum = 0;
+    for (let i = 0; i < pairs; i++) sum += Math.log(r[key][i] / base[key][i]);
+    return Math.exp(sum / pairs).toFixed(3);
+  };
+  console.log(`${name.padEnd(30)} / ${baseName}: fresh x${ratio("fresh")} (cpu x${ratio("freshCpu")}), repeat x${ratio("repeat")} (cpu x${ratio("repeatCpu")}) (geometric mean of per-round ratios)`);
 }
