@@ -295,6 +295,13 @@ export class FingerprintTable {
    * Returns the number removed.
    */
   sweep(epochLow: number, jump: number): number {
+    // Nothing to clear (the per-epoch counts say so; ages before the jump are exact, as below):
+    // no pass at all. A table in its first TTL never has anything to clear, and its three
+    // passes took about 7 % of a fresh check's time in alternating runs of bench/dedup.mjs's
+    // workload.
+    let expired = 0;
+    for (let age = Math.max(0, EPOCHS_PER_TTL + 1 - jump); age < 16; age++) expired += this.perEpoch[(epochLow - age) & 15] as number;
+    if (expired === 0) return 0;
     // One pass over the packed slots in order, unpacked inline (a call per
     // slot made a sweep of 1.2M slots take several times longer).
     const words = this.words;
