@@ -7,6 +7,7 @@ import { type EventGuard, guardAll, guardOf } from "./event-guard.js";
 import { EvidenceRing } from "./evidence-ring.js";
 import { type KeyIndex, keyPart } from "./key-index.js";
 import { KeyTable, type KeyTableOwner } from "./key-table.js";
+import { timeText } from "./time-text.js";
 
 /**
  * What evaluators share with their engine.
@@ -407,23 +408,6 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
 }
 
 const readKind = (event: ComplianceEvent): unknown => event.kind;
-
-let textOfTime = Number.NaN;
-let timeAsText = "NaN";
-
-/**
- * `String(time)`, remembered for the last time converted: the rules that
- * alert on one event put the same time in their alert ids, and turning a
- * double into text is the costliest part of an id (Sigma bench: 0.55 alerts
- * per event, often several on one event).
- */
-function timeText(time: number): string {
-  if (time !== textOfTime) {
-    timeAsText = String(time);
-    textOfTime = time;
-  }
-  return timeAsText;
-}
 
 /** Checks a finite number (images). @internal */
 export const isFiniteNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
