@@ -3,7 +3,7 @@ import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader } from "../event-field.js";
 import type { RuleDefinition, Threshold } from "../rule.js";
 import { Cooldown, CooldownQueue } from "./cooldown-queue.js";
-import { type EventGuard, guardAll, guardOf } from "./event-guard.js";
+import { alternativesAll, alternativesOf, type GuardAlternatives } from "./event-guard.js";
 import { EvidenceRing } from "./evidence-ring.js";
 import { type KeyIndex, keyPart } from "./key-index.js";
 import { KeyTable, type KeyTableOwner } from "./key-table.js";
@@ -199,8 +199,8 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
   protected readonly evidence = new EvidenceRing();
   /** The per-event front of this rule (the engine calls its `evaluate`). */
   readonly gate: RuleGate;
-  /** What an event needs to pass the rule's filter (its `kinds`, and the guard of its filter function: event-guard.ts), if known. */
-  readonly guard: EventGuard | undefined;
+  /** What an event needs to pass the rule's filter (its `kinds`, and the guard alternatives of its filter function: event-guard.ts), if known. */
+  readonly guards: GuardAlternatives | undefined;
 
   constructor(
     readonly rule: R,
@@ -224,7 +224,7 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     const filter = options.filter ?? rule.where;
     this.gate = new RuleGate(this, this.stats, filter, allowReader, keys, context);
     const kinds = rule.kinds === undefined ? undefined : [{ field: "kind", read: readKind, folded: false, values: new Set(rule.kinds) }];
-    this.guard = guardAll([kinds, guardOf(filter)]);
+    this.guards = alternativesAll([kinds === undefined ? undefined : [kinds], alternativesOf(filter)]);
   }
 
   /** Rule-specific work for a matching event of group `key` (called by the {@link RuleGate}). */
