@@ -230,15 +230,15 @@ describe("GateDispatch", () => {
   });
 
   it("reads at most six fields: guards on a seventh only narrow nothing (the rule's own filter decides)", () => {
-    const dims = ["kind", "level", "status", "user", "system", "outcome", "session"] as const;
+    const dims = ["kind", "level", "status", "user", "system", "id", "session"] as const;
     const guardOn = (field: (typeof dims)[number]): GuardAlternatives => [[{ field, read: (e: ComplianceEvent) => e[field], folded: false, values: new Set(["x"]) }]];
     // Rank by how many items a dimension guards: extra items on the first six.
     const guards = [...dims.map(guardOn), ...dims.slice(0, 6).map(guardOn)];
     const names = guards.map((_, i) => i);
     const dispatch = new GateDispatch(names, guards);
-    const event = makeEvent({ time: 0, kind: "x", level: "x", status: "x", user: "x", system: "x", outcome: "x", session: "y" });
+    const event = makeEvent({ time: 0, kind: "x", level: "x", status: "x", user: "x", system: "x", id: "x", session: "y" });
     expect(dispatch.select(event)).toEqual(names);
     expect(dispatch.select({ ...event, kind: "y" })).toEqual(names.filter((n) => n !== 0 && n !== 7));
-    expect(dispatch.select({ ...event, outcome: "y" })).toEqual(names.filter((n) => n !== 5 && n !== 12));
+    expect(dispatch.select({ ...event, id: "y" })).toEqual(names.filter((n) => n !== 5 && n !== 12));
   });
 });
