@@ -199,6 +199,12 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
   protected readonly evidence = new EvidenceRing();
   /** The per-event front of this rule (the engine calls its `evaluate`). */
   readonly gate: RuleGate;
+  /**
+   * `${rule.id}::`, the id of an ungrouped alert before its time: made once,
+   * so such an id is one concatenation, not a template of four parts (each
+   * short part a copied string; Sigma bench, 0.55 alerts per event).
+   */
+  private readonly idPrefix: string;
   /** What an event needs to pass the rule's filter (its `kinds`, and the guard alternatives of its filter function: event-guard.ts), if known. */
   readonly guards: GuardAlternatives | undefined;
 
@@ -213,6 +219,7 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     },
   ) {
     this.groupNames = rule.groupBy ?? [];
+    this.idPrefix = `${rule.id}::`;
     this.groupReaders = this.groupNames.map((field) => fieldReader(field as never));
     const allow = rule.allowListField ?? "ip";
     const allowReader = allow === false ? undefined : fieldReader(allow);
@@ -267,7 +274,7 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     const group = this.groupOf(event);
     const rule = this.rule;
     const alert: Alert = {
-      id: `${rule.id}:${key}:${timeText(firing.firstTime)}`,
+      id: key === "" ? this.idPrefix + timeText(firing.firstTime) : `${rule.id}:${key}:${timeText(firing.firstTime)}`,
       type: "alert",
       ruleId: rule.id,
       title: rule.title,
