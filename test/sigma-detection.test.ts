@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ComplianceEvent, type EventPredicate, type MatchRule, loadSigmaRules } from "../src/compliance/index.js";
+import { containsFolded, foldedText, foldString, foldUnit } from "../src/compliance/sigma/case-fold.js";
 import { event } from "./support/sigma-events.js";
 
 /** The predicate of a one-rule document whose detection is `detection` (YAML, indented by the caller or not). */
@@ -251,6 +252,35 @@ describe("Sigma selections", () => {
         expect(equals).toBe(text.toLowerCase() === needle.toLowerCase());
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("contains on text folded once per text (the keyword fast path) agrees with trying every position, for any units", () => {
+    // Units around the folding corners: ASCII cases, the Kelvin sign, a dotted capital I (two units in lower case),
+    // sigma (context-dependent in toLowerCase), a surrogate pair's halves, Latin-1.
+    const chars = fc.constantFrom(..."aAkKxX-é\u00c9\u212a\u0130i\u03a3\u03c3\u03c2\ud83d\ude00 ");
+    const reference = (text: string, raw: string): boolean => {
+      const needle = foldString(raw);
+      for (let i = 0; i + needle.length <= text.length; i++) {
+        let all = true;
+        for (let j = 0; j < needle.length && all; j++) {
+          const c = text.charCodeAt(i + j);
+          if (c !== needle.charCodeAt(j) && foldUnit(c) !== needle.charCodeAt(j)) all = false;
+        }
+        if (all) return true;
+      }
+      return false;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: chars, maxLength: 10 }), { minLength: 1, maxLength: 4 }), fc.array(fc.string({ unit: chars, maxLength: 3 }), { minLength: 1, maxLength: 4 }), (texts, needles) => {
+        const tests = needles.map((raw) => containsFolded(foldString(raw)));
+        // Each text against every needle, twice in a row (the second finds the text folded already).
+        for (const text of [...texts, ...texts]) {
+          for (const [k, raw] of needles.entries()) expect(tests[k]!(text)).toBe(reference(text, raw));
+        }
+        for (const text of texts) expect(foldedText(text)).toBe(foldString(text));
+      }),
+      { numRuns: 500 },
     );
   });
 

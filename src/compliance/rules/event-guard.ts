@@ -1,5 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
-import { foldUnit } from "../sigma/case-fold.js";
+import { foldedText } from "../sigma/case-fold.js";
+
+export { foldedText };
 
 /**
  * What an event must have for a predicate to hold, known when the
@@ -196,17 +198,4 @@ export function guardAny(operands: readonly (EventGuard | undefined)[]): EventGu
     if (everywhere) out.push({ ...field, values });
   }
   return out.length === 0 ? undefined : out;
-}
-
-/** `text` case-folded as Sigma compares it; `text` itself (no new string) when folding changes nothing. @internal */
-export function foldedText(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (foldUnit(c) !== c) {
-      let out = text.slice(0, i);
-      for (let j = i; j < text.length; j++) out += String.fromCharCode(foldUnit(text.charCodeAt(j)));
-      return out;
-    }
-  }
-  return text;
 }
