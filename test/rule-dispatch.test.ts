@@ -229,6 +229,22 @@ describe("GateDispatch", () => {
     );
   });
 
+  it("ranks fields by their guards, one naming values counting twice: two value guards outrank three presence guards", () => {
+    const present = (field: "kind" | "level" | "status" | "user" | "system" | "id"): GuardAlternatives => [[{ field, read: (e: ComplianceEvent) => e[field], folded: false, values: undefined }]];
+    const valued: GuardAlternatives = [[{ field: "session", read: (e: ComplianceEvent) => e.session, folded: false, values: new Set(["s1"]) }]];
+    const fields = ["kind", "level", "status", "user", "system", "id"] as const;
+    const guards = [...fields.flatMap((field) => [present(field), present(field), present(field)]), valued, valued];
+    const names = guards.map((_, i) => i);
+    const dispatch = new GateDispatch(names, guards);
+    const event = makeEvent({ time: 0, kind: "x", level: "x", status: "x", user: "x", system: "x", id: "x", session: "s1" });
+    expect(dispatch.select(event)).toEqual(names);
+    // The session is read (its two items go); one of the presence fields is not (all its items stay).
+    const other = dispatch.select({ ...event, session: "s2" });
+    expect(other).toEqual(names.slice(0, 18));
+    const dropped = fields.filter((field) => dispatch.select({ ...event, [field]: undefined }).length === names.length);
+    expect(dropped.length).toBe(1);
+  });
+
   it("reads at most six fields: guards on a seventh only narrow nothing (the rule's own filter decides)", () => {
     const dims = ["kind", "level", "status", "user", "system", "id", "session"] as const;
     const guardOn = (field: (typeof dims)[number]): GuardAlternatives => [[{ field, read: (e: ComplianceEvent) => e[field], folded: false, values: new Set(["x"]) }]];

@@ -70,7 +70,8 @@ type Accept = ReadonlySet<number> | null | undefined;
 /**
  * Picks, per event, the items (the engine's rule gates) whose guards
  * (event-guard.ts) the event can pass: the up to {@link MAX_DIMENSIONS}
- * fields that most guards constrain are read once per event and each
+ * fields that most guards constrain (a guard naming values counting twice)
+ * are read once per event and each
  * value classed through a hash table of the values the guards name (case
  * folded for Sigma's); the classes make one number, and the list of items
  * for that number is made the first time it is seen and kept (order kept,
@@ -98,9 +99,13 @@ export class GateDispatch<G> {
     for (const guard of guards) {
       for (const field of guard) {
         const key = dimensionOf(field);
+        // A guard naming values narrows more than one asking only for a
+        // present field: on bench/sigma.mjs, the five status rules' values of
+        // raw.metadata.status outrank the user field every event has.
+        const weight = field.values === undefined ? 1 : 2;
         const entry = counts.get(key);
-        if (entry === undefined) counts.set(key, { count: 1, first: field });
-        else entry.count++;
+        if (entry === undefined) counts.set(key, { count: weight, first: field });
+        else entry.count += weight;
       }
     }
     const chosen = [...counts.entries()].sort((a, b) => b[1].count - a[1].count).slice(0, MAX_DIMENSIONS);
