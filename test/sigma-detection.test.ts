@@ -20,6 +20,20 @@ function detect(detection: string, options = {}): EventPredicate {
 }
 
 /** A detection with one selection `sel` holding `entry` (one `Field|mods: value` line or block). */
+/** Whether `text` contains `raw` case-folded, every position tried (case-fold.ts's comparison, written out). */
+function foldedContains(text: string, raw: string): boolean {
+  const needle = foldString(raw);
+  for (let i = 0; i + needle.length <= text.length; i++) {
+    let all = true;
+    for (let j = 0; j < needle.length && all; j++) {
+      const c = text.charCodeAt(i + j);
+      if (c !== needle.charCodeAt(j) && foldUnit(c) !== needle.charCodeAt(j)) all = false;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
 function selection(entry: string): EventPredicate {
   return detect(`sel:\n${entry.split("\n").map((l) => `  ${l}`).join("\n")}\ncondition: sel`);
 }
@@ -259,18 +273,7 @@ describe("Sigma selections", () => {
     // Units around the folding corners: ASCII cases, the Kelvin sign, a dotted capital I (two units in lower case),
     // sigma (context-dependent in toLowerCase), a surrogate pair's halves, Latin-1.
     const chars = fc.constantFrom(..."aAkKxX-é\u00c9\u212a\u0130i\u03a3\u03c3\u03c2\ud83d\ude00 ");
-    const reference = (text: string, raw: string): boolean => {
-      const needle = foldString(raw);
-      for (let i = 0; i + needle.length <= text.length; i++) {
-        let all = true;
-        for (let j = 0; j < needle.length && all; j++) {
-          const c = text.charCodeAt(i + j);
-          if (c !== needle.charCodeAt(j) && foldUnit(c) !== needle.charCodeAt(j)) all = false;
-        }
-        if (all) return true;
-      }
-      return false;
-    };
+    const reference = foldedContains;
     fc.assert(
       fc.property(fc.array(fc.string({ unit: chars, maxLength: 10 }), { minLength: 1, maxLength: 4 }), fc.array(fc.string({ unit: chars, maxLength: 3 }), { minLength: 1, maxLength: 4 }), (texts, needles) => {
         const tests = needles.map((raw) => containsFolded(foldString(raw)));
@@ -281,6 +284,31 @@ describe("Sigma selections", () => {
         for (const text of texts) expect(foldedText(text)).toBe(foldString(text));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("a list of contains values (the fused keyword search) matches exactly when one of its values alone does, for strings, numbers, booleans and arrays", () => {
+    const chars = fc.constantFrom(..."aAkK1-\u212a\u0130\u03a3 ");
+    const ruleValue = fc.oneof(fc.string({ unit: chars, maxLength: 3 }), fc.constantFrom<unknown>(1, 12, true, false));
+    const fieldValue = fc.oneof(fc.string({ unit: chars, maxLength: 8 }), fc.constantFrom<unknown>(1, 112, true, null), fc.array(fc.string({ unit: chars, maxLength: 4 }), { maxLength: 2 }));
+    const yamlValue = (v: unknown) => (typeof v === "string" ? `'${v.replace(/'/g, "''")}'` : String(v));
+    fc.assert(
+      fc.property(fc.uniqueArray(ruleValue, { minLength: 1, maxLength: 3 }), fc.array(fieldValue, { minLength: 1, maxLength: 4 }), (values, notes) => {
+        const list = selection(`Note|contains:\n${values.map((v) => `  - ${yamlValue(v)}`).join("\n")}`);
+        // Keyword lists take strings and numbers only.
+        const keywords = values.some((v) => typeof v === "boolean") ? undefined : detect(`keywords:\n${values.map((v) => `  - ${yamlValue(v)}`).join("\n")}\ncondition: keywords`);
+        // The reference: Sigma's comparison written out (field-test.ts: numbers and booleans as text, any element of an array).
+        const asText = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
+        const matches = (note: unknown): boolean =>
+          Array.isArray(note) ? note.some(matches) : asText(note) !== undefined && values.some((v) => foldedContains(asText(note)!, String(v)));
+        for (const note of notes) {
+          const e = event({ raw: { Note: note }, message: typeof note === "string" ? note : undefined });
+          const expected = matches(note);
+          expect(list(e)).toBe(expected);
+          if (keywords !== undefined && typeof note === "string") expect(keywords(e)).toBe(expected);
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 

@@ -76,6 +76,19 @@ function foldUnits(text: string): string {
   return same ? text : out;
 }
 
+/** Whether every unit of `needle` folds to itself (then a search of the folded text finds exactly the folded matches). */
+export function isFoldFixed(needle: string): boolean {
+  for (let i = 0; i < needle.length; i++) if (foldUnit(needle.charCodeAt(i)) !== needle.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether `text` contains one of `needles` (folded, each {@link isFoldFixed}) case-insensitively: `containsFolded` of each, with one folding of `text`. */
+export function containsAnyFolded(text: string, needles: readonly string[]): boolean {
+  const folded = foldedOnce(text);
+  for (let i = 0; i < needles.length; i++) if (folded.includes(needles[i] as string)) return true;
+  return false;
+}
+
 /** The text folded last, and its folding ({@link foldedOnce}). */
 let foldedFrom = "";
 let foldedTo = "";
@@ -131,9 +144,7 @@ export function containsFolded(needle: string): (text: string) => boolean {
   // A needle of units that fold to themselves is in the text exactly when it
   // is in the folded text: one native search of the text folded once (the
   // keyword searches of several rules all read one event's message).
-  let fixed = true;
-  for (let i = 0; i < n; i++) if (foldUnit(needle.charCodeAt(i)) !== needle.charCodeAt(i)) fixed = false;
-  if (fixed) return (text) => foldedOnce(text).includes(needle);
+  if (isFoldFixed(needle)) return (text) => foldedOnce(text).includes(needle);
   const first = needle.charCodeAt(0);
   if (first >= 128 || first === foldUnit(KELVIN)) {
     return (text) => {
