@@ -312,6 +312,19 @@ describe("Sigma selections", () => {
     );
   });
 
+  it("wildcard patterns with ? take one code point (a surrogate pair or a lone half), whatever the text's length", () => {
+    const pair = "\ud83d\ude00";
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("a", "A", "?", "*", pair), maxLength: 6 }), fc.string({ unit: fc.constantFrom("a", "b", pair, "\ud83d", "\ude00"), maxLength: 9 }), (pattern, text) => {
+        // The reference: a regular expression over code points (the u flag), `?` one of them, `*` any run.
+        const source = [...pattern].map((c) => (c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : c)).join("");
+        const expected = new RegExp(`^${source}$`, "iu").test(text);
+        expect(selection(`Note: '${pattern}'`)(event({ raw: { Note: text } }))).toBe(expected);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
   it("wildcard patterns agree with an equivalent regular expression on random strings", () => {
     const chars = fc.constantFrom("a", "b", "A", "*", "?", "\\");
     fc.assert(
