@@ -21,7 +21,7 @@ import { type CidrRange, cidrContains, parseCidr, parseIpInto } from "../ip.js";
 import { allOf, anyOf } from "./combine.js";
 import { type EventGuard, guarded } from "../rules/event-guard.js";
 import { fieldReader, testField, testFieldEquals } from "./field-accessor.js";
-import { containsAnyFolded, equalsFolded, foldString, isFoldFixed } from "./case-fold.js";
+import { containsAnyFolded, equalsFolded, foldString, isFoldFixed, unitMask } from "./case-fold.js";
 import { type StringPlacement, compileStringPattern, isLiteral, literalValue } from "./string-pattern.js";
 
 /** Throws the loader's SigmaRuleError for the rule being compiled. */
@@ -332,7 +332,8 @@ function compileFieldTestUnguarded(key: string, field: EventField, modifierNames
       // and searched for each, in one closure (the same answer as the OR of
       // the values' tests, which other value types still take).
       const general = test;
-      test = (v) => (typeof v === "string" ? containsAnyFolded(v, needles) : general(v));
+      const masks = Int32Array.from(needles, unitMask);
+      test = (v) => (typeof v === "string" ? containsAnyFolded(v, needles, masks) : general(v));
     }
   }
   const cost = Math.max(...values.map((v) => costOf(m, typeof v === "string" ? v : undefined))) + rawCost;
