@@ -5,8 +5,9 @@
 // sigma-specification).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ComplianceEvent, type EventPredicate, type MatchRule, loadSigmaRules } from "../src/compliance/index.js";
+import { type ComplianceEvent, type EventField, type EventPredicate, type MatchRule, loadSigmaRules } from "../src/compliance/index.js";
 import { containsFolded, foldedText, foldString, foldUnit } from "../src/compliance/sigma/case-fold.js";
+import { fieldReader } from "../src/compliance/sigma/field-accessor.js";
 import { event } from "./support/sigma-events.js";
 
 /** The predicate of a one-rule document whose detection is `detection` (YAML, indented by the caller or not). */
@@ -309,6 +310,28 @@ describe("Sigma selections", () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("raw field readers of one, two and three keys read what a walk of own and inherited properties of objects gives", () => {
+    const leaf = fc.constantFrom<unknown>(undefined, null, 0, "x", true, [1], { b: "deep" }, { c: { d: 1 } });
+    const level = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), leaf, { maxKeys: 3 });
+    const raw = fc.oneof(fc.dictionary(fc.constantFrom("a", "b", "c"), fc.oneof(leaf, level), { maxKeys: 3 }), leaf);
+    // The reference: step into objects (arrays too) key by key, undefined once a step is not an object.
+    const walk = (value: unknown, keys: readonly string[]): unknown => {
+      let at = value;
+      for (const key of keys) at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
+      return at;
+    };
+    const paths = [["a"], ["a", "b"], ["b", "c", "d"], ["c", "d"]];
+    fc.assert(
+      fc.property(raw, (value) => {
+        for (const keys of paths) {
+          const read = fieldReader(`raw.${keys.join(".")}` as EventField);
+          expect(read(event({ raw: value as Record<string, unknown> }))).toBe(walk(value, keys));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 
