@@ -1,6 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { foldedText } from "../sigma/case-fold.js";
 
+/** `text` case-folded as Sigma compares it (the dispatch classes values with it; it lives with Sigma's folding). @internal */
 export { foldedText };
 
 /**
@@ -88,7 +89,7 @@ export function alternativesOf(predicate: unknown): GuardAlternatives | undefine
 
 /**
  * `predicate`, the conjunction of `operands`, recorded with the guard and
- * the alternatives the operands' imply (an operand without any constrains
+ * the alternatives that its operands' guards imply (an operand without any constrains
  * nothing).
  *
  * @internal
@@ -102,7 +103,7 @@ export function guardedAll<P extends (value: never) => boolean>(predicate: P, op
 
 /**
  * `predicate`, the disjunction of `operands`, recorded with the guard and
- * the alternatives the operands' imply (an operand without any: none).
+ * the alternatives that its operands' guards imply (an operand without any: none).
  *
  * @internal
  */
