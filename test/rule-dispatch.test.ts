@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type Alert, type ComplianceEvent, RuleEngine, type RuleDefinition, SigmaRuleError, loadSigmaRules, readyRules } from "../src/compliance/index.js";
-import { type EventGuard, type FieldGuard, foldedText, guardOf } from "../src/compliance/rules/event-guard.js";
+import { type EventGuard, type FieldGuard, type GuardAlternatives, alternativesOf, foldedText, guardOf } from "../src/compliance/rules/event-guard.js";
 import { GateDispatch } from "../src/compliance/rules/gate-dispatch.js";
 import { foldString } from "../src/compliance/sigma/case-fold.js";
 import { T0, makeEvent } from "./support/compliance-stream.js";
@@ -29,8 +29,11 @@ const selection = fc.oneof(
   fc.uniqueArray(entry, { minLength: 1, maxLength: 3, selector: (e) => e.field + e.modifier }).map((entries) => Object.fromEntries(entries.map((e) => [e.field + e.modifier, e.value]))),
   fc.uniqueArray(fc.constantFrom(...WORDS.filter((w) => w !== "")), { minLength: 1, maxLength: 2 }),
 );
-const condition = fc.constantFrom("s0", "s1", "s0 and s1", "s0 or s1", "not s0", "s0 and not s1", "1 of s*", "all of s*", "not (s0 or s1)");
-const sigmaRule = fc.record({ s0: selection, s1: selection, condition, type: fc.constantFrom("match", "count") });
+const condition = fc.constantFrom(
+  "s0", "s1", "s0 and s1", "s0 or s1", "not s0", "s0 and not s1", "1 of s*", "all of s*", "not (s0 or s1)",
+  "(s0 or s1) and s2", "s0 or (s1 and s2)", "(s0 or s1) and (s1 or s2)", "(s0 or s2) and not s1",
+);
+const sigmaRule = fc.record({ s0: selection, s1: selection, s2: selection, condition, type: fc.constantFrom("match", "count") });
 
 /** A random event: each field absent or one of the words (any case), raw fields also numbers, arrays and null. */
 const eventArb = fc.record({
@@ -56,7 +59,7 @@ function toEvent(e: EventItem, at: number): ComplianceEvent {
 }
 
 function load(index: number, rule: SigmaSpec): RuleDefinition | undefined {
-  const doc = { title: `r${index}`, id: `r${index}`, detection: { s0: rule.s0, s1: rule.s1, condition: rule.condition } };
+  const doc = { title: `r${index}`, id: `r${index}`, detection: { s0: rule.s0, s1: rule.s1, s2: rule.s2, condition: rule.condition } };
   let loaded: RuleDefinition;
   try {
     loaded = loadSigmaRules(stringify(doc))[0]!;
@@ -78,6 +81,17 @@ function unguarded(rule: RuleDefinition): RuleDefinition {
     copy.sample = (event: ComplianceEvent) => sample(event);
   }
   return copy as unknown as RuleDefinition;
+}
+
+/** The guard semantics of event-guard.ts, written out. */
+function passes(guard: EventGuard | undefined, event: ComplianceEvent): boolean {
+  return (guard ?? []).every((g) => {
+    const value = g.read(event);
+    if (value === undefined) return false;
+    if (g.values === undefined) return true;
+    if (typeof value !== "string") return g.folded;
+    return g.values.has(g.folded ? foldedText(value) : value);
+  });
 }
 
 function run(rules: readonly RuleDefinition[], events: readonly ComplianceEvent[]) {
@@ -104,19 +118,36 @@ describe("guarded dispatch", () => {
     );
   });
 
-  it("a guard holds for every event its predicate accepts (soundness, per rule)", () => {
+  it("a guard and the guard alternatives hold for every event its predicate accepts (soundness, per rule)", () => {
     fc.assert(
       fc.property(sigmaRule, fc.array(eventArb, { minLength: 1, maxLength: 40 }), (spec, items) => {
         const rule = load(0, spec);
         if (rule?.where === undefined) return;
-        const dispatch = new GateDispatch(["rule"], [guardOf(rule.where)]);
+        const guard = guardOf(rule.where);
+        const dispatch = new GateDispatch(["rule"], [guard === undefined ? undefined : [guard]]);
+        const alternatives = new GateDispatch(["rule"], [alternativesOf(rule.where)]);
         for (const [i, item] of items.entries()) {
           const event = toEvent(item, i);
-          if (rule.where(event)) expect(dispatch.select(event)).toEqual(["rule"]);
+          if (!rule.where(event)) continue;
+          expect(dispatch.select(event)).toEqual(["rule"]);
+          expect(alternatives.select(event)).toEqual(["rule"]);
+          expect(alternativesOf(rule.where)?.some((g) => passes(g, event)) ?? true).toBe(true);
         }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("an or of selections on different fields records one guard per selection, and the dispatch skips events that pass none", () => {
+    const [status] = loadSigmaRules("title: s\nid: s\ndetection:\n  sel_a:\n    EventType: login\n    System: [vpn, HR]\n  sel_b:\n    Status: forbidden\n  condition: 1 of sel_*\n");
+    const summary = (guard: EventGuard) => guard.map((g: FieldGuard) => [g.field, [...g.values!].sort()]);
+    expect(guardOf(status!.where)).toBeUndefined(); // nothing in common
+    expect(alternativesOf(status!.where)?.map(summary)).toEqual([[["kind", ["login"]], ["system", ["hr", "vpn"]]], [["status", ["forbidden"]]]]);
+    const dispatch = new GateDispatch(["s"], [alternativesOf(status!.where)]);
+    expect(dispatch.select(makeEvent({ time: 0, kind: "LOGIN", system: "Vpn" }))).toEqual(["s"]);
+    expect(dispatch.select(makeEvent({ time: 0, kind: "login", system: "db" }))).toEqual([]);
+    expect(dispatch.select(makeEvent({ time: 0, kind: "file", status: "Forbidden" }))).toEqual(["s"]);
+    expect(dispatch.select(makeEvent({ time: 0, kind: "file", status: "ok", system: "vpn" }))).toEqual([]);
   });
 
   it("Sigma selections record what they need: folded values of an equality, a present field otherwise, nothing under not or a null value", () => {
@@ -134,7 +165,7 @@ describe("guarded dispatch", () => {
     expect(guardOf(nullable!.where)).toBeUndefined();
     expect(summary(guardOf(either!.where))).toEqual([["kind", true, ["login", "logout"]]]);
     // The dispatch then skips the rule for other kinds, and folds the event's kind.
-    const dispatch = new GateDispatch(["login"], [guardOf(login!.where)]);
+    const dispatch = new GateDispatch(["login"], [alternativesOf(login!.where)]);
     expect(dispatch.select(makeEvent({ time: 0, kind: "LoGiN", message: "x" }))).toEqual(["login"]);
     expect(dispatch.select(makeEvent({ time: 0, kind: "logout", message: "x" }))).toEqual([]);
     expect(dispatch.select(makeEvent({ time: 0, kind: "login" }))).toEqual([]);
@@ -177,41 +208,53 @@ describe("GateDispatch", () => {
   const fieldGuardArb = fc.record({ dimension: dimensionArb, values: fc.option(fc.uniqueArray(fc.constantFrom(...WORDS), { maxLength: 3 }), { nil: undefined }) }).map(
     ({ dimension, values }): FieldGuard => ({ ...dimension, values: values === undefined ? undefined : new Set(dimension.folded ? values.map(foldString) : values) }),
   );
-  const guardArb = fc.option(fc.uniqueArray(fieldGuardArb, { maxLength: 3, selector: (g) => `${g.folded}:${g.field}` }), { nil: undefined });
+  const guardArb = fc.uniqueArray(fieldGuardArb, { maxLength: 3, selector: (g) => `${g.folded}:${g.field}` });
+  const alternativesArb = fc.option(fc.array(guardArb, { minLength: 1, maxLength: 3 }), { nil: undefined });
 
-  /** The guard semantics of event-guard.ts, written out. */
-  const passes = (guard: EventGuard | undefined, event: ComplianceEvent): boolean =>
-    (guard ?? []).every((g) => {
-      const value = g.read(event);
-      if (value === undefined) return false;
-      if (g.values === undefined) return true;
-      if (typeof value !== "string") return g.folded;
-      return g.values.has(g.folded ? foldedText(value) : value);
-    });
+  /** The alternatives' semantics: no alternatives pass every event, else one guard must pass. */
+  const passesAny = (alternatives: GuardAlternatives | undefined, event: ComplianceEvent): boolean => alternatives === undefined || alternatives.some((guard) => passes(guard, event));
 
-  it("selects exactly the items whose guards the event passes, in their order", () => {
+  it("selects exactly the items one of whose guard alternatives the event passes, in their order", () => {
     fc.assert(
-      fc.property(fc.array(guardArb, { maxLength: 10 }), fc.array(eventArb, { maxLength: 30 }), (guards, items) => {
+      fc.property(fc.array(alternativesArb, { maxLength: 10 }), fc.array(eventArb, { maxLength: 30 }), (guards, items) => {
         const names = guards.map((_, i) => i);
         const dispatch = new GateDispatch(names, guards);
         for (const [i, item] of items.entries()) {
           const event = { ...toEvent(item, i), user: item.EventID as string };
-          expect(dispatch.select(event)).toEqual(names.filter((n) => passes(guards[n], event)));
-          expect(dispatch.select(event)).toEqual(names.filter((n) => passes(guards[n], event))); // from the kept list
+          expect(dispatch.select(event)).toEqual(names.filter((n) => passesAny(guards[n], event)));
+          expect(dispatch.select(event)).toEqual(names.filter((n) => passesAny(guards[n], event))); // from the kept list
         }
       }),
       { numRuns: 300 },
     );
   });
 
-  it("reads at most four fields: guards on a fifth only narrow nothing (the rule's own filter decides)", () => {
-    const dims = ["kind", "level", "status", "user", "system"] as const;
-    const guards: EventGuard[] = dims.map((field, i) => Array.from({ length: dims.length - i }, () => ({ field, read: (e: ComplianceEvent) => e[field], folded: false, values: new Set(["x"]) })).slice(0, 1));
-    // Rank by how many items a dimension guards: add extra items on the first four.
-    const extra: EventGuard[] = dims.slice(0, 4).map((field) => [{ field, read: (e: ComplianceEvent) => e[field], folded: false, values: new Set(["x"]) }]);
-    const dispatch = new GateDispatch([0, 1, 2, 3, 4, 5, 6, 7, 8], [...guards, ...extra]);
-    const event = makeEvent({ time: 0, kind: "x", level: "x", status: "x", user: "x", system: "y" });
-    expect(dispatch.select(event)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(dispatch.select({ ...event, kind: "y" })).toEqual([1, 2, 3, 4, 6, 7, 8]);
+  it("ranks fields by their guards, one naming values counting twice: two value guards outrank three presence guards", () => {
+    const present = (field: "kind" | "level" | "status" | "user" | "system" | "id"): GuardAlternatives => [[{ field, read: (e: ComplianceEvent) => e[field], folded: false, values: undefined }]];
+    const valued: GuardAlternatives = [[{ field: "session", read: (e: ComplianceEvent) => e.session, folded: false, values: new Set(["s1"]) }]];
+    const fields = ["kind", "level", "status", "user", "system", "id"] as const;
+    const guards = [...fields.flatMap((field) => [present(field), present(field), present(field)]), valued, valued];
+    const names = guards.map((_, i) => i);
+    const dispatch = new GateDispatch(names, guards);
+    const event = makeEvent({ time: 0, kind: "x", level: "x", status: "x", user: "x", system: "x", id: "x", session: "s1" });
+    expect(dispatch.select(event)).toEqual(names);
+    // The session is read (its two items go); one of the presence fields is not (all its items stay).
+    const other = dispatch.select({ ...event, session: "s2" });
+    expect(other).toEqual(names.slice(0, 18));
+    const dropped = fields.filter((field) => dispatch.select({ ...event, [field]: undefined }).length === names.length);
+    expect(dropped.length).toBe(1);
+  });
+
+  it("reads at most six fields: guards on a seventh only narrow nothing (the rule's own filter decides)", () => {
+    const dims = ["kind", "level", "status", "user", "system", "id", "session"] as const;
+    const guardOn = (field: (typeof dims)[number]): GuardAlternatives => [[{ field, read: (e: ComplianceEvent) => e[field], folded: false, values: new Set(["x"]) }]];
+    // Rank by how many items a dimension guards: extra items on the first six.
+    const guards = [...dims.map(guardOn), ...dims.slice(0, 6).map(guardOn)];
+    const names = guards.map((_, i) => i);
+    const dispatch = new GateDispatch(names, guards);
+    const event = makeEvent({ time: 0, kind: "x", level: "x", status: "x", user: "x", system: "x", id: "x", session: "y" });
+    expect(dispatch.select(event)).toEqual(names);
+    expect(dispatch.select({ ...event, kind: "y" })).toEqual(names.filter((n) => n !== 0 && n !== 7));
+    expect(dispatch.select({ ...event, id: "y" })).toEqual(names.filter((n) => n !== 5 && n !== 12));
   });
 });

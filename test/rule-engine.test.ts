@@ -21,6 +21,7 @@ import { T0, attack, cleanStream, makeEvent, merged } from "./support/compliance
 import { uniform } from "./support/random.js";
 import { ringBits } from "../src/compliance/rules/distinct-evaluator.js";
 import { ringPosition, thresholdFloor, thresholdTest } from "../src/compliance/rules/rule-evaluator.js";
+import { timeText } from "../src/compliance/rules/time-text.js";
 
 function run(rules: readonly RuleDefinition[], events: readonly ComplianceEvent[], options: Partial<ConstructorParameters<typeof RuleEngine>[0]> = {}) {
   const alerts: Alert[] = [];
@@ -395,6 +396,30 @@ describe("ring positions and threshold floors", () => {
         if (threshold.lt === undefined && threshold.lte === undefined && threshold.eq === undefined && Number.isFinite(floor) && floor >= 0) expect(meets(floor)).toBe(true);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("alert id times", () => {
+  it("timeText gives String(time) for whole milliseconds, around the split at 10^6 and 2^53, and for any other double", () => {
+    const near = (at: number) => fc.integer({ min: -3_000, max: 3_000 }).map((d) => at + d);
+    const times = fc.oneof(
+      fc.maxSafeInteger(),
+      fc.integer({ min: 0, max: 2 ** 41 }),
+      near(1_000_000),
+      near(2 ** 53),
+      fc.integer({ min: 1, max: 9_007_199 }).map((high) => high * 1e6 - 1), // the largest low part, under every high part
+      fc.double(),
+      fc.constantFrom(0, -0, Number.NaN, Infinity, -Infinity, 1e21, 2 ** 53, 2 ** 53 + 2, 999_999, 1_000_000, 1_767_571_200_000),
+    );
+    // Pairs: the second call of a pair can hit the memo of the first (same high part, same time).
+    fc.assert(
+      fc.property(times, fc.integer({ min: -1, max: 1 }), (time, step) => {
+        expect(timeText(time)).toBe(String(time));
+        expect(timeText(time + step)).toBe(String(time + step));
+        expect(timeText(time)).toBe(String(time));
+      }),
+      { numRuns: 5_000 },
     );
   });
 });

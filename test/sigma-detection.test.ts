@@ -5,7 +5,9 @@
 // sigma-specification).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ComplianceEvent, type EventPredicate, type MatchRule, loadSigmaRules } from "../src/compliance/index.js";
+import { type ComplianceEvent, type EventField, type EventPredicate, type MatchRule, loadSigmaRules } from "../src/compliance/index.js";
+import { containsFolded, foldedText, foldString, foldUnit } from "../src/compliance/sigma/case-fold.js";
+import { fieldReader } from "../src/compliance/sigma/field-accessor.js";
 import { event } from "./support/sigma-events.js";
 
 /** The predicate of a one-rule document whose detection is `detection` (YAML, indented by the caller or not). */
@@ -19,6 +21,20 @@ function detect(detection: string, options = {}): EventPredicate {
 }
 
 /** A detection with one selection `sel` holding `entry` (one `Field|mods: value` line or block). */
+/** Whether `text` contains `raw` case-folded, every position tried (case-fold.ts's comparison, written out). */
+function foldedContains(text: string, raw: string): boolean {
+  const needle = foldString(raw);
+  for (let i = 0; i + needle.length <= text.length; i++) {
+    let all = true;
+    for (let j = 0; j < needle.length && all; j++) {
+      const c = text.charCodeAt(i + j);
+      if (c !== needle.charCodeAt(j) && foldUnit(c) !== needle.charCodeAt(j)) all = false;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
 function selection(entry: string): EventPredicate {
   return detect(`sel:\n${entry.split("\n").map((l) => `  ${l}`).join("\n")}\ncondition: sel`);
 }
@@ -251,6 +267,84 @@ describe("Sigma selections", () => {
         expect(equals).toBe(text.toLowerCase() === needle.toLowerCase());
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("contains on text folded once per text (the keyword fast path) agrees with trying every position, for any units", () => {
+    // Units around the folding corners: ASCII cases, the Kelvin sign, a dotted capital I (two units in lower case),
+    // sigma (context-dependent in toLowerCase), a surrogate pair's halves, Latin-1.
+    const chars = fc.constantFrom(..."aAkKxX-é\u00c9\u212a\u0130i\u03a3\u03c3\u03c2\ud83d\ude00 ");
+    const reference = foldedContains;
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: chars, maxLength: 10 }), { minLength: 1, maxLength: 4 }), fc.array(fc.string({ unit: chars, maxLength: 3 }), { minLength: 1, maxLength: 4 }), (texts, needles) => {
+        const tests = needles.map((raw) => containsFolded(foldString(raw)));
+        // Each text against every needle, twice in a row (the second finds the text folded already).
+        for (const text of [...texts, ...texts]) {
+          for (const [k, raw] of needles.entries()) expect(tests[k]!(text)).toBe(reference(text, raw));
+        }
+        for (const text of texts) expect(foldedText(text)).toBe(foldString(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a list of contains values (the fused keyword search) matches exactly when one of its values alone does, for strings, numbers, booleans and arrays", () => {
+    const chars = fc.constantFrom(..."aAkK1-\u212a\u0130\u03a3 ");
+    const ruleValue = fc.oneof(fc.string({ unit: chars, maxLength: 3 }), fc.constantFrom<unknown>(1, 12, true, false));
+    const fieldValue = fc.oneof(fc.string({ unit: chars, maxLength: 8 }), fc.constantFrom<unknown>(1, 112, true, null), fc.array(fc.string({ unit: chars, maxLength: 4 }), { maxLength: 2 }));
+    const yamlValue = (v: unknown) => (typeof v === "string" ? `'${v.replace(/'/g, "''")}'` : String(v));
+    fc.assert(
+      fc.property(fc.uniqueArray(ruleValue, { minLength: 1, maxLength: 3 }), fc.array(fieldValue, { minLength: 1, maxLength: 4 }), (values, notes) => {
+        const list = selection(`Note|contains:\n${values.map((v) => `  - ${yamlValue(v)}`).join("\n")}`);
+        // Keyword lists take strings and numbers only.
+        const keywords = values.some((v) => typeof v === "boolean") ? undefined : detect(`keywords:\n${values.map((v) => `  - ${yamlValue(v)}`).join("\n")}\ncondition: keywords`);
+        // The reference: Sigma's comparison written out (field-test.ts: numbers and booleans as text, any element of an array).
+        const asText = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
+        const matches = (note: unknown): boolean =>
+          Array.isArray(note) ? note.some(matches) : asText(note) !== undefined && values.some((v) => foldedContains(asText(note)!, String(v)));
+        for (const note of notes) {
+          const e = event({ raw: { Note: note }, message: typeof note === "string" ? note : undefined });
+          const expected = matches(note);
+          expect(list(e)).toBe(expected);
+          if (keywords !== undefined && typeof note === "string") expect(keywords(e)).toBe(expected);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("raw field readers of one, two and three keys read what a walk of own and inherited properties of objects gives", () => {
+    const leaf = fc.constantFrom<unknown>(undefined, null, 0, "x", true, [1], { b: "deep" }, { c: { d: 1 } });
+    const level = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), leaf, { maxKeys: 3 });
+    const raw = fc.oneof(fc.dictionary(fc.constantFrom("a", "b", "c"), fc.oneof(leaf, level), { maxKeys: 3 }), leaf);
+    // The reference: step into objects (arrays too) key by key, undefined once a step is not an object.
+    const walk = (value: unknown, keys: readonly string[]): unknown => {
+      let at = value;
+      for (const key of keys) at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
+      return at;
+    };
+    const paths = [["a"], ["a", "b"], ["b", "c", "d"], ["c", "d"]];
+    fc.assert(
+      fc.property(raw, (value) => {
+        for (const keys of paths) {
+          const read = fieldReader(`raw.${keys.join(".")}` as EventField);
+          expect(read(event({ raw: value as Record<string, unknown> }))).toBe(walk(value, keys));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("wildcard patterns with ? take one code point (a surrogate pair or a lone half), whatever the text's length", () => {
+    const pair = "\ud83d\ude00";
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("a", "A", "?", "*", pair), maxLength: 6 }), fc.string({ unit: fc.constantFrom("a", "b", pair, "\ud83d", "\ude00"), maxLength: 9 }), (pattern, text) => {
+        // The reference: a regular expression over code points (the u flag), `?` one of them, `*` any run.
+        const source = [...pattern].map((c) => (c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : c)).join("");
+        const expected = new RegExp(`^${source}$`, "iu").test(text);
+        expect(selection(`Note: '${pattern}'`)(event({ raw: { Note: text } }))).toBe(expected);
+      }),
+      { numRuns: 1_000 },
     );
   });
 

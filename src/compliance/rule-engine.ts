@@ -287,7 +287,7 @@ export class RuleEngine {
     this.evaluators = this.rules.map((rule) => createEvaluator(rule, this.context));
     this.dispatch = new GateDispatch(
       this.evaluators.map((evaluator) => evaluator.gate),
-      this.evaluators.map((evaluator) => evaluator.guard),
+      this.evaluators.map((evaluator) => evaluator.guards),
     );
   }
 

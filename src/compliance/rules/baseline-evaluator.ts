@@ -102,15 +102,18 @@ export class BaselineEvaluator extends RuleEvaluator<BaselineRule> {
     const limit = mean + rule.sigmas * sigma;
     if (!(x > limit)) return;
     const group = key === "" ? "" : ` for ${key}`;
-    this.fire(event, key, slot, {
-      from: ring.windowFrom(slice),
-      to: ring.windowTo(slice),
-      count: n,
-      value: x,
-      firstTime: event.time,
-      lastTime: event.time,
-      message: `${rule.title}${group}: ${rule.field} = ${x} above the baseline ${round(mean)} + ${rule.sigmas}σ (σ = ${round(sigma)}, ${n} values)`,
-    });
+    this.fire(
+      event,
+      key,
+      slot,
+      ring.windowFrom(slice),
+      ring.windowTo(slice),
+      n,
+      x,
+      event.time,
+      event.time,
+      `${rule.title}${group}: ${rule.field} = ${x} above the baseline ${round(mean)} + ${rule.sigmas}σ (σ = ${round(sigma)}, ${n} values)`,
+    );
   }
 
   protected shapeDetail(): unknown {

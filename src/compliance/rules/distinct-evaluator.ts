@@ -294,15 +294,18 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     if (this.suppressed(event.time, slot)) return; // before the message is made
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
-    this.alert(event, key, slot, {
+    this.alert(
+      event,
+      key,
+      slot,
       from,
       to,
       count,
-      value: undefined,
+      undefined,
       firstTime,
       lastTime,
-      message: `${rule.title}${group}: ${count} distinct values of ${rule.field} within ${rule.window / 1000} s`,
-    });
+      `${rule.title}${group}: ${count} distinct values of ${rule.field} within ${rule.window / 1000} s`,
+    );
   }
 
   protected shapeDetail(): unknown {

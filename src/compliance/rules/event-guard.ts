@@ -1,5 +1,8 @@
 import type { ComplianceEvent } from "../event.js";
-import { foldUnit } from "../sigma/case-fold.js";
+import { foldedText } from "../sigma/case-fold.js";
+
+/** `text` case-folded as Sigma compares it (the dispatch classes values with it; it lives with Sigma's folding). @internal */
+export { foldedText };
 
 /**
  * What an event must have for a predicate to hold, known when the
@@ -16,9 +19,13 @@ import { foldUnit } from "../sigma/case-fold.js";
  *   numbers, booleans and arrays otherwise) and fails an exact one.
  *
  * A guard is the conjunction of its field guards, one per (field, folded).
- * Guards are kept beside the predicate functions they describe (a WeakMap,
- * so a rule definition copied with `{ ...rule }` keeps its guard), never on
- * the rule model: a predicate written by hand has none and is always called.
+ * A predicate may also have {@link GuardAlternatives}: guards of which an
+ * event it accepts passes at least one (a Sigma `a or b` on different
+ * fields, `1 of sel_*`), which say more than the one guard of what every
+ * operand has in common. Guards are kept beside the predicate functions they
+ * describe (WeakMaps, so a rule definition copied with `{ ...rule }` keeps
+ * its guard), never on the rule model: a predicate written by hand has none
+ * and is always called.
  *
  * @internal
  */
@@ -36,7 +43,23 @@ export interface FieldGuard {
 /** A conjunction of field guards (at most one per field and mode). @internal */
 export type EventGuard = readonly FieldGuard[];
 
+/**
+ * A disjunction of guards: an event passes when it passes any one of them
+ * (an empty guard passes every event).
+ *
+ * @internal
+ */
+export type GuardAlternatives = readonly EventGuard[];
+
 const guards = new WeakMap<object, EventGuard>();
+const alternatives = new WeakMap<object, GuardAlternatives>();
+
+/**
+ * Alternatives kept per predicate at most: a conjunction of disjunctions
+ * multiplies them out, and past this the one common guard stands in (a
+ * weaker, still necessary condition).
+ */
+const MAX_ALTERNATIVES = 8;
 
 /** `predicate`, recorded as holding only for events that pass `guard`. @internal */
 export function guarded<P extends (value: never) => boolean>(predicate: P, guard: EventGuard | undefined): P {
@@ -47,6 +70,89 @@ export function guarded<P extends (value: never) => boolean>(predicate: P, guard
 /** The guard recorded for `predicate`, if any. @internal */
 export function guardOf(predicate: unknown): EventGuard | undefined {
   return typeof predicate === "function" ? guards.get(predicate) : undefined;
+}
+
+/**
+ * What an event must pass for `predicate` to hold, as alternatives: those
+ * recorded by {@link guardedAll} / {@link guardedAny}, else the one guard
+ * {@link guardOf} gives; `undefined` when nothing is known.
+ *
+ * @internal
+ */
+export function alternativesOf(predicate: unknown): GuardAlternatives | undefined {
+  if (typeof predicate !== "function") return undefined;
+  const recorded = alternatives.get(predicate);
+  if (recorded !== undefined) return recorded;
+  const guard = guards.get(predicate);
+  return guard === undefined ? undefined : [guard];
+}
+
+/**
+ * `predicate`, the conjunction of `operands`, recorded with the guard and
+ * the alternatives that its operands' guards imply (an operand without any constrains
+ * nothing).
+ *
+ * @internal
+ */
+export function guardedAll<P extends (value: never) => boolean>(predicate: P, operands: readonly unknown[]): P {
+  guarded(predicate, guardAll(operands.map(guardOf)));
+  const all = alternativesAll(operands.map(alternativesOf));
+  if (all !== undefined && all.length > 1) alternatives.set(predicate, all);
+  return predicate;
+}
+
+/**
+ * `predicate`, the disjunction of `operands`, recorded with the guard and
+ * the alternatives that its operands' guards imply (an operand without any: none).
+ *
+ * @internal
+ */
+export function guardedAny<P extends (value: never) => boolean>(predicate: P, operands: readonly unknown[]): P {
+  guarded(predicate, guardAny(operands.map(guardOf)));
+  const any = alternativesAny(operands.map(alternativesOf));
+  if (any !== undefined && any.length > 1) alternatives.set(predicate, any);
+  return predicate;
+}
+
+/**
+ * The alternatives of a conjunction: one per choice of an alternative from
+ * each operand, the chosen guards joined with {@link guardAll}; past
+ * {@link MAX_ALTERNATIVES}, the one guard of what each operand's
+ * alternatives share ({@link guardAny}), joined. `undefined` operands
+ * constrain nothing; `undefined` when nothing is constrained.
+ *
+ * @internal
+ */
+export function alternativesAll(operands: readonly (GuardAlternatives | undefined)[]): GuardAlternatives | undefined {
+  let product: EventGuard[] = [[]];
+  for (const operand of operands) {
+    if (operand === undefined) continue;
+    const next: EventGuard[] = [];
+    for (const left of product) for (const right of operand) next.push(guardAll([left, right]) ?? []);
+    if (next.length > MAX_ALTERNATIVES) {
+      const common = guardAll(operands.map((alternative) => (alternative === undefined ? undefined : guardAny(alternative))));
+      return common === undefined ? undefined : [common];
+    }
+    product = next;
+  }
+  return product.some((guard) => guard.length === 0) ? undefined : product;
+}
+
+/**
+ * The alternatives of a disjunction: every operand's, side by side;
+ * `undefined` (nothing known) when an operand has none or one passes every
+ * event, and past {@link MAX_ALTERNATIVES} the one guard {@link guardAny}
+ * makes of them.
+ *
+ * @internal
+ */
+export function alternativesAny(operands: readonly (GuardAlternatives | undefined)[]): GuardAlternatives | undefined {
+  if (operands.length === 0 || operands.some((operand) => operand === undefined)) return undefined;
+  const all = (operands as readonly GuardAlternatives[]).flat();
+  if (all.some((guard) => guard.length === 0)) return undefined;
+  if (all.length <= MAX_ALTERNATIVES) return all;
+  const common = guardAny(all);
+  return common === undefined ? undefined : [common];
 }
 
 /** The dimension a field guard constrains. @internal */
@@ -93,17 +199,4 @@ export function guardAny(operands: readonly (EventGuard | undefined)[]): EventGu
     if (everywhere) out.push({ ...field, values });
   }
   return out.length === 0 ? undefined : out;
-}
-
-/** `text` case-folded as Sigma compares it; `text` itself (no new string) when folding changes nothing. @internal */
-export function foldedText(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (foldUnit(c) !== c) {
-      let out = text.slice(0, i);
-      for (let j = i; j < text.length; j++) out += String.fromCharCode(foldUnit(text.charCodeAt(j)));
-      return out;
-    }
-  }
-  return text;
 }

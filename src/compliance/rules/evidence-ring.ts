@@ -26,9 +26,12 @@ export class EvidenceRing {
 
   /** The latest `wanted` remembered events of `key` at or after `from`, oldest first; `[trigger]` when none. */
   of(key: string, from: number, trigger: ComplianceEvent, wanted: number): ComplianceEvent[] {
-    const out: ComplianceEvent[] = [];
-    if (wanted === 0) return out;
+    if (wanted === 0) return [];
     let at = this.at;
+    // Nothing remembered (match rules keep no evidence): the trigger alone,
+    // without the growing array and the reverse below.
+    if (this.events[at === 0 ? EVIDENCE_RING - 1 : at - 1] === undefined) return [trigger];
+    const out: ComplianceEvent[] = [];
     for (let i = 0; i < EVIDENCE_RING && out.length < wanted; i++) {
       at = at === 0 ? EVIDENCE_RING - 1 : at - 1;
       const event = this.events[at];

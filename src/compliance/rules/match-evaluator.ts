@@ -29,15 +29,18 @@ export class MatchEvaluator extends RuleEvaluator<MatchRule> {
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
     const shown = value === undefined ? "" : ` (${rule.value} = ${value})`;
-    this.alert(event, key, slot, {
-      from: event.time,
-      to: event.time + 1,
-      count: 1,
+    this.alert(
+      event,
+      key,
+      slot,
+      event.time,
+      event.time + 1,
+      1,
       value,
-      firstTime: event.time,
-      lastTime: event.time,
-      message: `${rule.title}${group}${shown}`,
-    });
+      event.time,
+      event.time,
+      `${rule.title}${group}${shown}`,
+    );
   }
 
   protected shapeDetail(): unknown {

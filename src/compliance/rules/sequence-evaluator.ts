@@ -27,10 +27,13 @@ export class SequenceEvaluator extends RuleEvaluator<SequenceRule> {
   private start = new Float64Array(0);
   private end = new Float64Array(0);
   private readonly steps: number;
+  /** The end of every alert message of the rule (its steps and window), made once. */
+  private readonly messageTail: string;
 
   constructor(rule: SequenceRule, context: EngineContext) {
     super(rule, context, { keyed: true, window: rule.window });
     this.steps = rule.steps.length;
+    this.messageTail = `: ${rule.steps.map((step) => step.name).join(rule.ordered ? " then " : " and ")} within ${rule.window / 1000} s`;
     this.grow((this.table as { capacity: number }).capacity);
   }
 
@@ -93,17 +96,21 @@ export class SequenceEvaluator extends RuleEvaluator<SequenceRule> {
 
   private fireChain(event: ComplianceEvent, key: string, slot: number, firstTime: number, lastTime: number): void {
     this.reset(slot);
+    if (this.suppressed(event.time, slot)) return; // before the message is made (most firings of bench/sigma.mjs's sequences are)
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
-    this.fire(event, key, slot, {
-      from: lastTime + 1 - rule.window,
-      to: lastTime + 1,
-      count: rule.steps.length,
-      value: undefined,
+    this.alert(
+      event,
+      key,
+      slot,
+      lastTime + 1 - rule.window,
+      lastTime + 1,
+      rule.steps.length,
+      undefined,
       firstTime,
       lastTime,
-      message: `${rule.title}${group}: ${rule.steps.map((step) => step.name).join(rule.ordered ? " then " : " and ")} within ${rule.window / 1000} s`,
-    });
+      `${rule.title}${group}${this.messageTail}`,
+    );
   }
 
   protected shapeDetail(): unknown {

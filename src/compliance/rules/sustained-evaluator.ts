@@ -56,15 +56,18 @@ export class SustainedEvaluator extends RuleEvaluator<SustainedRule> {
     if (!enough) return;
     this.run[slot] = 0;
     const group = key === "" ? "" : ` for ${key}`;
-    this.fire(event, key, slot, {
-      from: start,
-      to: time + 1,
-      count: run as number,
-      value: undefined,
-      firstTime: start,
-      lastTime: time,
-      message: `${rule.title}${group}: ${run} samples in a row over ${(time - start) / 1000} s`,
-    });
+    this.fire(
+      event,
+      key,
+      slot,
+      start,
+      time + 1,
+      run as number,
+      undefined,
+      start,
+      time,
+      `${rule.title}${group}: ${run} samples in a row over ${(time - start) / 1000} s`,
+    );
   }
 
   protected shapeDetail(): unknown {

@@ -2,12 +2,13 @@
  * AND / OR of predicates as nested two-operand closures: each closure calls
  * two known functions, which keeps call sites monomorphic and short-circuits
  * like `&&` / `||`, with no array walk per event. The result carries the
- * guard (rules/event-guard.ts) its operands' guards imply, so the engine can
- * skip a compiled detection for events that cannot match it.
+ * guard and the guard alternatives (rules/event-guard.ts) its operands'
+ * imply, so the engine can skip a compiled detection for events that cannot
+ * match it.
  *
  * @module
  */
-import { guardAll, guardAny, guarded, guardOf } from "../rules/event-guard.js";
+import { guardedAll, guardedAny } from "../rules/event-guard.js";
 
 /** A test of one value (an event, a field's value). */
 export type Test<T> = (value: T) => boolean;
@@ -16,9 +17,9 @@ export type Test<T> = (value: T) => boolean;
 export function allOf<T>(tests: readonly Test<T>[]): Test<T> {
   if (tests.length === 0) return () => true;
   if (tests.length === 1) return tests[0]!;
-  return guarded(
+  return guardedAll(
     tests.reduceRight((rest, first) => (value: T) => first(value) && rest(value)),
-    guardAll(tests.map(guardOf)),
+    tests,
   );
 }
 
@@ -26,8 +27,8 @@ export function allOf<T>(tests: readonly Test<T>[]): Test<T> {
 export function anyOf<T>(tests: readonly Test<T>[]): Test<T> {
   if (tests.length === 0) return () => false;
   if (tests.length === 1) return tests[0]!;
-  return guarded(
+  return guardedAny(
     tests.reduceRight((rest, first) => (value: T) => first(value) || rest(value)),
-    guardAny(tests.map(guardOf)),
+    tests,
   );
 }

@@ -44,6 +44,23 @@ export function fieldReader(field: EventField): FieldReader {
     };
   }
   const keys = field.slice("raw.".length).split(".");
+  if (keys.every((key) => !(key in Object.prototype)) && keys.length <= 2) {
+    // One or two plain keys (`raw.cpu`, `raw.metadata.status`): the loads
+    // written out, without a reader call per key (the engine's dispatch may
+    // read such a field on every event).
+    const [first, second] = keys as [string, string | undefined];
+    if (second === undefined) {
+      return (e) => {
+        const raw = e.raw as unknown;
+        return raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>)[first] : undefined;
+      };
+    }
+    return (e) => {
+      const raw = e.raw as unknown;
+      const outer = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>)[first] : undefined;
+      return outer !== null && typeof outer === "object" ? (outer as Record<string, unknown>)[second] : undefined;
+    };
+  }
   const steps = keys.map(propertyReader);
   if (steps.length === 1) {
     const step = steps[0]!;

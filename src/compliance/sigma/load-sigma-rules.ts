@@ -10,9 +10,9 @@ import { parseAllDocuments } from "yaml";
 import { InvalidArgumentError } from "../../errors.js";
 import { checkOptionKeys } from "../../sketches/sketch.js";
 import type { Severity } from "../alert.js";
-import type { EventField, EventPredicate } from "../event.js";
+import type { ComplianceEvent, EventField, EventPredicate } from "../event.js";
 import type { MatchRule, RuleDefinition } from "../rule.js";
-import { guardAll, guarded, guardOf } from "../rules/event-guard.js";
+import { guardedAll } from "../rules/event-guard.js";
 import { compileCorrelation, type ReferencedRule, type RuleHeader } from "./correlation.js";
 import { compileDetection } from "./detection.js";
 import { isEventField } from "./field-accessor.js";
@@ -242,7 +242,7 @@ export function loadSigmaRules(source: string | readonly string[], options: Sigm
       const narrow = logsource(source);
       if (narrow !== undefined) {
         const detection = where;
-        where = guarded((e) => narrow(e) && detection(e), guardAll([guardOf(narrow), guardOf(detection)]));
+        where = guardedAll((e: ComplianceEvent) => narrow(e) && detection(e), [narrow, detection]);
       }
     }
     doc.where = where;
