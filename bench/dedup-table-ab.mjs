@@ -83,7 +83,7 @@ import { SipHasher } from "../dist/hashing/index.js";
 const otherAt = process.argv.indexOf("--other");
 const OtherDeduplicator =
   otherAt > 0 ? (await import(pathToFileURL(path.resolve(process.argv[otherAt + 1], "compliance/index.js")).href)).Deduplicator : undefined;
-import { mulberry32 } from "./workloads.mjs";
+import { uuids } from "./workloads.mjs";
 
 const N = 1_000_000;
 const TTL = 3_600_000;
@@ -94,13 +94,6 @@ const ROUNDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 6);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = globalThis.gc ?? (() => {});
 
-function uuids(count, seed) {
-  const next = mulberry32(seed);
-  const hex = (bits) => next().toString(16).padStart(8, "0").slice(0, bits / 4);
-  const ids = [];
-  for (let i = 0; i < count; i++) ids.push(`${hex(32)}-${hex(16)}-4${hex(12)}-a${hex(12)}-${hex(32)}${hex(16)}`);
-  return JSON.parse(JSON.stringify(ids));
-}
 const ids = uuids(N, 0x5eed);
 const times = Float64Array.from({ length: N }, (_, i) => T0 + Math.floor((i * TTL) / N));
 

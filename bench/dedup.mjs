@@ -35,7 +35,7 @@ import { freePort } from "./free-port.mjs";
 import { createClient } from "redis";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { HashedKey, SipHasher } from "../dist/hashing/index.js";
-import { mulberry32 } from "./workloads.mjs";
+import { uuids } from "./workloads.mjs";
 
 const N = 1_000_000;
 const TTL = 3_600_000;
@@ -51,13 +51,6 @@ const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 5) & 0xff);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = globalThis.gc ?? (() => {});
 
-function uuids(count, seed) {
-  const next = mulberry32(seed);
-  const hex = (bits) => next().toString(16).padStart(8, "0").slice(0, bits / 4);
-  const ids = [];
-  for (let i = 0; i < count; i++) ids.push(`${hex(32)}-${hex(16)}-4${hex(12)}-a${hex(12)}-${hex(32)}${hex(16)}`);
-  return JSON.parse(JSON.stringify(ids));
-}
 const ids = uuids(N, 0x5eed);
 const times = Float64Array.from({ length: N }, (_, i) => T0 + Math.floor((i * TTL) / N));
 

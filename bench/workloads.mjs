@@ -87,3 +87,12 @@ export function windowsWorkload() {
   }
   return { events: EVENTS, systems: SYSTEMS, users: USERS, times, systemOf: systems, userOf: userIds };
 }
+
+/** `count` UUID-shaped ids (36 characters) from mulberry32(`seed`), made flat strings as if read off a socket. */
+export function uuids(count, seed) {
+  const next = mulberry32(seed);
+  const hex = (bits) => next().toString(16).padStart(8, "0").slice(0, bits / 4);
+  const ids = [];
+  for (let i = 0; i < count; i++) ids.push(`${hex(32)}-${hex(16)}-4${hex(12)}-a${hex(12)}-${hex(32)}${hex(16)}`);
+  return JSON.parse(JSON.stringify(ids));
+}
