@@ -322,10 +322,50 @@ describe("Deduplicator images", () => {
     // The slot: SipHash-1-3 of "k" 0xff "a" under the key is 0x0ed5e50981c378c2
     // (test/reference/siphash-bigint.ts at c = 1, d = 3); its low word's top
     // 5 bits give fingerprint 16, so slot 0 holds 16 << 4 | epoch 0 = 0x100.
+    // Bytes 94-95: the design load, 800/1000.
     expect(hex).toBe(
-      "50542002" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
-        "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05010000" + "01000000" + "0001000000000000" + "a4e39277cb245684",
+      "50542003" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
+        "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05012003" + "01000000" + "0001000000000000" + "ba547a6d95d62c0f",
     );
+  });
+
+  it("reads the version 2 image of docs/format.md (tables sized for a load of 0.9) and keeps that load", () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const v2 =
+      "50542002" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
+      "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05010000" + "01000000" + "0001000000000000" + "a4e39277cb245684";
+    const bytes = Uint8Array.from(v2.match(/../g)!, (pair) => parseInt(pair, 16));
+    const restored = Deduplicator.fromBytes(bytes, { key });
+    expect(restored.sipHash).toBe("1-3");
+    expect(restored.check("k", "a", 1)).toBe(true);
+    expect(restored.check("k", "b", 1)).toBe(false);
+    // Written back as version 3 with load 900/1000 at bytes 94-95, and read again.
+    const rewritten = restored.toBytes();
+    expect([rewritten[3], rewritten[94], rewritten[95]]).toEqual([3, 0x84, 0x03]);
+    expect(Deduplicator.fromBytes(rewritten, { key }).check("k", "b", 2)).toBe(true);
+    // A larger version 2 image: its 0.9 geometry is kept through a version 3 image, answers and all.
+    const old = new Deduplicator({ capacity: 5000, key: KEY });
+    for (let i = 0; i < 3000; i++) old.check("login", `id-${i}`, T0);
+    const v3 = old.toBytes();
+    expect([v3[94], v3[95]]).toEqual([0x20, 0x03]);
+  });
+
+  it("refuses a version 3 image whose load is out of range or does not give its bucket count", () => {
+    // The fields are checked before the authentication tag, so these fail on the load itself.
+    const image = busy(false).toBytes();
+    const forge = (permille: number) => {
+      const forged = image.slice();
+      forged[94] = permille & 0xff;
+      forged[95] = permille >>> 8;
+      return () => Deduplicator.fromBytes(forged, { key: KEY });
+    };
+    for (const permille of [0, 499, 951, 0xffff]) {
+      expect(decodeCode(forge(permille))).toBe("invalid-field");
+      expect(forge(permille)).toThrow(`design load ${permille}/1000 is outside 500..950`);
+    }
+    // 50 ids per TTL: 17 buckets at a load of 0.8, 16 at 0.9.
+    expect(forge(900)).toThrow("17 buckets of 13-bit fingerprints do not match capacity 50 at rate 0.001 and load 0.9");
+    expect(forge(800)).not.toThrow();
   });
 
   it("reads the version 1 image of docs/format.md: ids hashed with SipHash-2-4", () => {
@@ -338,10 +378,11 @@ describe("Deduplicator images", () => {
     expect(restored.sipHash).toBe("2-4");
     expect(restored.check("k", "a", 1)).toBe(true);
     expect(restored.check("k", "b", 1)).toBe(false);
-    // Rewritten as version 2, with item hash code 0 (SipHash-2-4) at byte 93.
+    // Rewritten as version 3, with item hash code 0 (SipHash-2-4) at byte 93 and load 900/1000 after it.
     const rewritten = restored.toBytes();
-    expect(rewritten[3]).toBe(2);
+    expect(rewritten[3]).toBe(3);
     expect(rewritten[93]).toBe(0);
+    expect([rewritten[94], rewritten[95]]).toEqual([0x84, 0x03]);
     expect(Deduplicator.fromBytes(rewritten, { key }).sipHash).toBe("2-4");
     // A version 1 image cannot carry the SipHash-1-3 code.
     const forged = bytes.slice();
@@ -377,9 +418,9 @@ describe("Deduplicator images", () => {
     expect(() => Deduplicator.fromBytes(image, { key: OTHER_KEY })).toThrow(/different key/);
   });
 
-  it("starts with the preamble: family 0x20, version 2", () => {
-    expect([...busy(false).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 2, 2, 0, 0, 0]);
-    expect([...busy(true).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 2, 3, 0, 0, 0]);
+  it("starts with the preamble: family 0x20, version 3", () => {
+    expect([...busy(false).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 3, 2, 0, 0, 0]);
+    expect([...busy(true).toBytes().subarray(0, 8)]).toEqual([0x50, 0x54, 0x20, 3, 3, 0, 0, 0]);
   });
 
   it.each([false, true])("rejects random bytes, truncations and bit flips with DecodeError (exact: %s)", (exact) => {

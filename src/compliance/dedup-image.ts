@@ -11,23 +11,30 @@ import {
   MAX_CAPACITY,
   MAX_FALSE_POSITIVE_RATE,
   MIN_FALSE_POSITIVE_RATE,
+  DESIGN_LOAD,
   SLOTS_PER_BUCKET,
+  V2_DESIGN_LOAD,
   tableGeometry,
   tableWords,
   type TableGeometry,
 } from "./dedup-table.js";
 
 /**
- * The Deduplicator's binary image, family 0x20, version 2 (docs/format.md,
- * "Deduplicator"). Version 1 images, whose ids were hashed with SipHash-2-4
- * and whose byte 93 is reserved, are still read.
+ * The Deduplicator's binary image, family 0x20, version 3 (docs/format.md,
+ * "Deduplicator"): bytes 94-95 hold the load the tables were sized for, in
+ * thousandths. Version 2 images (bytes 94-95 reserved, tables sized for a
+ * load of 0.9) and version 1 images (also byte 93 reserved: ids hashed with
+ * SipHash-2-4) are still read.
  *
  * @internal
  * @module
  */
 
-const VERSION = 2;
-const READ_VERSIONS = [1, 2];
+const VERSION = 3;
+const READ_VERSIONS = [1, 2, 3];
+/** Loads an image may record, in thousandths. */
+const MIN_LOAD_PERMILLE = 500;
+const MAX_LOAD_PERMILLE = 950;
 /** Byte 93 of a keyed image: the SipHash variant ids are hashed with. */
 const VARIANT_CODES: readonly SipHashVariant[] = ["2-4", "1-3"];
 const FLAG_EXACT = 1;
@@ -108,7 +115,7 @@ export function writeDeduplicatorImage(image: DeduplicatorImage, hasher: SipHash
       writeUnits(writer, id);
     }
   } else {
-    writer.u32(image.capacity).f64(image.falsePositiveRate).u32(image.geometry.buckets).u8(image.geometry.fingerprintBits).u8(VARIANT_CODES.indexOf(image.sipHash)).u16(0);
+    writer.u32(image.capacity).f64(image.falsePositiveRate).u32(image.geometry.buckets).u8(image.geometry.fingerprintBits).u8(VARIANT_CODES.indexOf(image.sipHash)).u16(Math.round(image.geometry.designLoad * 1000));
     writer.u32(image.tables.length);
     for (const table of image.tables) {
       if (littleEndianHost) writer.bytes(new Uint8Array(table.buffer, table.byteOffset, words * 4));
@@ -161,7 +168,7 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
   let capacity = 0;
   let falsePositiveRate = 0;
   let sipHash: SipHashVariant = "1-3";
-  let geometry: TableGeometry = { buckets: 0, fingerprintBits: 0 };
+  let geometry: TableGeometry = { buckets: 0, fingerprintBits: 0, designLoad: DESIGN_LOAD };
   let tableCount = 0;
   let words = 0;
   let entryCount = 0;
@@ -181,10 +188,17 @@ export function readDeduplicatorImage(bytes: Uint8Array, hasherFor: (exact: bool
     // Version 1 reserved this byte (0): its ids were hashed with SipHash-2-4.
     if (variantCode >= (version === 1 ? 1 : VARIANT_CODES.length)) reader.invalid(`item hash code ${variantCode} is not 0 (SipHash-2-4)${version === 1 ? "" : " or 1 (SipHash-1-3)"}`);
     sipHash = VARIANT_CODES[variantCode] as SipHashVariant;
-    if (reader.u16("reserved") !== 0) reader.invalid("reserved bytes must be 0");
-    geometry = tableGeometry(capacity, falsePositiveRate);
+    let designLoad = V2_DESIGN_LOAD;
+    if (version < 3) {
+      if (reader.u16("reserved") !== 0) reader.invalid("reserved bytes must be 0");
+    } else {
+      const permille = reader.u16("design load");
+      if (permille < MIN_LOAD_PERMILLE || permille > MAX_LOAD_PERMILLE) reader.invalid(`design load ${permille}/1000 is outside ${MIN_LOAD_PERMILLE}..${MAX_LOAD_PERMILLE}`);
+      designLoad = permille / 1000;
+    }
+    geometry = tableGeometry(capacity, falsePositiveRate, designLoad);
     if (buckets !== geometry.buckets || fingerprintBits !== geometry.fingerprintBits) {
-      reader.invalid(`${buckets} buckets of ${fingerprintBits}-bit fingerprints do not match capacity ${capacity} at rate ${falsePositiveRate}`);
+      reader.invalid(`${buckets} buckets of ${fingerprintBits}-bit fingerprints do not match capacity ${capacity} at rate ${falsePositiveRate} and load ${designLoad}`);
     }
     tableCount = reader.u32("tables");
     if (tableCount < 1) reader.invalid("at least one table");

@@ -14,6 +14,7 @@ import {
   FingerprintTable,
   SWEEP_INTERVAL,
   alternateBucket,
+  DESIGN_LOAD,
   tableGeometry,
   type TableGeometry,
 } from "./dedup-table.js";
@@ -164,7 +165,7 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  * dedup.check("logout", "evt-1", t0); // => false
  * dedup.check("login", "evt-1", t0 + 66 * 60_000); // => false
  * dedup.stats.duplicates; // => 1
- * dedup.sizeInBytes; // => 4062508
+ * dedup.sizeInBytes; // => 4570324
  * ```
  */
 export class Deduplicator {
@@ -185,7 +186,8 @@ export class Deduplicator {
   private readonly itemHasher: SipHasher | undefined;
   /** Authenticates images (SipHash-2-4 under the key). */
   private readonly tagHasher: SipHasher | undefined;
-  private readonly geometry: TableGeometry;
+  /** The tables' shape (set from the image by fromBytes: an older image's load is kept). */
+  private geometry: TableGeometry;
   private readonly tables: FingerprintTable[] = [];
   private readonly ids = new Map<string, number>();
   private readonly fingerprintShift: number;
@@ -232,7 +234,7 @@ export class Deduplicator {
       this.sipHash = "1-3";
       this.itemHasher = undefined;
       this.tagHasher = undefined;
-      this.geometry = { buckets: 0, fingerprintBits: 0 };
+      this.geometry = { buckets: 0, fingerprintBits: 0, designLoad: DESIGN_LOAD };
       this.fingerprintShift = 0;
       return;
     }
@@ -499,6 +501,7 @@ export class Deduplicator {
     if (image.exact) {
       for (const [kind, id, age] of image.entries) dedup.ids.set(`${kind.length}:${kind}${id}`, image.epoch - age);
     } else {
+      dedup.geometry = image.geometry;
       dedup.tables.length = 0;
       for (const words of image.tables) {
         const table = new FingerprintTable(dedup.geometry, words);
