@@ -156,10 +156,10 @@ interface ParsedOffsets {
  *
  * Merges never lose an update: HyperLogLogs are native Redis HLLs merged
  * with PFMERGE (absent or sparse ones, at most 3,000 bytes, are read under
- * WATCH, merged here and SET: PFMERGE into them costs Redis about 1 ms); Bloom filters are merged with BITOP OR after their
- * parameters are checked; Count-Min, TopK, Moments and TDigest are read,
- * merged here and written back under WATCH, retried when another writer got
- * there first. {@link RedisSketchStore.checkpoint} writes deltas and the
+ * WATCH, merged here and SET: PFMERGE into them costs Redis about 1 ms);
+ * Bloom filters are merged with BITOP OR after their parameters are
+ * checked; Count-Min, TopK, Moments and TDigest are read, merged here and
+ * written back under WATCH, retried when another writer got there first. {@link RedisSketchStore.checkpoint} writes deltas and the
  * consumer offsets they reflect in one MULTI/EXEC per system, so a replayed
  * batch is recognised and skipped. Keys carry the system as a Redis Cluster
  * hash tag and expire by granularity (hourly 7 days, daily 90 days by default).
@@ -472,7 +472,8 @@ export class RedisSketchStore {
     // HLL keys too: an absent or sparse one is written whole (see readForWrite).
     const watched = [...(offsetsKey === undefined ? [] : [offsetsKey]), ...writes.map((w) => w.key)];
     // PFMERGE and BITOP send the delta itself, whose bytes do not depend on what is stored: encode
-    // those once (a sparse HLL key merged here encodes the merge instead). A read-modify-write key sends the merged image instead (encoded in queueWrite).
+    // those once. A read-modify-write key, or a sparse HLL key merged here, sends the merged image
+    // instead (encoded in queueWrite).
     const images = writes.map((w) => (w.strategy === "watch" ? undefined : storedBytes(w.sketch)));
     const connection = await connectionFor(this.client, watched[0] ?? (writes[0] as KeyWrite).key);
     return exclusive(connection, async () => {
@@ -608,26 +609,24 @@ function queueWrite(
   }
   const image = delta as Uint8Array;
   const { header, length } = current as { header: Uint8Array; length: number };
+  if (write.strategy === "bitop") checkStoredBloom(header, length, write.sketch as BloomFilter, image, write.key);
+  else checkStoredHll(header, length, write.key);
+  // An absent key (watched) is the delta itself. PFMERGE into one would also re-set every register
+  // through the sparse encoding, as into a sparse key below.
+  if (length === 0) {
+    transaction.addCommand(["SET", write.key, bytes(image), "PX", ttl]);
+    return;
+  }
   if (write.strategy === "bitop") {
-    checkStoredBloom(header, length, write.sketch as BloomFilter, image, write.key);
-    if (length === 0) {
-      transaction.addCommand(["SET", write.key, bytes(image), "PX", ttl]);
-      return;
-    }
     // Equal headers OR to themselves; the bit arrays OR as the filters merge.
     transaction.addCommand(["SET", tmp, bytes(image)]);
     transaction.addCommand(["BITOP", "OR", write.key, write.key, tmp]);
   } else {
-    checkStoredHll(header, length, write.key);
-    // PFMERGE into an absent or sparse key re-sets every register through the sparse encoding, an
-    // insertion into the opcode string each: 1.4 ms of Redis for a 1,000-user key and a 300-user
-    // delta, against 45 µs into a dense key (redis-server 7.0, measured here). Such a key is at most
+    // PFMERGE into a sparse key re-sets every register through the sparse encoding, an insertion
+    // into the opcode string each: 1.4 ms of Redis for a 1,000-user key and a 300-user delta,
+    // against 45 µs into a dense key (redis-server 7.0, measured here). Such a key is at most
     // hll-sparse-max-bytes long and read whole (the key is watched): merged here and SET, sparse or
     // dense as Redis would keep it (HyperLogLog.toRedisBytes).
-    if (length === 0) {
-      transaction.addCommand(["SET", write.key, bytes(image), "PX", ttl]);
-      return;
-    }
     if (header[4] === 1 && header.length === length) {
       const merged = HyperLogLog.fromRedisBytes(header).merge(write.sketch as HyperLogLog);
       transaction.addCommand(["SET", write.key, bytes(merged.toRedisBytes()), "PX", ttl]);

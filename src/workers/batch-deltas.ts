@@ -47,8 +47,7 @@ export class BatchDeltas {
   private lastSystem = "";
   private lastBucket = Number.NaN;
   private lastCell: Cell | undefined;
-  /** Events added. */
-  count = 0;
+  private added = 0;
 
   constructor(shape: DeltaShape) {
     this.shape = shape;
@@ -78,7 +77,12 @@ export class BatchDeltas {
       if (sketch === undefined) sketches[m] = sketch = metric.create();
       metric.add(sketch, event);
     }
-    this.count++;
+    this.added++;
+  }
+
+  /** Events added. */
+  get count(): number {
+    return this.added;
   }
 
   /** Systems with at least one event, sorted. */

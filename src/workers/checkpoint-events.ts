@@ -73,10 +73,13 @@ export async function checkpointEvents(args: {
   readonly at: (point: WorkerPoint) => void | Promise<void>;
 }): Promise<{ applied: string[]; skipped: string[]; trimmed: string[] }> {
   const { store, pipeline, group, source } = args;
-  const folded = args.events instanceof BatchDeltas ? args.events : undefined;
+  // Events are kept by system as well, for the trim below.
+  let deltas = args.events instanceof BatchDeltas ? args.events : undefined;
   const bySystem = new Map<string, ParsedMessage[]>();
-  if (folded === undefined) {
+  if (deltas === undefined) {
+    deltas = pipeline.deltaBuilder();
     for (const message of args.events as readonly ParsedMessage[]) {
+      deltas.add(message.event);
       const system = pipeline.systemOf(message.event);
       let list = bySystem.get(system);
       if (list === undefined) bySystem.set(system, (list = []));
@@ -87,11 +90,10 @@ export async function checkpointEvents(args: {
   const skipped: string[] = [];
   const trimmed: string[] = [];
   await args.at("checkpoint");
-  for (const system of folded === undefined ? [...bySystem.keys()].sort() : folded.systems()) {
+  for (const system of deltas.systems()) {
     const messages = bySystem.get(system);
     try {
-      const deltas = messages === undefined ? (folded as BatchDeltas).of(system) : pipeline.deltas(messages.map((m) => m.event));
-      const result = await store.checkpoint({ group, offsets: { [source]: { first: args.first, last: args.last } }, deltas });
+      const result = await store.checkpoint({ group, offsets: { [source]: { first: args.first, last: args.last } }, deltas: deltas.of(system) });
       (result.applied.length > 0 ? applied : skipped).push(system);
     } catch (error) {
       if (!(error instanceof OffsetOverlapError) || messages === undefined) throw error;

@@ -107,7 +107,6 @@ interface HeldBatch {
    * entries: the events die young instead of living until the checkpoint).
    */
   readonly kept: ParsedMessage[] | BatchDeltas;
-  keptCount: number;
   readonly deadLetters: DeadLetter[];
   events: number;
   /** `Date.now()` when its first entry was read. */
@@ -140,6 +139,23 @@ for i = 2, #ARGV, 4 do
   end
 end
 return written`;
+
+/** A batch that starts with `read` (not yet added), keeping its events in `kept`. */
+function emptyBatch(read: PreparedRead, kept: ParsedMessage[] | BatchDeltas): HeldBatch {
+  const first = read.ids[0] as string;
+  return { source: read.source, first, last: first, ids: [], kept, deadLetters: [], events: 0, since: Date.now() };
+}
+
+/** Appends a read's entries to `batch` (reads of one consumer arrive in id order). */
+function addRead(batch: HeldBatch, read: PreparedRead): void {
+  batch.last = read.ids[read.ids.length - 1] as string;
+  for (const id of read.ids) batch.ids.push(id);
+  const kept = batch.kept;
+  if (kept instanceof BatchDeltas) for (const message of read.kept) kept.add(message.event);
+  else for (const message of read.kept) kept.push(message);
+  for (const letter of read.deadLetters) batch.deadLetters.push(letter);
+  batch.events += read.events;
+}
 
 /** node-redis replies as arrays (RESP2) or maps (RESP3): both into entries. */
 function entriesOf(reply: unknown): Entry[] {
@@ -342,9 +358,9 @@ export class StreamsWorker {
    * read's events join the held batch one step later; `flush()` waits for
    * them). Resolves to the entries read or claimed.
    * Rejects with the error of a checkpoint that failed; then the entries
-   * held, being marked or read ahead are dropped here and stay pending (a later read of
-   * this consumer's pending list, or a claim, replays them), and no later
-   * checkpoint was written.
+   * held, being marked or read ahead are dropped here and stay pending (a
+   * later read of this consumer's pending list, or a claim, replays them),
+   * and no later checkpoint was written.
    */
   async step(): Promise<number> {
     try {
@@ -419,20 +435,8 @@ export class StreamsWorker {
    * held and are checkpointed before new reads).
    */
   private hold(read: PreparedRead, fold: boolean): void {
-    let held = this.held;
-    if (held === undefined) {
-      const ids = read.ids;
-      held = { source: read.source, first: ids[0] as string, last: ids[0] as string, ids: [], kept: fold ? this.pipeline.deltaBuilder() : [], keptCount: 0, deadLetters: [], events: 0, since: Date.now() };
-      this.held = held;
-    }
-    held.last = read.ids[read.ids.length - 1] as string;
-    for (const id of read.ids) held.ids.push(id);
-    const kept = held.kept;
-    if (kept instanceof BatchDeltas) for (const message of read.kept) kept.add(message.event);
-    else for (const message of read.kept) kept.push(message);
-    held.keptCount += read.kept.length;
-    for (const letter of read.deadLetters) held.deadLetters.push(letter);
-    held.events += read.events;
+    this.held ??= emptyBatch(read, fold ? this.pipeline.deltaBuilder() : []);
+    addRead(this.held, read);
   }
 
   /**
@@ -566,8 +570,9 @@ export class StreamsWorker {
   /** Parse, dedup, checkpoint, dead letters + XACK: one batch of `owner`'s entries, checkpointed at once. */
   async handle(entries: readonly Entry[], owner: string): Promise<BatchOutcome> {
     const read = await this.prepare(entries, owner);
-    const ids = read.ids;
-    return this.commit({ source: read.source, first: ids[0] as string, last: ids[ids.length - 1] as string, ids, kept: read.kept, keptCount: read.kept.length, deadLetters: read.deadLetters, events: read.events, since: Date.now() });
+    const batch = emptyBatch(read, []);
+    addRead(batch, read);
+    return this.commit(batch);
   }
 
   /** Parse and dedup one read of `owner`'s entries (non-empty, in id order). */
@@ -604,7 +609,7 @@ export class StreamsWorker {
     transaction.addCommand(["XACK", this.stream, this.group, ...batch.ids]);
     await transaction.exec();
     await this.at("acknowledged");
-    const duplicates = batch.events - batch.keptCount;
+    const duplicates = batch.events - (batch.kept instanceof BatchDeltas ? batch.kept.count : batch.kept.length);
     this.totals.batches++;
     this.totals.events += batch.events;
     this.totals.duplicates += duplicates;
