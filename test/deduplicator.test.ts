@@ -315,26 +315,28 @@ describe("Deduplicator images", () => {
     expect(restored.toBytes()).toEqual(original.toBytes());
   });
 
+  // The frozen images of docs/format.md: key 00 01 .. 0f, ttl 12, capacity 1, rate 0.5, after check("k", "a", 0);
+  // by version, they differ in bytes 92-95 (fingerprint bits, item hash, load), the slot words and the tag.
+  const FORMAT_KEY = Uint8Array.from({ length: 16 }, (_, i) => i);
+  const frozenHex = (version: string, bytes92: string, slots: string, tag: string): string =>
+    "505420" + version + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
+    "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + bytes92 + "01000000" + slots + tag;
+  const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+
   it("writes the image frozen in docs/format.md", () => {
-    const dedup = new Deduplicator({ ttl: 12, capacity: 1, falsePositiveRate: 0.5, key: Uint8Array.from({ length: 16 }, (_, i) => i) });
+    const dedup = new Deduplicator({ ttl: 12, capacity: 1, falsePositiveRate: 0.5, key: FORMAT_KEY });
     dedup.check("k", "a", 0);
     const hex = [...dedup.toBytes()].map((b) => b.toString(16).padStart(2, "0")).join("");
     // The slot: SipHash-1-3 of "k" 0xff "a" under the key is 0x0ed5e50981c378c2
     // (test/reference/siphash-bigint.ts at c = 1, d = 3); its low word's top
     // 5 bits give fingerprint 16, so slot 0 holds 16 << 4 | epoch 0 = 0x100.
     // Bytes 94-95: the design load, 800/1000.
-    expect(hex).toBe(
-      "50542003" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
-        "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05012003" + "01000000" + "0001000000000000" + "ba547a6d95d62c0f",
-    );
+    expect(hex).toBe(frozenHex("03", "05012003", "0001000000000000", "ba547a6d95d62c0f"));
   });
 
   it("reads the version 2 image of docs/format.md (tables sized for a load of 0.9) and keeps that load", () => {
-    const key = Uint8Array.from({ length: 16 }, (_, i) => i);
-    const v2 =
-      "50542002" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
-      "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05010000" + "01000000" + "0001000000000000" + "a4e39277cb245684";
-    const bytes = Uint8Array.from(v2.match(/../g)!, (pair) => parseInt(pair, 16));
+    const key = FORMAT_KEY;
+    const bytes = fromHex(frozenHex("02", "05010000", "0001000000000000", "a4e39277cb245684"));
     const restored = Deduplicator.fromBytes(bytes, { key });
     expect(restored.sipHash).toBe("1-3");
     expect(restored.check("k", "a", 1)).toBe(true);
@@ -369,11 +371,8 @@ describe("Deduplicator images", () => {
   });
 
   it("reads the version 1 image of docs/format.md: ids hashed with SipHash-2-4", () => {
-    const key = Uint8Array.from({ length: 16 }, (_, i) => i);
-    const v1 =
-      "50542001" + "02000000" + "0000000000002840" + "0000000000000000" + "000000000000f03f" + "0000000000000000" + "000000000000f03f" +
-      "0".repeat(48) + "b979379e" + "01000000" + "000000000000e03f" + "01000000" + "05000000" + "01000000" + "1000000000000000" + "abd98e8afb32dcb9";
-    const bytes = Uint8Array.from(v1.match(/../g)!, (pair) => parseInt(pair, 16));
+    const key = FORMAT_KEY;
+    const bytes = fromHex(frozenHex("01", "05000000", "1000000000000000", "abd98e8afb32dcb9"));
     const restored = Deduplicator.fromBytes(bytes, { key });
     expect(restored.sipHash).toBe("2-4");
     expect(restored.check("k", "a", 1)).toBe(true);
