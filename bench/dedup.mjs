@@ -205,12 +205,15 @@ if (CHILD > 0) {
   const fresh = pass(dedup);
   const again = repeat(dedup);
   gc();
-  (process.send ?? ((row) => console.log(JSON.stringify(row))))({
+  const row = {
     fresh,
     again,
     bytes: dedup.sizeInBytes ?? process.memoryUsage().heapUsed - heapBefore,
     stats: dedup instanceof Deduplicator ? dedup.stats : undefined,
-  });
+  };
+  // Run by hand (no parent): the row as JSON.
+  if (process.send === undefined) console.log(JSON.stringify(row));
+  else process.send(row);
   process.exit(0);
 }
 
