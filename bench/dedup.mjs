@@ -213,7 +213,7 @@ if (CHILD > 0) {
   };
   // Run by hand (no parent): the row as JSON.
   if (process.send === undefined) console.log(JSON.stringify(row));
-  else process.send(row);
+  else await new Promise((resolve) => process.send(row, resolve)); // written to the channel: safe to exit
   process.exit(0);
 }
 
