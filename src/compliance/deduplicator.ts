@@ -316,8 +316,8 @@ export class Deduplicator {
     const second = alternateBucket(first, fingerprint, buckets);
     const tables = this.tables;
     const epochLow = this.epochLow;
-    // Look in both buckets of every table, noting the first empty slot (by
-    // table, then first bucket before second) for the id if it is fresh.
+    // Look in both buckets of every table, noting where the id goes if it is
+    // fresh: the first table with a free slot, in the emptier of its two buckets.
     let emptyTable = -1;
     let emptyBit = 0;
     for (let t = 0; t < tables.length; t++) {
