@@ -332,34 +332,58 @@ export class FingerprintTable {
    * Returns the number removed.
    */
   sweep(epochLow: number, jump: number): number {
-    // Nothing to clear (the per-epoch counts say so; ages before the jump are exact, as below):
-    // no pass at all. A table in its first TTL never has anything to clear, and its three
-    // passes took about 7 % of a fresh check's time in alternating runs of bench/dedup.mjs's
-    // workload.
-    let expired = 0;
-    for (let age = Math.max(0, EPOCHS_PER_TTL + 1 - jump); age < 16; age++) expired += this.perEpoch[(epochLow - age) & 15] as number;
-    if (expired === 0) return 0;
-    // One pass over the packed slots in order, unpacked inline (a call per
-    // slot made a sweep of 1.2M slots take several times longer).
+    // Whether a slot expires depends on its 4 epoch bits only, so the
+    // per-epoch counts give what the pass removes, and the expired epochs'
+    // counts become 0 after it. Nothing to clear: no pass at all (a table in
+    // its first TTL never has anything to clear, and its three passes took
+    // about 7 % of a fresh check's time in alternating runs of
+    // bench/dedup.mjs's workload).
+    const perEpoch = this.perEpoch;
+    let removed = 0;
+    for (let age = Math.max(0, EPOCHS_PER_TTL + 1 - jump); age < 16; age++) {
+      const low = (epochLow - age) & 15;
+      removed += perEpoch[low] as number;
+      perEpoch[low] = 0;
+    }
+    if (removed === 0) return 0;
+    // One pass over the packed slots in order. The two words the slot at
+    // hand may touch stay in locals (`low` at word `at`, `high` after it)
+    // and go back to the array when the pass moves past them, and whether a
+    // slot expires is a mask, not a branch: a branch on it was mispredicted
+    // for about every other expiring slot, and storing both words of every
+    // slot made each slot wait for the previous one's store. A table of
+    // 1,000,000 ids an hour whose sweep cleared 39 % of its slots: 12.8-13.2
+    // ms with the branch, 8.4 ms with the mask, 6.4 ms with the locals too
+    // (alternating runs, same minute).
     const words = this.words;
+    const length = words.length;
     const width = this.slotBits;
     const mask = this.mask;
-    const end = this.buckets * this.bucketBits;
-    let removed = 0;
-    for (let bit = 0; bit < end; bit += width) {
-      const at = bit >>> 5;
-      const shift = bit & 31;
-      const spans = shift + width > 32;
-      let value = (words[at] as number) >>> shift;
-      if (spans) value |= (words[at + 1] as number) << (32 - shift);
-      value &= mask;
-      if (value !== 0 && ((epochLow - value) & 15) + jump > EPOCHS_PER_TTL) {
-        words[at] = (words[at] as number) & ~(mask << shift);
-        if (spans) words[at + 1] = (words[at + 1] as number) & ~(mask >>> (32 - shift));
-        (this.perEpoch[value & 15] as number)--;
-        removed++;
+    const slots = this.buckets * SLOTS_PER_BUCKET;
+    let at = 0;
+    let shift = 0;
+    let low = words[0] as number;
+    let high = length > 1 ? (words[1] as number) : 0;
+    for (let slot = 0; slot < slots; slot++) {
+      // The slot's bits from the word pair, as in probe.
+      const value = ((low >>> shift) | ((high << 1) << (31 - shift))) & mask;
+      // All ones when the slot is not empty (any int32 but 0) and its age after the jump exceeds the TTL, else 0.
+      const clear = mask & -(((value | -value) >>> 31) & ((EPOCHS_PER_TTL - ((epochLow - value) & 15) - jump) >>> 31));
+      low &= ~(clear << shift);
+      // The part of the slot in the next word: `clear >>> (32 - shift)`, 0 when shift is 0.
+      high &= ~((clear >>> 1) >>> (31 - shift));
+      shift += width;
+      if (shift >= 32) {
+        // The next slot starts in the next word (a slot is at most 32 bits: at most one step).
+        words[at] = low;
+        at++;
+        shift -= 32;
+        low = high;
+        high = at + 1 < length ? (words[at + 1] as number) : 0;
       }
     }
+    words[at] = low;
+    if (at + 1 < length) words[at + 1] = high;
     this.stored -= removed;
     return removed;
   }
