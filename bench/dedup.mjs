@@ -38,9 +38,9 @@
 //
 // Run: npx tsup && node --expose-gc bench/dedup.mjs
 
-import { fork, spawn, spawnSync } from "node:child_process";
+import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./free-port.mjs";
+import { startRedisServer } from "./redis-server.mjs";
 import { createClient } from "redis";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { HashedKey, SipHasher } from "../dist/hashing/index.js";
@@ -289,23 +289,12 @@ for (let run = 0; run < RUNS; run++) {
 }
 
 async function redisPeer() {
-  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const binary = found.stdout.trim();
-  if (found.status !== 0 || binary === "") return undefined;
-  const port = await freePort();
-  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const client = createClient({ socket: { host: "127.0.0.1", port, reconnectStrategy: false } });
+  const server = await startRedisServer();
+  if (server === undefined) return undefined;
+  const client = createClient({ url: server.url, socket: { reconnectStrategy: false } });
   client.on("error", () => {});
   try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.connect();
-        break;
-      } catch (error) {
-        if (attempt > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await client.connect();
     const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await client.info("memory"))[1]);
     const before = await usedMemory();
     const BATCH = 1000;
@@ -327,7 +316,7 @@ async function redisPeer() {
     return { rate: N / seconds / 1e6, repeatRate: N / seconds2 / 1e6, bytes: after - before, duplicates, again };
   } finally {
     await client.quit().catch(() => {});
-    child.kill("SIGTERM");
+    await server.stop();
   }
 }
 const redis = await redisPeer();

@@ -9,8 +9,7 @@
 // asserted: the machine may be shared, so compare rows of one run only.
 //
 // Run: npx tsup && node bench/redis-backend.mjs [--events 100000] [--batch 10000] [--rounds 2]
-import { spawn } from "node:child_process";
-import { freePort } from "./free-port.mjs";
+import { startRedisServer } from "./redis-server.mjs";
 import { createClient } from "redis";
 import { RedisSketchStore } from "../dist/redis/index.js";
 import { createComplianceBackend, createRedisComplianceBackend } from "../dist/server/index.js";
@@ -25,17 +24,9 @@ const BATCH = arg("batch", 10_000);
 const ROUNDS = arg("rounds", 2);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
-const port = await freePort();
-const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-const url = `redis://127.0.0.1:${port}`;
-let client;
-for (let i = 0; i < 100 && client === undefined; i++) {
-  try {
-    client = await createClient({ url, socket: { reconnectStrategy: false } }).connect();
-  } catch {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const redis = await startRedisServer();
+if (redis === undefined) throw new Error("bench/redis-backend.mjs needs redis-server on PATH");
+const client = await createClient({ url: redis.url, socket: { reconnectStrategy: false } }).connect();
 const storeClient = await client.duplicate().connect();
 
 const minutes = 60;
@@ -74,4 +65,4 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 await Promise.all([client.close(), storeClient.close()]);
-redis.kill("SIGTERM");
+await redis.stop();

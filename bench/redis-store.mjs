@@ -20,8 +20,8 @@
 //
 // Run: npx tsup && node bench/redis-store.mjs
 
-import { fork, spawn, spawnSync } from "node:child_process";
-import { freePort } from "./free-port.mjs";
+import { fork } from "node:child_process";
+import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { makeKeys } from "./workloads.mjs";
@@ -37,18 +37,15 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 async function main() {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} logical CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
   await hashing();
-  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  if (found.status !== 0) {
+  const server = await startRedisServer();
+  if (server === undefined) {
     console.log("redis-server not found on PATH: Redis rows skipped");
     return;
   }
-  const port = await freePort();
-  const server = spawn(found.stdout.trim(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   try {
-    await redisRows(port);
+    await redisRows(server.port);
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
+    await server.stop();
   }
   // The stores' connections are still open; the server is gone, so end here.
   process.exit(0);

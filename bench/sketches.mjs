@@ -76,8 +76,8 @@
 // Run: npx tsup --silent && node bench/sketches.mjs
 // One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|client|redis
 
-import { fork, spawn, spawnSync } from "node:child_process";
-import { freePort } from "./free-port.mjs";
+import { fork } from "node:child_process";
+import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { makeKeys, makeZipfRanks } from "./workloads.mjs";
@@ -800,38 +800,22 @@ class Bench {
 // Redis child: a private redis-server, PFADD / PFCOUNT / PFMERGE through node-redis.
 
 async function runRedisChild() {
-  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const binary = found.status === 0 ? found.stdout.trim() : "";
-  if (binary === "") {
+  const server = await startRedisServer();
+  if (server === undefined) {
     console.log("redis-server not found on PATH: Redis rows skipped");
     process.send({ rows: [], skipped: "redis-server not on PATH" });
     return;
   }
+  const { port } = server;
   const { createClient, RESP_TYPES } = await import("redis");
   const { HyperLogLog } = await import("papertrail/sketches");
   const { keys } = makeKeys(KEY_COUNT, 0, SEED);
-  const port = await freePort();
-  const server = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  server.stderr.on("data", (chunk) => (stderr += chunk));
   let client;
   try {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const attempt = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
-      attempt.on("error", () => undefined);
-      try {
-        await attempt.connect();
-        await attempt.ping();
-        client = attempt;
-        break;
-      } catch (error) {
-        if (Date.now() > deadline || server.exitCode !== null) throw new Error(`redis-server did not start on ${port}: ${error} ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    client = createClient({ url: server.url, socket: { reconnectStrategy: false } });
+    client.on("error", () => undefined);
+    await client.connect();
+    await client.ping();
     // Binary-safe reads: blob strings as Buffers.
     const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
     const info = await client.info("server");
@@ -905,8 +889,7 @@ async function runRedisChild() {
     process.send({ rows, facts });
   } finally {
     client?.destroy();
-    server.kill("SIGTERM");
-    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
+    await server.stop();
   }
 }
 

@@ -39,6 +39,8 @@ const worker = new StreamsWorker({
   },
 });
 process.on("SIGTERM", () => worker.stop());
+// The bench that forked this worker is gone (it failed or was killed): stop too.
+process.on("disconnect", () => worker.stop());
 process.send?.({ ready: true });
 const cpu0 = process.cpuUsage();
 await worker.run();

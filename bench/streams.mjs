@@ -30,8 +30,8 @@
 // of one configuration after another at load 3-7, 2026-12-05 evening).
 //
 // Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 500] [--checkpoint N] [--rounds 2] [--stats] [--ab .ab/base/dist] [--pack 10]
-import { fork, spawn } from "node:child_process";
-import { freePort } from "./free-port.mjs";
+import { fork } from "node:child_process";
+import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -126,19 +126,11 @@ async function run(client, url, payloads, workers, round, dist, pack, execArgv) 
 
 async function main() {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} logical CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
-  const port = await freePort();
-  const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const url = `redis://127.0.0.1:${port}`;
-  let client;
-  for (let i = 0; i < 100; i++) {
-    try {
-      client = createClient({ url, socket: { reconnectStrategy: false } });
-      await client.connect();
-      break;
-    } catch {
-      await sleep(50);
-    }
-  }
+  const server = await startRedisServer();
+  if (server === undefined) throw new Error("bench/streams.mjs needs redis-server on PATH");
+  const { url } = server;
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  await client.connect();
   try {
     const minutes = Math.ceil(EVENTS / 360);
     const records = generateStream({ seed: 1, start: Date.UTC(2026, 0, 5, 8), minutes, loginsPerMinute: 300 }).records.slice(0, EVENTS);
@@ -171,8 +163,8 @@ async function main() {
     }
     console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
   } finally {
-    client?.destroy();
-    server.kill("SIGTERM");
+    client.destroy();
+    await server.stop();
   }
 }
 
