@@ -125,14 +125,17 @@ describe("query planner (pure, over random levels, watermarks and ranges)", () =
         }
         const finest = c.levels[0] as Level;
         const earliest = earliestHeld(c);
-        const cut = c.coverage.dataFrom < earliest && c.from < earliest;
+        // `+ 0`: Math.ceil of a time just below 0 is -0, the same instant as the planner's 0 (toBe tells them apart).
+        const outerTo = Math.ceil((c.to + finest.offset) / finest.size) * finest.size - finest.offset + 0;
+        // Retention cut the range when data it held is gone: the range starts before what any level
+        // holds and its rounded end reaches past dataFrom (a range wholly before dataFrom had no data).
+        const cut = c.coverage.dataFrom < earliest && c.from < earliest && outerTo > c.coverage.dataFrom;
         if (!cut) {
           expect(plan.from <= c.from && plan.to >= c.to).toBe(true);
           // Where the finest level still holds the range's start, the range is rounded to finest buckets only.
           if (floorTo(c.from, finest) >= (c.coverage.retainedFrom[0] as number)) {
             expect(plan.from).toBe(floorTo(c.from, finest));
-            // `+ 0`: Math.ceil of a time just below 0 is -0, the same instant as the planner's 0 (toBe tells them apart).
-            expect(plan.to).toBe(Math.ceil((c.to + finest.offset) / finest.size) * finest.size - finest.offset + 0);
+            expect(plan.to).toBe(outerTo);
           }
         } else if (plan.from < plan.to) {
           expect(plan.from).toBe(earliest);
@@ -175,5 +178,23 @@ describe("query planner (pure, over random levels, watermarks and ranges)", () =
     expect(plan.from >= 15 * DAY + 2 * HOUR && plan.to <= 15 * DAY + 20 * HOUR).toBe(true);
     // The same request with outer alignment is answered by the closed day.
     expect(planQuery(levels, coverage, 15 * DAY + 2 * HOUR, 15 * DAY + 20 * HOUR, "outer")).toEqual({ buckets: [{ level: 1, start: 15 * DAY }], from: 15 * DAY, to: 16 * DAY });
+  });
+});
+
+describe("query planner: cases fast-check found", () => {
+  const hour: Level = { granularity: "hour", retention: 26, size: HOUR, offset: 0 };
+  const day: Level = { granularity: "day", retention: 11, size: DAY, offset: 0 };
+  const week: Level = { granularity: "week", retention: 2, size: 7 * DAY, offset: 3 * DAY };
+
+  it("outer: edges grown to whole days that are exactly one closed week take the week (one bucket, not seven)", () => {
+    const coverage: LevelCoverage = { retainedFrom: [-25 * HOUR, -10 * DAY, -10 * DAY], closedTo: [-HOUR, -DAY, -3 * DAY], dataFrom: -10 * DAY, dataTo: HOUR };
+    const plan = planQuery([hour, day, week], coverage, -9 * DAY - 1, -4 * DAY + 1, "outer");
+    expect(plan).toEqual({ buckets: [{ level: 2, start: -10 * DAY }], from: -10 * DAY, to: -3 * DAY });
+  });
+
+  it("outer: a range wholly before the first data is covered without a bucket, not cut at the retention edge", () => {
+    const coverage: LevelCoverage = { retainedFrom: [-43 * HOUR], closedTo: [0], dataFrom: -44 * HOUR, dataTo: HOUR };
+    const plan = planQuery([{ ...hour, retention: 44 }], coverage, -44 * HOUR - 1, -44 * HOUR, "outer");
+    expect(plan).toEqual({ buckets: [], from: -45 * HOUR, to: -44 * HOUR });
   });
 });

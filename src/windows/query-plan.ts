@@ -68,6 +68,23 @@ export function levelBounds(levels: readonly Level[], lateness: number, mark: nu
  * @internal
  */
 export function planQuery(levels: readonly Level[], coverage: LevelCoverage, from: number, to: number, align: "outer" | "inner"): QueryPlan {
+  let plan = planOnce(levels, coverage, from, to, align);
+  if (align === "inner") return plan;
+  // Outer: where the finest level has expired at an edge, the covered range
+  // grew to the edges of a coarser bucket, and a bucket coarser still may
+  // now lie whole inside it (seven days that are exactly one week): plan
+  // the grown range again until it stops growing. It grows to coarser edges
+  // each time, so this ends within one pass per level.
+  for (let pass = 0; pass < levels.length && plan.buckets.length > 0 && (plan.from < from || plan.to > to); pass++) {
+    from = plan.from;
+    to = plan.to;
+    plan = planOnce(levels, coverage, from, to, align);
+  }
+  return plan;
+}
+
+/** One greedy pass of {@link planQuery} over `[from, to)`. */
+function planOnce(levels: readonly Level[], coverage: LevelCoverage, from: number, to: number, align: "outer" | "inner"): QueryPlan {
   const outer = align === "outer";
   const finest = levels[0] as Level;
   const { retainedFrom, closedTo, dataFrom, dataTo } = coverage;
