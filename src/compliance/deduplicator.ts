@@ -152,7 +152,7 @@ const mod16 = (epoch: number): number => ((epoch % 16) + 16) % 16;
  * a secret 16-byte key, so someone who chooses event ids cannot aim them at
  * the fingerprints or buckets of other ids to get real events dropped. Store: a cuckoo table of
  * 23-bit fingerprints (at 1e-6) with 4 bits of epoch each, bit-packed; about
- * 4.1 MB for 1,000,000 ids per hour (docs/dedup.md has the arithmetic).
+ * 4.6 MB for 1,000,000 ids per hour (docs/dedup.md has the arithmetic).
  *
  * @example
  * ```ts
