@@ -31,10 +31,11 @@
 // Isolation: every timed run is a process of its own (this script with
 // --child N: warm-up runs, then one timed run of candidate N), and the runs
 // alternate candidates round by round. In one process the rows moved each
-// other: the steady-state row measured 2.0-3.0 M checks/s when it shared the
-// process with the other candidates against 4.0-4.7 with only the table rows
-// (2026-12-05, same build, same hour); a process per run leaves each row
-// only its own JIT feedback and its own heap.
+// other: the steady-state row measured 1.6-3.0 M checks/s in four full runs
+// with the other candidates in the process, and 4.0-4.7 in six of eight runs
+// with only the table rows (2.95 and 3.31 in the other two; 2026-12-05, a
+// noisy machine); a process per run leaves each row only its own JIT
+// feedback and its own heap.
 //
 // Run: npx tsup && node --expose-gc bench/dedup.mjs
 
