@@ -265,36 +265,16 @@ export class FingerprintTable {
     else this.stored--;
   }
 
-  /** Puts `value` in an empty or expired slot of `bucket`; false when the bucket has none. */
+  /**
+   * Puts `value` in an empty or expired slot of `bucket`; false when the
+   * bucket has none. The slot comes from {@link FingerprintTable.probe} with
+   * fingerprint 0, which no stored entry has, so it only looks for room.
+   */
   place(bucket: number, value: number, epochLow: number): boolean {
-    const free = this.freeSlot(bucket, epochLow);
+    const free = this.probe(bucket, 0, epochLow);
     if (free === FULL) return false;
     this.writeAt(free, value);
     return true;
-  }
-
-  /**
-   * The bit offset of the first empty or expired slot of `bucket`, or
-   * {@link FULL}. Unpacked inline as in {@link FingerprintTable.probe}: the
-   * cuckoo kicks of a table near its design load (about a fifth of fresh
-   * checks in a table's steady state at 1,000,000 ids an hour) call this
-   * once per kick.
-   */
-  private freeSlot(bucket: number, epochLow: number): number {
-    const words = this.words;
-    const width = this.slotBits;
-    const mask = this.mask;
-    const start = bucket * this.bucketBits;
-    let at = start >>> 5;
-    let shift = start & 31;
-    for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
-      const value = (((words[at] as number) >>> shift) | (((words[at + 1] as number) << 1) << (31 - shift))) & mask;
-      if (value === 0 || ((epochLow - value) & 15) > EPOCHS_PER_TTL) return (at << 5) + shift;
-      shift += width;
-      at += shift >>> 5;
-      shift &= 31;
-    }
-    return FULL;
   }
 
   /**
@@ -315,11 +295,7 @@ export class FingerprintTable {
       this.counted(evicted, carried); // the evicted entry is out of the table until it is placed again
       carried = evicted;
       current = alternateBucket(current, evicted >>> EPOCH_BITS, this.buckets);
-      const free = this.freeSlot(current, epochLow);
-      if (free !== FULL) {
-        this.writeAt(free, carried);
-        return 0;
-      }
+      if (this.place(current, carried, epochLow)) return 0;
     }
     this.homelessBucket = current;
     return carried;
