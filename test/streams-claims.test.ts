@@ -6,7 +6,8 @@
 // the earlier read, and that read's own replay would then be skipped. And a
 // live consumer whose held entries (folded into deltas as they were read)
 // were partly claimed and replayed meanwhile gives up its checkpoint and
-// replays its pending list, trimmed to what the systems lack.
+// replays its pending list, trimmed to what the systems lack. A worker
+// stopped with reads sent ahead checkpoints and acknowledges them too.
 import { describe, expect, it } from "vitest";
 import { generateStream } from "../examples/streams/synthetic.mjs";
 import { OffsetOverlapError, RedisSketchStore } from "../src/redis/index.js";
@@ -72,6 +73,30 @@ describe.skipIf(binary === undefined)("StreamsWorker claims (redis-server)", () 
     a.stop();
     await running;
     expect(Number(((await redis.client.sendCommand(["XPENDING", "slow", "g"])) as unknown[])[0])).toBe(0);
+    expect(await differences(store, oracle(payloads).deltas)).toEqual([]);
+  });
+  it("a worker stopped with reads in flight ahead checkpoints and acknowledges them before run() returns", async () => {
+    const payloads = generateStream({ seed: 10, start: Date.UTC(2026, 0, 5, 9), minutes: 4, loginsPerMinute: 40, users: 50 }).records.slice(0, 200).map((r) => JSON.stringify(r));
+    const ids = await produce(redis.client, "ahead", payloads);
+    await redis.client.sendCommand(["XGROUP", "CREATE", "ahead", "g", "0"]);
+    const store = new RedisSketchStore(await redis.connect(), { prefix: "ahead" });
+    const options = { store, stream: "ahead", group: "g", batchSize: 20, checkpointEntries: 40, blockMs: 50 };
+    // Stopped while its first read is parsed: the first read was full, so more were sent ahead of it.
+    const a: StreamsWorker = new StreamsWorker({ ...options, client: await redis.connect(), consumer: "a", onPoint: (point) => (point === "read" ? a.stop() : undefined) });
+    await a.run();
+    const taken = a.totals.events;
+    expect(taken).toBeGreaterThan(20); // the reads ahead were taken too
+    expect(taken % 20).toBe(0);
+    const group = ((await redis.client.sendCommand(["XINFO", "GROUPS", "ahead"])) as unknown as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    expect(group["last-delivered-id"]).toBe(ids[taken - 1]);
+    expect(Number(((await redis.client.sendCommand(["XPENDING", "ahead", "g"])) as unknown[])[0])).toBe(0);
+    expect(await differences(store, oracle(payloads.slice(0, taken)).deltas)).toEqual([]);
+    // Another consumer takes the rest: every event counted once.
+    const b = new StreamsWorker({ ...options, client: await redis.connect(), consumer: "b" });
+    const running = b.run();
+    while (b.totals.events < payloads.length - taken) await sleep(20);
+    b.stop();
+    await running;
     expect(await differences(store, oracle(payloads).deltas)).toEqual([]);
   });
 });
