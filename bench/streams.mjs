@@ -23,13 +23,20 @@
 // one event per entry; reads and checkpoints are of the same number of events
 // (--batch / N entries per read, checkpoints of --checkpoint / N entries).
 //
+// The stream: 1,000,000 events asked for by default (the generator's 2,778
+// minutes hold 962,660), about ten seconds a row, so a row measures workers
+// past their start. On 200,000 (two seconds a row) a fresh process's warm-up
+// (the first pass over the events cost a worker about twice the CPU of
+// later passes) and the last checkpoint, which waits for an empty read,
+// weigh several times more.
+//
 // Reads of 500 events by default: what a read, its read-ahead and the read
 // whose marks are on their way hold is live at each scavenge, and with reads
 // of 2,000 a few MB of it was copied and promoted every time (worker CPU per
 // event 11.4-11.5 µs at reads of 500 against 13.2-14.9 µs at 2,000 in runs
 // of one configuration after another at load 3-7, 2026-12-05 evening).
 //
-// Run: npx tsup && node bench/streams.mjs [--events 200000] [--batch 500] [--checkpoint N] [--rounds 2] [--stats] [--ab .ab/base/dist] [--pack 10]
+// Run: npx tsup && node bench/streams.mjs [--events 1000000] [--batch 500] [--checkpoint N] [--rounds 2] [--stats] [--ab .ab/base/dist] [--pack 10]
 import { fork } from "node:child_process";
 import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
@@ -42,7 +49,7 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 };
-const EVENTS = arg("events", 200_000);
+const EVENTS = arg("events", 1_000_000);
 const BATCH = arg("batch", 500);
 const ROUNDS = arg("rounds", 2);
 // --checkpoint N: the workers' checkpointEntries (default: theirs, 50,000); --checkpoint <batch> checkpoints every read.
