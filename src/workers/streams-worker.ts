@@ -113,12 +113,6 @@ interface HeldBatch {
   readonly since: number;
 }
 
-// KEYS: stream, dead-letter stream. ARGV: group, then per dead letter its id,
-// position ("" unless the entry is packed), reason and value. A letter is
-// written only if the XACK of its entry removed the entry from the pending
-// list, so a batch committed twice (a live but slow consumer's entries
-// claimed and replayed by another) letters it once; the letters of one
-// packed entry are consecutive and share that XACK.
 /**
  * Reads in flight ahead of the one in hand after a full read. With one, the
  * worker of bench/streams.mjs (one worker, 962,660 events) waited for Redis
@@ -128,6 +122,12 @@ interface HeldBatch {
  */
 const READS_AHEAD = 2;
 
+// KEYS: stream, dead-letter stream. ARGV: group, then per dead letter its id,
+// position ("" unless the entry is packed), reason and value. A letter is
+// written only if the XACK of its entry removed the entry from the pending
+// list, so a batch committed twice (a live but slow consumer's entries
+// claimed and replayed by another) letters it once; the letters of one
+// packed entry are consecutive and share that XACK.
 const DEAD_LETTER_SCRIPT = `
 local written = 0
 local acked = {}
