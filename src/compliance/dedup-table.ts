@@ -316,10 +316,13 @@ export class FingerprintTable {
     // bench/dedup.mjs's workload).
     const perEpoch = this.perEpoch;
     let removed = 0;
+    // Bit e set: entries whose 4 epoch bits are e expire in this pass.
+    let expiring = 0;
     for (let age = Math.max(0, EPOCHS_PER_TTL + 1 - jump); age < 16; age++) {
       const low = (epochLow - age) & 15;
       removed += perEpoch[low] as number;
       perEpoch[low] = 0;
+      expiring |= 1 << low;
     }
     if (removed === 0) return 0;
     // One pass over the packed slots in order. The two words the slot at
@@ -327,10 +330,12 @@ export class FingerprintTable {
     // and go back to the array when the pass moves past them, and whether a
     // slot expires is a mask, not a branch: a branch on it was mispredicted
     // for about every other expiring slot, and storing both words of every
-    // slot made each slot wait for the previous one's store. A table of
+    // slot made each slot wait for the previous one's store. The mask comes
+    // from the slot's 4 epoch bits alone, looked up in `expiring`. A table of
     // 1,000,000 ids an hour whose sweep cleared 39 % of its slots: 12.8-13.2
     // ms with the branch, 8.4 ms with the mask, 6.4 ms with the locals too
-    // (alternating runs, same minute).
+    // (alternating runs, same minute); 5.0 ms against 6.5 with the lookup
+    // instead of testing emptiness and age (alternating, 2026-12-05).
     const words = this.words;
     const length = words.length;
     const width = this.slotBits;
@@ -341,10 +346,10 @@ export class FingerprintTable {
     let low = words[0] as number;
     let high = length > 1 ? (words[1] as number) : 0;
     for (let slot = 0; slot < slots; slot++) {
-      // The slot's bits from the word pair, as in probe.
-      const value = ((low >>> shift) | ((high << 1) << (31 - shift))) & mask;
-      // All ones when the slot is not empty (any int32 but 0) and its age after the jump exceeds the TTL, else 0.
-      const clear = mask & -(((value | -value) >>> 31) & ((EPOCHS_PER_TTL - ((epochLow - value) & 15) - jump) >>> 31));
+      // The slot's epoch bits (its lowest 4) from the word pair, as in probe.
+      const epochBits = ((low >>> shift) | ((high << 1) << (31 - shift))) & 15;
+      // All ones when entries of that epoch expire, else 0. An empty slot (0) may be cleared too: nothing changes.
+      const clear = mask & -((expiring >>> epochBits) & 1);
       low &= ~(clear << shift);
       // The part of the slot in the next word: `clear >>> (32 - shift)`, 0 when shift is 0.
       high &= ~((clear >>> 1) >>> (31 - shift));
