@@ -335,7 +335,8 @@ export class FingerprintTable {
     // 1,000,000 ids an hour whose sweep cleared 39 % of its slots: 12.8-13.2
     // ms with the branch, 8.4 ms with the mask, 6.4 ms with the locals too
     // (alternating runs, same minute); 5.0 ms against 6.5 with the lookup
-    // instead of testing emptiness and age (alternating, 2026-12-05).
+    // instead of testing emptiness and age, and 3.55 ms with the clears
+    // gathered in keep masks (alternating, 2026-12-05).
     const words = this.words;
     const length = words.length;
     const width = this.slotBits;
@@ -345,26 +346,32 @@ export class FingerprintTable {
     let shift = 0;
     let low = words[0] as number;
     let high = length > 1 ? (words[1] as number) : 0;
+    // The bits of `low` and `high` to keep: the slots' bits are read from the
+    // words as loaded, so reading a slot never waits for the previous clear.
+    let keepLow = -1;
+    let keepHigh = -1;
     for (let slot = 0; slot < slots; slot++) {
       // The slot's epoch bits (its lowest 4) from the word pair, as in probe.
       const epochBits = ((low >>> shift) | ((high << 1) << (31 - shift))) & 15;
       // All ones when entries of that epoch expire, else 0. An empty slot (0) may be cleared too: nothing changes.
       const clear = mask & -((expiring >>> epochBits) & 1);
-      low &= ~(clear << shift);
+      keepLow &= ~(clear << shift);
       // The part of the slot in the next word: `clear >>> (32 - shift)`, 0 when shift is 0.
-      high &= ~((clear >>> 1) >>> (31 - shift));
+      keepHigh &= ~((clear >>> 1) >>> (31 - shift));
       shift += width;
       if (shift >= 32) {
         // The next slot starts in the next word (a slot is at most 32 bits: at most one step).
-        words[at] = low;
+        words[at] = low & keepLow;
         at++;
         shift -= 32;
         low = high;
+        keepLow = keepHigh;
+        keepHigh = -1;
         high = at + 1 < length ? (words[at + 1] as number) : 0;
       }
     }
-    words[at] = low;
-    if (at + 1 < length) words[at + 1] = high;
+    words[at] = low & keepLow;
+    if (at + 1 < length) words[at + 1] = high & keepHigh;
     this.stored -= removed;
     return removed;
   }
