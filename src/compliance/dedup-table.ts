@@ -35,6 +35,13 @@ export const EPOCH_BITS = 4;
 export const SWEEP_INTERVAL = 16 - EPOCHS_PER_TTL;
 export const SLOTS_PER_BUCKET = 4;
 /**
+ * Slots per call of the sweep's inner loop (a multiple of 32, so each call
+ * starts a word). One call over the whole table ran its first pass in a
+ * process as on-stack-replaced code, 15-17 ms for 1,000,000 ids an hour
+ * against 3.6 ms once optimized; calls of this size get optimized as such.
+ */
+const SWEEP_CHUNK = 4096;
+/**
  * Largest fingerprint: slots stay within 32 bits. The false-positive bound
  * `8 / (2^f - 1)` is then at least 2.98e-8, the smallest rate accepted.
  */
@@ -325,6 +332,17 @@ export class FingerprintTable {
       expiring |= 1 << low;
     }
     if (removed === 0) return 0;
+    const slots = this.buckets * SLOTS_PER_BUCKET;
+    for (let from = 0; from < slots; from += SWEEP_CHUNK) this.sweepSlots(from, Math.min(slots, from + SWEEP_CHUNK), expiring);
+    this.stored -= removed;
+    return removed;
+  }
+
+  /**
+   * Clears the slots `from` to `to` (exclusive) whose 4 epoch bits are in
+   * `expiring`; `from` is a multiple of 32, so it starts a word.
+   */
+  private sweepSlots(from: number, to: number, expiring: number): void {
     // One pass over the packed slots in order. The two words the slot at
     // hand may touch stay in locals (`low` at word `at`, `high` after it)
     // and go back to the array when the pass moves past them, and whether a
@@ -341,16 +359,16 @@ export class FingerprintTable {
     const length = words.length;
     const width = this.slotBits;
     const mask = this.mask;
-    const slots = this.buckets * SLOTS_PER_BUCKET;
-    let at = 0;
+    // 32 slots fill `width` words exactly.
+    let at = (from >>> 5) * width;
     let shift = 0;
-    let low = words[0] as number;
-    let high = length > 1 ? (words[1] as number) : 0;
+    let low = words[at] as number;
+    let high = at + 1 < length ? (words[at + 1] as number) : 0;
     // The bits of `low` and `high` to keep: the slots' bits are read from the
     // words as loaded, so reading a slot never waits for the previous clear.
     let keepLow = -1;
     let keepHigh = -1;
-    for (let slot = 0; slot < slots; slot++) {
+    for (let slot = from; slot < to; slot++) {
       // The slot's epoch bits (its lowest 4) from the word pair, as in probe.
       const epochBits = ((low >>> shift) | ((high << 1) << (31 - shift))) & 15;
       // All ones when entries of that epoch expire, else 0. An empty slot (0) may be cleared too: nothing changes.
@@ -370,10 +388,8 @@ export class FingerprintTable {
         high = at + 1 < length ? (words[at + 1] as number) : 0;
       }
     }
-    words[at] = low & keepLow;
+    if (at < length) words[at] = low & keepLow;
     if (at + 1 < length) words[at + 1] = high & keepHigh;
-    this.stored -= removed;
-    return removed;
   }
 
   /** Entries stored for the epoch whose low 4 bits are `low` (expired ones included until they are swept or replaced). */
