@@ -263,6 +263,18 @@ export class FingerprintTable {
     this.counted(old, value);
   }
 
+  /**
+   * Bookkeeping of a write of the Deduplicator's kernel (dedup-kernel.ts): a
+   * slot that held `code` (16: empty, else the old entry's 4 epoch bits)
+   * now holds an entry of the epoch whose low 4 bits are `epochLow`.
+   */
+  wroteOver(code: number, epochLow: number): void {
+    const perEpoch = this.perEpoch;
+    if (code === 16) this.stored++;
+    else (perEpoch[code] as number)--;
+    (perEpoch[epochLow] as number)++;
+  }
+
   /** Bookkeeping of a slot going from `old` to `value` (either may be 0, empty). */
   private counted(old: number, value: number): void {
     const perEpoch = this.perEpoch;

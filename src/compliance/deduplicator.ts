@@ -19,6 +19,7 @@ import {
   type TableGeometry,
 } from "./dedup-table.js";
 import { readDeduplicatorImage, writeDeduplicatorImage, type DeduplicatorImage } from "./dedup-image.js";
+import { createDedupKernel, type DedupKernel, NOT_RUN } from "./dedup-kernel.js";
 
 const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "sipHash", "exact"] as const;
 const DEFAULT_TTL = 3_600_000;
@@ -115,6 +116,11 @@ export interface DeduplicatorRestoreOptions {
   readonly key?: Uint8Array;
 }
 
+/** The first bucket of an id whose keyed hash has high word `hi`: `floor(hi * buckets / 2^32)`, in doubles (the kernel computes it the same way). */
+function firstBucket(hi: number, buckets: number): number {
+  return (((hi >>> 0) * buckets) / 4294967296) | 0;
+}
+
 // One scratch hash for every check: no allocation per call.
 const scratch: Hash64Out = { hi: 0, lo: 0 };
 
@@ -189,6 +195,12 @@ export class Deduplicator {
   /** The tables' shape (set from the image by fromBytes: an older image's load is kept). */
   private geometry: TableGeometry;
   private readonly tables: FingerprintTable[] = [];
+  /**
+   * The WebAssembly check of the sized table (`tables[0]`, whose words live
+   * in the kernel's memory), used while it is the only table; undefined
+   * where WebAssembly cannot be used.
+   */
+  private kernel: DedupKernel | undefined = undefined;
   private readonly ids = new Map<string, number>();
   private readonly fingerprintShift: number;
   private started = false;
@@ -267,7 +279,8 @@ export class Deduplicator {
     this.falsePositiveRate = rate;
     this.geometry = tableGeometry(capacity, rate);
     this.fingerprintShift = 32 - this.geometry.fingerprintBits;
-    this.tables.push(new FingerprintTable(this.geometry));
+    this.kernel = createDedupKernel(this.geometry, options.key, sipHash);
+    this.tables.push(new FingerprintTable(this.geometry, this.kernel?.words));
   }
 
   /**
@@ -285,7 +298,14 @@ export class Deduplicator {
     this.tick(time);
     this.checkedCount++;
     let duplicate: boolean;
-    if (this.exact) {
+    const kernel = this.kernel;
+    const code = kernel !== undefined && this.tables.length === 1 ? kernel.check(kind, id, this.epochLow) : NOT_RUN;
+    if (code !== NOT_RUN) {
+      // The kernel hashed the pair and probed the sized table (dedup-kernel.ts).
+      duplicate = code === FOUND;
+      if (code === FULL) this.insertKicking((kernel as DedupKernel).lastHi, (kernel as DedupKernel).lastLo);
+      else if (!duplicate) (this.tables[0] as FingerprintTable).wroteOver(code, this.epochLow);
+    } else if (this.exact) {
       duplicate = this.checkExact(kind, id);
     } else {
       (this.itemHasher as SipHasher).hashPairInto(kind, id, scratch);
@@ -311,8 +331,8 @@ export class Deduplicator {
     const buckets = this.geometry.buckets;
     // The fingerprint from the top bits of the low word, the first bucket
     // from the high word: independent bits of the keyed hash.
-    const fingerprint = lo >>> this.fingerprintShift || 1;
-    const first = (((hi >>> 0) * buckets) / 4294967296) | 0;
+    const fingerprint = this.fingerprintOf(lo);
+    const first = firstBucket(hi, buckets);
     const second = alternateBucket(first, fingerprint, buckets);
     const tables = this.tables;
     const epochLow = this.epochLow;
@@ -334,8 +354,31 @@ export class Deduplicator {
       if (emptyTable > 0) this.overflowedCount++;
       return false;
     }
-    // Every candidate bucket is full: cuckoo insertion in the newest table;
-    // if it gives up, its homeless entry starts a new overflow table.
+    this.kick(first, second, value);
+    return false;
+  }
+
+  /** The fingerprint of an id from the low word of its keyed hash: its top bits, never 0 (0 is an empty slot). */
+  private fingerprintOf(lo: number): number {
+    return lo >>> this.fingerprintShift || 1;
+  }
+
+  /** Records the id whose keyed hash is `(hi, lo)` and whose buckets are full of live entries in every table. */
+  private insertKicking(hi: number, lo: number): void {
+    const buckets = this.geometry.buckets;
+    const fingerprint = this.fingerprintOf(lo);
+    const first = firstBucket(hi, buckets);
+    this.kick(first, alternateBucket(first, fingerprint, buckets), ((fingerprint << EPOCH_BITS) | this.epochLow) >>> 0);
+  }
+
+  /**
+   * Every candidate bucket is full: cuckoo insertion of `value` in the
+   * newest table; if it gives up, its homeless entry starts a new overflow
+   * table.
+   */
+  private kick(first: number, second: number, value: number): void {
+    const tables = this.tables;
+    const epochLow = this.epochLow;
     const last = tables[tables.length - 1] as FingerprintTable;
     const homeless = last.kickInsert(this.random() & 1 ? first : second, value, epochLow, this.random);
     if (tables.length > 1 || homeless !== 0) this.overflowedCount++;
@@ -345,7 +388,6 @@ export class Deduplicator {
       tables.push(overflow);
       this.overflowedCount++;
     }
-    return false;
   }
 
   private checkExact(kind: string, id: string): boolean {
@@ -423,7 +465,9 @@ export class Deduplicator {
   }
 
   /**
-   * Memory held: the packed tables' bytes in the approximate mode. In exact
+   * Memory held: the packed tables' bytes in the approximate mode, plus,
+   * where the WebAssembly check runs, the rest of its memory (a 64 KiB
+   * scratch page and the rounding of the sized table to pages). In exact
    * mode an estimate, 64 bytes per id plus 2 per UTF-16 unit of its key (a
    * V8 `Map` entry and its string; measure with a heap snapshot if it matters).
    */
@@ -435,6 +479,8 @@ export class Deduplicator {
     }
     let bytes = 0;
     for (const table of this.tables) bytes += table.words.byteLength;
+    // The kernel's memory: its scratch page and the table, in whole pages.
+    if (this.kernel !== undefined) bytes += this.kernel.byteLength - this.kernel.words.byteLength;
     return bytes;
   }
 
@@ -503,11 +549,15 @@ export class Deduplicator {
     } else {
       dedup.geometry = image.geometry;
       dedup.tables.length = 0;
-      for (const words of image.tables) {
-        const table = new FingerprintTable(dedup.geometry, words);
+      // The sized table goes into a kernel of the image's geometry (an older image's load may differ from today's).
+      dedup.kernel = dedup.kernel === undefined ? undefined : createDedupKernel(dedup.geometry, options.key as Uint8Array, dedup.sipHash);
+      image.tables.forEach((words, t) => {
+        const kernel = t === 0 ? dedup.kernel : undefined;
+        kernel?.words.set(words);
+        const table = new FingerprintTable(dedup.geometry, kernel?.words ?? words);
         table.recount();
         dedup.tables.push(table);
-      }
+      });
     }
     return dedup;
   }

@@ -21,7 +21,7 @@
  * @module
  */
 import { encodeAsciiWordsInto, encodeUtf8Into } from "./utf8.js";
-import { I32, I64, Op, emitModule, sleb, uleb } from "./wasm-emitter.js";
+import { type ExportedFunction, I32, I64, Op, emitFunctions, get, i32, i64, set, uleb } from "./wasm-emitter.js";
 import type { Hash64Out } from "./murmur64a.js";
 
 /** Where the message starts in the kernel's memory. */
@@ -50,10 +50,6 @@ const AT = 15;
 const END = 16;
 const R = 17;
 
-const get = (local: number): number[] => [Op.localGet, local];
-const set = (local: number): number[] => [Op.localSet, local];
-const i32 = (value: number): number[] => [Op.i32Const, ...sleb(BigInt(value))];
-const i64 = (value: bigint): number[] => [Op.i64Const, ...sleb(value)];
 /** `i64.load` / `i64.store` with 8-byte alignment hint (2^3) and a constant offset. */
 const load64 = (offset: number): number[] => [Op.i64Load, 3, ...uleb(offset)];
 
@@ -114,24 +110,34 @@ const BODY = [
   ...i32(16), Op.i32Load, 2, 0,
 ];
 
+/**
+ * The `sip` function: `(start, length, c, d, k0l, k0h, k1l, k1h) -> low 32
+ * bits`, the whole hash left at bytes 16..23 of the memory. Other kernels
+ * (the Deduplicator's) put it first in modules of their own.
+ */
+export const SIP_FUNCTION: ExportedFunction = {
+  params: [I32, I32, I32, I32, I32, I32, I32, I32],
+  results: [I32],
+  locals: [
+    [7, I64],
+    [3, I32],
+  ],
+  body: BODY,
+  exportName: "sip",
+};
+
 /** The module's bytes (about 600). */
 export function sipHashModuleBytes(): Uint8Array<ArrayBuffer> {
-  return emitModule({
-    params: [I32, I32, I32, I32, I32, I32, I32, I32],
-    results: [I32],
-    locals: [
-      [7, I64],
-      [3, I32],
-    ],
-    body: BODY,
-    functionName: "sip",
-    memoryName: "memory",
-    pages: 1,
-  });
+  return emitFunctions([SIP_FUNCTION], { pages: 1, exportName: "memory" });
 }
 
 /** Whether typed-array memory is little-endian, as WebAssembly memory always is. */
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Whether this host has WebAssembly and little-endian typed arrays (what the kernels assume when they share memory with JavaScript views). */
+export function webAssemblyUsable(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly !== null && littleEndianHost;
+}
 
 /** The process's kernel, made on first use (null: WebAssembly is unavailable or refused here). */
 let shared: SipKernel | null | undefined;
@@ -165,11 +171,11 @@ export class SipKernel {
   pairSecondAt = 0;
   private readonly sip: (start: number, length: number, c: number, d: number, k0l: number, k0h: number, k1l: number, k1h: number) => number;
 
-  constructor(instance: WebAssembly.Instance) {
-    const memory = instance.exports["memory"] as WebAssembly.Memory;
+  /** Over `memory` (which must not grow: the views would detach), with the `sip` export of the instance that uses it. */
+  constructor(memory: WebAssembly.Memory, sip: (start: number, length: number, c: number, d: number, k0l: number, k0h: number, k1l: number, k1h: number) => number) {
     this.bytes = new Uint8Array(memory.buffer);
     this.words = new Int32Array(memory.buffer);
-    this.sip = instance.exports["sip"] as SipKernel["sip"];
+    this.sip = sip;
   }
 
   /** SipHash-c-d under the key words of the `length` bytes at `start` into `out` (signed 32-bit halves). */
@@ -211,11 +217,12 @@ export class SipKernel {
  * big-endian): SipHasher then hashes in JavaScript.
  */
 export function sharedSipKernel(): SipKernel | undefined {
-  if (typeof WebAssembly !== "object" || WebAssembly === null || !littleEndianHost) return undefined;
+  if (!webAssemblyUsable()) return undefined;
   if (shared === undefined) {
     shared = null;
     try {
-      shared = new SipKernel(new WebAssembly.Instance(new WebAssembly.Module(sipHashModuleBytes())));
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(sipHashModuleBytes()));
+      shared = new SipKernel(instance.exports["memory"] as WebAssembly.Memory, instance.exports["sip"] as SipKernel["sip"]);
     } catch {
       shared = null; // e.g. a Content Security Policy without 'wasm-unsafe-eval'
     }

@@ -18,9 +18,14 @@ export const I64 = 0x7e;
 export const Op = {
   block: 0x02,
   loop: 0x03,
+  if: 0x04,
+  else: 0x05,
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  return: 0x0f,
+  call: 0x10,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
@@ -29,19 +34,35 @@ export const Op = {
   i64Store: 0x37,
   i32Const: 0x41,
   i64Const: 0x42,
+  f64Const: 0x44,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32LtS: 0x48,
+  i32GtS: 0x4a,
+  i32GtU: 0x4b,
   i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
+  i32Mul: 0x6c,
   i32And: 0x71,
+  i32Or: 0x72,
+  i32Xor: 0x73,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   i64Add: 0x7c,
   i64Sub: 0x7d,
   i64And: 0x83,
   i64Or: 0x84,
   i64Xor: 0x85,
   i64Shl: 0x86,
+  i64ShrU: 0x88,
   i64Rotl: 0x89,
+  f64Mul: 0xa2,
+  f64Div: 0xa3,
+  i32WrapI64: 0xa7,
+  i32TruncF64U: 0xab,
   i64ExtendI32U: 0xad,
+  f64ConvertI32U: 0xb8,
   /** Block type "no result" after `block` / `loop`. */
   void: 0x40,
 } as const;
@@ -87,28 +108,50 @@ export function name(text: string): number[] {
   return vector([...text].map((c) => [c.charCodeAt(0)]));
 }
 
-/** One function of a module with one memory of `pages` 64 KiB pages, both exported. */
-export interface SingleFunctionModule {
+/** `local.get local`, `local.set local`, `local.tee local`. */
+export const get = (local: number): number[] => [Op.localGet, local];
+export const set = (local: number): number[] => [Op.localSet, local];
+export const tee = (local: number): number[] => [Op.localTee, local];
+/** `i32.const value` and `i64.const value`. */
+export const i32 = (value: number): number[] => [Op.i32Const, ...sleb(BigInt(value))];
+export const i64 = (value: bigint): number[] => [Op.i64Const, ...sleb(value)];
+
+/** The 8 little-endian bytes of `f64.const value`'s immediate. */
+export function f64Bytes(value: number): number[] {
+  return [...new Uint8Array(Float64Array.of(value).buffer)];
+}
+
+/** One exported function of {@link emitFunctions}; functions are numbered in order from 0 (for `call`). */
+export interface ExportedFunction {
   readonly params: readonly number[];
   readonly results: readonly number[];
   /** Declared locals after the parameters, as (count, type) runs. */
   readonly locals: readonly (readonly [number, number])[];
   /** The instructions, without the final `end`. */
   readonly body: readonly number[];
-  readonly functionName: string;
-  readonly memoryName: string;
-  readonly pages: number;
+  readonly exportName: string;
 }
 
-/** The bytes of a module holding one exported function and one exported memory. */
-export function emitModule(spec: SingleFunctionModule): Uint8Array<ArrayBuffer> {
-  const code = [...vector(spec.locals.map(([count, type]) => [...uleb(count), type])), ...spec.body, Op.end];
+/** The module's one memory: defined here with `pages` and exported, or imported from `module`.`field`. */
+export type ModuleMemory = { readonly pages: number; readonly exportName: string } | { readonly module: string; readonly field: string };
+
+/** The bytes of a module of exported functions (each with a type of its own) and one memory. */
+export function emitFunctions(functions: readonly ExportedFunction[], memory: ModuleMemory): Uint8Array<ArrayBuffer> {
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector(f.results.map((t) => [t]))]);
+  const codes = functions.map((f) => {
+    const code = [...vector(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, Op.end];
+    return [...uleb(code.length), ...code];
+  });
+  const exports = functions.map((f, index) => [...name(f.exportName), 0x00, ...uleb(index)]);
+  const imported = "module" in memory;
+  if (!imported) exports.push([...name(memory.exportName), 0x02, 0]);
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-    ...section(1, vector([[0x60, ...vector(spec.params.map((t) => [t])), ...vector(spec.results.map((t) => [t]))]])), // types
-    ...section(3, vector([[0]])), // function 0 has type 0
-    ...section(5, vector([[0x00, ...uleb(spec.pages)]])), // memory: min pages, no max
-    ...section(7, vector([[...name(spec.memoryName), 0x02, 0], [...name(spec.functionName), 0x00, 0]])), // exports
-    ...section(10, vector([[...uleb(code.length), ...code]])), // code
+    ...section(1, vector(types)), // types: function i has type i
+    ...(imported ? section(2, vector([[...name(memory.module), ...name(memory.field), 0x02, 0x00, 1]])) : []), // memory import: min 1 page, no max
+    ...section(3, vector(functions.map((_, index) => uleb(index)))),
+    ...(imported ? [] : section(5, vector([[0x00, ...uleb(memory.pages)]]))), // memory: min pages, no max
+    ...section(7, vector(exports)),
+    ...section(10, vector(codes)),
   ]);
 }

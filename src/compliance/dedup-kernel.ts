@@ -1,0 +1,258 @@
+/**
+ * The Deduplicator's check as one WebAssembly call: SipHash of the (kind, id)
+ * pair, the fingerprint and the two buckets, the probe of both buckets and
+ * the write of a fresh id, all on the sized table, whose packed words live in
+ * the kernel's memory. JavaScript keeps everything else on the same words
+ * through a `Uint32Array` view: cuckoo kicks, sweeps, overflow tables,
+ * images. The kernel computes exactly what `Deduplicator.checkHashed` and
+ * `FingerprintTable.probePair` / `writeAt` compute (the buckets with the same
+ * IEEE double arithmetic), so a table gives the same answers and the same
+ * image with or without it (test/dedup-kernel.test.ts compares them).
+ *
+ * Why: in JavaScript the table half of a check cost more than the hash
+ * (probing two buckets of bit-packed slots about 44 ns on a table that fits
+ * the cache, 2026-12-06); 64-bit loads unpack a slot in a few instructions.
+ *
+ * Memory: one page of scratch (the hash at bytes 16..23, the parameters at
+ * 24..63, messages from {@link MESSAGE_AT}, as the SipHash kernel lays them
+ * out), then the table's words from {@link TABLE_AT}. Where WebAssembly
+ * cannot be used, {@link createDedupKernel} returns undefined and the
+ * Deduplicator checks in JavaScript.
+ *
+ * @internal
+ * @module
+ */
+import type { SipHashVariant } from "../hashing/siphash.js";
+import { MESSAGE_AT, MESSAGE_END, SIP_FUNCTION, SipKernel, webAssemblyUsable } from "../hashing/siphash-wasm.js";
+import { I32, I64, Op, emitFunctions, f64Bytes, get, i32, i64, set, tee, uleb } from "../hashing/wasm-emitter.js";
+import { EPOCH_BITS, EPOCHS_PER_TTL, FOUND, FULL, SLOTS_PER_BUCKET, type TableGeometry, tableWords } from "./dedup-table.js";
+
+/** Byte where the table's words start: the second 64 KiB page. */
+export const TABLE_AT = 65536;
+/** {@link DedupKernel.check}: the kernel did not run (the pair does not fit its message area); check in JavaScript. */
+export const NOT_RUN = -3;
+
+// Parameters in memory (bytes): SipHash rounds and key words, then the geometry.
+const C_AT = 24;
+const D_AT = 28;
+const KEY_AT = 32; // k0 low, k0 high, k1 low, k1 high
+const BUCKETS_AT = 48;
+const SHIFT_AT = 52; // 32 - fingerprint bits
+const SLOT_BITS_AT = 56;
+const MASK_AT = 60;
+
+// Locals of `check`: the parameters, then i32 scratch, then one i64.
+const START = 0;
+const LENGTH = 1;
+const EPOCH_LOW = 2;
+const LO = 3;
+const HI = 4;
+const FP = 5;
+const FIRST = 6;
+const SECOND = 7;
+const BUCKETS = 8;
+const SLOT_BITS = 9;
+const MASK = 10;
+const BIT = 11;
+const VALUE = 12;
+const FREE_1 = 13;
+const FREES_1 = 14;
+const FREE_2 = 15;
+const FREES_2 = 16;
+const H = 17;
+const SHIFT = 18;
+const OLD = 19;
+const WORD = 20;
+
+/** `i32.load` of the parameter at byte `at` (aligned). */
+const param = (at: number): number[] => [...i32(at), Op.i32Load, 2, 0];
+/** `i64.load` / `i64.store` at `TABLE_AT` + the address on the stack, no alignment assumed. */
+const tableLoad = [Op.i64Load, 0, ...uleb(TABLE_AT)];
+const tableStore = [Op.i64Store, 0, ...uleb(TABLE_AT)];
+const TWO_POW_32 = [Op.f64Const, ...f64Bytes(4294967296)];
+
+/** `floor(x * buckets / 2^32)` for the u32 in local `x`, in doubles as `Deduplicator` computes it (bit-identical). */
+const scaled = (x: number): number[] => [...get(x), Op.f64ConvertI32U, ...get(BUCKETS), Op.f64ConvertI32U, Op.f64Mul, ...TWO_POW_32, Op.f64Div, Op.i32TruncF64U];
+
+/** `h ^= h >>> bits` on local H. */
+const xorShift = (bits: number): number[] => [...get(H), ...get(H), ...i32(bits), Op.i32ShrU, Op.i32Xor, ...set(H)];
+
+/**
+ * One slot of a bucket's probe, at bit offset BIT (then advanced by a slot):
+ * an empty or expired slot is noted (the first in `free`, counted in
+ * `frees`); a live slot holding the fingerprint returns FOUND.
+ */
+function probeSlot(free: number, frees: number): number[] {
+  return [
+    // value = (the 8 bytes from byte BIT >> 3, shifted by BIT & 7) & mask: a slot is at most 32 bits, so 39 bits suffice.
+    ...get(BIT), ...i32(3), Op.i32ShrU, ...tableLoad,
+    ...get(BIT), ...i32(7), Op.i32And, Op.i64ExtendI32U, Op.i64ShrU, Op.i32WrapI64, ...get(MASK), Op.i32And, ...tee(VALUE),
+    // empty, or older than EPOCHS_PER_TTL epochs
+    Op.i32Eqz,
+    ...get(EPOCH_LOW), ...get(VALUE), Op.i32Sub, ...i32(15), Op.i32And, ...i32(EPOCHS_PER_TTL), Op.i32GtU,
+    Op.i32Or,
+    Op.if, Op.void,
+    ...get(free), ...i32(FULL), Op.i32Eq, Op.if, Op.void, ...get(BIT), ...set(free), Op.end,
+    ...get(frees), ...i32(1), Op.i32Add, ...set(frees),
+    Op.else,
+    ...get(VALUE), ...i32(EPOCH_BITS), Op.i32ShrU, ...get(FP), Op.i32Eq, Op.if, Op.void, ...i32(FOUND), Op.return, Op.end,
+    Op.end,
+    ...get(BIT), ...get(SLOT_BITS), Op.i32Add, ...set(BIT),
+  ];
+}
+
+/** The probe of the bucket in local `bucket`: FOUND returns, else `free` and `frees` are set. */
+function probeBucket(bucket: number, free: number, frees: number): number[] {
+  const slots: number[] = [];
+  for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) slots.push(...probeSlot(free, frees));
+  return [
+    ...get(bucket), ...get(SLOT_BITS), ...i32(2), Op.i32Shl, Op.i32Mul, ...set(BIT), // bucket * 4 slots * slotBits
+    ...i32(FULL), ...set(free), ...i32(0), ...set(frees),
+    ...slots,
+  ];
+}
+
+/**
+ * `check(start, length, epochLow) -> i32`: FOUND (-1) when the fingerprint
+ * is live in either bucket; FULL (-2) when both buckets are full of live
+ * entries (nothing written; the hash stays at bytes 16..23 for the cuckoo
+ * insertion in JavaScript); else the id was written into the first free slot
+ * of the bucket with more free slots (the first on a tie), and the result
+ * says what the slot held: 16 when it was empty, else the old entry's 4
+ * epoch bits.
+ */
+const CHECK_BODY = [
+  // lo = sip(start, length, c, d, k0l, k0h, k1l, k1h); hi from bytes 20..23.
+  ...get(START), ...get(LENGTH), ...param(C_AT), ...param(D_AT),
+  ...param(KEY_AT), ...param(KEY_AT + 4), ...param(KEY_AT + 8), ...param(KEY_AT + 12),
+  Op.call, 0, ...set(LO),
+  ...param(20), ...set(HI),
+  ...param(BUCKETS_AT), ...set(BUCKETS),
+  ...param(SLOT_BITS_AT), ...set(SLOT_BITS),
+  ...param(MASK_AT), ...set(MASK),
+  // fp = (lo >>> shift) || 1
+  ...get(LO), ...param(SHIFT_AT), Op.i32ShrU, ...tee(FP), ...get(FP), Op.i32Eqz, Op.i32Or, ...set(FP),
+  // first from the high word; second = alternateBucket(first, fp): the MurmurHash3 finalizer of fp, scaled, minus first (mod buckets).
+  ...scaled(HI), ...set(FIRST),
+  ...get(FP), ...set(H),
+  ...xorShift(16), ...get(H), ...i32(0x85ebca6b | 0), Op.i32Mul, ...set(H),
+  ...xorShift(13), ...get(H), ...i32(0xc2b2ae35 | 0), Op.i32Mul, ...set(H),
+  ...xorShift(16),
+  ...scaled(H), ...get(FIRST), Op.i32Sub, ...tee(SECOND),
+  ...i32(0), Op.i32LtS, Op.if, Op.void, ...get(SECOND), ...get(BUCKETS), Op.i32Add, ...set(SECOND), Op.end,
+  ...probeBucket(FIRST, FREE_1, FREES_1),
+  ...probeBucket(SECOND, FREE_2, FREES_2),
+  // The emptier bucket's first free slot (the first bucket on a tie).
+  ...get(FREE_2), ...get(FREE_1), ...get(FREES_2), ...get(FREES_1), Op.i32GtS, Op.select, ...tee(BIT),
+  ...i32(FULL), Op.i32Eq, Op.if, Op.void, ...i32(FULL), Op.return, Op.end,
+  // Write (fp << 4) | epochLow into the slot at BIT, keeping the old value.
+  ...get(BIT), ...i32(7), Op.i32And, ...set(SHIFT),
+  ...get(BIT), ...i32(3), Op.i32ShrU, ...tableLoad, ...set(WORD),
+  ...get(WORD), ...get(SHIFT), Op.i64ExtendI32U, Op.i64ShrU, Op.i32WrapI64, ...get(MASK), Op.i32And, ...set(OLD),
+  ...get(BIT), ...i32(3), Op.i32ShrU,
+  ...get(WORD), ...get(MASK), Op.i64ExtendI32U, ...get(SHIFT), Op.i64ExtendI32U, Op.i64Shl, ...i64(-1n), Op.i64Xor, Op.i64And,
+  ...get(FP), ...i32(EPOCH_BITS), Op.i32Shl, ...get(EPOCH_LOW), Op.i32Or, Op.i64ExtendI32U, ...get(SHIFT), Op.i64ExtendI32U, Op.i64Shl, Op.i64Or,
+  ...tableStore,
+  // 16 for an empty slot, else the old entry's epoch bits.
+  ...i32(16), ...get(OLD), ...i32(15), Op.i32And, ...get(OLD), Op.i32Eqz, Op.select,
+];
+
+/** The module's bytes: `sip` (function 0) and `check`, on an imported memory. */
+export function dedupKernelModuleBytes(): Uint8Array<ArrayBuffer> {
+  return emitFunctions(
+    [
+      SIP_FUNCTION,
+      { params: [I32, I32, I32], results: [I32], locals: [[17, I32], [1, I64]], body: CHECK_BODY, exportName: "check" },
+    ],
+    { module: "env", field: "memory" },
+  );
+}
+
+/** Compiled once per process, on first use (null: WebAssembly refused it). */
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * The kernel of one Deduplicator's sized table. Not reentrant (nothing in it
+ * calls back into JavaScript).
+ *
+ * @internal
+ */
+export class DedupKernel {
+  /** The table's packed words plus one padding word, as `FingerprintTable` keeps them. */
+  readonly words: Uint32Array;
+  /** Bytes of the kernel's memory (the scratch page, the table, rounding to pages). */
+  readonly byteLength: number;
+  private readonly text: SipKernel;
+  private readonly run: (start: number, length: number, epochLow: number) => number;
+
+  constructor(memory: WebAssembly.Memory, instance: WebAssembly.Instance, words: number) {
+    this.text = new SipKernel(memory, instance.exports["sip"] as ConstructorParameters<typeof SipKernel>[1]);
+    this.run = instance.exports["check"] as DedupKernel["run"];
+    this.words = new Uint32Array(memory.buffer, TABLE_AT, words);
+    this.byteLength = memory.buffer.byteLength;
+  }
+
+  /**
+   * The table half and the hash of `check(kind, id)` at the epoch whose low
+   * 4 bits are `epochLow`: FOUND, FULL, the old slot's code (0..16, see the
+   * module's `check`), or {@link NOT_RUN}.
+   */
+  check(kind: string, id: string, epochLow: number): number {
+    const text = this.text;
+    if (kind !== text.pairFirst && !text.placePairFirst(kind)) return NOT_RUN;
+    const at = text.pairSecondAt;
+    if (at + id.length * 3 > MESSAGE_END) return NOT_RUN;
+    const start = text.pairStart;
+    return this.run(start, at - start + text.writeText(id, at), epochLow);
+  }
+
+  /** The low 32 bits of the last hash (signed), for the cuckoo insertion after FULL. */
+  get lastLo(): number {
+    return this.text.words[4] as number;
+  }
+
+  /** The high 32 bits of the last hash (signed). */
+  get lastHi(): number {
+    return this.text.words[5] as number;
+  }
+}
+
+/**
+ * A kernel for a table of `geometry` hashed with SipHash-`variant` under
+ * `key`, its words zeroed (and their pages touched), or undefined where
+ * WebAssembly cannot be used (missing, refused by a Content Security Policy,
+ * or a big-endian host) or the memory cannot be had.
+ */
+export function createDedupKernel(geometry: Pick<TableGeometry, "buckets" | "fingerprintBits">, key: Uint8Array, variant: SipHashVariant): DedupKernel | undefined {
+  if (!webAssemblyUsable()) return undefined;
+  try {
+    compiled ??= new WebAssembly.Module(dedupKernelModuleBytes());
+  } catch {
+    compiled = null; // e.g. a Content Security Policy without 'wasm-unsafe-eval'
+  }
+  if (compiled === null) return undefined;
+  const words = tableWords(geometry) + 1;
+  // The last slot's 8-byte load may reach 7 bytes past the padding word.
+  const pages = Math.ceil((TABLE_AT + words * 4 + 8) / 65536);
+  let memory: WebAssembly.Memory;
+  let instance: WebAssembly.Instance;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages });
+    instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  } catch {
+    return undefined; // no address space for another memory: JavaScript it is
+  }
+  const kernel = new DedupKernel(memory, instance, words);
+  const params = new Int32Array(memory.buffer, 0, 16);
+  const word = (at: number): number => (key[at] as number) | ((key[at + 1] as number) << 8) | ((key[at + 2] as number) << 16) | ((key[at + 3] as number) << 24);
+  params[C_AT >> 2] = variant === "2-4" ? 2 : 1;
+  params[D_AT >> 2] = variant === "2-4" ? 4 : 3;
+  for (let i = 0; i < 4; i++) params[(KEY_AT >> 2) + i] = word(4 * i);
+  params[BUCKETS_AT >> 2] = geometry.buckets;
+  params[SHIFT_AT >> 2] = 32 - geometry.fingerprintBits;
+  params[SLOT_BITS_AT >> 2] = geometry.fingerprintBits + EPOCH_BITS;
+  params[MASK_AT >> 2] = 0xffffffff >>> (32 - geometry.fingerprintBits - EPOCH_BITS);
+  // Touch every page now (see FingerprintTable's constructor).
+  kernel.words.fill(0);
+  return kernel;
+}

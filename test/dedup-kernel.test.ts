@@ -1,0 +1,130 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Deduplicator } from "../src/compliance/index.js";
+import { createDedupKernel, dedupKernelModuleBytes } from "../src/compliance/dedup-kernel.js";
+import { tableGeometry } from "../src/compliance/dedup-table.js";
+
+// The WebAssembly check (src/compliance/dedup-kernel.ts) must give the same
+// answers, counters and images as the JavaScript one, which these tests get
+// by hiding WebAssembly while a Deduplicator is made (its fallback where
+// WebAssembly is missing or refused).
+
+const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 29 + 3) & 0xff);
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 5, 9);
+
+type Options = ConstructorParameters<typeof Deduplicator>[0];
+
+function withoutWebAssembly<T>(make: () => T): T {
+  vi.stubGlobal("WebAssembly", undefined);
+  try {
+    return make();
+  } finally {
+    vi.unstubAllGlobals();
+  }
+}
+
+function hasKernel(dedup: Deduplicator): boolean {
+  return (dedup as unknown as { kernel: unknown }).kernel !== undefined;
+}
+
+/** A pair of Deduplicators, one checking in WebAssembly and one in JavaScript. */
+function pair(options: Options): [Deduplicator, Deduplicator] {
+  const wasm = new Deduplicator(options);
+  const js = withoutWebAssembly(() => new Deduplicator(options));
+  expect(hasKernel(wasm)).toBe(true);
+  expect(hasKernel(js)).toBe(false);
+  return [wasm, js];
+}
+
+function expectSame(wasm: Deduplicator, js: Deduplicator): void {
+  expect(wasm.stats).toEqual(js.stats);
+  expect(wasm.toBytes()).toEqual(js.toBytes());
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("Deduplicator kernel (WebAssembly)", () => {
+  it("is a valid module with the two exports", () => {
+    const module = new WebAssembly.Module(dedupKernelModuleBytes());
+    expect(WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`)).toEqual(["function:sip", "function:check"]);
+    expect(WebAssembly.Module.imports(module).map((e) => `${e.kind}:${e.module}.${e.name}`)).toEqual(["memory:env.memory"]);
+  });
+
+  it("is not made where WebAssembly is missing", () => {
+    expect(createDedupKernel(tableGeometry(1000, 1e-6), KEY, "1-3")).toBeDefined();
+    expect(withoutWebAssembly(() => createDedupKernel(tableGeometry(1000, 1e-6), KEY, "1-3"))).toBeUndefined();
+  });
+
+  it("answers, counts and images as the JavaScript check does, on random streams (slot widths 9 to 32 bits, both SipHash variants, overflow, sweeps, jumps, late checks, restores)", () => {
+    const step = fc.record({
+      id: fc.oneof(
+        { weight: 12, arbitrary: fc.integer({ min: 0, max: 400 }).map((n) => `evt-${n}`) },
+        { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
+        // Longer than the kernel's message area: checked in JavaScript, on the same table.
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((n) => `${"x".repeat(22_000)}${n}`) },
+      ),
+      kind: fc.constantFrom("login", "logout", "ünïcode-kind"),
+      advance: fc.oneof(
+        { weight: 20, arbitrary: fc.constant(0) },
+        { weight: 6, arbitrary: fc.integer({ min: 1, max: HOUR / 12 }) },
+        { weight: 1, arbitrary: fc.integer({ min: HOUR / 12, max: 3 * HOUR }) },
+        { weight: 1, arbitrary: fc.integer({ min: -HOUR / 6, max: -1 }) },
+      ),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(20, 60, 500),
+        fc.constantFrom(0.5, 1e-2, 1e-6, 3e-8),
+        fc.constantFrom("1-3" as const, "2-4" as const),
+        fc.array(step, { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 0, max: 400 }),
+        (capacity, falsePositiveRate, sipHash, steps, restoreAt) => {
+          let [wasm, js] = pair({ ttl: HOUR, capacity, falsePositiveRate, key: KEY, sipHash });
+          let time = T0;
+          steps.forEach((s, index) => {
+            if (index === restoreAt) {
+              // Images cross over: each restores the other's.
+              const fromJs = js.toBytes();
+              const fromWasm = wasm.toBytes();
+              wasm = Deduplicator.fromBytes(fromJs, { key: KEY });
+              js = withoutWebAssembly(() => Deduplicator.fromBytes(fromWasm, { key: KEY }));
+              expect(hasKernel(wasm)).toBe(true);
+            }
+            time += s.advance;
+            expect(wasm.check(s.kind, s.id, time)).toBe(js.check(s.kind, s.id, time));
+          });
+          expectSame(wasm, js);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("fills a table of 20,000 ids an hour over four hours exactly as JavaScript does (kicks, sweeps, duplicates)", () => {
+    const [wasm, js] = pair({ ttl: HOUR, capacity: 20_000, key: KEY });
+    for (let hour = 0; hour < 4; hour++) {
+      for (let i = 0; i < 24_000; i++) {
+        const time = T0 + hour * HOUR + Math.floor((i * HOUR) / 24_000);
+        // Every seventh check (of an even step) repeats an id of this hour.
+        const id = i % 7 === 0 ? `id-${hour}-${i >> 1}` : `id-${hour}-${i}`;
+        expect(wasm.check("login", id, time)).toBe(js.check("login", id, time));
+      }
+    }
+    const stats = wasm.stats;
+    expect(stats.duplicates).toBeGreaterThan(5_000);
+    expect(stats.expired).toBeGreaterThan(40_000);
+    expectSame(wasm, js);
+  });
+
+  it("counts the kernel's memory in sizeInBytes: the table and its scratch page, in whole pages", () => {
+    const [wasm, js] = pair({ ttl: HOUR, capacity: 1_000_000, falsePositiveRate: 1e-6, key: KEY });
+    const extra = wasm.sizeInBytes - js.sizeInBytes;
+    expect(extra).toBeGreaterThanOrEqual(65_536);
+    expect(extra).toBeLessThan(2 * 65_536);
+    expect((wasm.sizeInBytes + 0) % 65_536).toBe(0);
+    expect(wasm.sizeInBytes).toBeLessThanOrEqual(5_000_000);
+  });
+});
