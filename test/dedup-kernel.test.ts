@@ -1,5 +1,13 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
+
+// Tables of every size get the kernel here (outside this file only tables of
+// KERNEL_MIN_TABLE_BYTES or more), so that small tables, which fill, kick
+// and overflow within a few hundred checks, test it.
+vi.mock("../src/compliance/dedup-kernel.js", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../src/compliance/dedup-kernel.js")>()),
+  KERNEL_MIN_TABLE_BYTES: 0,
+}));
 import { Deduplicator } from "../src/compliance/index.js";
 import { createDedupKernel, dedupKernelModuleBytes } from "../src/compliance/dedup-kernel.js";
 import { tableGeometry } from "../src/compliance/dedup-table.js";

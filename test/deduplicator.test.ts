@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Deduplicator, DecodeError, InvalidArgumentError } from "../src/compliance/index.js";
 import { mulberry32, uniform } from "./support/random.js";
 import { EPOCHS_PER_TTL, EPOCH_BITS, FingerprintTable, MAX_FINGERPRINT_BITS, SLOTS_PER_BUCKET } from "../src/compliance/dedup-table.js";
+import { KERNEL_MIN_TABLE_BYTES } from "../src/compliance/dedup-kernel.js";
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 11) & 0xff);
 const OTHER_KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 53 + 7) & 0xff);
@@ -204,6 +205,23 @@ describe("Deduplicator: seeded stress against the reference semantics", () => {
       expect(stats.stored).toBe(stats.recorded - stats.expired);
       expect(stats.overflowed).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("Deduplicator: the WebAssembly check", () => {
+  it("is used for tables of KERNEL_MIN_TABLE_BYTES or more, which sizeInBytes counts in whole pages with a scratch page", () => {
+    const hasKernel = (dedup: Deduplicator) => (dedup as unknown as { kernel: unknown }).kernel !== undefined;
+    const small = new Deduplicator({ ttl: HOUR, capacity: 100_000, key: KEY });
+    const large = new Deduplicator({ ttl: HOUR, capacity: 120_000, key: KEY });
+    expect(hasKernel(small)).toBe(false);
+    expect(hasKernel(large)).toBe(true);
+    // 100,000 ids: 33,855 buckets x 4 slots x 27 bits = 114,261 words and a padding word; just under 512 KiB.
+    expect(small.sizeInBytes).toBe(114_262 * 4);
+    expect(small.sizeInBytes).toBeLessThan(KERNEL_MIN_TABLE_BYTES);
+    expect(large.sizeInBytes % 65_536).toBe(0);
+    // Restored images keep it.
+    expect(hasKernel(Deduplicator.fromBytes(large.toBytes(), { key: KEY }))).toBe(true);
+    expect(hasKernel(Deduplicator.fromBytes(small.toBytes(), { key: KEY }))).toBe(false);
   });
 });
 

@@ -29,6 +29,14 @@ import { EPOCH_BITS, EPOCHS_PER_TTL, FOUND, FULL, SLOTS_PER_BUCKET, type TableGe
 
 /** Byte where the table's words start: the second 64 KiB page. */
 export const TABLE_AT = 65536;
+/**
+ * Smallest table (bytes of packed words) that gets a kernel: a WebAssembly
+ * memory comes in 64 KiB pages and also holds a scratch page, so a kernel
+ * adds at least 64 KiB; from this size on that is at most an eighth more
+ * (about 115,000 ids an hour at 1e-6). Smaller tables check in JavaScript,
+ * whose table fits the caches anyway.
+ */
+export const KERNEL_MIN_TABLE_BYTES = 8 * 65536;
 /** {@link DedupKernel.check}: the kernel did not run (the pair does not fit its message area); check in JavaScript. */
 export const NOT_RUN = -3;
 

@@ -16,10 +16,11 @@ import {
   alternateBucket,
   DESIGN_LOAD,
   tableGeometry,
+  tableWords,
   type TableGeometry,
 } from "./dedup-table.js";
 import { readDeduplicatorImage, writeDeduplicatorImage, type DeduplicatorImage } from "./dedup-image.js";
-import { createDedupKernel, type DedupKernel, NOT_RUN } from "./dedup-kernel.js";
+import { createDedupKernel, type DedupKernel, KERNEL_MIN_TABLE_BYTES, NOT_RUN } from "./dedup-kernel.js";
 
 const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "sipHash", "exact"] as const;
 const DEFAULT_TTL = 3_600_000;
@@ -114,6 +115,11 @@ export interface DeduplicatorStats {
  */
 export interface DeduplicatorRestoreOptions {
   readonly key?: Uint8Array;
+}
+
+/** The WebAssembly check for a table of `geometry`, if the table is large enough and WebAssembly runs here. */
+function kernelFor(geometry: TableGeometry, key: Uint8Array, variant: SipHashVariant): DedupKernel | undefined {
+  return tableWords(geometry) * 4 >= KERNEL_MIN_TABLE_BYTES ? createDedupKernel(geometry, key, variant) : undefined;
 }
 
 /** The first bucket of an id whose keyed hash has high word `hi`: `floor(hi * buckets / 2^32)`, in doubles (the kernel computes it the same way). */
@@ -279,7 +285,7 @@ export class Deduplicator {
     this.falsePositiveRate = rate;
     this.geometry = tableGeometry(capacity, rate);
     this.fingerprintShift = 32 - this.geometry.fingerprintBits;
-    this.kernel = createDedupKernel(this.geometry, options.key, sipHash);
+    this.kernel = kernelFor(this.geometry, options.key, sipHash);
     this.tables.push(new FingerprintTable(this.geometry, this.kernel?.words));
   }
 
@@ -550,7 +556,7 @@ export class Deduplicator {
       dedup.geometry = image.geometry;
       dedup.tables.length = 0;
       // The sized table goes into a kernel of the image's geometry (an older image's load may differ from today's).
-      dedup.kernel = dedup.kernel === undefined ? undefined : createDedupKernel(dedup.geometry, options.key as Uint8Array, dedup.sipHash);
+      dedup.kernel = kernelFor(dedup.geometry, options.key as Uint8Array, dedup.sipHash);
       image.tables.forEach((words, t) => {
         const kernel = t === 0 ? dedup.kernel : undefined;
         kernel?.words.set(words);
