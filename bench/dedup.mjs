@@ -39,8 +39,7 @@
 //
 // Run: npx tsup && node --expose-gc bench/dedup.mjs
 
-import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { runInChild } from "./child-process.mjs";
 import { startRedisServer } from "./redis-server.mjs";
 import { createClient } from "redis";
 import { Deduplicator } from "../dist/compliance/index.js";
@@ -218,15 +217,7 @@ if (CHILD > 0) {
   process.exit(0);
 }
 
-function childRun(index) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--child", String(index)], { execArgv: ["--expose-gc"] });
-    let row;
-    child.on("message", (message) => (row = message));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 && row !== undefined ? resolve(row) : reject(new Error(`bench/dedup.mjs --child ${index} exited with ${code}`))));
-  });
-}
+const childRun = (index) => runInChild(import.meta.url, ["--child", String(index)], ["--expose-gc"]);
 
 const results = new Map(candidates.map(([name]) => [name, { fresh: [], repeat: [], freshCpu: [], repeatCpu: [], bytes: 0, freshFound: 0, repeatFound: 0 }]));
 for (let run = 0; run < RUNS; run++) {

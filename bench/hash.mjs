@@ -23,9 +23,8 @@
 //  or: npx tsup && node bench/hash.mjs
 // One child alone: node --allow-natives-syntax bench/hash.mjs --child plain|redis
 
-import { fork } from "node:child_process";
+import { runInChild } from "./child-process.mjs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import { mulberry32 } from "./workloads.mjs";
 
 const KEY_COUNT = 1_000_000;
@@ -48,7 +47,7 @@ async function runParent() {
   const results = {};
   for (const [mode, heading] of MODES) {
     console.log(`## ${heading}\n`);
-    results[mode] = await runInChild(mode);
+    results[mode] = await runInChild(import.meta.url, ["--child", mode], [...process.execArgv, "--allow-natives-syntax"]);
     console.log("");
   }
   console.log("## summary (median M/s)\n");
@@ -60,17 +59,6 @@ async function runParent() {
   }
 }
 
-function runInChild(mode) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--child", mode], {
-      execArgv: [...process.execArgv, "--allow-natives-syntax"],
-    });
-    let results;
-    child.on("message", (message) => (results = message));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 && results ? resolve(results) : reject(new Error(`${mode} child exited with ${code}`))));
-  });
-}
 
 async function runChild(mode) {
   if (mode === "redis") await import("redis"); // defines a String subclass, then repairs String.prototype (>= 6.3)

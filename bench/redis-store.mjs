@@ -20,10 +20,9 @@
 //
 // Run: npx tsup && node bench/redis-store.mjs
 
-import { fork } from "node:child_process";
+import { runInChild } from "./child-process.mjs";
 import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import { makeKeys } from "./workloads.mjs";
 
 const MERGES = 300;
@@ -58,7 +57,7 @@ async function hashing() {
   console.log(`\n## hashing speed, ${HASH_KEYS.toLocaleString("en-US")} string keys, child processes alternating ${HASH_ROUNDS} times\n`);
   const results = { plain: [], redis: [] };
   for (let round = 0; round < HASH_ROUNDS; round++) {
-    for (const mode of ["plain", "redis"]) results[mode].push(await runHashChild(mode));
+    for (const mode of ["plain", "redis"]) results[mode].push(await runInChild(import.meta.url, ["--hash-child", mode], ["--allow-natives-syntax"]));
   }
   console.log("| row | plain M/s (median, min-max) | node-redis loaded M/s | loaded / plain |");
   console.log("|---|---:|---:|---:|");
@@ -71,15 +70,6 @@ async function hashing() {
   console.log(`\nString.prototype fast properties: plain ${results.plain[0].fast}, node-redis loaded ${results.redis[0].fast}`);
 }
 
-function runHashChild(mode) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--hash-child", mode], { execArgv: ["--allow-natives-syntax"] });
-    let result;
-    child.on("message", (message) => (result = message));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 && result ? resolve(result) : reject(new Error(`hash child ${mode} exited with ${code}`))));
-  });
-}
 
 async function hashChild(mode) {
   if (mode === "redis") await import("redis"); // defines a String subclass, then repairs String.prototype (>= 6.3)

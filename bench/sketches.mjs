@@ -76,10 +76,9 @@
 // Run: npx tsup --silent && node bench/sketches.mjs
 // One child alone: node --allow-natives-syntax bench/sketches.mjs --child sketches|client|redis
 
-import { fork } from "node:child_process";
+import { runInChild } from "./child-process.mjs";
 import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import { makeKeys, makeZipfRanks } from "./workloads.mjs";
 
 const KEY_COUNT = 1_000_000;
@@ -125,24 +124,13 @@ async function runParent() {
   const results = {};
   for (const [mode, heading] of CHILDREN) {
     console.log(`## ${heading}\n`);
-    results[mode] = await runInChild(mode);
+    results[mode] = await runInChild(import.meta.url, ["--child", mode], [...process.execArgv, "--allow-natives-syntax", "--max-old-space-size=4096"]);
     console.log("");
   }
   printSummary(results);
   console.log(`\ntotal wall time ${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadAverage()}`);
 }
 
-function runInChild(mode) {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--child", mode], {
-      execArgv: [...process.execArgv, "--allow-natives-syntax", "--max-old-space-size=4096"],
-    });
-    let results;
-    child.on("message", (message) => (results = message));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 && results ? resolve(results) : reject(new Error(`${mode} child exited with ${code}`))));
-  });
-}
 
 function printSummary(results) {
   const plain = byId(results.sketches.rows);
