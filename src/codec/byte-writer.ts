@@ -79,8 +79,39 @@ export class ByteWriter {
     return this;
   }
 
-  /** The bytes written, as an exact-length copy. */
+  /**
+   * A view of the bytes written so far, without copying them (to hash or
+   * check a body before writing its tag); valid until the next write.
+   *
+   * @example
+   * ```ts
+   * import { ByteWriter } from "papertrail/codec";
+   * [...new ByteWriter().u16(0x0201).written()]; // => [1, 2]
+   * ```
+   */
+  written(): Uint8Array<ArrayBuffer> {
+    return this.buffer.subarray(0, this.position);
+  }
+
+  /**
+   * The bytes written, exactly. A writer made with the exact capacity hands
+   * over its buffer without copying it (images of megabytes are written
+   * that way); otherwise the bytes are copied out. Either way the writer
+   * never changes the returned bytes: a later write into a full buffer
+   * moves to a new one.
+   *
+   * @example
+   * ```ts
+   * import { ByteWriter } from "papertrail/codec";
+   * const exact = new ByteWriter(12).u32(1).f64(2);
+   * const bytes = exact.finish();
+   * exact.u8(3);
+   * [bytes.length, bytes.buffer.byteLength]; // => [12, 12]
+   * new ByteWriter(100).u32(1).finish().buffer.byteLength; // => 4
+   * ```
+   */
   finish(): Uint8Array<ArrayBuffer> {
+    if (this.position === this.buffer.length) return this.buffer;
     return this.buffer.slice(0, this.position);
   }
 }

@@ -122,14 +122,9 @@ export function writeDeduplicatorImage(image: DeduplicatorImage, hasher: SipHash
       else for (let i = 0; i < words; i++) writer.u32(table[i] as number);
     }
   }
-  const body = writer.finish();
-  (hasher ?? checksumHasher).hashInto(body, tagScratch);
-  const out = new Uint8Array(body.length + TAG_BYTES);
-  out.set(body);
-  const view = new DataView(out.buffer);
-  view.setInt32(body.length, tagScratch.lo, true);
-  view.setInt32(body.length + 4, tagScratch.hi, true);
-  return out;
+  (hasher ?? checksumHasher).hashInto(writer.written(), tagScratch);
+  writer.u32(tagScratch.lo >>> 0).u32(tagScratch.hi >>> 0);
+  return writer.finish(); // sized exactly: no copy
 }
 
 const isCount = (value: number): boolean => Number.isSafeInteger(value) && value >= 0;
