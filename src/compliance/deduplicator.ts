@@ -206,7 +206,8 @@ export class Deduplicator {
   /**
    * The WebAssembly check of the sized table (`tables[0]`, whose words live
    * in the kernel's memory), used while it is the only table; undefined
-   * where WebAssembly cannot be used.
+   * for tables under KERNEL_MIN_TABLE_BYTES, in exact mode, and where
+   * WebAssembly cannot be used.
    */
   private kernel: DedupKernel | undefined = undefined;
   private readonly ids = new Map<string, number>();
