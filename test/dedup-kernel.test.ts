@@ -55,9 +55,9 @@ afterEach(() => {
 });
 
 describe("Deduplicator kernel (WebAssembly)", () => {
-  it("is a valid module with the two exports", () => {
+  it("is a valid module with its three exports", () => {
     const module = new WebAssembly.Module(dedupKernelModuleBytes());
-    expect(WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`)).toEqual(["function:sip", "function:check"]);
+    expect(WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`)).toEqual(["function:sip", "function:check", "function:insert"]);
     expect(WebAssembly.Module.imports(module).map((e) => `${e.kind}:${e.module}.${e.name}`)).toEqual(["memory:env.memory"]);
   });
 
@@ -125,6 +125,17 @@ describe("Deduplicator kernel (WebAssembly)", () => {
     expect(stats.duplicates).toBeGreaterThan(5_000);
     expect(stats.expired).toBeGreaterThan(40_000);
     expectSame(wasm, js);
+  });
+
+  it("gives up moving entries as JavaScript does: the same entry goes to the same overflow table", () => {
+    for (const capacity of [8, 40, 300]) {
+      const [wasm, js] = pair({ ttl: HOUR, capacity, falsePositiveRate: 1e-4, key: KEY });
+      // Twice the capacity at one time: the moves give up and overflow tables take the rest.
+      for (let i = 0; i < 2 * capacity; i++) expect(wasm.check("login", `over-${i}`, T0)).toBe(js.check("login", `over-${i}`, T0));
+      expect(wasm.stats.overflowTables).toBeGreaterThan(0);
+      expectSame(wasm, js);
+      for (let i = 0; i < 2 * capacity; i++) expect(wasm.check("login", `over-${i}`, T0 + 1)).toBe(true);
+    }
   });
 
   it("counts the kernel's memory in sizeInBytes: the table and its scratch page, in whole pages", () => {

@@ -2,12 +2,14 @@
  * The Deduplicator's check as one WebAssembly call: SipHash of the (kind, id)
  * pair, the fingerprint and the two buckets, the probe of both buckets and
  * the write of a fresh id, all on the sized table, whose packed words live in
- * the kernel's memory. JavaScript keeps everything else on the same words
- * through a `Uint32Array` view: cuckoo kicks, sweeps, overflow tables,
- * images. The kernel computes exactly what `Deduplicator.checkHashed` and
- * `FingerprintTable.probePair` / `writeAt` compute (the buckets with the same
- * IEEE double arithmetic), so a table gives the same answers and the same
- * image with or without it (test/dedup-kernel.test.ts compares them).
+ * the kernel's memory; and, when both buckets are full, a second call for the
+ * cuckoo moves. JavaScript keeps everything else on the same words through a
+ * `Uint32Array` view: the per-epoch counts, sweeps, overflow tables, images.
+ * The kernel computes exactly what `Deduplicator.checkHashed`,
+ * `FingerprintTable.probePair` / `writeAt` and `kickInsert` compute (the
+ * buckets with the same IEEE double arithmetic, the moves from the same
+ * random sequence), so a table gives the same answers and the same image
+ * with or without it (test/dedup-kernel.test.ts compares them).
  *
  * Why: in JavaScript, probing two buckets of bit-packed slots took about
  * 44 ns on a table that fits the caches, close to the 65 ns of the hash
@@ -28,7 +30,7 @@
 import type { SipHashVariant } from "../hashing/siphash.js";
 import { MESSAGE_AT, MESSAGE_END, SIP_FUNCTION, SipKernel, webAssemblyUsable } from "../hashing/siphash-wasm.js";
 import { I32, I64, Op, emitFunctions, f64Bytes, get, i32, i64, set, tee, uleb } from "../hashing/wasm-emitter.js";
-import { EPOCH_BITS, EPOCHS_PER_TTL, FOUND, FULL, SLOTS_PER_BUCKET, type TableGeometry, tableWords } from "./dedup-table.js";
+import { EPOCH_BITS, EPOCHS_PER_TTL, FOUND, FULL, MAX_KICKS, SLOTS_PER_BUCKET, type TableGeometry, tableWords } from "./dedup-table.js";
 
 /** Byte where the table's words start: the second 64 KiB page. */
 export const TABLE_AT = 65536;
@@ -40,10 +42,17 @@ export const TABLE_AT = 65536;
  * whose table fits the caches anyway.
  */
 export const KERNEL_MIN_TABLE_BYTES = 8 * 65536;
+/** {@link DedupKernel.insert}: the moves gave up; the entry left without a place is {@link DedupKernel.homeless}. */
+export const HOMELESS = -4;
 /** {@link DedupKernel.check}: the kernel did not run (the pair does not fit its message area); check in JavaScript. */
 export const NOT_RUN = -3;
 
-// Parameters in memory (bytes): SipHash rounds and key words, then the geometry.
+// Memory (bytes): the cuckoo moves' random state and what a failed insertion
+// leaves (0..11), the hash (16..23, the sip function's), SipHash rounds and key
+// words, then the geometry.
+const RANDOM_AT = 0;
+const HOMELESS_AT = 4;
+const HOMELESS_BUCKET_AT = 8;
 const C_AT = 24;
 const D_AT = 28;
 const KEY_AT = 32; // k0 low, k0 high, k1 low, k1 high
@@ -74,6 +83,17 @@ const H = 17;
 const SHIFT = 18;
 const OLD = 19;
 const WORD = 20;
+// `insert` only.
+const CURRENT = 21;
+const CARRIED = 22;
+const KICK = 23;
+const RANDOM = 24;
+/** Locals after the three parameters, the same in both functions. */
+const LOCALS: readonly (readonly [number, number])[] = [
+  [17, I32],
+  [1, I64],
+  [4, I32],
+];
 
 /** `i32.load` of the parameter at byte `at` (aligned). */
 const param = (at: number): number[] => [...i32(at), Op.i32Load, 2, 0];
@@ -88,6 +108,62 @@ const scaled = (x: number): number[] => [...get(x), Op.f64ConvertI32U, ...get(BU
 /** `h ^= h >>> bits` on local H. */
 const xorShift = (bits: number): number[] => [...get(H), ...get(H), ...i32(bits), Op.i32ShrU, Op.i32Xor, ...set(H)];
 
+/** Pushes the value (i32) of the slot at the bit offset in local `bit`: the 8 bytes from byte `bit >> 3`, shifted by `bit & 7`, masked (a slot is at most 32 bits, so 39 bits suffice). */
+const readSlot = (bit: number): number[] => [
+  ...get(bit), ...i32(3), Op.i32ShrU, ...tableLoad,
+  ...get(bit), ...i32(7), Op.i32And, Op.i64ExtendI32U, Op.i64ShrU, Op.i32WrapI64, ...get(MASK), Op.i32And,
+];
+
+/** Pushes whether the slot value in local `value` is free: empty, or older than EPOCHS_PER_TTL epochs. */
+const isFree = (value: number): number[] => [
+  ...get(value), Op.i32Eqz,
+  ...get(EPOCH_LOW), ...get(value), Op.i32Sub, ...i32(15), Op.i32And, ...i32(EPOCHS_PER_TTL), Op.i32GtU,
+  Op.i32Or,
+];
+
+/** Writes the i32 that `value` pushes into the slot at bit offset BIT; the slot's old value goes to OLD. */
+const swapSlot = (value: readonly number[]): number[] => [
+  ...get(BIT), ...i32(7), Op.i32And, ...set(SHIFT),
+  ...get(BIT), ...i32(3), Op.i32ShrU, ...tableLoad, ...set(WORD),
+  ...get(WORD), ...get(SHIFT), Op.i64ExtendI32U, Op.i64ShrU, Op.i32WrapI64, ...get(MASK), Op.i32And, ...set(OLD),
+  ...get(BIT), ...i32(3), Op.i32ShrU,
+  ...get(WORD), ...get(MASK), Op.i64ExtendI32U, ...get(SHIFT), Op.i64ExtendI32U, Op.i64Shl, ...i64(-1n), Op.i64Xor, Op.i64And,
+  ...value, Op.i64ExtendI32U, ...get(SHIFT), Op.i64ExtendI32U, Op.i64Shl, Op.i64Or,
+  ...tableStore,
+];
+
+/** Pushes what a write over OLD reports: 16 for an empty slot, else the old entry's epoch bits. */
+const oldCode = [...i32(16), ...get(OLD), ...i32(15), Op.i32And, ...get(OLD), Op.i32Eqz, Op.select];
+
+/** Sets local `out` to the other bucket of the fingerprint that `fp` pushes, from the bucket in local `bucket` (Deduplicator's alternateBucket). */
+const alternate = (bucket: number, fp: readonly number[], out: number): number[] => [
+  ...fp, ...set(H),
+  ...xorShift(16), ...get(H), ...i32(0x85ebca6b | 0), Op.i32Mul, ...set(H),
+  ...xorShift(13), ...get(H), ...i32(0xc2b2ae35 | 0), Op.i32Mul, ...set(H),
+  ...xorShift(16),
+  ...scaled(H), ...get(bucket), Op.i32Sub, ...tee(out),
+  ...i32(0), Op.i32LtS, Op.if, Op.void, ...get(out), ...get(BUCKETS), Op.i32Add, ...set(out), Op.end,
+];
+
+/** The geometry into locals, and from the hash in LO / HI the fingerprint (FP) and the two buckets (FIRST, SECOND). */
+const HASHED_ID = [
+  ...param(BUCKETS_AT), ...set(BUCKETS),
+  ...param(SLOT_BITS_AT), ...set(SLOT_BITS),
+  ...param(MASK_AT), ...set(MASK),
+  // fp = (lo >>> shift) || 1
+  ...get(LO), ...param(SHIFT_AT), Op.i32ShrU, ...tee(FP), ...get(FP), Op.i32Eqz, Op.i32Or, ...set(FP),
+  // first from the high word; second = alternateBucket(first, fp).
+  ...scaled(HI), ...set(FIRST),
+  ...alternate(FIRST, get(FP), SECOND),
+];
+
+/** xorshift32 (Marsaglia 2003) on local RANDOM, as Deduplicator's `random`. */
+const nextRandom = [
+  ...get(RANDOM), ...get(RANDOM), ...i32(13), Op.i32Shl, Op.i32Xor, ...set(RANDOM),
+  ...get(RANDOM), ...get(RANDOM), ...i32(17), Op.i32ShrU, Op.i32Xor, ...set(RANDOM),
+  ...get(RANDOM), ...get(RANDOM), ...i32(5), Op.i32Shl, Op.i32Xor, ...set(RANDOM),
+];
+
 /**
  * One slot of a bucket's probe, at bit offset BIT (then advanced by a slot):
  * an empty or expired slot is noted (the first in `free`, counted in
@@ -95,13 +171,8 @@ const xorShift = (bits: number): number[] => [...get(H), ...get(H), ...i32(bits)
  */
 function probeSlot(free: number, frees: number): number[] {
   return [
-    // value = (the 8 bytes from byte BIT >> 3, shifted by BIT & 7) & mask: a slot is at most 32 bits, so 39 bits suffice.
-    ...get(BIT), ...i32(3), Op.i32ShrU, ...tableLoad,
-    ...get(BIT), ...i32(7), Op.i32And, Op.i64ExtendI32U, Op.i64ShrU, Op.i32WrapI64, ...get(MASK), Op.i32And, ...tee(VALUE),
-    // empty, or older than EPOCHS_PER_TTL epochs
-    Op.i32Eqz,
-    ...get(EPOCH_LOW), ...get(VALUE), Op.i32Sub, ...i32(15), Op.i32And, ...i32(EPOCHS_PER_TTL), Op.i32GtU,
-    Op.i32Or,
+    ...readSlot(BIT), ...set(VALUE),
+    ...isFree(VALUE),
     Op.if, Op.void,
     ...get(free), ...i32(FULL), Op.i32Eq, Op.if, Op.void, ...get(BIT), ...set(free), Op.end,
     ...get(frees), ...i32(1), Op.i32Add, ...set(frees),
@@ -123,6 +194,9 @@ function probeBucket(bucket: number, free: number, frees: number): number[] {
   ];
 }
 
+/** The new entry: `(fp << 4) | epochLow`. */
+const ENTRY_OF_FP = [...get(FP), ...i32(EPOCH_BITS), Op.i32Shl, ...get(EPOCH_LOW), Op.i32Or];
+
 /**
  * `check(start, length, epochLow) -> i32`: FOUND (-1) when the fingerprint
  * is live in either bucket; FULL (-2) when both buckets are full of live
@@ -138,42 +212,83 @@ const CHECK_BODY = [
   ...param(KEY_AT), ...param(KEY_AT + 4), ...param(KEY_AT + 8), ...param(KEY_AT + 12),
   Op.call, 0, ...set(LO),
   ...param(20), ...set(HI),
-  ...param(BUCKETS_AT), ...set(BUCKETS),
-  ...param(SLOT_BITS_AT), ...set(SLOT_BITS),
-  ...param(MASK_AT), ...set(MASK),
-  // fp = (lo >>> shift) || 1
-  ...get(LO), ...param(SHIFT_AT), Op.i32ShrU, ...tee(FP), ...get(FP), Op.i32Eqz, Op.i32Or, ...set(FP),
-  // first from the high word; second = alternateBucket(first, fp): the MurmurHash3 finalizer of fp, scaled, minus first (mod buckets).
-  ...scaled(HI), ...set(FIRST),
-  ...get(FP), ...set(H),
-  ...xorShift(16), ...get(H), ...i32(0x85ebca6b | 0), Op.i32Mul, ...set(H),
-  ...xorShift(13), ...get(H), ...i32(0xc2b2ae35 | 0), Op.i32Mul, ...set(H),
-  ...xorShift(16),
-  ...scaled(H), ...get(FIRST), Op.i32Sub, ...tee(SECOND),
-  ...i32(0), Op.i32LtS, Op.if, Op.void, ...get(SECOND), ...get(BUCKETS), Op.i32Add, ...set(SECOND), Op.end,
+  ...HASHED_ID,
   ...probeBucket(FIRST, FREE_1, FREES_1),
   ...probeBucket(SECOND, FREE_2, FREES_2),
   // The emptier bucket's first free slot (the first bucket on a tie).
   ...get(FREE_2), ...get(FREE_1), ...get(FREES_2), ...get(FREES_1), Op.i32GtS, Op.select, ...tee(BIT),
   ...i32(FULL), Op.i32Eq, Op.if, Op.void, ...i32(FULL), Op.return, Op.end,
-  // Write (fp << 4) | epochLow into the slot at BIT, keeping the old value.
-  ...get(BIT), ...i32(7), Op.i32And, ...set(SHIFT),
-  ...get(BIT), ...i32(3), Op.i32ShrU, ...tableLoad, ...set(WORD),
-  ...get(WORD), ...get(SHIFT), Op.i64ExtendI32U, Op.i64ShrU, Op.i32WrapI64, ...get(MASK), Op.i32And, ...set(OLD),
-  ...get(BIT), ...i32(3), Op.i32ShrU,
-  ...get(WORD), ...get(MASK), Op.i64ExtendI32U, ...get(SHIFT), Op.i64ExtendI32U, Op.i64Shl, ...i64(-1n), Op.i64Xor, Op.i64And,
-  ...get(FP), ...i32(EPOCH_BITS), Op.i32Shl, ...get(EPOCH_LOW), Op.i32Or, Op.i64ExtendI32U, ...get(SHIFT), Op.i64ExtendI32U, Op.i64Shl, Op.i64Or,
-  ...tableStore,
-  // 16 for an empty slot, else the old entry's epoch bits.
-  ...i32(16), ...get(OLD), ...i32(15), Op.i32And, ...get(OLD), Op.i32Eqz, Op.select,
+  ...swapSlot(ENTRY_OF_FP),
+  ...oldCode,
 ];
 
-/** The module's bytes: `sip` (function 0) and `check`, on an imported memory. */
+/**
+ * `insert(_, _, epochLow) -> i32`: after `check` answered FULL, the cuckoo
+ * insertion of that id, as `FingerprintTable.kickInsert` does it: the
+ * random state at byte 0 picks the bucket to start from and the slot to
+ * evict at each move; an evicted entry goes to its other bucket, into its
+ * first free slot, or evicts again, up to MAX_KICKS moves. Returns what
+ * `check` returns for a write (16, or the epoch bits of the expired entry
+ * the last move overwrote; the entries moved on the way stay counted as they
+ * were), or HOMELESS (-4) when the moves gave up: the entry left without a
+ * place at byte 4, its bucket at byte 8. The random state goes back to
+ * byte 0 either way.
+ */
+const INSERT_BODY = [
+  ...param(16), ...set(LO),
+  ...param(20), ...set(HI),
+  ...HASHED_ID,
+  ...param(RANDOM_AT), ...set(RANDOM),
+  ...nextRandom,
+  ...get(FIRST), ...get(SECOND), ...get(RANDOM), ...i32(1), Op.i32And, Op.select, ...set(CURRENT),
+  ...ENTRY_OF_FP, ...set(CARRIED),
+  ...i32(0), ...set(KICK),
+  Op.block, Op.void, Op.loop, Op.void,
+  ...get(KICK), ...i32(MAX_KICKS), Op.i32GeU, Op.brIf, 1,
+  // Evict a random slot of CURRENT for CARRIED; the evicted entry is carried to its other bucket.
+  ...nextRandom,
+  ...get(CURRENT), ...get(SLOT_BITS), ...i32(2), Op.i32Shl, Op.i32Mul,
+  ...get(RANDOM), ...i32(SLOTS_PER_BUCKET - 1), Op.i32And, ...get(SLOT_BITS), Op.i32Mul, Op.i32Add, ...set(BIT),
+  ...swapSlot(get(CARRIED)),
+  ...get(OLD), ...set(CARRIED),
+  ...alternate(CURRENT, [...get(CARRIED), ...i32(EPOCH_BITS), Op.i32ShrU], CURRENT),
+  // Its first free slot there, if any.
+  ...get(CURRENT), ...get(SLOT_BITS), ...i32(2), Op.i32Shl, Op.i32Mul, ...set(BIT),
+  ...placeSlots(),
+  ...get(KICK), ...i32(1), Op.i32Add, ...set(KICK),
+  Op.br, 0,
+  Op.end, Op.end,
+  ...i32(RANDOM_AT), ...get(RANDOM), Op.i32Store, 2, 0,
+  ...i32(HOMELESS_AT), ...get(CARRIED), Op.i32Store, 2, 0,
+  ...i32(HOMELESS_BUCKET_AT), ...get(CURRENT), Op.i32Store, 2, 0,
+  ...i32(HOMELESS),
+];
+
+/** The four slots from BIT: the first free one takes CARRIED, and `insert` returns. */
+function placeSlots(): number[] {
+  const out: number[] = [];
+  for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
+    out.push(
+      ...readSlot(BIT), ...set(VALUE),
+      ...isFree(VALUE),
+      Op.if, Op.void,
+      ...swapSlot(get(CARRIED)),
+      ...i32(RANDOM_AT), ...get(RANDOM), Op.i32Store, 2, 0,
+      ...oldCode, Op.return,
+      Op.end,
+      ...get(BIT), ...get(SLOT_BITS), Op.i32Add, ...set(BIT),
+    );
+  }
+  return out;
+}
+
+/** The module's bytes: `sip` (function 0), `check` and `insert`, on an imported memory. */
 export function dedupKernelModuleBytes(): Uint8Array<ArrayBuffer> {
   return emitFunctions(
     [
       SIP_FUNCTION,
-      { params: [I32, I32, I32], results: [I32], locals: [[17, I32], [1, I64]], body: CHECK_BODY, exportName: "check" },
+      { params: [I32, I32, I32], results: [I32], locals: LOCALS, body: CHECK_BODY, exportName: "check" },
+      { params: [I32, I32, I32], results: [I32], locals: LOCALS, body: INSERT_BODY, exportName: "insert" },
     ],
     { module: "env", field: "memory" },
   );
@@ -195,10 +310,12 @@ export class DedupKernel {
   readonly byteLength: number;
   private readonly text: SipKernel;
   private readonly run: (start: number, length: number, epochLow: number) => number;
+  private readonly kick: (start: number, length: number, epochLow: number) => number;
 
   constructor(memory: WebAssembly.Memory, instance: WebAssembly.Instance, words: number) {
     this.text = new SipKernel(memory, instance.exports["sip"] as ConstructorParameters<typeof SipKernel>[1]);
     this.run = instance.exports["check"] as DedupKernel["run"];
+    this.kick = instance.exports["insert"] as DedupKernel["kick"];
     this.words = new Uint32Array(memory.buffer, TABLE_AT, words);
     this.byteLength = memory.buffer.byteLength;
   }
@@ -217,14 +334,32 @@ export class DedupKernel {
     return this.run(start, at - start + text.writeText(id, at), epochLow);
   }
 
-  /** The low 32 bits of the last hash (signed), for the cuckoo insertion after FULL. */
-  get lastLo(): number {
-    return this.text.words[4] as number;
+  /**
+   * After {@link DedupKernel.check} answered FULL: the cuckoo insertion of
+   * that id at the epoch whose low 4 bits are `epochLow`, drawing from
+   * xorshift32 state `random` (the Deduplicator's, read back with
+   * {@link DedupKernel.random}). Returns the code of the write that placed the
+   * last moved entry (as `check`'s), or {@link HOMELESS}.
+   */
+  insert(epochLow: number, random: number): number {
+    const words = this.text.words;
+    words[RANDOM_AT >> 2] = random;
+    return this.kick(0, 0, epochLow);
   }
 
-  /** The high 32 bits of the last hash (signed). */
-  get lastHi(): number {
-    return this.text.words[5] as number;
+  /** The random state after the last {@link DedupKernel.insert}. */
+  get random(): number {
+    return this.text.words[RANDOM_AT >> 2] as number;
+  }
+
+  /** After {@link HOMELESS}: the entry left without a place (unsigned). */
+  get homeless(): number {
+    return (this.text.words[HOMELESS_AT >> 2] as number) >>> 0;
+  }
+
+  /** After {@link HOMELESS}: the bucket the entry left without a place belongs to (its last). */
+  get homelessBucket(): number {
+    return this.text.words[HOMELESS_BUCKET_AT >> 2] as number;
   }
 }
 

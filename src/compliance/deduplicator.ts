@@ -20,7 +20,7 @@ import {
   type TableGeometry,
 } from "./dedup-table.js";
 import { readDeduplicatorImage, writeDeduplicatorImage, type DeduplicatorImage } from "./dedup-image.js";
-import { createDedupKernel, type DedupKernel, KERNEL_MIN_TABLE_BYTES, NOT_RUN } from "./dedup-kernel.js";
+import { createDedupKernel, type DedupKernel, HOMELESS, KERNEL_MIN_TABLE_BYTES, NOT_RUN } from "./dedup-kernel.js";
 
 const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "sipHash", "exact"] as const;
 const DEFAULT_TTL = 3_600_000;
@@ -312,8 +312,7 @@ export class Deduplicator {
     if (code !== NOT_RUN) {
       // The kernel hashed the pair and probed the sized table (dedup-kernel.ts).
       duplicate = code === FOUND;
-      if (code === FULL) this.insertKicking((kernel as DedupKernel).lastHi, (kernel as DedupKernel).lastLo);
-      else if (!duplicate) (this.tables[0] as FingerprintTable).wroteOver(code, this.epochLow);
+      if (!duplicate) this.recordedByKernel(kernel as DedupKernel, code);
     } else if (this.exact) {
       duplicate = this.checkExact(kind, id);
     } else {
@@ -372,12 +371,28 @@ export class Deduplicator {
     return lo >>> this.fingerprintShift || 1;
   }
 
-  /** Records the id whose keyed hash is `(hi, lo)` and whose buckets are full of live entries in every table. */
-  private insertKicking(hi: number, lo: number): void {
-    const buckets = this.geometry.buckets;
-    const fingerprint = this.fingerprintOf(lo);
-    const first = firstBucket(hi, buckets);
-    this.kick(first, alternateBucket(first, fingerprint, buckets), ((fingerprint << EPOCH_BITS) | this.epochLow) >>> 0);
+  /**
+   * The bookkeeping of a fresh id the kernel checked (`code`: what its write
+   * replaced, or FULL: then the kernel's cuckoo insertion, as `kick` would
+   * do it on the sized table alone).
+   */
+  private recordedByKernel(kernel: DedupKernel, code: number): void {
+    const table = this.tables[0] as FingerprintTable;
+    if (code !== FULL) {
+      table.wroteOver(code, this.epochLow);
+      return;
+    }
+    const placed = kernel.insert(this.epochLow, this.randomState);
+    this.randomState = kernel.random;
+    if (placed !== HOMELESS) {
+      table.wroteOver(placed, this.epochLow);
+      return;
+    }
+    // The new entry is in, the homeless one out.
+    const homeless = kernel.homeless;
+    table.wroteOver(homeless & 15, this.epochLow);
+    this.overflowedCount++;
+    this.shelter(kernel.homelessBucket, homeless);
   }
 
   /**
@@ -391,12 +406,15 @@ export class Deduplicator {
     const last = tables[tables.length - 1] as FingerprintTable;
     const homeless = last.kickInsert(this.random() & 1 ? first : second, value, epochLow, this.random);
     if (tables.length > 1 || homeless !== 0) this.overflowedCount++;
-    if (homeless !== 0) {
-      const overflow = new FingerprintTable(this.geometry);
-      overflow.place(last.homelessBucket, homeless, epochLow);
-      tables.push(overflow);
-      this.overflowedCount++;
-    }
+    if (homeless !== 0) this.shelter(last.homelessBucket, homeless);
+  }
+
+  /** Starts an overflow table with the entry the cuckoo moves left without a place (`bucket` is its bucket). */
+  private shelter(bucket: number, homeless: number): void {
+    const overflow = new FingerprintTable(this.geometry);
+    overflow.place(bucket, homeless, this.epochLow);
+    this.tables.push(overflow);
+    this.overflowedCount++;
   }
 
   private checkExact(kind: string, id: string): boolean {

@@ -31,6 +31,7 @@ export const Op = {
   localTee: 0x22,
   i32Load: 0x28,
   i64Load: 0x29,
+  i32Store: 0x36,
   i64Store: 0x37,
   i32Const: 0x41,
   i64Const: 0x42,
