@@ -294,7 +294,12 @@ export function dedupKernelModuleBytes(): Uint8Array<ArrayBuffer> {
   );
 }
 
-/** Compiled once per process, on first use (null: WebAssembly refused it). */
+/**
+ * Compiled once per process, on first use (null: WebAssembly refused it).
+ * Synchronously: the module is about 2.6 KB, and Chromium compiles modules
+ * of up to 4 KB synchronously on a page's main thread (larger ones would
+ * fall back to JavaScript there; test/dedup-kernel.test.ts checks the size).
+ */
 let compiled: WebAssembly.Module | null | undefined;
 
 /**
