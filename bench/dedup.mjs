@@ -13,7 +13,9 @@
 // Candidates and peers:
 //   table      - papertrail's Deduplicator: SipHash-1-3 (the default), a
 //                cuckoo table of 23-bit fingerprints with 4 epoch bits,
-//                bit-packed; and the same with sipHash: "2-4"; and the
+//                bit-packed, checked in WebAssembly (dedup-kernel.ts; bytes
+//                include the kernel's scratch page and page rounding); and
+//                the same with sipHash: "2-4"; and the
 //                table in its third hour (two untimed hours of other ids
 //                first: the steady state, whose sweeps clear expired ids);
 //   bloom ring - twelve 5-minute Bloom segments plus the current one, each
