@@ -3,14 +3,11 @@
 // thread (Chromium refuses that above 4 KB; the module is about 2.6 KB), and
 // the same checks and cuckoo moves there give the same answers and leave the
 // same table as in Node.
-import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createDedupKernel, dedupKernelModuleBytes, TABLE_AT } from "../src/compliance/dedup-kernel.js";
 import { tableGeometry } from "../src/compliance/dedup-table.js";
 import { MESSAGE_AT } from "../src/hashing/siphash-wasm.js";
-import { CHROMIUM_ARGS, chromiumPath, skipWithoutChromium } from "./support/chromium.js";
-
-const executable = chromiumPath();
+import { describeInChromium } from "./support/chromium.js";
 
 interface Run {
   readonly module: number[];
@@ -44,42 +41,30 @@ function drive({ module, params, pages, ids, at, tableAt }: Run): { codes: numbe
   return { codes, checksum };
 }
 
-if (executable === undefined) {
-  skipWithoutChromium("Deduplicator WebAssembly kernel in Chromium");
-} else {
-  describe("Deduplicator WebAssembly kernel in headless Chromium", () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: executable, args: CHROMIUM_ARGS });
-    }, 60_000);
-    afterAll(async () => {
-      await browser?.close();
-    });
-
-    it("compiles on the main thread and checks, moves and gives up exactly as in Node", async () => {
-      const key = Uint8Array.from({ length: 16 }, (_, i) => (i * 41 + 9) & 0xff);
-      const kernel = createDedupKernel(tableGeometry(2_000, 1e-6), key, "1-3");
-      expect(kernel).toBeDefined();
-      const memory = kernel!.words.buffer;
-      const run: Run = {
-        module: Array.from(dedupKernelModuleBytes()),
-        params: Array.from(new Uint8Array(memory, 0, 64)),
-        pages: memory.byteLength / 65_536,
-        // Half again the capacity at one epoch: the table fills, moves entries, and gives up; every tenth id repeats one before it.
-        ids: Array.from({ length: 3_000 }, (_, i) => `id-${i % 10 === 9 ? i - 5 : i}`),
-        at: MESSAGE_AT,
-        tableAt: TABLE_AT,
-      };
-      const inNode = drive(run);
-      const page = await browser.newPage();
-      const inPage = await page.evaluate(drive, run);
-      await page.close();
-      const count = (code: number) => inNode.codes.filter((c, i) => i % 2 === 0 && c === code).length;
-      expect(count(-1)).toBeGreaterThanOrEqual(290); // the repeats (and false positives at most a handful)
-      expect(count(-2)).toBeGreaterThan(100); // both buckets full: moves
-      expect(inNode.codes.filter((c, i) => i % 2 === 1 && c === -4).length).toBeGreaterThan(0); // moves that gave up
-      expect(inPage.codes).toEqual(inNode.codes);
-      expect(inPage.checksum).toBe(inNode.checksum);
-    }, 60_000);
-  });
-}
+describeInChromium("Deduplicator WebAssembly kernel in headless Chromium", (browser) => {
+  it("compiles on the main thread and checks, moves and gives up exactly as in Node", async () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => (i * 41 + 9) & 0xff);
+    const kernel = createDedupKernel(tableGeometry(2_000, 1e-6), key, "1-3");
+    expect(kernel).toBeDefined();
+    const memory = kernel!.words.buffer;
+    const run: Run = {
+      module: Array.from(dedupKernelModuleBytes()),
+      params: Array.from(new Uint8Array(memory, 0, 64)),
+      pages: memory.byteLength / 65_536,
+      // Half again the capacity at one epoch: the table fills, moves entries, and gives up; every tenth id repeats one before it.
+      ids: Array.from({ length: 3_000 }, (_, i) => `id-${i % 10 === 9 ? i - 5 : i}`),
+      at: MESSAGE_AT,
+      tableAt: TABLE_AT,
+    };
+    const inNode = drive(run);
+    const page = await browser().newPage();
+    const inPage = await page.evaluate(drive, run);
+    await page.close();
+    const count = (code: number) => inNode.codes.filter((c, i) => i % 2 === 0 && c === code).length;
+    expect(count(-1)).toBeGreaterThanOrEqual(290); // the repeats (and false positives at most a handful)
+    expect(count(-2)).toBeGreaterThan(100); // both buckets full: moves
+    expect(inNode.codes.filter((c, i) => i % 2 === 1 && c === -4).length).toBeGreaterThan(0); // moves that gave up
+    expect(inPage.codes).toEqual(inNode.codes);
+    expect(inPage.checksum).toBe(inNode.checksum);
+  }, 60_000);
+});

@@ -3,7 +3,8 @@
 // root) and without background networking, which this machine's closed
 // network refuses (see the env notes).
 import { existsSync } from "node:fs";
-import { describe, it } from "vitest";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, it } from "vitest";
 
 export function chromiumPath(): string | undefined {
   return ["/usr/bin/chromium", "/usr/bin/chromium-browser", process.env.CHROMIUM_PATH ?? ""].find((path) => path !== "" && existsSync(path));
@@ -30,5 +31,31 @@ export function skipWithoutChromium(suite: string): void {
   if (process.env.CI === "true") throw new Error(`chromium not found, but CI must run the ${suite} test`);
   describe(suite, () => {
     it.skip("skipped: /usr/bin/chromium not found (install the Debian package chromium)", () => undefined);
+  });
+}
+
+/**
+ * A suite run in one headless Chromium, launched before its tests and closed
+ * after them; `body` declares the tests and gets the browser from
+ * `browser()`. Without Chromium, {@link skipWithoutChromium}.
+ */
+export function describeInChromium(suite: string, body: (browser: () => Browser) => void): void {
+  const executable = chromiumPath();
+  if (executable === undefined) {
+    skipWithoutChromium(suite);
+    return;
+  }
+  describe(suite, () => {
+    let launched: Browser | undefined;
+    beforeAll(async () => {
+      launched = await chromium.launch({ executablePath: executable, args: CHROMIUM_ARGS });
+    }, 60_000);
+    afterAll(async () => {
+      await launched?.close();
+    });
+    body(() => {
+      if (launched === undefined) throw new Error(`${suite}: Chromium did not start`);
+      return launched;
+    });
   });
 }
