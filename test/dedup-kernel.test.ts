@@ -10,7 +10,9 @@ vi.mock("../src/compliance/dedup-kernel.js", async (importOriginal) => ({
 }));
 import { Deduplicator } from "../src/compliance/index.js";
 import { createDedupKernel, dedupKernelModuleBytes } from "../src/compliance/dedup-kernel.js";
-import { tableGeometry } from "../src/compliance/dedup-table.js";
+import { tableGeometry, tableWords } from "../src/compliance/dedup-table.js";
+import { writeDeduplicatorImage } from "../src/compliance/dedup-image.js";
+import { SipHasher } from "../src/hashing/siphash.js";
 
 // The WebAssembly check (src/compliance/dedup-kernel.ts) must give the same
 // answers, counters and images as the JavaScript one, which these tests get
@@ -138,6 +140,25 @@ describe("Deduplicator kernel (WebAssembly)", () => {
       expectSame(wasm, js);
       for (let i = 0; i < 2 * capacity; i++) expect(wasm.check("login", `over-${i}`, T0 + 1)).toBe(true);
     }
+  });
+
+  it("restores an image sized for another load into a kernel of the image's shape, not the constructor's", () => {
+    // 500 ids per TTL at 1e-6: 170 buckets at today's load of 0.8, 151 at the 0.9 of older images.
+    const geometry = tableGeometry(500, 1e-6, 0.9);
+    expect(geometry.buckets).not.toBe(tableGeometry(500, 1e-6).buckets);
+    const image = writeDeduplicatorImage(
+      {
+        exact: false, ttl: HOUR, started: true, epoch: Math.floor((T0 * 12) / HOUR), counts: [0, 0, 0, 0, 0, 0], randomState: 12345,
+        sipHash: "1-3", capacity: 500, falsePositiveRate: 1e-6, geometry, tables: [new Uint32Array(tableWords(geometry))], entries: [],
+      },
+      new SipHasher(KEY),
+    );
+    const wasm = Deduplicator.fromBytes(image, { key: KEY });
+    const js = withoutWebAssembly(() => Deduplicator.fromBytes(image, { key: KEY }));
+    expect(hasKernel(wasm)).toBe(true);
+    for (let i = 0; i < 700; i++) expect(wasm.check("login", `id-${i % 600}`, T0 + i)).toBe(js.check("login", `id-${i % 600}`, T0 + i));
+    expect(wasm.stats.duplicates).toBeGreaterThanOrEqual(100);
+    expectSame(wasm, js);
   });
 
   it("counts the kernel's memory in sizeInBytes: the table and its scratch page, in whole pages", () => {

@@ -18,7 +18,8 @@
  * times as fast, its steady state 1.04 times: there the cache misses of the
  * buckets and of the cuckoo moves dominate.
  *
- * Memory: one page of scratch (the hash at bytes 16..23, the parameters at
+ * Memory: one page of scratch (the moves' random state and what a failed
+ * insertion leaves at bytes 0..11, the hash at 16..23, the parameters at
  * 24..63, messages from {@link MESSAGE_AT}, as the SipHash kernel lays them
  * out), then the table's words from {@link TABLE_AT}. Where WebAssembly
  * cannot be used, {@link createDedupKernel} returns undefined and the
@@ -27,7 +28,7 @@
  * @internal
  * @module
  */
-import type { SipHashVariant } from "../hashing/siphash.js";
+import { type SipHashVariant, sipKeyWords, sipRounds } from "../hashing/siphash.js";
 import { MESSAGE_AT, MESSAGE_END, SIP_FUNCTION, SipKernel, webAssemblyUsable } from "../hashing/siphash-wasm.js";
 import { I32, I64, Op, emitFunctions, f64Bytes, get, i32, i64, set, tee, uleb } from "../hashing/wasm-emitter.js";
 import { EPOCH_BITS, EPOCHS_PER_TTL, FOUND, FULL, MAX_KICKS, SLOTS_PER_BUCKET, type TableGeometry, tableWords } from "./dedup-table.js";
@@ -395,10 +396,8 @@ export function createDedupKernel(geometry: Pick<TableGeometry, "buckets" | "fin
   }
   const kernel = new DedupKernel(memory, instance, words);
   const params = new Int32Array(memory.buffer, 0, 16);
-  const word = (at: number): number => (key[at] as number) | ((key[at + 1] as number) << 8) | ((key[at + 2] as number) << 16) | ((key[at + 3] as number) << 24);
-  params[C_AT >> 2] = variant === "2-4" ? 2 : 1;
-  params[D_AT >> 2] = variant === "2-4" ? 4 : 3;
-  for (let i = 0; i < 4; i++) params[(KEY_AT >> 2) + i] = word(4 * i);
+  [params[C_AT >> 2], params[D_AT >> 2]] = sipRounds(variant);
+  params.set(sipKeyWords(key), KEY_AT >> 2);
   params[BUCKETS_AT >> 2] = geometry.buckets;
   params[SHIFT_AT >> 2] = 32 - geometry.fingerprintBits;
   params[SLOT_BITS_AT >> 2] = geometry.fingerprintBits + EPOCH_BITS;

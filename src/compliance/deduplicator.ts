@@ -122,11 +122,6 @@ function kernelFor(geometry: TableGeometry, key: Uint8Array, variant: SipHashVar
   return tableWords(geometry) * 4 >= KERNEL_MIN_TABLE_BYTES ? createDedupKernel(geometry, key, variant) : undefined;
 }
 
-/** The first bucket of an id whose keyed hash has high word `hi`: `floor(hi * buckets / 2^32)`, in doubles (the kernel computes it the same way). */
-function firstBucket(hi: number, buckets: number): number {
-  return (((hi >>> 0) * buckets) / 4294967296) | 0;
-}
-
 // One scratch hash for every check: no allocation per call.
 const scratch: Hash64Out = { hi: 0, lo: 0 };
 
@@ -338,9 +333,10 @@ export class Deduplicator {
   private checkHashed(hi: number, lo: number): boolean {
     const buckets = this.geometry.buckets;
     // The fingerprint from the top bits of the low word, the first bucket
-    // from the high word: independent bits of the keyed hash.
-    const fingerprint = this.fingerprintOf(lo);
-    const first = firstBucket(hi, buckets);
+    // from the high word: independent bits of the keyed hash (in doubles;
+    // dedup-kernel.ts computes both the same way).
+    const fingerprint = lo >>> this.fingerprintShift || 1;
+    const first = (((hi >>> 0) * buckets) / 4294967296) | 0;
     const second = alternateBucket(first, fingerprint, buckets);
     const tables = this.tables;
     const epochLow = this.epochLow;
@@ -364,11 +360,6 @@ export class Deduplicator {
     }
     this.kick(first, second, value);
     return false;
-  }
-
-  /** The fingerprint of an id from the low word of its keyed hash: its top bits, never 0 (0 is an empty slot). */
-  private fingerprintOf(lo: number): number {
-    return lo >>> this.fingerprintShift || 1;
   }
 
   /**
@@ -574,10 +565,11 @@ export class Deduplicator {
     if (image.exact) {
       for (const [kind, id, age] of image.entries) dedup.ids.set(`${kind.length}:${kind}${id}`, image.epoch - age);
     } else {
+      // The sized table goes into a kernel of the image's geometry: the constructor's (still empty), unless an older image's load gave another shape.
+      const sameShape = dedup.geometry.buckets === image.geometry.buckets && dedup.geometry.fingerprintBits === image.geometry.fingerprintBits;
       dedup.geometry = image.geometry;
       dedup.tables.length = 0;
-      // The sized table goes into a kernel of the image's geometry (an older image's load may differ from today's).
-      dedup.kernel = kernelFor(dedup.geometry, options.key as Uint8Array, dedup.sipHash);
+      if (!sameShape) dedup.kernel = kernelFor(dedup.geometry, options.key as Uint8Array, dedup.sipHash);
       image.tables.forEach((words, t) => {
         const kernel = t === 0 ? dedup.kernel : undefined;
         kernel?.words.set(words);

@@ -183,6 +183,18 @@ function sipHashInto(
  */
 export type SipHashVariant = "2-4" | "1-3";
 
+/** Compression and finalization rounds (c, d) of a variant. @internal */
+export function sipRounds(variant: SipHashVariant): readonly [number, number] {
+  return variant === "2-4" ? [2, 4] : [1, 3];
+}
+
+/** The 16-byte key as the functions take it: k0 low, k0 high, k1 low, k1 high, little-endian 32-bit words. @internal */
+export function sipKeyWords(key: Uint8Array): readonly [number, number, number, number] {
+  const word = (at: number): number =>
+    (key[at] as number) | ((key[at + 1] as number) << 8) | ((key[at + 2] as number) << 16) | ((key[at + 3] as number) << 24);
+  return [word(0), word(4), word(8), word(12)];
+}
+
 /**
  * SipHash under one secret 16-byte key, 64-bit output: SipHash-2-4 unless
  * the variant `"1-3"` is asked for. The key is read as the reference does
@@ -245,14 +257,8 @@ export class SipHasher {
       throw new InvalidArgumentError(`SipHasher: variant must be "2-4" or "1-3", got ${JSON.stringify(variant) ?? typeof variant}`);
     }
     this.variant = variant;
-    this.c = variant === "2-4" ? 2 : 1;
-    this.d = variant === "2-4" ? 4 : 3;
-    const word = (at: number): number =>
-      (key[at] as number) | ((key[at + 1] as number) << 8) | ((key[at + 2] as number) << 16) | ((key[at + 3] as number) << 24);
-    this.k0l = word(0);
-    this.k0h = word(4);
-    this.k1l = word(8);
-    this.k1h = word(12);
+    [this.c, this.d] = sipRounds(variant);
+    [this.k0l, this.k0h, this.k1l, this.k1h] = sipKeyWords(key);
     this.kernel = sharedSipKernel();
   }
 
