@@ -52,6 +52,30 @@ function expectSame(wasm: Deduplicator, js: Deduplicator): void {
   expect(wasm.toBytes()).toEqual(js.toBytes());
 }
 
+/**
+ * One random check: mostly repeating ids, some Unicode, some longer than the
+ * kernel's message area for one check (22,000 characters: checked in
+ * JavaScript alone, in a run of checkMany by the kernel); a time step that is
+ * mostly 0 (`still` times as likely as a small step), sometimes a jump past
+ * the TTL or back in time (late).
+ */
+function checkStep(still: number) {
+  return fc.record({
+    id: fc.oneof(
+      { weight: 12, arbitrary: fc.integer({ min: 0, max: 400 }).map((n) => `evt-${n}`) },
+      { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((n) => `${"x".repeat(22_000)}${n}`) },
+    ),
+    kind: fc.constantFrom("login", "logout", "ünïcode-kind"),
+    advance: fc.oneof(
+      { weight: still, arbitrary: fc.constant(0) },
+      { weight: 6, arbitrary: fc.integer({ min: 1, max: HOUR / 12 }) },
+      { weight: 1, arbitrary: fc.integer({ min: HOUR / 12, max: 3 * HOUR }) },
+      { weight: 1, arbitrary: fc.integer({ min: -HOUR / 6, max: -1 }) },
+    ),
+  });
+}
+
 afterEach(() => {
   vi.unstubAllGlobals();
 });
@@ -59,7 +83,7 @@ afterEach(() => {
 describe("Deduplicator kernel (WebAssembly)", () => {
   it("is a valid module with its three exports", () => {
     const module = new WebAssembly.Module(dedupKernelModuleBytes());
-    expect(WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`)).toEqual(["function:sip", "function:check", "function:insert"]);
+    expect(WebAssembly.Module.exports(module).map((e) => `${e.kind}:${e.name}`)).toEqual(["function:sip", "function:insert", "function:checks"]);
     expect(WebAssembly.Module.imports(module).map((e) => `${e.kind}:${e.module}.${e.name}`)).toEqual(["memory:env.memory"]);
     // Chromium compiles at most 4 KB synchronously on a page's main thread.
     expect(dedupKernelModuleBytes().length).toBeLessThanOrEqual(4096);
@@ -71,27 +95,12 @@ describe("Deduplicator kernel (WebAssembly)", () => {
   });
 
   it("answers, counts and images as the JavaScript check does, on random streams (slot widths 9 to 32 bits, both SipHash variants, overflow, sweeps, jumps, late checks, restores)", () => {
-    const step = fc.record({
-      id: fc.oneof(
-        { weight: 12, arbitrary: fc.integer({ min: 0, max: 400 }).map((n) => `evt-${n}`) },
-        { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
-        // Longer than the kernel's message area: checked in JavaScript, on the same table.
-        { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((n) => `${"x".repeat(22_000)}${n}`) },
-      ),
-      kind: fc.constantFrom("login", "logout", "ünïcode-kind"),
-      advance: fc.oneof(
-        { weight: 20, arbitrary: fc.constant(0) },
-        { weight: 6, arbitrary: fc.integer({ min: 1, max: HOUR / 12 }) },
-        { weight: 1, arbitrary: fc.integer({ min: HOUR / 12, max: 3 * HOUR }) },
-        { weight: 1, arbitrary: fc.integer({ min: -HOUR / 6, max: -1 }) },
-      ),
-    });
     fc.assert(
       fc.property(
         fc.constantFrom(20, 60, 500),
         fc.constantFrom(0.5, 1e-2, 1e-6, 3e-8),
         fc.constantFrom("1-3" as const, "2-4" as const),
-        fc.array(step, { minLength: 1, maxLength: 400 }),
+        fc.array(checkStep(20), { minLength: 1, maxLength: 400 }),
         fc.integer({ min: 0, max: 400 }),
         (capacity, falsePositiveRate, sipHash, steps, restoreAt) => {
           let [wasm, js] = pair({ ttl: HOUR, capacity, falsePositiveRate, key: KEY, sipHash });
@@ -113,6 +122,51 @@ describe("Deduplicator kernel (WebAssembly)", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("checkMany gives, batch by batch, what check gives one by one (kernel runs, epochs, late checks, repeats, overflow, long ids)", () => {
+    const batch = fc.record({
+      items: fc.array(checkStep(30), { minLength: 0, maxLength: 600 }),
+      oneKind: fc.boolean(),
+      oneTime: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(20, 60, 500, 5_000),
+        fc.constantFrom(1e-2, 1e-6),
+        fc.array(batch, { minLength: 1, maxLength: 6 }),
+        (capacity, falsePositiveRate, batches) => {
+          const options = { ttl: HOUR, capacity, falsePositiveRate, key: KEY };
+          const [wasm, js] = pair(options);
+          const jsMany = withoutWebAssembly(() => new Deduplicator(options));
+          let time = T0;
+          for (const { items, oneKind, oneTime } of batches) {
+            const kinds = oneKind ? "login" : items.map((i) => i.kind);
+            const times = items.map((i) => (time += oneTime ? 0 : i.advance));
+            const ids = items.map((i) => i.id);
+            const expected = items.map((_, k) => (js.check(oneKind ? "login" : (kinds[k] as string), ids[k] as string, oneTime ? time : (times[k] as number)) ? 1 : 0));
+            const at = oneTime ? time : times;
+            expect(Array.from(wasm.checkMany(kinds, ids, at))).toEqual(expected);
+            expect(Array.from(jsMany.checkMany(kinds, ids, at))).toEqual(expected);
+          }
+          expectSame(wasm, js);
+          expectSame(jsMany, js);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it("checkMany runs through a table that overflows mid-run (the moves give up) exactly as check does", () => {
+    for (const capacity of [8, 40, 300]) {
+      const [wasm, js] = pair({ ttl: HOUR, capacity, falsePositiveRate: 1e-4, key: KEY });
+      const ids = Array.from({ length: 3 * capacity }, (_, i) => `over-${i % (2 * capacity)}`);
+      const expected = ids.map((id) => (js.check("login", id, T0) ? 1 : 0));
+      expect(Array.from(wasm.checkMany("login", ids, T0))).toEqual(expected);
+      expect(wasm.stats.overflowTables).toBeGreaterThan(0);
+      expect(expected.slice(2 * capacity).every((d) => d === 1)).toBe(true);
+      expectSame(wasm, js);
+    }
   });
 
   it("fills a table of 20,000 ids an hour over four hours exactly as JavaScript does (kicks, sweeps, duplicates)", () => {

@@ -74,6 +74,31 @@ describe("Deduplicator options", () => {
     expect(() => dedup.check("login", "a", Number.POSITIVE_INFINITY)).toThrow(/time/);
   });
 
+  it("refuses bad arguments to checkMany, naming the item, before checking anything", () => {
+    const dedup = new Deduplicator({ capacity: 1_000, key: KEY });
+    const before = dedup.toBytes();
+    expect(() => dedup.checkMany("login", "a" as never, T0)).toThrow(/ids must be an array/);
+    expect(() => dedup.checkMany(["login"], ["a", "b"], T0)).toThrow(/kinds must be a string or an array of 2 strings/);
+    expect(() => dedup.checkMany("login", ["a", "b"], [T0])).toThrow(/times must be a number or an array of 2 numbers/);
+    expect(() => dedup.checkMany("login", ["a", "b"], T0, new Uint8Array(1))).toThrow(/at least 2 entries/);
+    expect(() => dedup.checkMany("login", ["a", 7 as never, "c"], T0)).toThrow(/item 1: kind and id must be strings, got string and number/);
+    expect(() => dedup.checkMany(["login", "login", 3 as never], ["a", "b", "c"], T0)).toThrow(/item 2: kind and id/);
+    expect(() => dedup.checkMany("login", ["a", "b", "c"], [T0, T0, Number.NaN])).toThrow(/item 2: time must be a finite number/);
+    // Nothing was checked: "a" is still fresh, and the image is as before.
+    expect(dedup.toBytes()).toEqual(before);
+    expect(Array.from(dedup.checkMany("login", ["a", "a"], T0))).toEqual([0, 1]);
+  });
+
+  it("checkMany writes into the array it is given and answers an empty batch", () => {
+    for (const dedup of [new Deduplicator({ exact: true }), new Deduplicator({ capacity: 200_000, key: KEY })]) {
+      const out = new Uint8Array(5).fill(9);
+      expect(dedup.checkMany("login", ["a", "b", "a"], [T0, T0 + 1, T0 + 2], out)).toBe(out);
+      expect(Array.from(out)).toEqual([0, 0, 1, 9, 9]);
+      expect(dedup.checkMany("login", [], T0).length).toBe(0);
+      expect(dedup.stats.checked).toBe(3);
+    }
+  });
+
   it("sizes 1,000,000 ids per hour at 1e-6 in under 5 MB", () => {
     const dedup = new Deduplicator({ capacity: 1_000_000, falsePositiveRate: 1e-6, key: KEY });
     expect(dedup.sizeInBytes).toBeLessThanOrEqual(5_000_000);

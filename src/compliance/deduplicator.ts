@@ -20,7 +20,7 @@ import {
   type TableGeometry,
 } from "./dedup-table.js";
 import { readDeduplicatorImage, writeDeduplicatorImage, type DeduplicatorImage } from "./dedup-image.js";
-import { createDedupKernel, type DedupKernel, HOMELESS, KERNEL_MIN_TABLE_BYTES, NOT_RUN } from "./dedup-kernel.js";
+import { createDedupKernel, type DedupKernel, HOMELESS, KERNEL_MIN_TABLE_BYTES, MAX_CHECKS, MESSAGE_CHARS } from "./dedup-kernel.js";
 
 const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "sipHash", "exact"] as const;
 const DEFAULT_TTL = 3_600_000;
@@ -300,15 +300,114 @@ export class Deduplicator {
       throw new InvalidArgumentError(`Deduplicator.check: time must be a finite number of milliseconds, got ${String(time)}`);
     }
     this.tick(time);
+    const kernel = this.kernel;
+    if (kernel !== undefined && this.tables.length === 1 && kernel.lay(kind, id)) {
+      kernel.run(this.epochLow, this.randomState);
+      this.randomState = kernel.random;
+      return this.ranInKernel(kernel, kernel.code(0));
+    }
+    return this.checkAfterTick(kind, id);
+  }
+
+  /**
+   * {@link Deduplicator.check} for many events at once, in order: item `i`
+   * is `(kinds[i], ids[i], times[i])` (or the one `kind` / `time` given for
+   * all), and `duplicates[i]` becomes 1 for a duplicate, 0 for a recorded id.
+   * The answers, counters and state are exactly those of calling `check`
+   * for each in turn (a repeat inside the batch is a duplicate too); the
+   * batch is faster: the WebAssembly check runs up to 256 ids per call, and
+   * loads the buckets of all of them before it probes the first.
+   * Everything is validated before anything is checked: an invalid item
+   * throws `InvalidArgumentError` naming its index and changes nothing.
+   * Returns `duplicates` (a new array of `ids.length` when not given).
+   *
+   * @example
+   * ```ts
+   * import { Deduplicator } from "papertrail/compliance";
+   * const dedup = new Deduplicator({ capacity: 1_000, key: new Uint8Array(16).fill(7) });
+   * const t0 = Date.UTC(2026, 0, 5, 9);
+   * Array.from(dedup.checkMany("login", ["a", "b", "a"], t0)); // => [0, 0, 1]
+   * Array.from(dedup.checkMany(["login", "logout"], ["b", "b"], [t0 + 1, t0 + 2])); // => [1, 0]
+   * dedup.stats.duplicates; // => 2
+   * ```
+   */
+  checkMany(kinds: string | readonly string[], ids: readonly string[], times: number | ArrayLike<number>, duplicates?: Uint8Array): Uint8Array {
+    if (!Array.isArray(ids)) throw new InvalidArgumentError("Deduplicator.checkMany: ids must be an array of strings");
+    const n = ids.length;
+    const kindList = typeof kinds === "string" ? undefined : kinds;
+    const timeList = typeof times === "number" ? undefined : times;
+    if (kindList !== undefined && (!Array.isArray(kindList) || kindList.length !== n)) {
+      throw new InvalidArgumentError(`Deduplicator.checkMany: kinds must be a string or an array of ${n} strings (one per id)`);
+    }
+    if (timeList !== undefined && (timeList === null || typeof timeList !== "object" || timeList.length !== n)) {
+      throw new InvalidArgumentError(`Deduplicator.checkMany: times must be a number or an array of ${n} numbers (one per id)`);
+    }
+    if (duplicates !== undefined && (!(duplicates instanceof Uint8Array) || duplicates.length < n)) {
+      throw new InvalidArgumentError(`Deduplicator.checkMany: duplicates must be a Uint8Array of at least ${n} entries`);
+    }
+    for (let i = 0; i < n; i++) {
+      const kind = kindList === undefined ? kinds : kindList[i];
+      const time = timeList === undefined ? times : timeList[i];
+      if (typeof kind !== "string" || typeof ids[i] !== "string") {
+        throw new InvalidArgumentError(`Deduplicator.checkMany: item ${i}: kind and id must be strings, got ${typeof kind} and ${typeof ids[i]}`);
+      }
+      if (typeof time !== "number" || time - time !== 0) {
+        throw new InvalidArgumentError(`Deduplicator.checkMany: item ${i}: time must be a finite number of milliseconds, got ${String(time)}`);
+      }
+    }
+    const out = duplicates ?? new Uint8Array(n);
+    const ttl = this.ttl;
+    let i = 0;
+    while (i < n) {
+      const kind = (kindList === undefined ? kinds : kindList[i]) as string;
+      const time = (timeList === undefined ? times : timeList[i]) as number;
+      this.tick(time);
+      const kernel = this.kernel;
+      if (kernel === undefined || this.tables.length !== 1) {
+        out[i] = this.checkAfterTick(kind, ids[i] as string) ? 1 : 0;
+        i++;
+        continue;
+      }
+      // One run of the kernel: the checks from i on that fit and stay in this epoch (an earlier one is late, as in `check`).
+      const epoch = this.epoch;
+      let end = i;
+      let chars = 0;
+      while (end < n && end - i < MAX_CHECKS) {
+        if (end > i && timeList !== undefined && Math.floor(((timeList[end] as number) * EPOCHS_PER_TTL) / ttl) > epoch) break;
+        chars += ((kindList === undefined ? kinds : kindList[end]) as string).length + (ids[end] as string).length + 1;
+        if (chars > MESSAGE_CHARS) break;
+        end++;
+      }
+      if (end === i || !kernel.layMany(kinds, ids, i, end)) {
+        // Not ASCII, or one pair longer than the message area: one by one.
+        end = i;
+        while (end < n && (end === i || timeList === undefined || Math.floor(((timeList[end] as number) * EPOCHS_PER_TTL) / ttl) <= epoch)) {
+          if (!kernel.lay((kindList === undefined ? kinds : kindList[end]) as string, ids[end] as string)) break;
+          end++;
+        }
+      }
+      if (end === i) {
+        out[i] = this.checkAfterTick(kind, ids[i] as string) ? 1 : 0; // too long for the kernel's message area
+        i++;
+        continue;
+      }
+      const ran = kernel.run(this.epochLow, this.randomState);
+      this.randomState = kernel.random;
+      for (let k = 0; k < ran; k++) out[i + k] = this.ranInKernel(kernel, kernel.code(k)) ? 1 : 0;
+      // The checks after the first that came from an earlier epoch are late (the first's tick counted it).
+      for (let k = i + 1; k < i + ran; k++) {
+        if (Math.floor((((timeList === undefined ? times : timeList[k]) as number) * EPOCHS_PER_TTL) / ttl) < epoch) this.lateCount++;
+      }
+      i += ran;
+    }
+    return out;
+  }
+
+  /** The rest of a check after `tick`, in JavaScript: exact mode, overflow tables, no kernel, or an id too long for it. */
+  private checkAfterTick(kind: string, id: string): boolean {
     this.checkedCount++;
     let duplicate: boolean;
-    const kernel = this.kernel;
-    const code = kernel !== undefined && this.tables.length === 1 ? kernel.check(kind, id, this.epochLow) : NOT_RUN;
-    if (code !== NOT_RUN) {
-      // The kernel hashed the pair and probed the sized table (dedup-kernel.ts).
-      duplicate = code === FOUND;
-      if (!duplicate) this.recordedByKernel(kernel as DedupKernel, code);
-    } else if (this.exact) {
+    if (this.exact) {
       duplicate = this.checkExact(kind, id);
     } else {
       (this.itemHasher as SipHasher).hashPairInto(kind, id, scratch);
@@ -317,6 +416,30 @@ export class Deduplicator {
     if (duplicate) this.duplicateCount++;
     else this.recordedCount++;
     return duplicate;
+  }
+
+  /**
+   * The bookkeeping of a check the kernel ran (`code`: FOUND, what its write
+   * replaced, or HOMELESS: the new entry is in, and the one the cuckoo moves
+   * left without a place starts an overflow table); true for a duplicate.
+   */
+  private ranInKernel(kernel: DedupKernel, code: number): boolean {
+    this.checkedCount++;
+    if (code === FOUND) {
+      this.duplicateCount++;
+      return true;
+    }
+    this.recordedCount++;
+    const table = this.tables[0] as FingerprintTable;
+    if (code !== HOMELESS) {
+      table.wroteOver(code, this.epochLow);
+      return false;
+    }
+    const homeless = kernel.homeless;
+    table.wroteOver(homeless & 15, this.epochLow);
+    this.overflowedCount++;
+    this.shelter(kernel.homelessBucket, homeless);
+    return false;
   }
 
   /** Moves the clock for a check at `time`: a later epoch advances it, an earlier one is counted as late. */
@@ -360,30 +483,6 @@ export class Deduplicator {
     }
     this.kick(first, second, value);
     return false;
-  }
-
-  /**
-   * The bookkeeping of a fresh id the kernel checked (`code`: what its write
-   * replaced, or FULL: then the kernel's cuckoo insertion, as `kick` would
-   * do it on the sized table alone).
-   */
-  private recordedByKernel(kernel: DedupKernel, code: number): void {
-    const table = this.tables[0] as FingerprintTable;
-    if (code !== FULL) {
-      table.wroteOver(code, this.epochLow);
-      return;
-    }
-    const placed = kernel.insert(this.epochLow, this.randomState);
-    this.randomState = kernel.random;
-    if (placed !== HOMELESS) {
-      table.wroteOver(placed, this.epochLow);
-      return;
-    }
-    // The new entry is in, the homeless one out.
-    const homeless = kernel.homeless;
-    table.wroteOver(homeless & 15, this.epochLow);
-    this.overflowedCount++;
-    this.shelter(kernel.homelessBucket, homeless);
   }
 
   /**

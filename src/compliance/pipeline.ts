@@ -188,14 +188,27 @@ export class CompliancePipeline {
     const received = this.now();
     // Named in the rejection of a record no shape fits; built once per call.
     const shapeNames = [...this.shapes.keys()];
+    const extracted: { index: number; event: ComplianceEvent }[] = [];
     for (let index = 0; index < records.length; index++) {
-      const extracted = extractRecord(records[index], fixed, shapeNames);
-      if (!("event" in extracted)) {
-        rejected.push({ index, field: extracted.field, reason: extracted.reason });
-        continue;
-      }
-      const event = extracted.event;
-      if (this.dedup !== undefined && event.id !== undefined && this.dedup.check(event.kind, event.id, received)) {
+      const result = extractRecord(records[index], fixed, shapeNames);
+      if ("event" in result) extracted.push({ index, event: result.event });
+      else rejected.push({ index, field: result.field, reason: result.reason });
+    }
+    // The batch's ids in one checkMany (events without an id are never duplicates).
+    let duplicate: Uint8Array | undefined;
+    if (this.dedup !== undefined) {
+      const keyed = extracted.filter(({ event }) => event.id !== undefined);
+      const flags = this.dedup.checkMany(
+        keyed.map(({ event }) => event.kind),
+        keyed.map(({ event }) => event.id as string),
+        received,
+      );
+      duplicate = new Uint8Array(extracted.length);
+      for (let i = 0, k = 0; i < extracted.length; i++) if ((extracted[i] as (typeof extracted)[number]).event.id !== undefined) duplicate[i] = flags[k++] as number;
+    }
+    for (let i = 0; i < extracted.length; i++) {
+      const { index, event } = extracted[i] as (typeof extracted)[number];
+      if (duplicate !== undefined && duplicate[i] === 1) {
         duplicates++;
         continue;
       }
@@ -205,6 +218,7 @@ export class CompliancePipeline {
       }
       events.push(event);
     }
+    rejected.sort((a, b) => a.index - b.index); // refusals by the monitor came after the extraction's
     const alerts = this.collected;
     this.collected = [];
     this.counters.records += records.length;

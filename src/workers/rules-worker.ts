@@ -262,8 +262,16 @@ export class StreamsRulesWorker {
     const { events } = this.pipeline.parse(fresh.map((e) => ({ offset: e.id, value: e.value, packed: e.packed })));
     state.pending = [];
     let duplicates = 0;
-    for (const { event } of events) {
-      if (event.id !== undefined && event.id !== "" && state.dedup.check(event.kind, event.id, event.time)) {
+    // The read's ids in one checkMany (an event without an id is never a duplicate).
+    const keyed = events.filter(({ event }) => event.id !== undefined && event.id !== "");
+    const flags = state.dedup.checkMany(
+      keyed.map(({ event }) => event.kind),
+      keyed.map(({ event }) => event.id as string),
+      keyed.map(({ event }) => event.time),
+    );
+    for (let i = 0, k = 0; i < events.length; i++) {
+      const { event } = events[i] as (typeof events)[number];
+      if (event.id !== undefined && event.id !== "" && flags[k++] === 1) {
         duplicates++;
         continue;
       }
