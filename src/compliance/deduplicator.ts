@@ -368,12 +368,19 @@ export class Deduplicator {
         i++;
         continue;
       }
-      // One run of the kernel: the checks from i on that fit and stay in this epoch (an earlier one is late, as in `check`).
+      // One run of the kernel: the checks from i on that fit and stay in this
+      // epoch; those after the first from an earlier epoch are late, as in `check`
+      // (the first's tick counted it).
       const epoch = this.epoch;
       let end = i;
       let chars = 0;
+      let late = 0;
       while (end < n && end - i < MAX_CHECKS) {
-        if (end > i && timeList !== undefined && Math.floor(((timeList[end] as number) * EPOCHS_PER_TTL) / ttl) > epoch) break;
+        if (end > i) {
+          const at = Math.floor((((timeList === undefined ? times : timeList[end]) as number) * EPOCHS_PER_TTL) / ttl);
+          if (at > epoch) break;
+          if (at < epoch) late++;
+        }
         chars += ((kindList === undefined ? kinds : kindList[end]) as string).length + (ids[end] as string).length + 1;
         if (chars > MESSAGE_CHARS) break;
         end++;
@@ -385,6 +392,7 @@ export class Deduplicator {
           if (!kernel.lay((kindList === undefined ? kinds : kindList[end]) as string, ids[end] as string)) break;
           end++;
         }
+        late = -1;
       }
       if (end === i) {
         out[i] = this.checkAfterTick(kind, ids[i] as string) ? 1 : 0; // too long for the kernel's message area
@@ -394,10 +402,14 @@ export class Deduplicator {
       const ran = kernel.run(this.epochLow, this.randomState);
       this.randomState = kernel.random;
       for (let k = 0; k < ran; k++) out[i + k] = this.ranInKernel(kernel, kernel.code(k)) ? 1 : 0;
-      // The checks after the first that came from an earlier epoch are late (the first's tick counted it).
-      for (let k = i + 1; k < i + ran; k++) {
-        if (Math.floor((((timeList === undefined ? times : timeList[k]) as number) * EPOCHS_PER_TTL) / ttl) < epoch) this.lateCount++;
+      if (late < 0 || ran < end - i) {
+        // Laid one by one, or the run stopped early (its moves gave up): count the checks that ran.
+        late = 0;
+        for (let k = i + 1; k < i + ran; k++) {
+          if (Math.floor((((timeList === undefined ? times : timeList[k]) as number) * EPOCHS_PER_TTL) / ttl) < epoch) late++;
+        }
       }
+      this.lateCount += late;
       i += ran;
     }
     return out;
