@@ -26,6 +26,15 @@ const OPTION_KEYS = ["ttl", "capacity", "falsePositiveRate", "key", "sipHash", "
 const DEFAULT_TTL = 3_600_000;
 const DEFAULT_FALSE_POSITIVE_RATE = 1e-6;
 
+/** The index of the first time that is not a finite number, or -1. */
+function badTimeIndex(times: ArrayLike<unknown>): number {
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i];
+    if (typeof time !== "number" || time - time !== 0) return i;
+  }
+  return -1;
+}
+
 /**
  * Options of {@link Deduplicator}.
  *
@@ -345,15 +354,17 @@ export class Deduplicator {
     if (duplicates !== undefined && (!(duplicates instanceof Uint8Array) || duplicates.length < n)) {
       throw new InvalidArgumentError(`Deduplicator.checkMany: duplicates must be a Uint8Array of at least ${n} entries`);
     }
+    // One loop per argument: each stays monomorphic (a plain array of strings, a Float64Array).
     for (let i = 0; i < n; i++) {
       const kind = kindList === undefined ? kinds : kindList[i];
-      const time = timeList === undefined ? times : timeList[i];
       if (typeof kind !== "string" || typeof ids[i] !== "string") {
         throw new InvalidArgumentError(`Deduplicator.checkMany: item ${i}: kind and id must be strings, got ${typeof kind} and ${typeof ids[i]}`);
       }
-      if (typeof time !== "number" || time - time !== 0) {
-        throw new InvalidArgumentError(`Deduplicator.checkMany: item ${i}: time must be a finite number of milliseconds, got ${String(time)}`);
-      }
+    }
+    const firstBadTime = badTimeIndex(timeList ?? [times as number]);
+    if (firstBadTime >= 0) {
+      const i = timeList === undefined ? 0 : firstBadTime;
+      throw new InvalidArgumentError(`Deduplicator.checkMany: item ${i}: time must be a finite number of milliseconds, got ${String(timeList === undefined ? times : timeList[i])}`);
     }
     const out = duplicates ?? new Uint8Array(n);
     const ttl = this.ttl;
@@ -401,7 +412,7 @@ export class Deduplicator {
       }
       const ran = kernel.run(this.epochLow, this.randomState);
       this.randomState = kernel.random;
-      for (let k = 0; k < ran; k++) out[i + k] = this.ranInKernel(kernel, kernel.code(k)) ? 1 : 0;
+      this.ranManyInKernel(kernel, ran, out, i);
       if (late < 0 || ran < end - i) {
         // Laid one by one, or the run stopped early (its moves gave up): count the checks that ran.
         late = 0;
@@ -452,6 +463,33 @@ export class Deduplicator {
     this.overflowedCount++;
     this.shelter(kernel.homelessBucket, homeless);
     return false;
+  }
+
+  /** {@link Deduplicator.ranInKernel} for the `ran` checks of a run, their answers into `out` from `at`. */
+  private ranManyInKernel(kernel: DedupKernel, ran: number, out: Uint8Array, at: number): void {
+    const table = this.tables[0] as FingerprintTable;
+    const epochLow = this.epochLow;
+    let duplicates = 0;
+    for (let k = 0; k < ran; k++) {
+      const code = kernel.code(k);
+      if (code === FOUND) {
+        out[at + k] = 1;
+        duplicates++;
+      } else {
+        out[at + k] = 0;
+        if (code !== HOMELESS) table.wroteOver(code, epochLow);
+      }
+    }
+    this.checkedCount += ran;
+    this.duplicateCount += duplicates;
+    this.recordedCount += ran - duplicates;
+    // A run stops at a check whose moves gave up: its new entry is in, the homeless one goes to an overflow table.
+    if (kernel.code(ran - 1) === HOMELESS) {
+      const homeless = kernel.homeless;
+      table.wroteOver(homeless & 15, epochLow);
+      this.overflowedCount++;
+      this.shelter(kernel.homelessBucket, homeless);
+    }
   }
 
   /** Moves the clock for a check at `time`: a later epoch advances it, an earlier one is counted as late. */
