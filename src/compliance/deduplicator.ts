@@ -74,8 +74,9 @@ export interface DeduplicatorOptions {
 /**
  * Counters of a {@link Deduplicator}, for monitoring and compliance reports.
  *
- * - `checked`: calls to `check`. `duplicates`: of them, answered `true`
- *   (the events a caller drops). `recorded`: ids remembered.
+ * - `checked`: ids checked (a call to `check`, or an item of `checkMany`).
+ *   `duplicates`: of them, answered as duplicates (the events a caller
+ *   drops). `recorded`: ids remembered.
  * - `expired`: ids forgotten because their TTL passed. `stored`: ids
  *   remembered now.
  * - `late`: checks whose time fell in an epoch before the clock's (treated
@@ -215,6 +216,8 @@ export class Deduplicator {
    */
   private kernel: DedupKernel | undefined = undefined;
   private readonly ids = new Map<string, number>();
+  /** `check`'s answer from a kernel run of one. */
+  private readonly answer = new Uint8Array(1);
   private readonly fingerprintShift: number;
   private started = false;
   private epoch = 0;
@@ -313,7 +316,8 @@ export class Deduplicator {
     if (kernel !== undefined && this.tables.length === 1 && kernel.lay(kind, id)) {
       kernel.run(this.epochLow, this.randomState);
       this.randomState = kernel.random;
-      return this.ranInKernel(kernel, kernel.code(0));
+      this.ranInKernel(kernel, 1, this.answer, 0);
+      return this.answer[0] === 1;
     }
     return this.checkAfterTick(kind, id);
   }
@@ -412,7 +416,7 @@ export class Deduplicator {
       }
       const ran = kernel.run(this.epochLow, this.randomState);
       this.randomState = kernel.random;
-      this.ranManyInKernel(kernel, ran, out, i);
+      this.ranInKernel(kernel, ran, out, i);
       if (late < 0 || ran < end - i) {
         // Laid one by one, or the run stopped early (its moves gave up): count the checks that ran.
         late = 0;
@@ -442,31 +446,13 @@ export class Deduplicator {
   }
 
   /**
-   * The bookkeeping of a check the kernel ran (`code`: FOUND, what its write
-   * replaced, or HOMELESS: the new entry is in, and the one the cuckoo moves
-   * left without a place starts an overflow table); true for a duplicate.
+   * The bookkeeping of the `ran` checks of a kernel run, their answers (1 for
+   * a duplicate) into `out` from `at`: the counters, and the per-epoch counts
+   * of what each write replaced. A run that stopped at a check whose moves
+   * gave up leaves that check's entry in the table and the one left without
+   * a place to an overflow table.
    */
-  private ranInKernel(kernel: DedupKernel, code: number): boolean {
-    this.checkedCount++;
-    if (code === FOUND) {
-      this.duplicateCount++;
-      return true;
-    }
-    this.recordedCount++;
-    const table = this.tables[0] as FingerprintTable;
-    if (code !== HOMELESS) {
-      table.wroteOver(code, this.epochLow);
-      return false;
-    }
-    const homeless = kernel.homeless;
-    table.wroteOver(homeless & 15, this.epochLow);
-    this.overflowedCount++;
-    this.shelter(kernel.homelessBucket, homeless);
-    return false;
-  }
-
-  /** {@link Deduplicator.ranInKernel} for the `ran` checks of a run, their answers into `out` from `at`. */
-  private ranManyInKernel(kernel: DedupKernel, ran: number, out: Uint8Array, at: number): void {
+  private ranInKernel(kernel: DedupKernel, ran: number, out: Uint8Array, at: number): void {
     const table = this.tables[0] as FingerprintTable;
     const epochLow = this.epochLow;
     let duplicates = 0;
@@ -483,7 +469,6 @@ export class Deduplicator {
     this.checkedCount += ran;
     this.duplicateCount += duplicates;
     this.recordedCount += ran - duplicates;
-    // A run stops at a check whose moves gave up: its new entry is in, the homeless one goes to an overflow table.
     if (kernel.code(ran - 1) === HOMELESS) {
       const homeless = kernel.homeless;
       table.wroteOver(homeless & 15, epochLow);
