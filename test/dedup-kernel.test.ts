@@ -157,6 +157,17 @@ describe("Deduplicator kernel (WebAssembly)", () => {
     );
   });
 
+  it("checkMany counts a late check that starts the next run, when the message area ends a run at it", () => {
+    const [wasm, js] = pair({ ttl: HOUR, capacity: 1_000, key: KEY });
+    // 30,000 + 31,000 characters do not fit one run: the run ends before the late third check.
+    const ids = ["a", "x".repeat(30_000), "y".repeat(31_000), "b"];
+    const times = [T0, T0, T0 - 1, T0 - 1];
+    const expected = ids.map((id, i) => (js.check("login", id, times[i] as number) ? 1 : 0));
+    expect(Array.from(wasm.checkMany("login", ids, times))).toEqual(expected);
+    expect(wasm.stats.late).toBe(2);
+    expectSame(wasm, js);
+  });
+
   it("checkMany runs through a table that overflows mid-run (the moves give up) exactly as check does", () => {
     for (const capacity of [8, 40, 300]) {
       const [wasm, js] = pair({ ttl: HOUR, capacity, falsePositiveRate: 1e-4, key: KEY });

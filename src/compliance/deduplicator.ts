@@ -391,13 +391,15 @@ export class Deduplicator {
       let chars = 0;
       let late = 0;
       while (end < n && end - i < MAX_CHECKS) {
+        let isLate = false;
         if (end > i) {
           const at = Math.floor((((timeList === undefined ? times : timeList[end]) as number) * EPOCHS_PER_TTL) / ttl);
           if (at > epoch) break;
-          if (at < epoch) late++;
+          isLate = at < epoch;
         }
         chars += ((kindList === undefined ? kinds : kindList[end]) as string).length + (ids[end] as string).length + 1;
         if (chars > MESSAGE_CHARS) break;
+        if (isLate) late++;
         end++;
       }
       if (end === i || !kernel.layMany(kinds, ids, i, end)) {
