@@ -423,11 +423,6 @@ export class DedupKernel {
   private readonly encoder = new TextEncoder();
   private readonly messages: Uint8Array;
 
-  /** Checks laid out and not run yet. */
-  get pending(): number {
-    return this.laid;
-  }
-
   /**
    * Lays out the checks of `(kinds[k] or kinds, ids[k])` for `k` from `from`
    * to `to - 1` (nothing else laid out, at most {@link MAX_CHECKS}, at most
