@@ -371,7 +371,6 @@ export class Deduplicator {
       throw new InvalidArgumentError(`Deduplicator.checkMany: item ${i}: time must be a finite number of milliseconds, got ${String(timeList === undefined ? times : timeList[i])}`);
     }
     const out = duplicates ?? new Uint8Array(n);
-    const ttl = this.ttl;
     let i = 0;
     while (i < n) {
       const kind = (kindList === undefined ? kinds : kindList[i]) as string;
@@ -393,7 +392,7 @@ export class Deduplicator {
       while (end < n && end - i < MAX_CHECKS) {
         let isLate = false;
         if (end > i) {
-          const at = Math.floor((((timeList === undefined ? times : timeList[end]) as number) * EPOCHS_PER_TTL) / ttl);
+          const at = this.epochOf((timeList === undefined ? times : timeList[end]) as number);
           if (at > epoch) break;
           isLate = at < epoch;
         }
@@ -405,7 +404,7 @@ export class Deduplicator {
       if (end === i || !kernel.layMany(kinds, ids, i, end)) {
         // Not ASCII, or one pair longer than the message area: one by one.
         end = i;
-        while (end < n && (end === i || timeList === undefined || Math.floor(((timeList[end] as number) * EPOCHS_PER_TTL) / ttl) <= epoch)) {
+        while (end < n && (end === i || timeList === undefined || this.epochOf(timeList[end] as number) <= epoch)) {
           if (!kernel.lay((kindList === undefined ? kinds : kindList[end]) as string, ids[end] as string)) break;
           end++;
         }
@@ -423,7 +422,7 @@ export class Deduplicator {
         // Laid one by one, or the run stopped early (its moves gave up): count the checks that ran.
         late = 0;
         for (let k = i + 1; k < i + ran; k++) {
-          if (Math.floor((((timeList === undefined ? times : timeList[k]) as number) * EPOCHS_PER_TTL) / ttl) < epoch) late++;
+          if (this.epochOf((timeList === undefined ? times : timeList[k]) as number) < epoch) late++;
         }
       }
       this.lateCount += late;
@@ -481,12 +480,16 @@ export class Deduplicator {
 
   /** Moves the clock for a check at `time`: a later epoch advances it, an earlier one is counted as late. */
   private tick(time: number): void {
-    // floor(12 t / ttl): exact for integer times below 2^53 / 12 (year 25,000 in epoch milliseconds).
-    const epoch = Math.floor((time * EPOCHS_PER_TTL) / this.ttl);
+    const epoch = this.epochOf(time);
     if (epoch !== this.epoch || !this.started) {
       if (epoch > this.epoch || !this.started) this.advance(epoch);
       else this.lateCount++;
     }
+  }
+
+  /** The epoch of `time`: floor(12 t / ttl), exact for integer times below 2^53 / 12 (year 25,000 in epoch milliseconds). */
+  private epochOf(time: number): number {
+    return Math.floor((time * EPOCHS_PER_TTL) / this.ttl);
   }
 
   /** The table half of a check, for an id whose keyed hash is `(hi, lo)`. */
