@@ -211,7 +211,7 @@ describe("Deduplicator kernel (WebAssembly)", () => {
   });
 
   it("restores an image sized for another load into a kernel of the image's shape, not the constructor's", () => {
-    // 500 ids per TTL at 1e-6: 170 buckets at today's load of 0.8, 151 at the 0.9 of older images.
+    // 500 ids per TTL at 1e-6: 181 buckets at today's load of 0.75, 151 at the 0.9 of older images.
     const geometry = tableGeometry(500, 1e-6, 0.9);
     expect(geometry.buckets).not.toBe(tableGeometry(500, 1e-6).buckets);
     const image = writeDeduplicatorImage(

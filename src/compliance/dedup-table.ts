@@ -51,12 +51,18 @@ export const MAX_FINGERPRINT_BITS = 32 - EPOCH_BITS;
  * the up to 13/12 of a TTL's ids that are live just before an epoch ends.
  * Four-slot cuckoo tables fill to about 95 % before inserts start failing
  * (Fan et al. 2014). Past its first TTL a table stays near this load, and
- * its inserts move entries more often the fuller it is: at 0.8 (4.57 MB for
- * 1,000,000 ids an hour at 1e-6) a table's third hour did 4.13 M fresh
- * checks per CPU second against 3.37 at 0.9 (4.06 MB), alternating in one
- * process (2026-12-05). Images record the load they were sized for.
+ * its inserts move entries more often the fuller it is, each move a cache
+ * miss that waits for the one before. Measured on 1,000,000 ids an hour at
+ * 1e-6, a table's third hour with `checkMany`, alternating in-process
+ * rounds: 0.75 (4.88 MB) did 4.71 and 4.44 M fresh checks per CPU second
+ * against 4.08 and 3.99 at 0.8 (4.57 MB), faster in 12 rounds of 14 and
+ * level in two (2026-12-06); bench/dedup-moves.mjs models the moves
+ * (0.16 per fresh id at 0.75, 0.32 at 0.8). Earlier 0.8 did 4.13 against
+ * 3.37 at 0.9 (4.06 MB, 2026-12-05). 0.75 keeps the memory of 1,000,000
+ * ids an hour under 5 MB (4.98 held).
+ * Images record the load they were sized for.
  */
-export const DESIGN_LOAD = 0.8;
+export const DESIGN_LOAD = 0.75;
 /** The load of the tables in images of versions 1 and 2. */
 export const V2_DESIGN_LOAD = 0.9;
 /** Smallest false-positive rate: 28-bit fingerprints, the most a 32-bit slot holds beside the 4 epoch bits (8 / (2^28 - 1) = 2.98e-8). */
