@@ -3,9 +3,10 @@
  * SipHash of each (kind, id) pair, its fingerprint and two buckets, the
  * probe of both buckets and the write of a fresh id, all on the sized table,
  * whose packed words live in the kernel's memory; when both buckets are
- * full, the cuckoo moves (the module's `insert`, called from the run).
- * JavaScript keeps everything else on the same words through a
- * `Uint32Array` view: the per-epoch counts, sweeps, overflow tables, images.
+ * full, the cuckoo moves (the module's `insert`, called from the run); and
+ * the clearing pass of a sweep (`sweep`). JavaScript keeps everything else
+ * on the same words through a `Uint32Array` view: the per-epoch counts,
+ * which epochs a sweep expires, overflow tables, images.
  * The kernel computes exactly what `Deduplicator.checkHashed`,
  * `FingerprintTable.probePair` / `writeAt` and `kickInsert` compute (the
  * buckets with the same IEEE double arithmetic, the moves from the same
@@ -373,13 +374,87 @@ function placeSlots(): number[] {
   return out;
 }
 
-/** The module's bytes: `sip` (function 0), `insert` and `checks`, on an imported memory. */
+// `sweep`'s locals: its parameters (the slot count, unused, the expiring set), then these.
+const SWEEP_SLOT = 3;
+const SWEEP_SHIFT = 4;
+const SWEEP_AT = 5;
+const SWEEP_WIDTH = 6;
+const SWEEP_CUR = 7;
+const SWEEP_NEXT = 8;
+const SWEEP_KEEP_CUR = 9;
+const SWEEP_KEEP_NEXT = 10;
+const SWEEP_CLEAR = 11;
+const SWEEP_MASK = 12;
+const SWEEP_LOCALS: readonly (readonly [number, number])[] = [
+  [4, I32],
+  [6, I64],
+];
+const SWEEP_EXPIRING = 2;
+/** `i64.extend_i32_u` of local `local`, a shift count. */
+const shiftOf = (local: number): number[] => [...get(local), Op.i64ExtendI32U];
+/** `63 - local` as an i64 shift count. */
+const rest63 = [...i32(63), ...get(SWEEP_SHIFT), Op.i32Sub, Op.i64ExtendI32U];
+
+/**
+ * `sweep(slots, _, expiring)`: clears every one of the table's first
+ * `slots` slots whose 4 epoch bits `e` have bit `e` set in `expiring`, as
+ * `FingerprintTable.sweepSlots` does over the whole table, on 64-bit words:
+ * the word at hand and the next stay in locals with a mask each of the
+ * bits to keep, and go back to memory once, when the pass moves past them
+ * (a slot is at most 32 bits, so it spans at most those two words; reading
+ * the next slot never waits for a clear). The clear is a mask from the
+ * slot's epoch bits, not a branch. Reads and writes up to 16 bytes past the
+ * last slot's word, inside the memory's slack.
+ */
+const SWEEP_BODY = [
+  ...param(SLOT_BITS_AT), ...set(SWEEP_WIDTH),
+  ...param(MASK_AT), Op.i64ExtendI32U, ...set(SWEEP_MASK),
+  ...i32(0), Op.i64Load, 3, ...uleb(TABLE_AT), ...set(SWEEP_CUR),
+  ...i32(0), Op.i64Load, 3, ...uleb(TABLE_AT + 8), ...set(SWEEP_NEXT),
+  ...i64(-1n), ...set(SWEEP_KEEP_CUR),
+  ...i64(-1n), ...set(SWEEP_KEEP_NEXT),
+  Op.block, Op.void, Op.loop, Op.void,
+  ...get(SWEEP_SLOT), ...get(COUNT), Op.i32GeU, Op.brIf, 1,
+  // clear = mask when the slot's epoch bits (its lowest 4, from the word pair) expire, else 0.
+  ...get(SWEEP_MASK),
+  ...i64(0n),
+  ...get(SWEEP_EXPIRING),
+  ...get(SWEEP_CUR), ...shiftOf(SWEEP_SHIFT), Op.i64ShrU,
+  ...get(SWEEP_NEXT), ...i64(1n), Op.i64Shl, ...rest63, Op.i64Shl,
+  Op.i64Or, Op.i32WrapI64, ...i32(15), Op.i32And,
+  Op.i32ShrU, ...i32(1), Op.i32And, Op.i64ExtendI32U,
+  Op.i64Sub, Op.i64And, ...set(SWEEP_CLEAR),
+  // keepCur &= ~(clear << shift); keepNext &= ~((clear >> 1) >> (63 - shift)): the part in the next word, none when shift is 0.
+  ...get(SWEEP_KEEP_CUR), ...get(SWEEP_CLEAR), ...shiftOf(SWEEP_SHIFT), Op.i64Shl, ...i64(-1n), Op.i64Xor, Op.i64And, ...set(SWEEP_KEEP_CUR),
+  ...get(SWEEP_KEEP_NEXT), ...get(SWEEP_CLEAR), ...i64(1n), Op.i64ShrU, ...rest63, Op.i64ShrU, ...i64(-1n), Op.i64Xor, Op.i64And, ...set(SWEEP_KEEP_NEXT),
+  ...get(SWEEP_SHIFT), ...get(SWEEP_WIDTH), Op.i32Add, ...tee(SWEEP_SHIFT),
+  ...i32(64), Op.i32GeU,
+  Op.if, Op.void,
+  // The next slot starts in the next word: write this one back and move on.
+  ...get(SWEEP_AT), ...get(SWEEP_CUR), ...get(SWEEP_KEEP_CUR), Op.i64And, Op.i64Store, 3, ...uleb(TABLE_AT),
+  ...get(SWEEP_AT), ...i32(8), Op.i32Add, ...set(SWEEP_AT),
+  ...get(SWEEP_SHIFT), ...i32(64), Op.i32Sub, ...set(SWEEP_SHIFT),
+  ...get(SWEEP_NEXT), ...set(SWEEP_CUR),
+  ...get(SWEEP_KEEP_NEXT), ...set(SWEEP_KEEP_CUR),
+  ...i64(-1n), ...set(SWEEP_KEEP_NEXT),
+  ...get(SWEEP_AT), Op.i64Load, 3, ...uleb(TABLE_AT + 8), ...set(SWEEP_NEXT),
+  Op.end,
+  ...get(SWEEP_SLOT), ...i32(1), Op.i32Add, ...set(SWEEP_SLOT),
+  Op.br, 0,
+  Op.end, Op.end,
+  ...get(SWEEP_AT), ...get(SWEEP_CUR), ...get(SWEEP_KEEP_CUR), Op.i64And, Op.i64Store, 3, ...uleb(TABLE_AT),
+  ...get(SWEEP_AT), ...get(SWEEP_NEXT), ...get(SWEEP_KEEP_NEXT), Op.i64And, Op.i64Store, 3, ...uleb(TABLE_AT + 8),
+  ...i32(0),
+];
+
+/** The module's bytes: `sip` (function 0), `insert`, `checks` and `sweep`, on an imported memory. */
 export function dedupKernelModuleBytes(): Uint8Array<ArrayBuffer> {
   return emitFunctions(
     [
       SIP_FUNCTION,
       { params: [I32, I32, I32], results: [I32], locals: LOCALS, body: INSERT_BODY, exportName: "insert" },
       { params: [I32, I32, I32], results: [I32], locals: LOCALS, body: CHECKS_BODY, exportName: "checks" },
+      { params: [I32, I32, I32], results: [I32], locals: SWEEP_LOCALS, body: SWEEP_BODY, exportName: "sweep" },
     ],
     { module: "env", field: "memory" },
   );
@@ -387,7 +462,7 @@ export function dedupKernelModuleBytes(): Uint8Array<ArrayBuffer> {
 
 /**
  * Compiled once per process, on first use (null: WebAssembly refused it).
- * Synchronously: the module is about 3.0 KB, and Chromium compiles modules
+ * Synchronously: the module is about 3.2 KB, and Chromium compiles modules
  * of up to 4 KB synchronously on a page's main thread (larger ones would
  * fall back to JavaScript there; test/dedup-kernel.test.ts checks the size).
  */
@@ -406,6 +481,7 @@ export class DedupKernel {
   readonly byteLength: number;
   private readonly text: SipKernel;
   private readonly checks: (count: number, unused: number, epochLow: number) => number;
+  private readonly sweepExport: (slots: number, unused: number, expiring: number) => number;
   /** Checks laid out for the next {@link DedupKernel.run}. */
   private laid = 0;
   /** Where the next check's message goes (4-aligned). */
@@ -414,6 +490,7 @@ export class DedupKernel {
   constructor(memory: WebAssembly.Memory, instance: WebAssembly.Instance, words: number) {
     this.text = new SipKernel(memory, instance.exports["sip"] as ConstructorParameters<typeof SipKernel>[1]);
     this.checks = instance.exports["checks"] as DedupKernel["checks"];
+    this.sweepExport = instance.exports["sweep"] as DedupKernel["sweepExport"];
     this.words = new Uint32Array(memory.buffer, TABLE_AT, words);
     this.byteLength = memory.buffer.byteLength;
     this.messages = new Uint8Array(memory.buffer, MESSAGES_AT, MESSAGE_END - MESSAGES_AT);
@@ -507,6 +584,15 @@ export class DedupKernel {
   }
 
   /**
+   * Clears the table's first `slots` slots whose 4 epoch bits `e` have bit
+   * `e` set in `expiring` (the module's `sweep`; what
+   * `FingerprintTable.sweep` does in JavaScript).
+   */
+  sweep(slots: number, expiring: number): void {
+    this.sweepExport(slots, 0, expiring);
+  }
+
+  /**
    * The code of check `index` of the last run: FOUND; the old slot's code
    * when the id was written (16 for an empty slot, else the epoch bits of
    * the expired entry it replaced); or HOMELESS.
@@ -546,8 +632,9 @@ export function createDedupKernel(geometry: Pick<TableGeometry, "buckets" | "fin
   }
   if (compiled === null) return undefined;
   const words = tableWords(geometry) + 1;
-  // The last slot's 8-byte load may reach 7 bytes past the padding word.
-  const pages = Math.ceil((TABLE_AT + words * 4 + 8) / 65536);
+  // The last slot's 8-byte load may reach 7 bytes past the padding word, and
+  // the sweep's last two words up to 16 bytes past the last slot's word.
+  const pages = Math.ceil((TABLE_AT + words * 4 + 16) / 65536);
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
   try {

@@ -132,6 +132,13 @@ function kernelFor(geometry: TableGeometry, key: Uint8Array, variant: SipHashVar
   return tableWords(geometry) * 4 >= KERNEL_MIN_TABLE_BYTES ? createDedupKernel(geometry, key, variant) : undefined;
 }
 
+/** The kernel's sweep of a table of `geometry` in its memory, for `FingerprintTable` (undefined without a kernel). */
+function kernelSweep(kernel: DedupKernel | undefined, geometry: TableGeometry): ((expiring: number) => void) | undefined {
+  if (kernel === undefined) return undefined;
+  const slots = geometry.buckets * SLOTS_PER_BUCKET;
+  return (expiring) => kernel.sweep(slots, expiring);
+}
+
 // One scratch hash for every check: no allocation per call.
 const scratch: Hash64Out = { hi: 0, lo: 0 };
 
@@ -296,7 +303,7 @@ export class Deduplicator {
     this.geometry = tableGeometry(capacity, rate);
     this.fingerprintShift = 32 - this.geometry.fingerprintBits;
     this.kernel = kernelFor(this.geometry, options.key, sipHash);
-    this.tables.push(new FingerprintTable(this.geometry, this.kernel?.words));
+    this.tables.push(new FingerprintTable(this.geometry, this.kernel?.words, kernelSweep(this.kernel, this.geometry)));
   }
 
   /**
@@ -712,7 +719,7 @@ export class Deduplicator {
       image.tables.forEach((words, t) => {
         const kernel = t === 0 ? dedup.kernel : undefined;
         kernel?.words.set(words);
-        const table = new FingerprintTable(dedup.geometry, kernel?.words ?? words);
+        const table = kernel === undefined ? new FingerprintTable(dedup.geometry, words) : new FingerprintTable(dedup.geometry, kernel.words, kernelSweep(kernel, dedup.geometry));
         table.recount();
         dedup.tables.push(table);
       });
