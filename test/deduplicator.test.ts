@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Deduplicator, DecodeError, InvalidArgumentError } from "../src/compliance/index.js";
-import { mulberry32, uniform } from "./support/random.js";
-import { EPOCHS_PER_TTL, EPOCH_BITS, FingerprintTable, MAX_FINGERPRINT_BITS, SLOTS_PER_BUCKET } from "../src/compliance/dedup-table.js";
+import { mulberry32 } from "./support/random.js";
+import { sweepCase, sweepTable } from "./support/sweep-table.js";
+import { EPOCHS_PER_TTL, SLOTS_PER_BUCKET } from "../src/compliance/dedup-table.js";
 import { KERNEL_MIN_TABLE_BYTES } from "../src/compliance/dedup-kernel.js";
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 11) & 0xff);
@@ -516,43 +517,25 @@ describe("FingerprintTable.sweep", () => {
   // calls of the inner loop, each starting a word.
   it("clears exactly the slots whose age after the jump exceeds the TTL, for any slot width", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: MAX_FINGERPRINT_BITS }),
-        fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1000, max: 2100 })),
-        fc.integer({ min: 0, max: 15 }),
-        fc.integer({ min: 0, max: 4 }),
-        fc.integer({ min: 0, max: 0xffffffff }),
-        (fingerprintBits, buckets, epochLow, jump, seed) => {
-          const random = uniform(seed);
-          const table = new FingerprintTable({ buckets, fingerprintBits });
-          const fingerprints = 2 ** fingerprintBits - 1;
-          for (let bucket = 0; bucket < buckets; bucket++) {
-            for (let slot = 0; slot < SLOTS_PER_BUCKET; slot++) {
-              if (random() < 0.2) continue; // empty
-              const fingerprint = 1 + Math.floor(random() * fingerprints);
-              // Ages 0..15 before the jump, as between two sweeps.
-              const age = Math.floor(random() * 16);
-              table.place(bucket, ((fingerprint << EPOCH_BITS) | ((epochLow - age) & 15)) >>> 0, (epochLow + 1) & 15);
-            }
-          }
-          const before = Array.from({ length: buckets * SLOTS_PER_BUCKET }, (_, i) => table.read(Math.floor(i / SLOTS_PER_BUCKET), i % SLOTS_PER_BUCKET));
-          const stored = table.stored;
-          const removed = table.sweep(epochLow, jump);
-          let expected = 0;
-          before.forEach((value, i) => {
-            const expires = value !== 0 && ((epochLow - value) & 15) + jump > EPOCHS_PER_TTL;
-            if (expires) expected++;
-            expect(table.read(Math.floor(i / SLOTS_PER_BUCKET), i % SLOTS_PER_BUCKET)).toBe(expires ? 0 : value);
-          });
-          expect(removed).toBe(expected);
-          expect(table.stored).toBe(stored - expected);
-          for (let low = 0; low < 16; low++) {
-            expect(table.storedIn(low)).toBe(before.filter((value) => value !== 0 && (value & 15) === low && ((epochLow - value) & 15) + jump <= EPOCHS_PER_TTL).length);
-          }
-          // The padding word after the last slot stays 0.
-          expect(table.words[table.words.length - 1]).toBe(0);
-        },
-      ),
+      fc.property(sweepCase, ([fingerprintBits, buckets, epochLow, jump, seed]) => {
+        const table = sweepTable(fingerprintBits, buckets, epochLow, seed);
+        const before = Array.from({ length: buckets * SLOTS_PER_BUCKET }, (_, i) => table.read(Math.floor(i / SLOTS_PER_BUCKET), i % SLOTS_PER_BUCKET));
+        const stored = table.stored;
+        const removed = table.sweep(epochLow, jump);
+        let expected = 0;
+        before.forEach((value, i) => {
+          const expires = value !== 0 && ((epochLow - value) & 15) + jump > EPOCHS_PER_TTL;
+          if (expires) expected++;
+          expect(table.read(Math.floor(i / SLOTS_PER_BUCKET), i % SLOTS_PER_BUCKET)).toBe(expires ? 0 : value);
+        });
+        expect(removed).toBe(expected);
+        expect(table.stored).toBe(stored - expected);
+        for (let low = 0; low < 16; low++) {
+          expect(table.storedIn(low)).toBe(before.filter((value) => value !== 0 && (value & 15) === low && ((epochLow - value) & 15) + jump <= EPOCHS_PER_TTL).length);
+        }
+        // The padding word after the last slot stays 0.
+        expect(table.words[table.words.length - 1]).toBe(0);
+      }),
       { numRuns: 300 },
     );
   });
