@@ -10,7 +10,7 @@ vi.mock("../src/compliance/dedup-kernel.js", async (importOriginal) => ({
 }));
 import { Deduplicator } from "../src/compliance/index.js";
 import { createDedupKernel, dedupKernelModuleBytes } from "../src/compliance/dedup-kernel.js";
-import { FingerprintTable, SLOTS_PER_BUCKET, tableGeometry, tableWords } from "../src/compliance/dedup-table.js";
+import { FingerprintTable, tableGeometry, tableWords } from "../src/compliance/dedup-table.js";
 import { writeDeduplicatorImage } from "../src/compliance/dedup-image.js";
 import { SipHasher } from "../src/hashing/siphash.js";
 import { sweepCase, sweepTable } from "./support/sweep-table.js";
@@ -101,7 +101,7 @@ describe("Deduplicator kernel (WebAssembly)", () => {
         const geometry = { buckets, fingerprintBits };
         const kernel = createDedupKernel(geometry, KEY, "1-3")!;
         kernel.words.set(js.words);
-        const inKernel = new FingerprintTable(geometry, kernel.words, (expiring) => kernel.sweep(buckets * SLOTS_PER_BUCKET, expiring));
+        const inKernel = new FingerprintTable(geometry, kernel.words, (slots, expiring) => kernel.sweep(slots, expiring));
         inKernel.recount();
         expect(inKernel.sweep(epochLow, jump)).toBe(js.sweep(epochLow, jump));
         expect(Array.from(kernel.words)).toEqual(Array.from(js.words));

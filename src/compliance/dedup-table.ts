@@ -154,14 +154,15 @@ export class FingerprintTable {
 
   /**
    * @param words the packed slots and a padding word (a new zeroed array when absent).
-   * @param clearExpiring what clears the slots of a sweep when the words live
+   * @param clearExpiring what clears the slots of a sweep (the table's
+   *   `slots` slots whose epoch bits are in `expiring`) when the words live
    *   in the Deduplicator's WebAssembly kernel (its `sweep`); the JavaScript
    *   pass when absent.
    */
   constructor(
     geometry: Pick<TableGeometry, "buckets" | "fingerprintBits">,
     words?: Uint32Array,
-    private readonly clearExpiring?: (expiring: number) => void,
+    private readonly clearExpiring?: (slots: number, expiring: number) => void,
   ) {
     this.buckets = geometry.buckets;
     this.fingerprintBits = geometry.fingerprintBits;
@@ -363,11 +364,9 @@ export class FingerprintTable {
       expiring |= 1 << low;
     }
     if (removed === 0) return 0;
-    if (this.clearExpiring !== undefined) this.clearExpiring(expiring);
-    else {
-      const slots = this.buckets * SLOTS_PER_BUCKET;
-      for (let from = 0; from < slots; from += SWEEP_CHUNK) this.sweepSlots(from, Math.min(slots, from + SWEEP_CHUNK), expiring);
-    }
+    const slots = this.buckets * SLOTS_PER_BUCKET;
+    if (this.clearExpiring !== undefined) this.clearExpiring(slots, expiring);
+    else for (let from = 0; from < slots; from += SWEEP_CHUNK) this.sweepSlots(from, Math.min(slots, from + SWEEP_CHUNK), expiring);
     this.stored -= removed;
     return removed;
   }

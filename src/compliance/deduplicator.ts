@@ -132,11 +132,9 @@ function kernelFor(geometry: TableGeometry, key: Uint8Array, variant: SipHashVar
   return tableWords(geometry) * 4 >= KERNEL_MIN_TABLE_BYTES ? createDedupKernel(geometry, key, variant) : undefined;
 }
 
-/** The kernel's sweep of a table of `geometry` in its memory, for `FingerprintTable` (undefined without a kernel). */
-function kernelSweep(kernel: DedupKernel | undefined, geometry: TableGeometry): ((expiring: number) => void) | undefined {
-  if (kernel === undefined) return undefined;
-  const slots = geometry.buckets * SLOTS_PER_BUCKET;
-  return (expiring) => kernel.sweep(slots, expiring);
+/** The kernel's sweep, for the table whose words live in its memory (undefined without a kernel). */
+function kernelSweep(kernel: DedupKernel | undefined): ((slots: number, expiring: number) => void) | undefined {
+  return kernel === undefined ? undefined : (slots, expiring) => kernel.sweep(slots, expiring);
 }
 
 // One scratch hash for every check: no allocation per call.
@@ -303,7 +301,7 @@ export class Deduplicator {
     this.geometry = tableGeometry(capacity, rate);
     this.fingerprintShift = 32 - this.geometry.fingerprintBits;
     this.kernel = kernelFor(this.geometry, options.key, sipHash);
-    this.tables.push(new FingerprintTable(this.geometry, this.kernel?.words, kernelSweep(this.kernel, this.geometry)));
+    this.tables.push(new FingerprintTable(this.geometry, this.kernel?.words, kernelSweep(this.kernel)));
   }
 
   /**
@@ -719,7 +717,7 @@ export class Deduplicator {
       image.tables.forEach((words, t) => {
         const kernel = t === 0 ? dedup.kernel : undefined;
         kernel?.words.set(words);
-        const table = kernel === undefined ? new FingerprintTable(dedup.geometry, words) : new FingerprintTable(dedup.geometry, kernel.words, kernelSweep(kernel, dedup.geometry));
+        const table = new FingerprintTable(dedup.geometry, kernel?.words ?? words, kernelSweep(kernel));
         table.recount();
         dedup.tables.push(table);
       });
