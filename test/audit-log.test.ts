@@ -22,6 +22,7 @@ import {
   verifyInclusion,
   type AuditFailureKind,
 } from "../src/compliance/index.js";
+import { writeCanonicalJson } from "../src/compliance/canonical-json.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 const leafHash = (line: string): string => createHash("sha256").update(Uint8Array.of(0)).update(line).digest("hex");
@@ -51,6 +52,43 @@ describe("canonical JSON (RFC 8785 rules)", () => {
         expect(canonicalJson(JSON.parse(text))).toBe(text);
       }),
     );
+  });
+
+  it("writes the same bytes straight into a buffer (writeCanonicalJson), or declines with -1", () => {
+    const encoder = new TextEncoder();
+    // Values on the direct path: plain objects with keys in order, strings without escapes or surrogates.
+    const plainString = fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0xffff })).filter((c) => c !== 0x22 && c !== 0x5c).map((c) => String.fromCharCode(c)) });
+    const direct = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, fc.constant(null), fc.boolean(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 2 ** 31, -(2 ** 31), 2 ** 53, 1e21), plainString, fc.array(tie("value"), { maxLength: 4 }), tie("object")),
+      // Integer-like keys iterate first, in numeric order (not UTF-16 order): those take the text path, tested below.
+      object: fc.dictionary(plainString.filter((k) => !/^(0|[1-9]\d*)$/.test(k)), tie("value"), { maxKeys: 5 }).map((o) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))),
+    })).value;
+    fc.assert(
+      fc.property(direct, fc.nat(8), (value, at) => {
+        const out = new Uint8Array(at + 8192).fill(0xee);
+        const end = writeCanonicalJson(value, out, at);
+        expect(end).toBeGreaterThanOrEqual(at);
+        const expected = encoder.encode(canonicalJson(value));
+        expect(Array.from(out.subarray(at, end))).toEqual(Array.from(expected));
+        expect(out.subarray(0, at).every((b) => b === 0xee)).toBe(true);
+      }),
+    );
+    // Anything else: the same bytes or -1, never different bytes.
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.anything()), (value) => {
+        const out = new Uint8Array(8192);
+        const end = writeCanonicalJson(value, out, 3);
+        if (end >= 0) expect(Array.from(out.subarray(3, end))).toEqual(Array.from(encoder.encode(canonicalJson(value))));
+      }),
+    );
+    // The direct path is taken for records like the benchmark's, and declines what needs the text path.
+    const record = { action: "login", ip: "10.0.1.2", n: -12, ok: true, user: "élodie€", x: [1.5, null] };
+    const out = new Uint8Array(256);
+    expect(new TextDecoder().decode(out.subarray(0, writeCanonicalJson(record, out, 0)))).toBe(canonicalJson(record));
+    for (const text of [{ b: 1, a: 2 }, "a\"b", "tab\t", "\ud83d\ude00", { "10": 1, "9": 2 }, [undefined], Number.NaN, new Date(0), 10n]) expect(writeCanonicalJson(text, out, 0)).toBe(-1);
+    // Too long for the buffer: declined, not cut.
+    expect(writeCanonicalJson({ s: "x".repeat(300) }, out, 0)).toBe(-1);
+    expect(writeCanonicalJson(Array.from({ length: 200 }, () => 7), out, 0)).toBe(-1);
   });
 
   it("refuses what is not JSON, naming the member", () => {

@@ -11,7 +11,7 @@ import { type AuditExport, AUDIT_EXPORT_FORMAT } from "./audit-export.js";
 import { type AuditRecord, GENESIS_PREV, hexEquals, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
 import { type AuditPrunedState, type AuditStore, MemoryAuditStore, type StoredCheckpoint, decodeNodes } from "./audit-store.js";
 import { toBase64 } from "./base64.js";
-import { type JsonValue, canonicalJson } from "./canonical-json.js";
+import { type JsonValue, canonicalJson, writeCanonicalJson } from "./canonical-json.js";
 import { type Checkpoint, type SignedCheckpoint, isValidOrigin } from "./checkpoint.js";
 import { IncrementalMerkleTree } from "./incremental-merkle-tree.js";
 import { Sha256TreeHasher, type TreeHasher } from "./tree-hasher.js";
@@ -61,10 +61,22 @@ const DATA_KEY = ascii('{"data":');
 const PREV_KEY = ascii(',"prev":"');
 const SEQ_KEY = ascii('","seq":');
 const TIME_KEY = ascii(',"time":');
-const HEX_DIGITS = ascii("0123456789abcdef");
+/** The two lower-case hex digits of each byte value as one big-endian 16-bit word of ASCII, written with one DataView store. */
+const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => ("0123456789abcdef".charCodeAt(b >> 4) << 8) | "0123456789abcdef".charCodeAt(b & 15));
 /** Where a line starts in the append buffer: one byte in, so that the leaf hash reads its 0x00 prefix slot in place. */
 const LINE_AT = 1;
+/** Where the data's JSON starts in the append buffer, after `{"data":` (written once, when the buffer is made). */
+const DATA_AT = LINE_AT + DATA_KEY.length;
+/** Room the line needs after its data: the prev, seq and time members (9 + 64 + 8 + 16 + 8 + 16 bytes) and the closing brace. */
+const LINE_TAIL = 128;
 const hexDecoder = new TextDecoder();
+
+/** An append buffer of `length` bytes with `{"data":` in place at LINE_AT. */
+function newLineBuffer(length: number): Uint8Array {
+  const buffer = new Uint8Array(length);
+  put(buffer, LINE_AT, DATA_KEY);
+  return buffer;
+}
 
 /** Writes `bytes` at `out[at]` and returns the offset after them. */
 function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
@@ -89,7 +101,7 @@ function putSmall(out: Uint8Array, at: number, value: number): number {
 function putDecimal(out: Uint8Array, at: number, value: number): number {
   if (value < 0x80000000) return putSmall(out, at, value);
   const high = Math.floor(value / 1e8);
-  const low = value - high * 1e8;
+  const low = (value - high * 1e8) | 0;
   at = putSmall(out, at, high);
   for (let i = at + 7, v = low; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
   return at + 8;
@@ -132,10 +144,10 @@ export class AuditLog<T extends JsonValue = JsonValue> {
   private prevHex: string;
   /** `prevHex` as ASCII bytes, copied into each line. */
   private readonly prevBytes = new Uint8Array(64);
+  private readonly prevView = new DataView(this.prevBytes.buffer);
   private readonly encoder = new TextEncoder();
-  /** The line being appended, at LINE_AT; `dataAt` is the view where its `data` JSON goes. */
-  private buffer = new Uint8Array(4096);
-  private dataAt = this.buffer.subarray(LINE_AT + DATA_KEY.length);
+  /** The line being appended, at LINE_AT (grown for a longer one). */
+  private buffer = newLineBuffer(4096);
 
   constructor(options: AuditLogOptions) {
     checkOptionKeys("AuditLog", options, ["origin", "store", "now", "hasher"]);
@@ -207,39 +219,48 @@ export class AuditLog<T extends JsonValue = JsonValue> {
     const seq = this.tree.size;
     const time = this.now();
     if (!Number.isSafeInteger(time) || time < 0) throw new InvalidArgumentError(`AuditLog: now() must return non-negative integer milliseconds, got ${String(time)}`);
-    const json = canonicalJson(data);
     const prev = this.prevHex;
-    // The line's bytes are written part by part: the JSON text encoded once
-    // into place, the fixed keys, hex and digits as ASCII. Encoding the
-    // whole line as one concatenated string flattened it first, which with
-    // the hex string cost about as much as the SHA-256 of the line
-    // (bench/audit.mjs, docs/performance.md).
-    if (this.buffer.length < LINE_AT + json.length * 3 + 200) {
-      this.buffer = new Uint8Array(LINE_AT + json.length * 3 + 200);
-      this.dataAt = this.buffer.subarray(LINE_AT + DATA_KEY.length);
+    // The line's bytes are written part by part into one buffer: the data's
+    // canonical JSON straight as UTF-8 (writeCanonicalJson; the text and a
+    // TextEncoder pass only for values off its path), the fixed keys, hex
+    // and digits as ASCII. Building the line as a string and encoding it
+    // cost about as much as its SHA-256 (bench/audit.mjs).
+    let buffer = this.buffer;
+    let at = writeCanonicalJson(data, buffer, DATA_AT);
+    if (at < 0 || at + LINE_TAIL > buffer.length) {
+      at = this.encodeSlowly(data);
+      buffer = this.buffer;
     }
-    const buffer = this.buffer;
-    let at = put(buffer, LINE_AT, DATA_KEY);
-    at += this.encoder.encodeInto(json, this.dataAt).written;
     at = put(buffer, at, PREV_KEY);
-    at = put(buffer, at, this.prevBytes);
-    at = put(buffer, at, SEQ_KEY);
+    buffer.set(this.prevBytes, at);
+    at = put(buffer, at + 64, SEQ_KEY);
     at = putDecimal(buffer, at, seq);
     at = put(buffer, at, TIME_KEY);
     at = putDecimal(buffer, at, time);
     buffer[at++] = 0x7d; // }
     this.tree.append(buffer, LINE_AT, at);
-    this.store.append(`{"data":${json},"prev":"${prev}","seq":${seq},"time":${time}}`, buffer.subarray(LINE_AT, at));
+    this.store.append(buffer.subarray(LINE_AT, at));
     this.tree.leafHashInto(seq, this.lastLeaf, 0);
     const leaf = this.lastLeaf;
-    const hex = this.prevBytes;
-    for (let i = 0; i < 32; i++) {
-      hex[2 * i] = HEX_DIGITS[leaf[i] >> 4];
-      hex[2 * i + 1] = HEX_DIGITS[leaf[i] & 15];
-    }
-    this.prevHex = hexDecoder.decode(hex);
+    const hex = this.prevView;
+    for (let i = 0; i < 32; i++) hex.setUint16(2 * i, HEX_PAIRS[leaf[i]] as number);
+    this.prevHex = hexDecoder.decode(this.prevBytes);
     const record: AuditRecord<T> = { seq, time, prev, data };
     return record;
+  }
+
+  /**
+   * Writes `data`'s canonical JSON at the data offset through its text (the
+   * path for escapes, surrogates, unsorted keys, or a value too long for the
+   * buffer, which then grows) and returns the offset after it. Throws
+   * {@link InvalidArgumentError}, naming the member, for a non-JSON value.
+   */
+  private encodeSlowly(data: T): number {
+    const json = canonicalJson(data);
+    if (this.buffer.length < DATA_AT + 3 * json.length + LINE_TAIL) {
+      this.buffer = newLineBuffer(DATA_AT + 3 * json.length + LINE_TAIL);
+    }
+    return DATA_AT + this.encoder.encodeInto(json, this.buffer.subarray(DATA_AT)).written;
   }
 
   /** The stored line of record `index`: exactly its leaf bytes as text. */

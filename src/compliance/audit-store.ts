@@ -71,8 +71,8 @@ export interface AuditStore {
   readonly pruned: AuditPrunedState | undefined;
   /** Checkpoints taken, oldest first. */
   readonly checkpoints: readonly StoredCheckpoint[];
-  /** Appends one record line; `bytes` is its UTF-8 encoding, valid only during the call. */
-  append(line: string, bytes: Uint8Array): void;
+  /** Appends one record line, given as its UTF-8 bytes (without the newline), valid only during the call. */
+  append(bytes: Uint8Array): void;
   /** The line of record `index` (firstIndex ≤ index < endIndex). */
   line(index: number): string;
   /** Calls `visit` with the UTF-8 bytes of each stored line in order (`bytes[start, end)`, valid only during the call). */
@@ -136,7 +136,7 @@ export class MemoryAuditStore implements AuditStore {
     return this.taken;
   }
 
-  append(_line: string, bytes: Uint8Array): void {
+  append(bytes: Uint8Array): void {
     let chunk = this.chunks[this.chunks.length - 1] as Uint8Array;
     if (this.used + bytes.length > chunk.length) {
       chunk = new Uint8Array(Math.max(CHUNK, bytes.length));

@@ -125,6 +125,119 @@ function isCanonicalAsIs(value: unknown, depth: number): boolean {
 }
 
 /**
+ * Writes the canonical JSON of `value` as UTF-8 bytes at `out[at]` and
+ * returns the offset after them, for the common case only: every object
+ * plain with its keys already in order, every string free of characters
+ * JSON escapes (`"`, `\\`, controls) and of surrogates, every number finite.
+ * Anything else, or a text that would not fit in `out`, returns -1, and the
+ * caller encodes {@link canonicalJson}'s text instead: the bytes written here
+ * are exactly that text's UTF-8 (a property test holds them equal). An
+ * audit append writes its record this way, one pass over the value instead
+ * of a check, `JSON.stringify` and a `TextEncoder` pass.
+ */
+export function writeCanonicalJson(value: unknown, out: Uint8Array, at: number): number {
+  const end = writeValue(value, out, at, 0);
+  return end <= out.length ? end : -1;
+}
+
+// Writes past out.length are dropped by the typed array and `at` keeps
+// counting, so one check of the final offset (writeCanonicalJson) tells
+// whether everything fit; a string is checked before its loop so that a
+// huge one is not walked for nothing.
+function writeValue(value: unknown, out: Uint8Array, at: number, depth: number): number {
+  switch (typeof value) {
+    case "string":
+      return writeString(value, out, at);
+    case "number":
+      return writeNumber(value, out, at);
+    case "boolean":
+      return value ? putAscii(out, at, "true") : putAscii(out, at, "false");
+    case "object": {
+      if (value === null) return putAscii(out, at, "null");
+      if (depth >= MAX_DEPTH) return -1;
+      if (Array.isArray(value)) {
+        out[at++] = 0x5b; // [
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out[at++] = 0x2c; // ,
+          at = writeValue(value[i], out, at, depth + 1);
+          if (at < 0) return -1;
+        }
+        out[at++] = 0x5d; // ]
+        return at;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return -1;
+      out[at++] = 0x7b; // {
+      let previous: string | undefined;
+      for (const key in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) return -1;
+        if (previous === undefined) previous = key;
+        else {
+          if (previous >= key) return -1;
+          previous = key;
+          out[at++] = 0x2c; // ,
+        }
+        at = writeString(key, out, at);
+        if (at < 0) return -1;
+        out[at++] = 0x3a; // :
+        at = writeValue((value as Record<string, unknown>)[key], out, at, depth + 1);
+        if (at < 0) return -1;
+      }
+      out[at++] = 0x7d; // }
+      return at;
+    }
+    default:
+      return -1;
+  }
+}
+
+/** A JSON string without escapes: UTF-8 of code units 0x20–0xFFFF, except `"`, `\\` and surrogates. */
+function writeString(text: string, out: Uint8Array, at: number): number {
+  if (at < 0 || at + 3 * text.length + 2 > out.length) return -1;
+  out[at++] = 0x22;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return -1;
+      out[at++] = c;
+    } else if (c < 0x800) {
+      out[at++] = 0xc0 | (c >> 6);
+      out[at++] = 0x80 | (c & 63);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) return -1;
+      out[at++] = 0xe0 | (c >> 12);
+      out[at++] = 0x80 | ((c >> 6) & 63);
+      out[at++] = 0x80 | (c & 63);
+    }
+  }
+  out[at++] = 0x22;
+  return at;
+}
+
+/** A finite number as `JSON.stringify` writes it (`-0` as `0`); int32 values digit by digit, others through `String`. */
+function writeNumber(value: number, out: Uint8Array, at: number): number {
+  if ((value | 0) === value) {
+    let v = value;
+    if (v < 0) {
+      out[at++] = 0x2d; // -
+      if (v === -0x80000000) return putAscii(out, at, "2147483648");
+      v = -v;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+    for (let i = at + digits - 1; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
+    return at + digits;
+  }
+  if (!Number.isFinite(value)) return -1;
+  return putAscii(out, at, String(value));
+}
+
+function putAscii(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
+/**
  * The canonical JSON text of `value` (RFC 8785 rules, see the module
  * comment). Throws {@link InvalidArgumentError}, naming the path of the
  * offending member, for anything that is not a {@link JsonValue}: `undefined`,

@@ -279,7 +279,7 @@ export class FileAuditStore implements AuditStore {
     }
   }
 
-  append(_line: string, bytes: Uint8Array): void {
+  append(bytes: Uint8Array): void {
     this.checkOpen();
     const need = this.pendingBytes + bytes.length + 1;
     if (need > this.pending.length) {
