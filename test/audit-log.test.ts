@@ -22,6 +22,7 @@ import {
   verifyInclusion,
   type AuditFailureKind,
 } from "../src/compliance/index.js";
+import { hexEquals, scanRecordLine } from "../src/compliance/audit-record.js";
 import { writeCanonicalJson } from "../src/compliance/canonical-json.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -119,6 +120,28 @@ describe("record lines", () => {
     expect(parseAuditRecordLine(line.replace('"seq":0', '"seq":00'))).toBeUndefined();
     expect(parseAuditRecordLine(`${line.slice(0, -1)},"zz":1}`)).toBeUndefined();
     expect(parseAuditRecordLine("not json")).toBeUndefined();
+  });
+
+  it("scans seq, time and prev from a line's bytes, refusing a prev that is not lower-case hex", () => {
+    const encoder = new TextEncoder();
+    const prev = "0123456789abcdef".repeat(4);
+    const line = auditRecordLine({ seq: 42, time: 1700000000123, prev, data: { a: "x" } });
+    const fields = { seq: 0, time: 0, prevAt: 0 };
+    const bytes = encoder.encode(`##${line}##`);
+    expect(scanRecordLine(bytes, 2, bytes.length - 2, fields)).toBe(true);
+    expect(fields).toEqual({ seq: 42, time: 1700000000123, prevAt: 2 + line.indexOf(prev) });
+    const hash = Uint8Array.from({ length: 32 }, (_, i) => parseInt(prev.slice(2 * i, 2 * i + 2), 16));
+    expect(hexEquals(bytes, fields.prevAt, hash, 0)).toBe(true);
+    for (let k = 0; k < 64; k += 9) {
+      // Every neighbour of the digit ranges, at several positions of prev.
+      for (const bad of ["/", ":", "`", "g", "A", "F", " ", "\u00ff"]) {
+        const tampered = Uint8Array.from(line.replace(prev, prev.slice(0, k) + bad + prev.slice(k + 1)), (c) => c.charCodeAt(0));
+        expect(scanRecordLine(tampered, 0, tampered.length, fields)).toBe(false);
+      }
+      const flipped = hash.slice();
+      flipped[k >> 1] ^= k & 1 ? 0x01 : 0x10;
+      expect(hexEquals(bytes, 2 + line.indexOf(prev), flipped, 0)).toBe(false);
+    }
   });
 
   it("chains each record to the leaf hash of the one before", () => {

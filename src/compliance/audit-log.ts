@@ -8,7 +8,7 @@
 import { DecodeError, InvalidArgumentError } from "../errors.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import { type AuditExport, AUDIT_EXPORT_FORMAT } from "./audit-export.js";
-import { type AuditRecord, GENESIS_PREV, hexEquals, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
+import { type AuditRecord, GENESIS_PREV, HEX_PAIRS, hexEquals, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
 import { type AuditPrunedState, type AuditStore, MemoryAuditStore, type StoredCheckpoint, decodeNodes } from "./audit-store.js";
 import { toBase64 } from "./base64.js";
 import { type JsonValue, canonicalJson, writeCanonicalJson } from "./canonical-json.js";
@@ -61,8 +61,6 @@ const DATA_KEY = ascii('{"data":');
 const PREV_KEY = ascii(',"prev":"');
 const SEQ_KEY = ascii('","seq":');
 const TIME_KEY = ascii(',"time":');
-/** The two lower-case hex digits of each byte value as one big-endian 16-bit word of ASCII, written with one DataView store. */
-const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => ("0123456789abcdef".charCodeAt(b >> 4) << 8) | "0123456789abcdef".charCodeAt(b & 15));
 /** Where a line starts in the append buffer: one byte in, so that the leaf hash reads its 0x00 prefix slot in place. */
 const LINE_AT = 1;
 /** Where the data's JSON starts in the append buffer, after `{"data":` (written once, when the buffer is made). */

@@ -41,6 +41,16 @@ export const GENESIS_PREV = "0".repeat(64);
 
 const HEX = "0123456789abcdef";
 
+/**
+ * The two lower-case hex digits of each byte value as one 16-bit word of
+ * ASCII (first digit in the high byte): hex is written and compared a byte
+ * of the hash at a time, with one table load instead of two.
+ */
+export const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => (HEX.charCodeAt(b >> 4) << 8) | HEX.charCodeAt(b & 15));
+
+/** 1 for every byte that is not a lower-case hex digit, so a run of digits is checked without a branch per byte. */
+const NOT_HEX = Uint8Array.from({ length: 256 }, (_, c) => ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) ? 0 : 1));
+
 /** Lower-case hex of `bytes[start, start + length)`. */
 export function toHex(bytes: Uint8Array, start = 0, length = bytes.length - start): string {
   let out = "";
@@ -137,21 +147,22 @@ export function scanRecordLine(bytes: Uint8Array, start: number, end: number, ou
   out.seq = scratch.value;
   const prevAt = seqAt - SEQ_OPEN.length - 64;
   if (prevAt < start + DATA_OPEN.length + 1 || !matches(bytes, prevAt - PREV_OPEN.length, PREV_OPEN)) return false;
-  for (let i = prevAt; i < prevAt + 64; i++) {
-    const c = bytes[i];
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
+  let notHex = 0;
+  for (let i = prevAt; i < prevAt + 64; i++) notHex |= NOT_HEX[bytes[i] as number] as number;
+  if (notHex !== 0) return false;
   out.prevAt = prevAt;
   return true;
 }
 
 /** Whether the 64 hex digits at `bytes[at]` spell the 32-byte hash at `hash[offset]`. */
 export function hexEquals(bytes: Uint8Array, at: number, hash: Uint8Array, offset: number): boolean {
+  let differ = 0;
   for (let i = 0; i < 32; i++) {
-    const b = hash[offset + i];
-    if (bytes[at + 2 * i] !== HEX.charCodeAt(b >> 4) || bytes[at + 2 * i + 1] !== HEX.charCodeAt(b & 15)) return false;
+    const pair = HEX_PAIRS[hash[offset + i] as number] as number;
+    differ |= (bytes[at + 2 * i] as number) ^ (pair >> 8);
+    differ |= (bytes[at + 2 * i + 1] as number) ^ (pair & 0xff);
   }
-  return true;
+  return differ === 0;
 }
 
 /**

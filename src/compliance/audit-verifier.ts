@@ -24,7 +24,7 @@
  * @module
  */
 import { DecodeError } from "../errors.js";
-import { fromHex, scanRecordLine } from "./audit-record.js";
+import { fromHex, hexEquals, scanRecordLine } from "./audit-record.js";
 import { type AuditPrunedState, decodeNodes } from "./audit-store.js";
 import { MerkleFrontier } from "./merkle-frontier.js";
 import { Sha256TreeHasher, type TreeHasher, compactRange } from "./tree-hasher.js";
@@ -238,13 +238,7 @@ export class AuditVerifier {
   }
 
   private chains(bytes: Uint8Array, at: number): boolean {
-    const expected = this.prev1;
-    const HEX = "0123456789abcdef";
-    for (let i = 0; i < 32; i++) {
-      const b = expected[i];
-      if (bytes[at + 2 * i] !== HEX.charCodeAt(b >> 4) || bytes[at + 2 * i + 1] !== HEX.charCodeAt(b & 15)) return false;
-    }
-    return true;
+    return hexEquals(bytes, at, this.prev1, 0);
   }
 
   private seen(parsed: boolean, bytes: Uint8Array, hash: Uint8Array): Seen {
