@@ -11,7 +11,7 @@ import { type AuditExport, AUDIT_EXPORT_FORMAT } from "./audit-export.js";
 import { type AuditRecord, GENESIS_PREV, HEX_PAIRS, hexEquals, parseAuditRecordLine, scanRecordLine, toHex } from "./audit-record.js";
 import { type AuditPrunedState, type AuditStore, MemoryAuditStore, type StoredCheckpoint, decodeNodes } from "./audit-store.js";
 import { toBase64 } from "./base64.js";
-import { type JsonValue, canonicalJson, writeCanonicalJson } from "./canonical-json.js";
+import { type JsonValue, canonicalJson, putDigits, writeCanonicalJson } from "./canonical-json.js";
 import { type Checkpoint, type SignedCheckpoint, isValidOrigin } from "./checkpoint.js";
 import { IncrementalMerkleTree } from "./incremental-merkle-tree.js";
 import { Sha256TreeHasher, type TreeHasher } from "./tree-hasher.js";
@@ -82,14 +82,6 @@ function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
   return at + bytes.length;
 }
 
-/** Writes the decimal digits of a non-negative integer below 2^31 at `out[at]` and returns the offset after them. */
-function putSmall(out: Uint8Array, at: number, value: number): number {
-  let digits = 1;
-  for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
-  for (let i = at + digits - 1, v = value; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
-  return at + digits;
-}
-
 /**
  * Writes the decimal digits of a non-negative safe integer at `out[at]` and
  * returns the offset after them. A time in ms (~1.7e12) is above 2^31, where
@@ -97,10 +89,10 @@ function putSmall(out: Uint8Array, at: number, value: number): number {
  * two parts below 10^8 and each written with int32 arithmetic.
  */
 function putDecimal(out: Uint8Array, at: number, value: number): number {
-  if (value < 0x80000000) return putSmall(out, at, value);
+  if (value < 0x80000000) return putDigits(out, at, value);
   const high = Math.floor(value / 1e8);
   const low = (value - high * 1e8) | 0;
-  at = putSmall(out, at, high);
+  at = putDigits(out, at, high);
   for (let i = at + 7, v = low; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
   return at + 8;
 }

@@ -223,13 +223,18 @@ function writeNumber(value: number, out: Uint8Array, at: number): number {
       if (v === -0x80000000) return putAscii(out, at, "2147483648");
       v = -v;
     }
-    let digits = 1;
-    for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
-    for (let i = at + digits - 1; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
-    return at + digits;
+    return putDigits(out, at, v);
   }
   if (!Number.isFinite(value)) return -1;
   return putAscii(out, at, String(value));
+}
+
+/** Writes the decimal digits of an integer from 0 to 2^31 - 1 at `out[at]` (int32 arithmetic) and returns the offset after them. */
+export function putDigits(out: Uint8Array, at: number, value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
+  for (let i = at + digits - 1, v = value; i >= at; i--, v = (v / 10) | 0) out[i] = 0x30 + (v % 10);
+  return at + digits;
 }
 
 function putAscii(out: Uint8Array, at: number, text: string): number {
