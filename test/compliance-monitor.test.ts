@@ -15,6 +15,9 @@ import {
   type MonitorRules,
   PseudonymResolver,
   pseudonymOf,
+  readyRules,
+  RuleEngine,
+  type Alert,
 } from "../src/compliance/index.js";
 import { decodesOrRejectsCleanly } from "./support/checks.js";
 import { mulberry32 } from "./support/random.js";
@@ -244,6 +247,95 @@ describe("ComplianceMonitor refused events", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("ComplianceMonitor addMany", () => {
+  // The stream with refused events mixed in: invalid ones, late ones (two
+  // hours behind) and future ones, so chunks have holes for the rules to skip.
+  const CLOCK = START + 12 * HOUR;
+  const MIXED: ComplianceEvent[] = STREAM.slice(0, 30_000).flatMap((event, i) => {
+    if (i % 997 === 0) return [event, blank({ kind: 7 as unknown as string, user: "bad" })];
+    if (i % 1511 === 0) return [event, { ...event, time: event.time - 2 * HOUR }];
+    if (i % 2003 === 0) return [event, { ...event, time: CLOCK + 3 * HOUR }];
+    return [event];
+  });
+  const withRules = (alerts: Alert[]) =>
+    new ComplianceMonitor({ identities: "plain", now: () => CLOCK, rules: new RuleEngine({ rules: readyRules(), onAlert: (alert) => void alerts.push(alert) }) });
+
+  it("counts, refuses and alerts exactly as a loop of add: the same flags, image and alerts, in the same order", () => {
+    const oneByOne: Alert[] = [];
+    const reference = withRules(oneByOne);
+    const expected = Uint8Array.from(MIXED, (event) => (reference.add(event) ? 1 : 0));
+    const inChunks: Alert[] = [];
+    const monitor = withRules(inChunks);
+    const flags = new Uint8Array(MIXED.length + 3).fill(7);
+    // Calls of several sizes: below, at and across the chunk size.
+    let accepted = 0;
+    for (const [from, to] of [[0, 1], [1, 513], [513, 1025], [1025, 1700], [1700, MIXED.length]] as const) {
+      accepted += monitor.addMany(MIXED.slice(from, to), flags.subarray(from));
+    }
+    expect(accepted).toBe(expected.reduce((a, b) => a + b, 0));
+    expect(accepted).toBeLessThan(MIXED.length);
+    expect(flags.subarray(0, MIXED.length)).toEqual(expected);
+    expect([...flags.subarray(MIXED.length)]).toEqual([7, 7, 7]);
+    expect(monitor.refused).toEqual(reference.refused);
+    expect(inChunks.length).toBeGreaterThan(10);
+    expect(inChunks).toEqual(oneByOne);
+    expect(monitor.toBytes()).toEqual(reference.toBytes());
+  });
+
+  it("takes any iterable, chunk by chunk, with flags at each event's index", () => {
+    const reference = withRules([]);
+    const expected = Uint8Array.from(MIXED.slice(0, 2_000), (event) => (reference.add(event) ? 1 : 0));
+    const monitor = withRules([]);
+    const flags = new Uint8Array(2_000);
+    function* events() {
+      yield* MIXED.slice(0, 2_000);
+    }
+    monitor.addMany(events(), flags);
+    expect(flags).toEqual(expected);
+    expect(monitor.toBytes()).toEqual(reference.toBytes());
+    expect(() => withRules([]).addMany(events(), new Uint8Array(1_000))).toThrow(/accepted holds 1000 flags/);
+  });
+
+  it("refuses flags that are not a long enough Uint8Array before counting anything", () => {
+    const monitor = withRules([]);
+    expect(() => monitor.addMany(MIXED.slice(0, 10), new Uint8Array(9))).toThrow(InvalidArgumentError);
+    expect(() => monitor.addMany(MIXED.slice(0, 10), [] as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
+    expect(monitor.accepted).toBe(0);
+    expect(monitor.refused.total).toBe(0);
+  });
+
+  it("refuses an image while the rules of a chunk run, and lets a callback add events of its own", () => {
+    const seen: string[] = [];
+    let monitor: ComplianceMonitor | undefined;
+    let imageError: unknown;
+    const rules: MonitorRules = {
+      evaluate: (event) => {
+        seen.push(event.user as string);
+        if (event.user === "u1") {
+          try {
+            (monitor as ComplianceMonitor).toBytes();
+          } catch (error) {
+            imageError = error;
+          }
+          // A nested addMany gets flags of its own: the outer chunk's are intact.
+          (monitor as ComplianceMonitor).addMany([blank({ user: "nested-a" }), blank({ user: 5 as unknown as string }), blank({ user: "nested-b" })]);
+        }
+      },
+      toBytes: () => new Uint8Array(0),
+    };
+    monitor = new ComplianceMonitor({ identities: "plain", now: () => CLOCK, rules });
+    const events = [blank({ user: "u0" }), blank({ user: "u1" }), blank({ user: 3 as unknown as string }), blank({ user: "u3" })];
+    const flags = new Uint8Array(4);
+    expect(monitor.addMany(events, flags)).toBe(3);
+    expect([...flags]).toEqual([1, 1, 0, 1]);
+    expect(seen).toEqual(["u0", "u1", "nested-a", "nested-b", "u3"]);
+    expect(imageError).toBeInstanceOf(InvalidArgumentError);
+    expect(String(imageError)).toMatch(/after addMany returns/);
+    expect(monitor.toBytes().length).toBeGreaterThan(0);
+    expect(monitor.accepted).toBe(5);
   });
 });
 
