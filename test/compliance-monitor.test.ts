@@ -19,6 +19,7 @@ import {
   RuleEngine,
   type Alert,
 } from "../src/compliance/index.js";
+import { CountMinSketch } from "../src/sketches/index.js";
 import { decodesOrRejectsCleanly } from "./support/checks.js";
 import { mulberry32 } from "./support/random.js";
 import { makeEvent } from "./support/compliance-stream.js";
@@ -410,6 +411,24 @@ describe("ComplianceMonitor pseudonyms", () => {
     }
     expect(pairs).toBeGreaterThan(1000);
   }, 120_000);
+
+  it("counts a field of few values by the same hashes when it has many (its hash cache empties and refills)", () => {
+    // Kind, status, outcome and level keep their values' hashes; 3,000
+    // distinct kinds overflow that cache many times. The frequencies must
+    // equal a Count-Min sketch of the same size fed the kinds directly.
+    const metrics = [{ kind: "frequency" as const, name: "kinds", field: "kind" as const, maxValues: 16 }];
+    const monitor = new ComplianceMonitor({ metrics, identities: "plain", maxFutureSkew: Number.POSITIVE_INFINITY });
+    const direct = new CountMinSketch({ width: 136, depth: 4 });
+    const random = mulberry32(11);
+    for (let i = 0; i < 20_000; i++) {
+      const kind = `kind-${random() % (i < 10_000 ? 3_000 : 5)}`;
+      monitor.add(blank({ kind, time: START + i }));
+      direct.add(kind);
+    }
+    for (const k of [0, 1, 2, 3, 4, 17, 2_999]) {
+      expect(monitor.frequency("kinds", "billing", `kind-${k}`, EVERYTHING).estimate).toBe(direct.frequency(`kind-${k}`));
+    }
+  });
 
   it("refuses to start without a key unless plain storage is switched on", () => {
     expect(() => new ComplianceMonitor()).toThrow(InvalidArgumentError);
