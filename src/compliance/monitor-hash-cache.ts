@@ -1,6 +1,7 @@
 /**
  * A bounded cache of the item hashes of a few recurring strings: the
- * `ComplianceMonitor` keeps its systems' hashes in one.
+ * `ComplianceMonitor` keeps its systems' hashes in one, and those of each
+ * hashed field of few values (kind, status, outcome, level).
  *
  * @module
  */
