@@ -263,34 +263,39 @@ export function fieldType(code: FieldCode): "string" | "number" | "any" {
  * strings, finite numbers and booleans (as `"true"` / `"false"`); anything
  * else counts as absent. Type errors of typed fields are the caller's to
  * check (see `ComplianceMonitor`'s validation).
+ *
+ * The cases are literals: the bundle makes `FieldCode` a plain object, and
+ * `case FieldCode.Kind:` then loads a property per case tried, in order
+ * (callgrind on `bench:monitor`'s stream: 289 instructions per event in
+ * this function, five calls).
  */
 export function readField(event: ComplianceEvent, field: CompiledField): unknown {
   switch (field.code) {
-    case FieldCode.Kind:
+    case 0: // FieldCode.Kind
       return event.kind;
-    case FieldCode.Time:
+    case 1: // FieldCode.Time
       return event.time;
-    case FieldCode.User:
+    case 2: // FieldCode.User
       return event.user;
-    case FieldCode.System:
+    case 3: // FieldCode.System
       return event.system;
-    case FieldCode.Ip:
+    case 4: // FieldCode.Ip
       return event.ip;
-    case FieldCode.Session:
+    case 5: // FieldCode.Session
       return event.session;
-    case FieldCode.Status:
+    case 6: // FieldCode.Status
       return event.status;
-    case FieldCode.Outcome:
+    case 7: // FieldCode.Outcome
       return event.outcome;
-    case FieldCode.Level:
+    case 8: // FieldCode.Level
       return event.level;
-    case FieldCode.Message:
+    case 9: // FieldCode.Message
       return event.message;
-    case FieldCode.Value:
+    case 10: // FieldCode.Value
       return event.value;
-    case FieldCode.Id:
+    case 11: // FieldCode.Id
       return event.id;
-    case FieldCode.Metric: {
+    case 12: { // FieldCode.Metric
       const metrics = event.metrics;
       if (metrics === undefined) return undefined;
       if (metrics === null || typeof metrics !== "object") return INVALID;

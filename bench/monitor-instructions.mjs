@@ -1,0 +1,128 @@
+// Instructions per event of the ComplianceMonitor, alone or with the twelve
+// ready rules, and which functions run them, independent of the machine's
+// load: two callgrind runs of this script (node --single-threaded, so JIT
+// compilation and GC happen at the same points in both) that differ only in
+// the number of events a warm monitor adds after the first 100,000 of
+// bench:monitor's stream (bench/synthetic-stream.mjs, seed 3; both runs make
+// the same events), through addMany; (instructions of the longer run minus the shorter) / (events
+// more), in total and per function. JIT code is named from the map V8
+// writes with --perf-basic-prof (/tmp/perf-<pid>.map, removed afterwards).
+// Runs of one build differ by a few hundred instructions per event; compare
+// builds by more than that. Takes a few minutes.
+//   npx tsup && node bench/monitor-instructions.mjs [--rules] [--pseudonymized] [dist]
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+const WARM_UP = 100_000;
+/** Events added after the warm-up in the shorter and the longer run (both runs make the events of the longer). */
+const SHORT = 50_000;
+const LONG = 150_000;
+const KEY = "bench deployment key, 32 bytes..";
+
+if (args[0] === "--count") {
+  const [, dist, count, rules, identities] = args;
+  const m = await import(pathToFileURL(path.resolve(dist, "compliance", "index.js")).href);
+  const { createSyntheticStream } = await import("./synthetic-stream.mjs");
+  const events = createSyntheticStream({ seed: 3 }).next(WARM_UP + LONG);
+  const monitor = new m.ComplianceMonitor({
+    identities,
+    pseudonymKey: KEY,
+    maxFutureSkew: Number.POSITIVE_INFINITY,
+    ...(rules === "rules" ? { rules: new m.RuleEngine({ rules: m.readyRules(), onAlert: () => {} }) } : {}),
+  });
+  monitor.addMany(events.slice(0, WARM_UP));
+  monitor.addMany(events.slice(WARM_UP, WARM_UP + Number(count)));
+  process.exit(0);
+}
+
+const rules = args.includes("--rules");
+const identities = args.includes("--pseudonymized") ? "pseudonymized" : "plain";
+const dist = args.find((arg) => !arg.startsWith("--")) ?? "dist";
+const self = fileURLToPath(import.meta.url);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "monitor-instructions-"));
+
+/** Instructions per function name of one run of `count` events after the warm-up. */
+function profile(count) {
+  const run = spawnSync(
+    "valgrind",
+    [
+      "--tool=callgrind",
+      "--smc-check=all-non-file",
+      `--callgrind-out-file=${path.join(work, "callgrind.%p")}`,
+      process.execPath,
+      "--single-threaded",
+      "--perf-basic-prof",
+      self,
+      "--count",
+      dist,
+      String(count),
+      rules ? "rules" : "none",
+      identities,
+    ],
+    { encoding: "utf8" },
+  );
+  const pid = /==(\d+)== Collected/.exec(run.stderr ?? "")?.[1];
+  if (pid === undefined) throw new Error(`callgrind failed (is valgrind installed?): ${run.stderr?.slice(-500)}`);
+  const out = path.join(work, `callgrind.${pid}`);
+  const mapFile = `/tmp/perf-${pid}.map`;
+  const symbols = fs.existsSync(mapFile)
+    ? fs
+        .readFileSync(mapFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const [start, size, ...name] = line.split(" ");
+          return { start: Number.parseInt(start, 16), end: Number.parseInt(start, 16) + Number.parseInt(size, 16), name: name.join(" ") };
+        })
+        .sort((a, b) => a.start - b.start)
+    : [];
+  fs.rmSync(mapFile, { force: true });
+  const nameAt = (address) => {
+    let low = 0;
+    let high = symbols.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (symbols[mid].start <= address) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    return found >= 0 && address < symbols[found].end ? symbols[found].name : undefined;
+  };
+  const annotated = spawnSync("callgrind_annotate", ["--threshold=100", out], { encoding: "utf8", maxBuffer: 1 << 28 }).stdout;
+  const byName = new Map();
+  let total = 0;
+  for (const line of annotated.split("\n")) {
+    const match = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    if (match === null) continue;
+    const count = Number(match[1].replaceAll(",", ""));
+    let name = match[2];
+    if (name.startsWith("PROGRAM TOTALS")) {
+      total = count;
+      continue;
+    }
+    const jit = /\?\?\?:0x([0-9a-f]+)/.exec(name);
+    if (jit !== null) name = nameAt(Number.parseInt(jit[1], 16)) ?? name;
+    // JIT names: "JS:*feed file:///.../chunk-X.js:12:3" -> "feed (chunk-X.js)"; native ones lose their argument lists.
+    name = name.replace(/^JS:[*^~]?(\S*) .*\/([^/]+?):\d+:\d+$/, (_, fn, file) => `${fn || "(anonymous)"} (${file})`).replace(/\(.*\[.*$/, "").slice(0, 100);
+    byName.set(name, (byName.get(name) ?? 0) + count);
+  }
+  fs.rmSync(out, { force: true });
+  return { total, byName };
+}
+
+const a = profile(SHORT);
+const b = profile(LONG);
+fs.rmSync(work, { recursive: true, force: true });
+const events = LONG - SHORT;
+console.log(`monitor${rules ? " + 12 ready rules" : " alone"}, ${identities} identities, ${dist}: ${((b.total - a.total) / events).toFixed(0)} instructions per event`);
+const rows = [...new Set([...a.byName.keys(), ...b.byName.keys()])]
+  .map((name) => [name, ((b.byName.get(name) ?? 0) - (a.byName.get(name) ?? 0)) / events])
+  .sort((x, y) => y[1] - x[1])
+  .slice(0, 25);
+for (const [name, perEvent] of rows) console.log(`${perEvent.toFixed(0).padStart(7)}  ${name}`);

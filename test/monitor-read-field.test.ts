@@ -1,0 +1,23 @@
+// The monitor's field reader (src/compliance/monitor-metrics.ts): its switch
+// uses literal codes, so each case must read the field its FieldCode names.
+import { describe, expect, it } from "vitest";
+import type { ComplianceEvent } from "../src/compliance/event.js";
+import { compileField, FieldCode, readField } from "../src/compliance/monitor-metrics.js";
+
+describe("monitor readField", () => {
+  it("reads every top-level field by its code, metrics.<name> and raw paths", () => {
+    const event = {
+      kind: "k", time: 1, user: "u", system: "s", ip: "i", session: "se", status: "st", outcome: "o",
+      level: "l", message: "m", value: 2, id: "id", metrics: { cpu: 3 }, raw: { a: { b: "deep" } },
+    } as unknown as ComplianceEvent;
+    const names = ["kind", "time", "user", "system", "ip", "session", "status", "outcome", "level", "message", "value", "id"] as const;
+    for (const name of names) {
+      const field = compileField(name, "test");
+      expect(field.code).toBe(FieldCode[(name.charAt(0).toUpperCase() + name.slice(1)) as keyof typeof FieldCode]);
+      expect(readField(event, field)).toBe(event[name]);
+    }
+    expect(readField(event, compileField("metrics.cpu", "test"))).toBe(3);
+    expect(readField(event, compileField("raw.a.b", "test"))).toBe("deep");
+    expect(Object.values(FieldCode)).toEqual([...Array(14).keys()]);
+  });
+});
