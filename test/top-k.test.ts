@@ -5,6 +5,8 @@ import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { codecLaws, commutativeLaws, monoidLaws } from "../src/laws/index.js";
 import { count as countAll, filter, groupBy, mapInput, aggregate, topK } from "../src/aggregators/index.js";
 import { CountMinSketch, TopK, type TopKEntry, type TopKItem } from "../src/sketches/index.js";
+import { topKStringHash } from "../src/sketches/top-k.js";
+import { Pseudonymizer } from "../src/compliance/pseudonyms.js";
 import { uniform, zipfSampler } from "./support/random.js";
 import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
 
@@ -365,6 +367,39 @@ describe("TopK counting", () => {
     expect(base().equals(new TopK({ capacity: 2 }).add("a", 2).add(Uint8Array.of(0x62)))).toBe(false);
     expect(base().add("c").equals(base().add("d"))).toBe(false);
     expect(base().equals("TopK" as unknown as TopK)).toBe(false);
+  });
+});
+
+describe("TopK addStringHashed (the monitor's pseudonyms, hashed once)", () => {
+  it("counts exactly as add, image for image, when given each string's table hash", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme-ascii", maxLength: 12 }), { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (items, capacity) => {
+        const plain = new TopK({ capacity });
+        const hashed = new TopK({ capacity });
+        for (const item of items) {
+          plain.add(item);
+          const hash = topKStringHash(item);
+          expect(hash).toBeGreaterThanOrEqual(0);
+          hashed.addStringHashed(item, hash);
+        }
+        expect(hashed.toBytes()).toEqual(plain.toBytes());
+        expect(hashed.top(capacity)).toEqual(plain.top(capacity));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("gets the table hash of every pseudonym from the pseudonym cache: hits, misses, evictions, no cache", () => {
+    const key = "test deployment key, 32 bytes...";
+    for (const cacheSize of [0, 4, 65_536]) {
+      const pseudonyms = new Pseudonymizer(key, cacheSize);
+      for (let i = 0; i < 3_000; i++) {
+        const identity = `user-${(i * 7919) % 257}@corp.example`;
+        const pseudonym = i % 5 === 0 ? pseudonyms.of(identity) : pseudonyms.ofHashed(identity, i % 11);
+        expect(pseudonyms.tableHash).toBe(topKStringHash(pseudonym));
+        expect(pseudonyms.tableHash).toBeGreaterThanOrEqual(0);
+      }
+    }
   });
 });
 

@@ -368,6 +368,8 @@ export class ComplianceMonitor {
   private readonly activityPass: Uint8Array;
   private readonly pairKeys: HashedKey[];
   private readonly topItem: (string | number | undefined)[];
+  /** Per top metric: the TopK table hash of a pseudonymized item, -1 for an item as given. */
+  private readonly topHash: Int32Array;
   private readonly frequencySlot: Int32Array;
   private readonly frequencyPass: Uint8Array;
   private readonly frequencyValue: (string | number | undefined)[];
@@ -425,6 +427,7 @@ export class ComplianceMonitor {
     this.activityPass = new Uint8Array(plan.activity.length);
     this.pairKeys = plan.activity.map(() => new HashedKey());
     this.topItem = plan.top.map(() => undefined);
+    this.topHash = new Int32Array(plan.top.length).fill(-1);
     this.frequencySlot = Int32Array.from(plan.frequency, (m) => m.slot);
     this.frequencyPass = new Uint8Array(plan.frequency.length);
     this.frequencyValue = plan.frequency.map(() => undefined);
@@ -678,16 +681,20 @@ export class ComplianceMonitor {
       const metric = plan.top[i] as Of<"top">;
       const slot = metric.slot;
       let item: string | number | undefined;
+      let tableHash = -1;
       if (hashed[slot] === 1) {
         const filter = filters.top[i];
         if (filter === undefined || filter(event)) {
           const value = values[slot] as string | number;
           if (pseudonyms === undefined || !metric.pseudonymize) item = value;
-          else if (typeof value === "string") item = pseudonyms.ofHashed(value, (hashes[slot] as HashedKey).lo);
-          else item = pseudonyms.of(String(value));
+          else {
+            item = typeof value === "string" ? pseudonyms.ofHashed(value, (hashes[slot] as HashedKey).lo) : pseudonyms.of(String(value));
+            tableHash = pseudonyms.tableHash;
+          }
         }
       }
       this.topItem[i] = item;
+      this.topHash[i] = tableHash;
     }
     for (let i = 0; i < plan.frequency.length; i++) {
       const slot = this.frequencySlot[i] as number;
@@ -745,7 +752,11 @@ export class ComplianceMonitor {
     const topItem = this.topItem;
     for (let i = 0; i < topItem.length; i++) {
       const item = topItem[i];
-      if (item !== undefined) (bucket.top[i] as TopK).add(item);
+      if (item === undefined) continue;
+      // A pseudonym comes with its table hash from the pseudonym cache: the TopK does not hash it again.
+      const tableHash = this.topHash[i] as number;
+      if (tableHash >= 0) (bucket.top[i] as TopK).addStringHashed(item as string, tableHash);
+      else (bucket.top[i] as TopK).add(item);
     }
     const frequencyPass = this.frequencyPass;
     for (let i = 0; i < frequencyPass.length; i++) {

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { HashedKey } from "../hashing/hashed-key.js";
 import { HmacSha256 } from "../hashing/hmac.js";
 import { describeValue } from "../sketches/sketch.js";
+import { topKStringHash } from "../sketches/top-k.js";
 
 /** Shortest deployment key accepted, bytes (RFC 2104 §3 advises against keys shorter than the hash output; 16 bytes is the floor here). */
 export const MIN_KEY_BYTES = 16;
@@ -40,6 +41,9 @@ function keyBytes(key: unknown, where: string): Uint8Array {
  * missed about 1 % of lookups at the default 65,536 entries, a thousand HMACs
  * per 100,000 events; with four, far fewer, see docs/performance.md.)
  * `ComplianceMonitor` passes the hash it already computed for the field.
+ * Each entry also keeps its pseudonym's TopK table hash
+ * ({@link Pseudonymizer.tableHash}), so the top lists that count
+ * pseudonyms never hash one again.
  *
  * @example
  * ```ts
@@ -57,6 +61,16 @@ export class Pseudonymizer {
   private readonly entries: string[];
   /** Per set of four entries: which one to replace next (round robin). */
   private readonly victim: Uint8Array;
+  /** Entry e's pseudonym's TopK table hash (`topKStringHash`) at [e]. */
+  private readonly hashes: Int32Array;
+  /**
+   * The TopK table hash of the pseudonym returned last by
+   * {@link Pseudonymizer.ofHashed} or {@link Pseudonymizer.of}: what
+   * `TopK.addStringHashed` takes (pseudonyms are ASCII, so it is `>= 0`).
+   *
+   * @internal
+   */
+  tableHash = 0;
   private readonly scratch = new HashedKey();
   private readonly codes = new Uint16Array(16);
   /** A check value of the key: 16 hex digits of HMAC(key, a fixed text), stored in monitor images to recognise the key. */
@@ -77,6 +91,7 @@ export class Pseudonymizer {
     // Filled with "" (never an identity's entry: "" is checked apart) so the arrays stay packed.
     this.entries = new Array<string>(2 * size).fill("");
     this.victim = new Uint8Array(size >> 2);
+    this.hashes = new Int32Array(size);
     let check = "";
     this.mac.digestInto("papertrail.pseudonym-key-check", this.digest, 0);
     for (let i = 0; i < 8; i++) check += (this.digest[i] as number).toString(16).padStart(2, "0");
@@ -93,21 +108,29 @@ export class Pseudonymizer {
    * as `HashedKey.lo` of the identity) picks its cache entries.
    */
   ofHashed(identity: string, hash: number): string {
-    if (this.mask < 0 || identity === "") return this.compute(identity);
+    if (this.mask < 0 || identity === "") {
+      const pseudonym = this.compute(identity);
+      this.tableHash = topKStringHash(pseudonym);
+      return pseudonym;
+    }
     const entries = this.entries;
     const set = hash & this.mask;
     const at0 = 8 * set;
-    if (entries[at0] === identity) return entries[at0 + 1] as string;
-    if (entries[at0 + 2] === identity) return entries[at0 + 3] as string;
-    if (entries[at0 + 4] === identity) return entries[at0 + 5] as string;
-    if (entries[at0 + 6] === identity) return entries[at0 + 7] as string;
-    const pseudonym = this.compute(identity);
-    const next = this.victim[set] as number;
-    const at = at0 + 2 * next;
-    this.victim[set] = (next + 1) & 3;
-    entries[at] = identity;
-    entries[at + 1] = pseudonym;
-    return pseudonym;
+    let way: number;
+    if (entries[at0] === identity) way = 0;
+    else if (entries[at0 + 2] === identity) way = 1;
+    else if (entries[at0 + 4] === identity) way = 2;
+    else if (entries[at0 + 6] === identity) way = 3;
+    else {
+      const pseudonym = this.compute(identity);
+      way = this.victim[set] as number;
+      this.victim[set] = (way + 1) & 3;
+      entries[at0 + 2 * way] = identity;
+      entries[at0 + 2 * way + 1] = pseudonym;
+      this.hashes[4 * set + way] = topKStringHash(pseudonym);
+    }
+    this.tableHash = this.hashes[4 * set + way] as number;
+    return entries[at0 + 2 * way + 1] as string;
   }
 
   private compute(identity: string): string {

@@ -174,7 +174,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   private where: Int32Array;
   /** slot -> item kind. */
   private kinds: Uint8Array;
-  /** slot -> hash of a string item (see {@link stringHash}); unused for other kinds. */
+  /** slot -> hash of a string item (see {@link topKStringHash}); unused for other kinds. */
   private hashes: Int32Array;
   /**
    * Open-addressing table of the string items, linear probing from
@@ -237,7 +237,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     if (!(this.sum + count <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total weight would overflow: ${this.sum} + ${count}`);
     if (typeof item === "string") {
       let key = item;
-      let hash = stringHash(key);
+      let hash = topKStringHash(key);
       if (hash < 0) {
         // Some code unit may be a surrogate: a lone one counts as U+FFFD.
         key = wellFormed(item);
@@ -249,6 +249,23 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       return this;
     }
     return this.addOther(item, count);
+  }
+
+  /**
+   * `add(key, 1)` of a well-formed string whose table hash the caller
+   * already holds: `hash` must be {@link topKStringHash}`(key)`, which is
+   * non-negative for a string without surrogates (the monitor's pseudonym
+   * cache keeps it beside each pseudonym, so a top list of pseudonyms never
+   * reads a pseudonym's characters again).
+   *
+   * @internal
+   */
+  addStringHashed(key: string, hash: number): this {
+    if (!(this.sum + 1 <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total weight would overflow: ${this.sum} + 1`);
+    const slot = this.findString(key, hash);
+    if (slot >= 0) return this.bump(slot, 1);
+    this.insert(KIND_STRING, key, hash, 1);
+    return this;
   }
 
   /** `add` of a byte string, number or bigint (apart, so that the string path stays small enough to inline). */
@@ -490,7 +507,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   private find(item: TopKItem): number {
     if (typeof item === "string") {
       let key = item;
-      let hash = stringHash(key);
+      let hash = topKStringHash(key);
       if (hash < 0) {
         key = wellFormed(item);
         hash = key === item ? ~hash : tableHash(key);
@@ -1063,9 +1080,9 @@ function wellFormed(text: string): string {
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\uFFFD") : text;
 }
 
-/** {@link stringHash} without its surrogate flag: the table hash, `>= 0`. */
+/** {@link topKStringHash} without its surrogate flag: the table hash, `>= 0`. */
 function tableHash(text: string): number {
-  const hash = stringHash(text);
+  const hash = topKStringHash(text);
   return hash < 0 ? ~hash : hash;
 }
 
@@ -1078,8 +1095,10 @@ function tableHash(text: string): number {
  * may be a surrogate (the or of the units reaches 0xD800), so that callers
  * look for lone surrogates only then. Not a stored format: it only finds
  * strings in memory.
+ *
+ * @internal
  */
-function stringHash(text: string): number {
+export function topKStringHash(text: string): number {
   const length = text.length;
   let hash = length ^ 0x2c1b3c6d;
   let units = 0;
