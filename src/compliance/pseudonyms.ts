@@ -63,14 +63,8 @@ export class Pseudonymizer {
   private readonly victim: Uint8Array;
   /** Entry e's pseudonym's TopK table hash (`topKStringHash`) at [e]. */
   private readonly hashes: Int32Array;
-  /**
-   * The TopK table hash of the pseudonym returned last by
-   * {@link Pseudonymizer.ofHashed} or {@link Pseudonymizer.of}: what
-   * `TopK.addStringHashed` takes (pseudonyms are ASCII, so it is `>= 0`).
-   *
-   * @internal
-   */
-  tableHash = 0;
+  /** See {@link Pseudonymizer.tableHash}. */
+  private lastTableHash = 0;
   private readonly scratch = new HashedKey();
   private readonly codes = new Uint16Array(16);
   /** A check value of the key: 16 hex digits of HMAC(key, a fixed text), stored in monitor images to recognise the key. */
@@ -110,7 +104,7 @@ export class Pseudonymizer {
   ofHashed(identity: string, hash: number): string {
     if (this.mask < 0 || identity === "") {
       const pseudonym = this.compute(identity);
-      this.tableHash = topKStringHash(pseudonym);
+      this.lastTableHash = topKStringHash(pseudonym);
       return pseudonym;
     }
     const entries = this.entries;
@@ -129,8 +123,19 @@ export class Pseudonymizer {
       entries[at0 + 2 * way + 1] = pseudonym;
       this.hashes[4 * set + way] = topKStringHash(pseudonym);
     }
-    this.tableHash = this.hashes[4 * set + way] as number;
+    this.lastTableHash = this.hashes[4 * set + way] as number;
     return entries[at0 + 2 * way + 1] as string;
+  }
+
+  /**
+   * The TopK table hash of the pseudonym returned last by
+   * {@link Pseudonymizer.ofHashed} or {@link Pseudonymizer.of}: what
+   * `TopK.addStringHashed` takes (pseudonyms are ASCII, so it is `>= 0`).
+   *
+   * @internal
+   */
+  get tableHash(): number {
+    return this.lastTableHash;
   }
 
   private compute(identity: string): string {
