@@ -41,7 +41,7 @@ if (args[0] === "--count") {
 
 const rules = args.includes("--rules");
 const identities = args.includes("--pseudonymized") ? "pseudonymized" : "plain";
-const dist = args.find((arg) => !arg.startsWith("--")) ?? "dist";
+const dist = path.resolve(args.find((arg) => !arg.startsWith("--")) ?? "dist");
 const self = fileURLToPath(import.meta.url);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "monitor-instructions-"));
 
@@ -63,7 +63,8 @@ function profile(count) {
       rules ? "rules" : "none",
       identities,
     ],
-    { encoding: "utf8" },
+    // In the scratch folder: --perf-basic-prof also writes V8's isolate-*.log into the working directory.
+    { encoding: "utf8", cwd: work },
   );
   const pid = /==(\d+)== Collected/.exec(run.stderr ?? "")?.[1];
   if (pid === undefined) throw new Error(`callgrind failed (is valgrind installed?): ${run.stderr?.slice(-500)}`);
