@@ -1,7 +1,9 @@
-// The monitor's field reader (src/compliance/monitor-metrics.ts): its switch
-// uses literal codes, so each case must read the field its FieldCode names.
+// The monitor's field reader (src/compliance/monitor-metrics.ts) and the rule
+// dispatch's (src/compliance/event-field.ts): their switches use literal
+// codes, so each case must read the field its code names.
 import { describe, expect, it } from "vitest";
 import type { ComplianceEvent } from "../src/compliance/event.js";
+import { fieldReader, readTopLevelField, topLevelFieldCode } from "../src/compliance/event-field.js";
 import { compileField, FieldCode, readField } from "../src/compliance/monitor-metrics.js";
 
 describe("monitor readField", () => {
@@ -19,5 +21,24 @@ describe("monitor readField", () => {
     expect(readField(event, compileField("metrics.cpu", "test"))).toBe(3);
     expect(readField(event, compileField("raw.a.b", "test"))).toBe("deep");
     expect(Object.values(FieldCode)).toEqual([...Array(14).keys()]);
+  });
+});
+
+describe("the rules' top-level field codes", () => {
+  it("give each top-level reader its field, and -1 for other readers", () => {
+    const event = {
+      kind: "k", time: 1, user: "u", system: "s", ip: "i", session: "se", status: "st", outcome: "o",
+      level: "l", message: "m", value: 2, id: "id", metrics: { cpu: 3 }, raw: { a: "b" },
+    } as unknown as ComplianceEvent;
+    const names = ["kind", "time", "user", "system", "ip", "session", "status", "outcome", "level", "message", "value", "id"] as const;
+    names.forEach((name, index) => {
+      const code = topLevelFieldCode(fieldReader(name));
+      expect(code).toBe(index);
+      expect(readTopLevelField(event, code)).toBe(event[name]);
+    });
+    expect(topLevelFieldCode(fieldReader("metrics.cpu"))).toBe(-1);
+    expect(topLevelFieldCode(fieldReader("raw.a"))).toBe(-1);
+    expect(topLevelFieldCode((e: ComplianceEvent) => e.user)).toBe(-1);
+    expect(readTopLevelField(event, -1)).toBeUndefined();
   });
 });

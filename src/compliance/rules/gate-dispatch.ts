@@ -1,4 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
+import { readTopLevelField, topLevelFieldCode } from "../event-field.js";
 import { dimensionOf, type EventGuard, type FieldGuard, foldedText, type GuardAlternatives } from "./event-guard.js";
 
 /** Classes of a field's value in one dimension; values of the dimension's table are `FIRST_VALUE + index`. */
@@ -24,11 +25,16 @@ class Dimension {
   /** Strings classed so far beyond the named values (kept in `table`, up to {@link LEARNED}). */
   private learned = 0;
 
+  /** The field's {@link topLevelFieldCode} (-1: read through `read`). */
+  private readonly code: number;
+
   constructor(
     readonly key: string,
     readonly read: (event: ComplianceEvent) => unknown,
     readonly folded: boolean,
-  ) {}
+  ) {
+    this.code = topLevelFieldCode(read);
+  }
 
   add(value: string): void {
     if (this.table.has(value)) return;
@@ -42,7 +48,8 @@ class Dimension {
 
   /** The class of `event`'s value. */
   classOf(event: ComplianceEvent): number {
-    const value = this.read(event);
+    const code = this.code;
+    const value = code >= 0 ? readTopLevelField(event, code) : this.read(event);
     if (value === undefined) return ABSENT;
     if (typeof value !== "string") return this.folded ? UNKNOWN : OTHER;
     const table = this.table;
