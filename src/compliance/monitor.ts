@@ -633,19 +633,15 @@ export class ComplianceMonitor {
       const key = hashes[j] as HashedKey;
       if (typeof value === "string") {
         if (types[j] === NUMERIC) return false;
-        const cache = caches[j];
-        if (cache !== undefined) {
-          cache.hashInto(value, key);
-          values[j] = value;
-          hashed[j] = 1;
-          continue;
-        }
       } else if (types[j] === TEXT || typeof value !== "number" || value - value !== 0) {
         // A text field holding anything else, INVALID, or a number that is not finite
         // (readField gives raw fields as strings and finite numbers only).
         return false;
       }
-      key.set(value as string | number);
+      // Only text fields have a cache, so its value is a string here.
+      const cache = caches[j];
+      if (cache !== undefined) cache.hashInto(value as string, key);
+      else key.set(value as string | number);
       values[j] = value;
       hashed[j] = 1;
     }
