@@ -3,7 +3,7 @@
 // codes, so each case must read the field its code names.
 import { describe, expect, it } from "vitest";
 import type { ComplianceEvent } from "../src/compliance/event.js";
-import { fieldReader, readTopLevelField, topLevelFieldCode } from "../src/compliance/event-field.js";
+import { fieldReader, readEventMetrics, readTopLevelField, topLevelFieldCode } from "../src/compliance/event-field.js";
 import { compileField, FieldCode, readField } from "../src/compliance/monitor-metrics.js";
 
 describe("monitor readField", () => {
@@ -25,7 +25,7 @@ describe("monitor readField", () => {
 });
 
 describe("the rules' top-level field codes", () => {
-  it("give each top-level reader its field, and -1 for other readers", () => {
+  it("give each top-level reader its field, the whole metrics object to readEventMetrics, and -1 for other readers", () => {
     const event = {
       kind: "k", time: 1, user: "u", system: "s", ip: "i", session: "se", status: "st", outcome: "o",
       level: "l", message: "m", value: 2, id: "id", metrics: { cpu: 3 }, raw: { a: "b" },
@@ -36,9 +36,13 @@ describe("the rules' top-level field codes", () => {
       expect(code).toBe(index);
       expect(readTopLevelField(event, code)).toBe(event[name]);
     });
+    expect(topLevelFieldCode(readEventMetrics)).toBe(12);
+    expect(readTopLevelField(event, 12)).toBe(event.metrics);
+    expect(readEventMetrics(event)).toBe(event.metrics);
     expect(topLevelFieldCode(fieldReader("metrics.cpu"))).toBe(-1);
     expect(topLevelFieldCode(fieldReader("raw.a"))).toBe(-1);
     expect(topLevelFieldCode((e: ComplianceEvent) => e.user)).toBe(-1);
     expect(readTopLevelField(event, -1)).toBeUndefined();
+    expect(readTopLevelField(event, 13)).toBeUndefined();
   });
 });

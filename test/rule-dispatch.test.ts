@@ -171,7 +171,7 @@ describe("guarded dispatch", () => {
     expect(dispatch.select(makeEvent({ time: 0, kind: "login" }))).toEqual([]);
   });
 
-  it("the ready rules alert, count and snapshot exactly as without their kinds and guards", () => {
+  it("the ready rules alert, count and snapshot exactly as without their kinds, guards and presence filters (whenPresent, tested by the gate without a call)", () => {
     const random = fc.sample(eventArb, { numRuns: 2_000, seed: 7 });
     const events = random.map((item, i) => {
       const event = toEvent(item, i);

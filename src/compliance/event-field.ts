@@ -37,13 +37,23 @@ const TOP_LEVEL_READERS: Readonly<Record<string, FieldReader | undefined>> = Obj
   id: (event: ComplianceEvent) => event.id,
 });
 const TOP_LEVEL = Object.keys(TOP_LEVEL_READERS);
-const TOP_LEVEL_FUNCTIONS: readonly (FieldReader | undefined)[] = TOP_LEVEL.map((name) => TOP_LEVEL_READERS[name]);
+
+/**
+ * The event's `metrics` object as a whole (not an {@link EventField}: a
+ * guard on "some metric is present" reads it), with code 12 of
+ * {@link topLevelFieldCode}.
+ *
+ * @internal
+ */
+export const readEventMetrics: FieldReader = (event) => event.metrics;
+
+const TOP_LEVEL_FUNCTIONS: readonly (FieldReader | undefined)[] = [...TOP_LEVEL.map((name) => TOP_LEVEL_READERS[name]), readEventMetrics];
 
 /**
  * The position of `reader` among the top-level field readers
  * {@link fieldReader} gives (kind 0, time 1, user 2, system 3, ip 4,
- * session 5, status 6, outcome 7, level 8, message 9, value 10, id 11), or -1
- * for any other function. With it a hot loop that reads fields of several
+ * session 5, status 6, outcome 7, level 8, message 9, value 10, id 11), 12
+ * for {@link readEventMetrics}, or -1 for any other function. With it a hot loop that reads fields of several
  * rules reads them through {@link readTopLevelField} instead of calling each
  * rule's reader (a call site shared by many readers is not inlined).
  *
@@ -85,6 +95,8 @@ export function readTopLevelField(event: ComplianceEvent, code: number): unknown
       return event.value;
     case 11:
       return event.id;
+    case 12:
+      return event.metrics;
     default:
       return undefined;
   }

@@ -9,9 +9,9 @@ import { InvalidArgumentError } from "../errors.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import type { Severity } from "./alert.js";
 import type { ComplianceEvent, EventField } from "./event.js";
-import { fieldReader } from "./event-field.js";
+import { fieldReader, readEventMetrics } from "./event-field.js";
 import type { BaselineRule, CountRule, DistinctRule, MatchRule, RuleDefinition, SustainedRule } from "./rule.js";
-import { type EventGuard, guarded } from "./rules/event-guard.js";
+import { type EventGuard, guarded, whenPresent } from "./rules/event-guard.js";
 
 /**
  * Options every ready rule takes: its id, title, severity, cooldown (ms)
@@ -67,15 +67,13 @@ function numberAt(field: EventField): (event: ComplianceEvent) => number | undef
 
 const failedLogin = (event: ComplianceEvent): boolean => event.kind === "login" && event.outcome === "failure";
 
-const readMetrics = (event: ComplianceEvent): unknown => event.metrics;
-
 /**
  * The guard (rules/event-guard.ts) of a filter that holds only when `field`
  * is present: for a `metrics.<name>` field, the event's metrics (one field
  * the engine reads once for every metric rule); the field itself otherwise.
  */
 function presentGuard(field: EventField): EventGuard {
-  if (field.startsWith("metrics.")) return [{ field: "metrics", read: readMetrics, folded: false, values: undefined }];
+  if (field.startsWith("metrics.")) return [{ field: "metrics", read: readEventMetrics, folded: false, values: undefined }];
   return [{ field, read: fieldReader(field), folded: false, values: undefined }];
 }
 
@@ -192,7 +190,7 @@ export function userSpikeRule(options: ReadyRuleOptions & { readonly events?: nu
     ...head,
     type: "count",
     description: `${events} or more events of one user within ${window / 1000} s`,
-    where: (event) => event.user !== undefined,
+    where: whenPresent("user"),
     groupBy: ["user"],
     window,
     threshold: { gte: events },
@@ -432,7 +430,7 @@ export function userManyIpsRule(options: ReadyRuleOptions & { readonly ips?: num
     ...head,
     type: "distinct",
     description: `one user from more than ${ips} IP addresses within ${window / 1000} s`,
-    where: (event) => event.user !== undefined && event.ip !== undefined,
+    where: whenPresent("user", "ip"),
     groupBy: ["user"],
     field: "ip",
     window,

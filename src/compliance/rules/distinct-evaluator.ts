@@ -1,5 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
-import { fieldReader, type FieldReader } from "../event-field.js";
+import { fieldReader, type FieldReader, readTopLevelField, topLevelFieldCode } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
 import { grown, grownInt, type KeyTable } from "./key-table.js";
 import { type EngineContext, thresholdFloor, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
@@ -65,6 +65,8 @@ function clearEntry(bits: number, value: string, map: Map<string, number>): void
 export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private readonly ring: SliceRing;
   private readonly value: FieldReader;
+  /** The value field's {@link topLevelFieldCode} (-1: read through `value`; one call site serves every distinct rule). */
+  private readonly valueCode: number;
   /**
    * The values of a key and their slice masks: up to {@link INLINE} in
    * insertion order at `slot * INLINE` of `inlineValues` / `inlineBits`
@@ -89,6 +91,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     super(rule, context, { keyed: true, window: rule.window });
     this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
     this.value = fieldReader(rule.field);
+    this.valueCode = topLevelFieldCode(this.value);
     this.meets = thresholdTest(rule.threshold);
     this.least = thresholdFloor(rule.threshold);
     this.grow((this.table as { capacity: number }).capacity);
@@ -183,7 +186,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   }
 
   update(event: ComplianceEvent, key: string): void {
-    const raw = this.value(event);
+    const code = this.valueCode;
+    const raw = code >= 0 ? readTopLevelField(event, code) : this.value(event);
     const value = typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "boolean" ? String(raw) : undefined;
     if (value === undefined) {
       this.stats[Stat.MissingField]++;

@@ -1,4 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
+import { fieldReader, topLevelFieldCode } from "../event-field.js";
 import { foldedText } from "../sigma/case-fold.js";
 
 /** `text` case-folded as Sigma compares it (the dispatch classes values with it; it lives with Sigma's folding). @internal */
@@ -199,4 +200,29 @@ export function guardAny(operands: readonly (EventGuard | undefined)[]): EventGu
     if (everywhere) out.push({ ...field, values });
   }
   return out.length === 0 ? undefined : out;
+}
+
+const presence = new WeakMap<object, readonly number[]>();
+
+/**
+ * A predicate that holds exactly when every one of `fields` (top-level
+ * fields: `user`, `ip`, …) is not `undefined`. The engine tests such a
+ * predicate by reading the fields through `readTopLevelField`'s switch
+ * instead of calling it (the call site of every rule's filter is shared, so
+ * such a call is never inlined; the per-user ready rules ask it of every
+ * event). It records no guard: the dispatch gains nothing from fields
+ * nearly every event has.
+ *
+ * @internal
+ */
+export function whenPresent(...fields: readonly ("kind" | "user" | "system" | "ip" | "session" | "status" | "outcome" | "level" | "message" | "value" | "id")[]): (event: ComplianceEvent) => boolean {
+  const readers = fields.map((field) => fieldReader(field));
+  const predicate = (event: ComplianceEvent): boolean => readers.every((read) => read(event) !== undefined);
+  presence.set(predicate, readers.map(topLevelFieldCode));
+  return predicate;
+}
+
+/** The top-level field codes a {@link whenPresent} predicate tests, `undefined` for any other value. @internal */
+export function presenceCodesOf(predicate: unknown): readonly number[] | undefined {
+  return typeof predicate === "function" ? presence.get(predicate) : undefined;
 }

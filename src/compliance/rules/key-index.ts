@@ -1,5 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
-import type { FieldReader } from "../event-field.js";
+import { type FieldReader, readTopLevelField, topLevelFieldCode } from "../event-field.js";
 import { grownInt } from "./key-table.js";
 
 /** The key tables an index serves: told when the id space grows. @internal */
@@ -49,11 +49,15 @@ export class KeyIndex {
   private lookedUpId = -1;
   /** The evaluation of the last lookup: compared first, so a key of another event costs no string comparison. */
   private lookedUpIn: number = Number.NaN;
+  /** Per group-by field: its {@link topLevelFieldCode} (-1: read through its reader). */
+  private readonly codes: Int32Array;
 
   constructor(
     private readonly readers: readonly FieldReader[],
     private readonly context: { readonly evaluation: number },
-  ) {}
+  ) {
+    this.codes = Int32Array.from(readers, topLevelFieldCode);
+  }
 
   /** Live keys. */
   get size(): number {
@@ -69,7 +73,7 @@ export class KeyIndex {
   keyOf(event: ComplianceEvent): string | undefined {
     const evaluation = this.context.evaluation;
     if (this.eventMemo === evaluation) return this.keyMemo;
-    const key = groupKey(this.readers, event);
+    const key = groupKey(this.readers, this.codes, event);
     this.eventMemo = evaluation;
     this.keyMemo = key;
     return key;
@@ -126,17 +130,29 @@ export class KeyIndex {
   }
 }
 
-/** The group key of `event` (see {@link KeyIndex.keyOf}). @internal */
-export function groupKey(readers: readonly FieldReader[], event: ComplianceEvent): string | undefined {
+/**
+ * The group key of `event` (see {@link KeyIndex.keyOf}). Through `codes`
+ * (each reader's {@link topLevelFieldCode}), top-level fields are read by
+ * `readTopLevelField`'s switch, not by calling the reader: this call site
+ * serves every index, and a call of one of many readers is not inlined.
+ *
+ * @internal
+ */
+export function groupKey(readers: readonly FieldReader[], codes: Int32Array, event: ComplianceEvent): string | undefined {
   if (readers.length === 0) return "";
-  if (readers.length === 1) return keyPart((readers[0] as FieldReader)(event), false);
+  if (readers.length === 1) return keyPart(readGroupField(readers, codes, 0, event), false);
   let key = "";
   for (let i = 0; i < readers.length; i++) {
-    const part = keyPart((readers[i] as FieldReader)(event), true);
+    const part = keyPart(readGroupField(readers, codes, i, event), true);
     if (part === undefined) return undefined;
     key = i === 0 ? part : key + KEY_SEPARATOR + part;
   }
   return key;
+}
+
+function readGroupField(readers: readonly FieldReader[], codes: Int32Array, i: number, event: ComplianceEvent): unknown {
+  const code = codes[i] as number;
+  return code >= 0 ? readTopLevelField(event, code) : (readers[i] as FieldReader)(event);
 }
 
 /** One group-by value as key text: strings as they are, numbers and booleans as `String` gives them, anything else missing. @internal */

@@ -1,9 +1,9 @@
 import type { Alert } from "../alert.js";
 import type { ComplianceEvent } from "../event.js";
-import { fieldReader, type FieldReader } from "../event-field.js";
+import { fieldReader, type FieldReader, readTopLevelField } from "../event-field.js";
 import type { RuleDefinition, Threshold } from "../rule.js";
 import { Cooldown, CooldownQueue } from "./cooldown-queue.js";
-import { alternativesAll, alternativesOf, type GuardAlternatives } from "./event-guard.js";
+import { alternativesAll, alternativesOf, type GuardAlternatives, presenceCodesOf } from "./event-guard.js";
 import { EvidenceRing } from "./evidence-ring.js";
 import { type KeyIndex, keyPart } from "./key-index.js";
 import { KeyTable, type KeyTableOwner } from "./key-table.js";
@@ -126,6 +126,9 @@ const EXACT = 2 ** 52;
  * @internal
  */
 export class RuleGate {
+  /** The fields a `whenPresent` filter (event-guard.ts) tests, read here instead of calling it (`undefined`: call `where`). */
+  private readonly present: Int32Array | undefined;
+
   constructor(
     private readonly evaluator: RuleEvaluator,
     private readonly stats: Float64Array<ArrayBuffer>,
@@ -133,13 +136,21 @@ export class RuleGate {
     private readonly allowReader: FieldReader | undefined,
     private readonly keys: KeyIndex,
     private readonly context: EngineContext,
-  ) {}
+  ) {
+    const codes = presenceCodesOf(where);
+    this.present = codes === undefined ? undefined : Int32Array.from(codes);
+  }
 
   /** Looks at one event; `late` when it is older than the watermark minus the allowed lateness. */
   evaluate(event: ComplianceEvent, late: boolean): void {
     const stats = this.stats;
-    const where = this.where;
-    if (where !== undefined && !where(event)) return;
+    const present = this.present;
+    if (present !== undefined) {
+      for (let i = 0; i < present.length; i++) if (readTopLevelField(event, present[i] as number) === undefined) return;
+    } else {
+      const where = this.where;
+      if (where !== undefined && !where(event)) return;
+    }
     if (late) {
       stats[Stat.Late]++;
       return;
