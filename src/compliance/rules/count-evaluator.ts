@@ -1,11 +1,20 @@
 import type { ComplianceEvent } from "../event.js";
 import type { CountRule } from "../rule.js";
-import { grown, grownInt, grownUint, type KeyTable } from "./key-table.js";
+import type { KeyTable } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdFloor, thresholdTest, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
 /** Slices kept per key at most (128 bytes of counters): a short window with a long lateness does not blow up every key. */
 const MAX_RING = 32;
+
+// A record's fields: doubles at `state[f + …]`, u32s at `words[2 f + …]` (f = slot * stride).
+const NEWEST = 0; // newest slice (-Infinity: none yet)
+const TOTAL = 1; // the sum of every slice in the ring: no window of the key counts more (a double: 32 full u32 slices still add up exactly)
+const FIRST = 2; // earliest counted event time since the last reset
+const LAST = 3; // latest counted event time since the last reset
+const NEWEST_AT = 8; // u32: ring position of the newest slice
+const WINDOW_SUM = 9; // u32: the sum of the window ending at the newest slice
+const COUNTS = 10; // u32: the ring of slice counters
 
 /**
  * `count` rules: per key a ring of slice counters (Uint32), so the count of
@@ -21,94 +30,84 @@ const MAX_RING = 32;
  * most events of a per-user count rule are late and most keys far below it.
  * After firing, the slices up to the fired window's end are cleared.
  *
+ * A key's state is one record of a buffer (seen as doubles and as u32s):
+ * its newest slice, ring total, first and last time, the newest slice's
+ * ring position and window sum, then the ring of counters. The per-user
+ * rule touches a random user's record on every event; one record is one
+ * or two cache lines, where an array per field was a line in each of seven.
+ *
  * @internal
  */
 export class CountEvaluator extends RuleEvaluator<CountRule> {
   private readonly ring: SliceRing;
-  private counts = new Uint32Array(0);
-  /** Newest slice per slot (-Infinity: none yet). */
-  private newest = new Float64Array(0);
-  /** Ring position of the newest slice, and the sum of the window ending there. */
-  private newestAt = new Int32Array(0);
-  private windowSum = new Uint32Array(0);
-  /** The sum of every slice in the key's ring: no window of the key counts more (a double: 32 full u32 slices still add up exactly). */
-  private total = new Float64Array(0);
+  /** Doubles per record: the four double fields, the two u32 fields, the ring (two counters per double). */
+  private readonly stride: number;
+  private state = new Float64Array(0);
+  private words = new Uint32Array(0);
   private readonly meets: (count: number) => boolean;
   /** {@link thresholdFloor} of the rule's threshold. */
   private readonly least: number;
-  /** Earliest and latest counted event time since the last reset. */
-  private first = new Float64Array(0);
-  private last = new Float64Array(0);
 
   constructor(rule: CountRule, context: EngineContext) {
     super(rule, context, { keyed: true, window: rule.window });
     this.ring = new SliceRing(rule.window, context.slices, context.allowedLateness, MAX_RING);
+    this.stride = COUNTS / 2 + Math.ceil(this.ring.ring / 2);
     this.meets = thresholdTest(rule.threshold);
     this.least = thresholdFloor(rule.threshold);
     this.grow((this.table as { capacity: number }).capacity);
   }
 
   grow(capacity: number): void {
-    this.counts = grownUint(this.counts, capacity * this.ring.ring);
-    this.newest = grown(this.newest, capacity);
-    this.newestAt = grownInt(this.newestAt, capacity);
-    this.windowSum = grownUint(this.windowSum, capacity);
-    this.total = grown(this.total, capacity);
-    this.first = grown(this.first, capacity);
-    this.last = grown(this.last, capacity);
+    const buffer = new ArrayBuffer(capacity * this.stride * 8);
+    const before = this.state;
+    this.state = new Float64Array(buffer);
+    this.state.set(before.subarray(0, Math.min(before.length, this.state.length)));
+    this.words = new Uint32Array(buffer);
   }
 
   reset(slot: number): void {
-    const size = this.ring.ring;
-    this.counts.fill(0, slot * size, slot * size + size);
-    this.newest[slot] = Number.NEGATIVE_INFINITY;
-    this.newestAt[slot] = 0;
-    this.windowSum[slot] = 0;
-    this.total[slot] = 0;
-    this.first[slot] = Number.POSITIVE_INFINITY;
-    this.last[slot] = Number.NEGATIVE_INFINITY;
+    const f = slot * this.stride;
+    const state = this.state;
+    state.fill(0, f, f + this.stride);
+    state[f + NEWEST] = Number.NEGATIVE_INFINITY;
+    state[f + FIRST] = Number.POSITIVE_INFINITY;
+    state[f + LAST] = Number.NEGATIVE_INFINITY;
   }
 
   update(event: ComplianceEvent, key: string): void {
     const ring = this.ring;
     const time = event.time;
     const slot = (this.table as KeyTable).slotOf(key);
+    const state = this.state;
+    const words = this.words;
+    const f = slot * this.stride;
+    const w = 2 * f;
     const slice = ring.sliceOf(time);
-    const newest = this.newest[slot] as number;
+    const newest = state[f + NEWEST] as number;
     if (slice < newest && !ring.holds(slice, newest)) {
       this.stats[Stat.Late]++;
       return;
     }
-    if (time < (this.first[slot] as number)) this.first[slot] = time;
-    if (time > (this.last[slot] as number)) this.last[slot] = time;
-    if (slice === newest) {
-      // The common case: one more event in the key's newest slice.
-      const size = ring.ring;
-      this.counts[slot * size + (this.newestAt[slot] as number)]++;
-      this.total[slot]++;
+    if (time < (state[f + FIRST] as number)) state[f + FIRST] = time;
+    if (time > (state[f + LAST] as number)) state[f + LAST] = time;
+    if (slice >= newest) {
+      // The common case (slice === newest): one more event in the key's newest slice.
+      if (slice > newest) this.advance(slot, newest, slice);
+      words[w + COUNTS + (words[w + NEWEST_AT] as number)]++;
+      state[f + TOTAL]++;
       this.evidence.remember(event, key);
-      const sum = ++(this.windowSum as Uint32Array)[slot];
-      if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
-      return;
-    }
-    if (slice > newest) {
-      this.advance(slot, newest, slice);
-      this.counts[slot * ring.ring + (this.newestAt[slot] as number)]++;
-      this.total[slot]++;
-      this.evidence.remember(event, key);
-      const sum = ++(this.windowSum as Uint32Array)[slot];
+      const sum = ++words[w + WINDOW_SUM];
       if (this.meets(sum as number)) this.fireWindow(event, key, slot, slice, sum as number);
       return;
     }
     // Late (within the lateness): every window ending at or after the slice gained the event.
     const size = ring.ring;
-    const base = slot * size;
-    const counts = this.counts;
+    const base = w + COUNTS;
     const position = ringPosition(slice, size);
-    counts[base + position]++;
-    if (slice > newest - ring.slices) this.windowSum[slot]++;
+    words[base + position]++;
+    if (slice > newest - ring.slices) words[w + WINDOW_SUM]++;
     this.evidence.remember(event, key);
-    if (++(this.total as Float64Array)[slot] < this.least) return; // no window of this key can meet the threshold
+    if (++state[f + TOTAL] < this.least) return; // no window of this key can meet the threshold
     // The window ending at `slice`, then each later one: add the slice that
     // enters, subtract the one that leaves (when the ring still holds it).
     const slices = ring.slices;
@@ -117,7 +116,7 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     let at = ringPosition(from, size);
     let sum = 0;
     for (let s = from; s <= slice; s++) {
-      sum += counts[base + at] as number;
+      sum += words[base + at] as number;
       if (++at === size) at = 0;
     }
     let leaving = slice - slices + 1;
@@ -130,9 +129,9 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
       }
       if (end === newest) return;
       end++;
-      sum += counts[base + at] as number;
+      sum += words[base + at] as number;
       if (++at === size) at = 0;
-      if (leaving >= oldest) sum -= counts[base + leavingAt] as number;
+      if (leaving >= oldest) sum -= words[base + leavingAt] as number;
       leaving++;
       if (++leavingAt === size) leavingAt = 0;
     }
@@ -150,42 +149,46 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     const ring = this.ring;
     const size = ring.ring;
     const slices = ring.slices;
-    const base = slot * size;
-    const counts = this.counts;
+    const state = this.state;
+    const words = this.words;
+    const f = slot * this.stride;
+    const w = 2 * f;
+    const base = w + COUNTS;
     let sum = 0;
     if (newest !== Number.NEGATIVE_INFINITY) {
       const gap = slice - newest;
       if (gap < slices) {
-        sum = this.windowSum[slot] as number;
+        sum = words[w + WINDOW_SUM] as number;
         let at = ringPosition(newest - slices + 1, size);
         for (let k = 0; k < gap; k++) {
-          sum -= counts[base + at] as number;
+          sum -= words[base + at] as number;
           if (++at === size) at = 0;
         }
       }
       const steps = Math.min(size, gap);
-      let at = this.newestAt[slot] as number;
+      let at = words[w + NEWEST_AT] as number;
       let cleared = 0;
       for (let k = 0; k < steps; k++) {
         if (++at === size) at = 0;
-        cleared += counts[base + at] as number;
-        counts[base + at] = 0;
+        cleared += words[base + at] as number;
+        words[base + at] = 0;
       }
-      this.total[slot] = (this.total[slot] as number) - cleared;
+      state[f + TOTAL] = (state[f + TOTAL] as number) - cleared;
     }
-    this.newest[slot] = slice;
-    this.newestAt[slot] = ringPosition(slice, size);
-    this.windowSum[slot] = sum;
+    state[f + NEWEST] = slice;
+    words[w + NEWEST_AT] = ringPosition(slice, size);
+    words[w + WINDOW_SUM] = sum;
   }
 
   /** The count of the window ending at `end` (its slices still in the ring). */
   private sumEnding(slot: number, end: number): number {
     const ring = this.ring;
     const size = ring.ring;
-    const base = slot * size;
-    const newest = this.newest[slot] as number;
+    const f = slot * this.stride;
+    const base = 2 * f + COUNTS;
+    const newest = this.state[f + NEWEST] as number;
     let sum = 0;
-    for (let s = Math.max(end - ring.slices + 1, newest - size + 1); s <= end; s++) sum += this.counts[base + ringPosition(s, size)] as number;
+    for (let s = Math.max(end - ring.slices + 1, newest - size + 1); s <= end; s++) sum += this.words[base + ringPosition(s, size)] as number;
     return sum;
   }
 
@@ -193,22 +196,26 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     const ring = this.ring;
     const from = ring.windowFrom(end);
     const to = ring.windowTo(end);
-    const firstTime = Math.max(this.first[slot] as number, from);
-    const lastTime = Math.min(this.last[slot] as number, to);
+    const state = this.state;
+    const words = this.words;
+    const f = slot * this.stride;
+    const w = 2 * f;
+    const firstTime = Math.max(state[f + FIRST] as number, from);
+    const lastTime = Math.min(state[f + LAST] as number, to);
     // Reset: the slices up to the fired window's end start again from zero.
     const size = ring.ring;
-    const base = slot * size;
-    const newest = this.newest[slot] as number;
+    const base = w + COUNTS;
+    const newest = state[f + NEWEST] as number;
     let cleared = 0;
     for (let s = Math.max(newest - size + 1, end - size + 1); s <= end; s++) {
       const at = base + ringPosition(s, size);
-      cleared += this.counts[at] as number;
-      this.counts[at] = 0;
+      cleared += words[at] as number;
+      words[at] = 0;
     }
-    this.total[slot] = (this.total[slot] as number) - cleared;
-    this.windowSum[slot] = this.sumEnding(slot, newest);
-    this.first[slot] = Number.POSITIVE_INFINITY;
-    if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
+    state[f + TOTAL] = (state[f + TOTAL] as number) - cleared;
+    words[w + WINDOW_SUM] = this.sumEnding(slot, newest);
+    state[f + FIRST] = Number.POSITIVE_INFINITY;
+    if (end === newest) state[f + LAST] = Number.NEGATIVE_INFINITY;
     if (this.suppressed(event.time, slot)) return; // before the message is made
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
@@ -231,8 +238,10 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
   }
 
   exportSlot(slot: number): unknown[] {
-    const size = this.ring.ring;
-    return [timeOrNull(this.newest[slot] as number), timeOrNull(this.first[slot] as number), timeOrNull(this.last[slot] as number), this.counts.slice(slot * size, slot * size + size)];
+    const f = slot * this.stride;
+    const base = 2 * f + COUNTS;
+    const state = this.state;
+    return [timeOrNull(state[f + NEWEST] as number), timeOrNull(state[f + FIRST] as number), timeOrNull(state[f + LAST] as number), this.words.slice(base, base + this.ring.ring)];
   }
 
   importSlot(slot: number, state: readonly unknown[]): string | undefined {
@@ -242,15 +251,18 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
     if (first !== null && !isFiniteNumber(first)) return "first time must be a number or null";
     if (last !== null && !isFiniteNumber(last)) return "last time must be a number or null";
     if (!(counts instanceof Uint32Array) || counts.length !== this.ring.ring) return `counts must be ${this.ring.ring} u32 values`;
-    this.newest[slot] = newest;
-    this.first[slot] = first ?? Number.POSITIVE_INFINITY;
-    this.last[slot] = last ?? Number.NEGATIVE_INFINITY;
-    this.counts.set(counts, slot * this.ring.ring);
-    this.newestAt[slot] = ringPosition(newest, this.ring.ring);
-    this.windowSum[slot] = this.sumEnding(slot, newest);
+    const f = slot * this.stride;
+    const w = 2 * f;
+    const record = this.state;
+    record[f + NEWEST] = newest;
+    record[f + FIRST] = first ?? Number.POSITIVE_INFINITY;
+    record[f + LAST] = last ?? Number.NEGATIVE_INFINITY;
+    this.words.set(counts, w + COUNTS);
+    this.words[w + NEWEST_AT] = ringPosition(newest, this.ring.ring);
+    this.words[w + WINDOW_SUM] = this.sumEnding(slot, newest);
     let total = 0;
     for (let i = 0; i < counts.length; i++) total += counts[i] as number;
-    this.total[slot] = total;
+    record[f + TOTAL] = total;
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader, readTopLevelField, topLevelFieldCode } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
-import { grown, grownInt, type KeyTable } from "./key-table.js";
+import type { KeyTable } from "./key-table.js";
 import { type EngineContext, thresholdFloor, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -20,6 +20,17 @@ const MAX_RING = 32;
  * get, set and size lines were a third of that rule's time).
  */
 const INLINE = 8;
+
+// A key's record: doubles at `state[STRIDE slot + …]`, int32s at `ints[INTS slot + …]`.
+const STRIDE = 9;
+const INTS = 2 * STRIDE;
+const NEWEST = 0; // newest slice (-Infinity: none yet)
+const FIRST = 1; // earliest counted event time since the last reset
+const LAST = 2; // latest counted event time since the last reset
+const WINDOW_BITS = 6; // int32: ring bits of the window ending at the newest slice
+const WINDOW_COUNT = 7; // int32: how many values occur in that window
+const INLINE_SIZE = 8; // int32: values kept inline (0 when the key has a map)
+const INLINE_BITS = 10; // int32 × INLINE: the inline values' slice masks
 
 /**
  * The bits of `count` consecutive ring positions from `first` on, wrapping
@@ -69,20 +80,21 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   private readonly valueCode: number;
   /**
    * The values of a key and their slice masks: up to {@link INLINE} in
-   * insertion order at `slot * INLINE` of `inlineValues` / `inlineBits`
-   * (`inlineSize` of them), more in a `Map` (insertion order too; a key that
-   * took a map keeps it until it is freed).
+   * insertion order, at `slot * INLINE` of `inlineValues` and in the key's
+   * record (`INLINE_SIZE` of them), more in a `Map` (insertion order too; a
+   * key that took a map keeps it until it is freed).
    */
   private maps: (Map<string, number> | undefined)[] = [];
   private inlineValues: string[] = [];
-  private inlineBits = new Int32Array(0);
-  private inlineSize = new Uint8Array(0);
-  /** Ring bits of the window ending at the key's newest slice, and how many values occur in it. */
-  private windowBits = new Int32Array(0);
-  private windowCount = new Int32Array(0);
-  private newest = new Float64Array(0);
-  private first = new Float64Array(0);
-  private last = new Float64Array(0);
+  /**
+   * Per key one record of a buffer seen as doubles and as int32s: newest
+   * slice, first and last time, the newest window's bits and count, the
+   * inline size and the inline values' masks. The per-user rule touches a
+   * random user's record on every event: one or two cache lines, where an
+   * array per field was a line in each of seven.
+   */
+  private state = new Float64Array(0);
+  private ints = new Int32Array(0);
   private readonly meets: (count: number) => boolean;
   /** {@link thresholdFloor} of the rule's threshold: a key with fewer values cannot fire in any window. */
   private readonly least: number;
@@ -98,32 +110,34 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   }
 
   grow(capacity: number): void {
-    this.newest = grown(this.newest, capacity);
-    this.first = grown(this.first, capacity);
-    this.last = grown(this.last, capacity);
-    this.windowBits = grownInt(this.windowBits, capacity);
-    this.windowCount = grownInt(this.windowCount, capacity);
-    this.inlineBits = grownInt(this.inlineBits, capacity * INLINE);
-    const sizes = new Uint8Array(capacity);
-    sizes.set(this.inlineSize.subarray(0, Math.min(this.inlineSize.length, capacity)));
-    this.inlineSize = sizes;
+    const buffer = new ArrayBuffer(capacity * STRIDE * 8);
+    const before = this.state;
+    this.state = new Float64Array(buffer);
+    this.state.set(before.subarray(0, Math.min(before.length, this.state.length)));
+    this.ints = new Int32Array(buffer);
     for (let i = this.inlineValues.length; i < capacity * INLINE; i++) this.inlineValues.push("");
+  }
+
+  /** Where inline value `i` (an index into `inlineValues`) of `slot` keeps its mask in `ints`: at `i + bitsOffset(slot)`. */
+  private bitsOffset(slot: number): number {
+    return slot * (INTS - INLINE) + INLINE_BITS;
   }
 
   reset(slot: number): void {
     this.release(slot);
-    this.newest[slot] = Number.NEGATIVE_INFINITY;
-    this.first[slot] = Number.POSITIVE_INFINITY;
-    this.last[slot] = Number.NEGATIVE_INFINITY;
-    this.windowBits[slot] = 0;
-    this.windowCount[slot] = 0;
+    const f = slot * STRIDE;
+    this.state[f + NEWEST] = Number.NEGATIVE_INFINITY;
+    this.state[f + FIRST] = Number.POSITIVE_INFINITY;
+    this.state[f + LAST] = Number.NEGATIVE_INFINITY;
+    this.ints[2 * f + WINDOW_BITS] = 0;
+    this.ints[2 * f + WINDOW_COUNT] = 0;
   }
 
   protected override release(slot: number): void {
     this.maps[slot] = undefined;
     const base = slot * INLINE;
     for (let i = 0; i < INLINE; i++) this.inlineValues[base + i] = "";
-    this.inlineSize[slot] = 0;
+    this.ints[slot * INTS + INLINE_SIZE] = 0;
   }
 
   /** Ring bits of the window ending at `end`, for a key whose newest slice is `newest`. */
@@ -142,8 +156,9 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       return count;
     }
     const base = slot * INLINE;
-    const bits = this.inlineBits;
-    for (let i = base, end = base + (this.inlineSize[slot] as number); i < end; i++) if (((bits[i] as number) & mask) !== 0) count++;
+    const ints = this.ints;
+    const off = this.bitsOffset(slot);
+    for (let i = base, end = base + (ints[slot * INTS + INLINE_SIZE] as number); i < end; i++) if (((ints[i + off] as number) & mask) !== 0) count++;
     return count;
   }
 
@@ -162,27 +177,28 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
         let at = base;
         for (const value of map.keys()) {
           this.inlineValues[at] = value;
-          this.inlineBits[at++] = map.get(value) as number;
+          this.ints[at++ + this.bitsOffset(slot)] = map.get(value) as number;
         }
-        this.inlineSize[slot] = at - base;
+        this.ints[slot * INTS + INLINE_SIZE] = at - base;
         this.maps[slot] = undefined;
       }
       return;
     }
     const base = slot * INLINE;
-    const end = base + (this.inlineSize[slot] as number);
+    const end = base + (this.ints[slot * INTS + INLINE_SIZE] as number);
     const values = this.inlineValues;
-    const bits = this.inlineBits;
+    const bits = this.ints;
+    const off = this.bitsOffset(slot);
     let to = base;
     for (let i = base; i < end; i++) {
-      const kept = (bits[i] as number) & ~mask;
+      const kept = (bits[i + off] as number) & ~mask;
       if (kept === 0) continue;
       values[to] = values[i] as string;
-      bits[to] = kept;
+      bits[to + off] = kept;
       to++;
     }
     for (let i = to; i < end; i++) values[i] = "";
-    this.inlineSize[slot] = to - base;
+    this.ints[slot * INTS + INLINE_SIZE] = to - base;
   }
 
   update(event: ComplianceEvent, key: string): void {
@@ -197,10 +213,14 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     const time = event.time;
     const slot = (this.table as KeyTable).slotOf(key);
     const slice = ring.sliceOf(time);
-    let newest = this.newest[slot] as number;
+    const state = this.state;
+    const ints = this.ints;
+    const f = slot * STRIDE;
+    const n = 2 * f;
+    let newest = state[f + NEWEST] as number;
     if (slice > newest) {
       this.advance(slot, newest, slice);
-      this.newest[slot] = newest = slice;
+      state[f + NEWEST] = newest = slice;
     } else if (!ring.holds(slice, newest)) {
       this.stats[Stat.Late]++;
       return;
@@ -213,12 +233,12 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     let bits = 0;
     let size: number;
     if (map === undefined) {
-      size = this.inlineSize[slot] as number;
+      size = ints[n + INLINE_SIZE] as number;
       const values = this.inlineValues;
       for (let i = base, end = base + size; i < end; i++) {
         if (values[i] === value) {
           at = i;
-          bits = this.inlineBits[i] as number;
+          bits = ints[i + this.bitsOffset(slot)] as number;
           break;
         }
       }
@@ -234,34 +254,34 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       this.stats[Stat.Overflow]++;
       return;
     }
-    if (time < (this.first[slot] as number)) this.first[slot] = time;
-    if (time > (this.last[slot] as number)) this.last[slot] = time;
+    if (time < (state[f + FIRST] as number)) state[f + FIRST] = time;
+    if (time > (state[f + LAST] as number)) state[f + LAST] = time;
     this.evidence.remember(event, key);
     if ((bits & bit) !== 0) return; // already seen in this slice: no window changes
     if (map !== undefined) {
       map.set(value, bits | bit);
       size = map.size;
-    } else if (at >= 0) this.inlineBits[at] = bits | bit;
+    } else if (at >= 0) ints[at + this.bitsOffset(slot)] = bits | bit;
     else if (size < INLINE) {
       this.inlineValues[base + size] = value;
-      this.inlineBits[base + size] = bit;
-      this.inlineSize[slot] = ++size;
+      ints[base + size + this.bitsOffset(slot)] = bit;
+      ints[n + INLINE_SIZE] = ++size;
     } else {
       const spilled = new Map<string, number>();
       for (let i = base; i < base + INLINE; i++) {
-        spilled.set(this.inlineValues[i] as string, this.inlineBits[i] as number);
+        spilled.set(this.inlineValues[i] as string, ints[i + this.bitsOffset(slot)] as number);
         this.inlineValues[i] = "";
       }
-      this.inlineSize[slot] = 0;
+      ints[n + INLINE_SIZE] = 0;
       spilled.set(value, bit);
       this.maps[slot] = spilled;
       size++;
     }
-    const window = this.windowBits[slot] as number;
-    if ((bits & window) === 0 && (bit & window) !== 0) this.windowCount[slot]++;
+    const window = ints[n + WINDOW_BITS] as number;
+    if ((bits & window) === 0 && (bit & window) !== 0) ints[n + WINDOW_COUNT]++;
     if (size < this.least) return; // no window of this key holds enough values
     for (let end = slice; end <= newest; end++) {
-      const count = end === newest ? (this.windowCount[slot] as number) : this.countIn(slot, this.maskOf(end, newest));
+      const count = end === newest ? (ints[n + WINDOW_COUNT] as number) : this.countIn(slot, this.maskOf(end, newest));
       if (this.meets(count)) {
         this.fireWindow(event, key, slot, end, count);
         return;
@@ -277,24 +297,26 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       if (dropped !== 0) this.clearBits(slot, dropped);
     }
     const window = this.maskOf(slice, slice);
-    this.windowBits[slot] = window;
-    this.windowCount[slot] = this.countIn(slot, window);
+    this.ints[slot * INTS + WINDOW_BITS] = window;
+    this.ints[slot * INTS + WINDOW_COUNT] = this.countIn(slot, window);
   }
 
   private fireWindow(event: ComplianceEvent, key: string, slot: number, end: number, count: number): void {
     const ring = this.ring;
     const from = ring.windowFrom(end);
     const to = ring.windowTo(end);
-    const firstTime = Math.max(this.first[slot] as number, from);
-    const lastTime = Math.min(this.last[slot] as number, to);
-    const newest = this.newest[slot] as number;
+    const state = this.state;
+    const f = slot * STRIDE;
+    const firstTime = Math.max(state[f + FIRST] as number, from);
+    const lastTime = Math.min(state[f + LAST] as number, to);
+    const newest = state[f + NEWEST] as number;
     // Reset: forget the slices up to the fired window's end.
     let cleared = 0;
     for (let s = Math.max(newest - ring.ring + 1, end - ring.ring + 1); s <= end; s++) cleared |= 1 << ringPosition(s, ring.ring);
     this.clearBits(slot, cleared);
-    this.windowCount[slot] = this.countIn(slot, this.windowBits[slot] as number);
-    this.first[slot] = Number.POSITIVE_INFINITY;
-    if (end === newest) this.last[slot] = Number.NEGATIVE_INFINITY;
+    this.ints[2 * f + WINDOW_COUNT] = this.countIn(slot, this.ints[2 * f + WINDOW_BITS] as number);
+    state[f + FIRST] = Number.POSITIVE_INFINITY;
+    if (end === newest) state[f + LAST] = Number.NEGATIVE_INFINITY;
     if (this.suppressed(event.time, slot)) return; // before the message is made
     const rule = this.rule;
     const group = key === "" ? "" : ` for ${key}`;
@@ -320,8 +342,12 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     const values: (string | number)[] = [];
     const map = this.maps[slot];
     if (map !== undefined) for (const [value, bits] of map) values.push(value, bits);
-    else for (let i = slot * INLINE, end = i + (this.inlineSize[slot] as number); i < end; i++) values.push(this.inlineValues[i] as string, this.inlineBits[i] as number);
-    return [timeOrNull(this.newest[slot] as number), timeOrNull(this.first[slot] as number), timeOrNull(this.last[slot] as number), values];
+    else {
+      const off = this.bitsOffset(slot);
+      for (let i = slot * INLINE, end = i + (this.ints[slot * INTS + INLINE_SIZE] as number); i < end; i++) values.push(this.inlineValues[i] as string, this.ints[i + off] as number);
+    }
+    const f = slot * STRIDE;
+    return [timeOrNull(this.state[f + NEWEST] as number), timeOrNull(this.state[f + FIRST] as number), timeOrNull(this.state[f + LAST] as number), values];
   }
 
   importSlot(slot: number, state: readonly unknown[]): string | undefined {
@@ -347,16 +373,17 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       let at = slot * INLINE;
       for (const [value, bits] of map) {
         this.inlineValues[at] = value;
-        this.inlineBits[at++] = bits;
+        this.ints[at++ + this.bitsOffset(slot)] = bits;
       }
-      this.inlineSize[slot] = map.size;
+      this.ints[slot * INTS + INLINE_SIZE] = map.size;
     }
-    this.newest[slot] = newest;
-    this.first[slot] = first ?? Number.POSITIVE_INFINITY;
-    this.last[slot] = last ?? Number.NEGATIVE_INFINITY;
+    const f = slot * STRIDE;
+    this.state[f + NEWEST] = newest;
+    this.state[f + FIRST] = first ?? Number.POSITIVE_INFINITY;
+    this.state[f + LAST] = last ?? Number.NEGATIVE_INFINITY;
     const window = this.maskOf(newest, newest);
-    this.windowBits[slot] = window;
-    this.windowCount[slot] = this.countIn(slot, window);
+    this.ints[slot * INTS + WINDOW_BITS] = window;
+    this.ints[slot * INTS + WINDOW_COUNT] = this.countIn(slot, window);
     return undefined;
   }
 }

@@ -27,7 +27,7 @@ export function writeRuleEngineImage(image: RuleEngineImage & { readonly evaluat
       const table = evaluator.table;
       const keys: unknown[] = [];
       if (table !== undefined) {
-        for (const slot of table.slots()) keys.push([table.keyOf(slot), table.touched[slot], evaluator.exportSlot(slot)]);
+        for (const slot of table.slots()) keys.push([table.keyOf(slot), table.touchedAt(slot), evaluator.exportSlot(slot)]);
       }
       const cooldowns = evaluator.queuedCooldowns().map((c) => [
         c.key,
