@@ -278,8 +278,16 @@ export function fieldType(code: FieldCode): "string" | "number" | "any" {
 export function readField(event: ComplianceEvent, field: CompiledField): unknown {
   const code = field.code;
   // Kind (0) .. Id (11) are the top-level fields, numbered as topLevelFieldCode numbers them.
-  if (code < 12) return readTopLevelField(event, code);
-  if (code === 12) {
+  return code < 12 ? readTopLevelField(event, code) : readNestedField(event, field);
+}
+
+/**
+ * {@link readField} of a `metrics.<name>` or `raw.<path>` field: a function
+ * of its own, so that the common case above stays small enough for the
+ * ingest loop to inline it with the calls after it.
+ */
+function readNestedField(event: ComplianceEvent, field: CompiledField): unknown {
+  if (field.code === 12) {
     // FieldCode.Metric
     const metrics = event.metrics;
     if (metrics === undefined) return undefined;

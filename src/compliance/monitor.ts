@@ -2,6 +2,7 @@ import type { MonoidAggregator } from "../aggregators/aggregator.js";
 import type { Monoid } from "../algebra/monoid.js";
 import { InvalidArgumentError } from "../errors.js";
 import { HashedKey } from "../hashing/hashed-key.js";
+import { murmurHash64AStringInto } from "../hashing/murmur64a.js";
 import { BloomFilter } from "../sketches/bloom-filter.js";
 import { CountMinSketch } from "../sketches/count-min-sketch.js";
 import { HyperLogLog } from "../sketches/hyperloglog.js";
@@ -641,7 +642,11 @@ export class ComplianceMonitor {
       // Only text fields have a cache, so its value is a string here.
       const cache = caches[j];
       if (cache !== undefined) cache.hashInto(value as string, key);
-      else key.set(value as string | number);
+      // Strings straight to the string hash, Redis's seed (REDIS_HLL_SEED) as a
+      // literal as in HashedKey.set: set's own dispatch on the item's type,
+      // inlined here, took inlining budget the rest of this function needs.
+      else if (typeof value === "string") murmurHash64AStringInto(value, 0xadc83b19, key);
+      else key.set(value);
       values[j] = value;
       hashed[j] = 1;
     }
