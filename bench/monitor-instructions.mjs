@@ -9,7 +9,14 @@
 // writes with --perf-basic-prof (/tmp/perf-<pid>.map, removed afterwards).
 // Runs of one build differ by a few hundred instructions per event; compare
 // builds by more than that. Takes a few minutes.
-//   npx tsup && node bench/monitor-instructions.mjs [--rules] [--pseudonymized] [dist]
+// With --cache, callgrind also simulates the data caches, as a first level of
+// 32 KiB (8-way, 64-byte lines) and a last level of 1 MiB (16-way): this
+// machine's L1d and per-core L2 (lscpu); its shared 32 MiB L3 is left out,
+// so the second count is of misses that go to L3 or memory. It reports data
+// misses (reads and writes) per event at both levels, in total and per
+// function: what a change of memory layout moves, which the host's noise
+// hides in CPU time. Runs about twice as long.
+//   npx tsup && node bench/monitor-instructions.mjs [--rules] [--pseudonymized] [--cache] [dist]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -40,6 +47,9 @@ if (args[0] === "--count") {
 }
 
 const rules = args.includes("--rules");
+const cache = args.includes("--cache");
+/** Callgrind's event columns read per function: instructions, then data misses at the first and the last level (reads, writes). */
+const COLUMNS = cache ? ["Ir", "D1mr", "D1mw", "DLmr", "DLmw"] : ["Ir"];
 const identities = args.includes("--pseudonymized") ? "pseudonymized" : "plain";
 const dist = path.resolve(args.find((arg) => !arg.startsWith("--")) ?? "dist");
 const self = fileURLToPath(import.meta.url);
@@ -52,6 +62,7 @@ function profile(count) {
     [
       "--tool=callgrind",
       "--smc-check=all-non-file",
+      ...(cache ? ["--cache-sim=yes", "--D1=32768,8,64", "--LL=1048576,16,64"] : []),
       `--callgrind-out-file=${path.join(work, "callgrind.%p")}`,
       process.execPath,
       "--single-threaded",
@@ -95,23 +106,27 @@ function profile(count) {
     }
     return found >= 0 && address < symbols[found].end ? symbols[found].name : undefined;
   };
-  const annotated = spawnSync("callgrind_annotate", ["--threshold=100", out], { encoding: "utf8", maxBuffer: 1 << 28 }).stdout;
+  const annotated = spawnSync("callgrind_annotate", ["--threshold=100", `--show=${COLUMNS.join(",")}`, "--sort=Ir", out], { encoding: "utf8", maxBuffer: 1 << 28 }).stdout;
+  /** Per function name, one count per column of COLUMNS. */
   const byName = new Map();
-  let total = 0;
+  let total = COLUMNS.map(() => 0);
+  // A row: one "count (percent)" per column ("." for none), then the function's name.
+  const row = new RegExp(`^\\s*${COLUMNS.map(() => "(?:([\\d,]+) \\([^)]*\\)|\\.)").join("\\s+")}\\s+(.*)$`);
   for (const line of annotated.split("\n")) {
-    const match = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    const match = row.exec(line);
     if (match === null) continue;
-    const count = Number(match[1].replaceAll(",", ""));
-    let name = match[2];
+    const counts = COLUMNS.map((_, i) => Number((match[i + 1] ?? "0").replaceAll(",", "")));
+    let name = match[COLUMNS.length + 1];
     if (name.startsWith("PROGRAM TOTALS")) {
-      total = count;
+      total = counts;
       continue;
     }
     const jit = /\?\?\?:0x([0-9a-f]+)/.exec(name);
     if (jit !== null) name = nameAt(Number.parseInt(jit[1], 16)) ?? name;
     // JIT names: "JS:*feed file:///.../chunk-X.js:12:3" -> "feed (chunk-X.js)"; native ones lose their argument lists.
     name = name.replace(/^JS:[*^~]?(\S*) .*\/([^/]+?):\d+:\d+$/, (_, fn, file) => `${fn || "(anonymous)"} (${file})`).replace(/\(.*\[.*$/, "").slice(0, 100);
-    byName.set(name, (byName.get(name) ?? 0) + count);
+    const sum = byName.get(name) ?? COLUMNS.map(() => 0);
+    byName.set(name, sum.map((value, i) => value + counts[i]));
   }
   fs.rmSync(out, { force: true });
   return { total, byName };
@@ -121,9 +136,21 @@ const a = profile(SHORT);
 const b = profile(LONG);
 fs.rmSync(work, { recursive: true, force: true });
 const events = LONG - SHORT;
-console.log(`monitor${rules ? " + 12 ready rules" : " alone"}, ${identities} identities, ${dist}: ${((b.total - a.total) / events).toFixed(0)} instructions per event`);
+/** Per event: instructions, and with --cache the data misses at the first and at the last level. */
+const perEvent = (x, y) => {
+  const d = COLUMNS.map((_, i) => ((y?.[i] ?? 0) - (x?.[i] ?? 0)) / events);
+  return cache ? [d[0], d[1] + d[2], d[3] + d[4]] : [d[0]];
+};
+const totals = perEvent(a.total, b.total);
+console.log(
+  `monitor${rules ? " + 12 ready rules" : " alone"}, ${identities} identities, ${dist}: ${totals[0].toFixed(0)} instructions per event` +
+    (cache ? `, data misses per event ${totals[1].toFixed(1)} L1 (32 KiB), ${totals[2].toFixed(1)} L2 (1 MiB)` : ""),
+);
+if (cache) console.log("  instr      L1      L2  function");
 const rows = [...new Set([...a.byName.keys(), ...b.byName.keys()])]
-  .map((name) => [name, ((b.byName.get(name) ?? 0) - (a.byName.get(name) ?? 0)) / events])
-  .sort((x, y) => y[1] - x[1])
+  .map((name) => [name, perEvent(a.byName.get(name), b.byName.get(name))])
+  .sort((x, y) => y[1][0] - x[1][0])
   .slice(0, 25);
-for (const [name, perEvent] of rows) console.log(`${perEvent.toFixed(0).padStart(7)}  ${name}`);
+for (const [name, [instructions, l1, l2]] of rows) {
+  console.log(`${instructions.toFixed(0).padStart(7)}${cache ? `${l1.toFixed(1).padStart(8)}${l2.toFixed(1).padStart(8)}` : ""}  ${name}`);
+}
