@@ -48,6 +48,14 @@ const arbitraryAlert = fc.record({
 /** Runs the same contract against one backend. */
 function contract(name: string, open: () => Promise<AlertStore>): void {
   describe(`${name} alert store`, () => {
+    it("keeps a value of -0 as 0, as JSON carries it", async () => {
+      const store = await open();
+      await store.put([alert("z", { value: -0 }), alert("y", { value: -2.5 })]);
+      expect(Object.is((await store.get("z"))?.value, 0)).toBe(true);
+      expect((await store.get("y"))?.value).toBe(-2.5);
+      await store.close();
+    });
+
     it("stores idempotently by id and keeps the status of a replayed alert", async () => {
       const store = await open();
       expect(await store.put([alert("a"), alert("b", { lastTime: T0 + 120_000 }), alert("a")])).toBe(2);

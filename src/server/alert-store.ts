@@ -372,7 +372,10 @@ export class MemoryAlertStore implements AlertStore {
     let stored = 0;
     for (const alert of alerts) {
       if (this.alerts.has(alert.id)) continue;
-      this.alerts.set(alert.id, { ...alert, status: "new", statusChangedAt: undefined });
+      // A value of -0 is kept as 0, as every other way an alert travels carries it
+      // (JSON: the PostgreSQL store's payload, the HTTP API).
+      const value = alert.value === 0 ? 0 : alert.value;
+      this.alerts.set(alert.id, { ...alert, value, status: "new", statusChangedAt: undefined });
       stored++;
     }
     if (this.alerts.size > this.capacity) {
