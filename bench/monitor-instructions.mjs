@@ -10,8 +10,9 @@
 // Runs of one build differ by a few hundred instructions per event; compare
 // builds by more than that. Takes a few minutes.
 // With --cache, callgrind also simulates the data caches, as a first level of
-// 32 KiB (8-way, 64-byte lines) and a last level of 1 MiB (16-way): this
-// machine's L1d and per-core L2 (lscpu); its shared 32 MiB L3 is left out,
+// 32 KiB (8-way, 64-byte lines) and a last level of 1 MiB (8-way): this
+// machine's L1d and per-core L2 (lscpu, /sys/devices/system/cpu/cpu0/cache);
+// its shared 32 MiB L3 is left out,
 // so the second count is of misses that go to L3 or memory. It reports data
 // misses (reads and writes) per event at both levels, in total and per
 // function: what a change of memory layout moves, which the host's noise
@@ -62,7 +63,7 @@ function profile(count) {
     [
       "--tool=callgrind",
       "--smc-check=all-non-file",
-      ...(cache ? ["--cache-sim=yes", "--D1=32768,8,64", "--LL=1048576,16,64"] : []),
+      ...(cache ? ["--cache-sim=yes", "--D1=32768,8,64", "--LL=1048576,8,64"] : []),
       `--callgrind-out-file=${path.join(work, "callgrind.%p")}`,
       process.execPath,
       "--single-threaded",
@@ -110,8 +111,8 @@ function profile(count) {
   /** Per function name, one count per column of COLUMNS. */
   const byName = new Map();
   let total = COLUMNS.map(() => 0);
-  // A row: one "count (percent)" per column ("." for none), then the function's name.
-  const row = new RegExp(`^\\s*${COLUMNS.map(() => "(?:([\\d,]+) \\([^)]*\\)|\\.)").join("\\s+")}\\s+(.*)$`);
+  // A row: per column "count (percent)", a bare "0" or "." (none), then the function's name.
+  const row = new RegExp(`^\\s*${COLUMNS.map(() => "(?:([\\d,]+)(?: \\([^)]*\\))?|\\.)").join("\\s+")}\\s+(.*)$`);
   for (const line of annotated.split("\n")) {
     const match = row.exec(line);
     if (match === null) continue;
