@@ -19,7 +19,7 @@ import {
   RuleEngine,
   type Alert,
 } from "../src/compliance/index.js";
-import { CountMinSketch } from "../src/sketches/index.js";
+import { CountMinSketch, HyperLogLog } from "../src/sketches/index.js";
 import { decodesOrRejectsCleanly } from "./support/checks.js";
 import { mulberry32 } from "./support/random.js";
 import { makeEvent } from "./support/compliance-stream.js";
@@ -176,6 +176,17 @@ describe("ComplianceMonitor accuracy on the synthetic stream", () => {
     const last = PLAIN.count("billing", "1h", { now: "watermark" });
     expect(last.covered.to).toBe(PLAIN.watermark + 1);
     expect(last.count).toBe(STREAM.filter((e) => inside(e, last.covered)).length);
+  });
+
+  it("keeps distinct users in the HyperLogLog a standalone sketch fed the same names has (Redis's hash and seed)", () => {
+    const range = { from: START + 3 * HOUR, to: START + 5 * HOUR };
+    const answer = PLAIN.distinct("users", "billing", range);
+    expect(answer.covered).toEqual(range);
+    const reference = new HyperLogLog({ precision: 12 });
+    for (const e of STREAM) if (e.system === "billing" && e.time >= range.from && e.time < range.to) reference.add(e.user as string);
+    const expected = reference.estimate();
+    expect(answer.estimate).toBe(expected.estimate);
+    expect([answer.lower, answer.upper]).toEqual([expected.lower, expected.upper]);
   });
 
   it("snapshots every metric of every system as JSON-safe data equal to the single queries", () => {

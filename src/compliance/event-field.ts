@@ -53,9 +53,10 @@ const TOP_LEVEL_FUNCTIONS: readonly (FieldReader | undefined)[] = [...TOP_LEVEL.
  * The position of `reader` among the top-level field readers
  * {@link fieldReader} gives (kind 0, time 1, user 2, system 3, ip 4,
  * session 5, status 6, outcome 7, level 8, message 9, value 10, id 11), 12
- * for {@link readEventMetrics}, or -1 for any other function. With it a hot loop that reads fields of several
- * rules reads them through {@link readTopLevelField} instead of calling each
- * rule's reader (a call site shared by many readers is not inlined).
+ * for {@link readEventMetrics}, or -1 for any other function. With it a hot
+ * loop that reads fields of several rules reads them through
+ * {@link readTopLevelField} instead of calling each rule's reader (a call
+ * site shared by many readers is not inlined).
  *
  * @internal
  */

@@ -278,6 +278,8 @@ export function fieldType(code: FieldCode): "string" | "number" | "any" {
 export function readField(event: ComplianceEvent, field: CompiledField): unknown {
   const code = field.code;
   // Kind (0) .. Id (11) are the top-level fields, numbered as topLevelFieldCode numbers them.
+  // (Past them the numberings part: FieldCode.Metric is 12 here, one metric; 12 of
+  // topLevelFieldCode is the whole metrics object. Only codes below 12 go there.)
   return code < 12 ? readTopLevelField(event, code) : readNestedField(event, field);
 }
 

@@ -32,9 +32,10 @@ const COUNTS = 10; // u32: the ring of slice counters
  *
  * A key's state is one record of a buffer (seen as doubles and as u32s):
  * its newest slice, ring total, first and last time, the newest slice's
- * ring position and window sum, then the ring of counters. The per-user
- * rule touches a random user's record on every event; one record is one
- * or two cache lines, where an array per field was a line in each of seven.
+ * ring position and window sum, then the ring of counters (120 bytes at
+ * the defaults). The per-user rule touches a random user's record on every
+ * event: its 40-byte head and one counter, two or three cache lines, where
+ * an array per field was a line in each of seven.
  *
  * @internal
  */

@@ -9,13 +9,13 @@ import { SliceRing } from "./slice-ring.js";
 const MAX_RING = 32;
 
 /**
- * Values a key keeps in the slot arrays before it takes a `Map`: on the
+ * Values a key keeps inline (in `inlineValues` and its record) before it takes a `Map`: on the
  * synthetic stream of bench/synthetic-stream.mjs (users mostly on a home IP),
  * most keys of the per-user distinct-IP rule hold one to three values, and a
  * `Map` per key was most of that rule's garbage collection. Its busiest users
  * reach the threshold (more than 5) again and again, each firing forgetting
  * the window's values: with 8 here and a map given back once it holds no more
- * (clearBits), they stay in the slot arrays, where a `Map` cost them a hash
+ * (clearBits), they stay inline, where a `Map` cost them a hash
  * lookup, often a miss, per event (CPU profile of the ready rules: the map's
  * get, set and size lines were a third of that rule's time).
  */
@@ -29,7 +29,7 @@ const FIRST = 1; // earliest counted event time since the last reset
 const LAST = 2; // latest counted event time since the last reset
 const WINDOW_BITS = 6; // int32: ring bits of the window ending at the newest slice
 const WINDOW_COUNT = 7; // int32: how many values occur in that window
-const INLINE_SIZE = 8; // int32: values kept inline (0 when the key has a map)
+const INLINE_SIZE = 8; // int32: values kept inline (0 when the key has a map); int32 9 is unused
 const INLINE_BITS = 10; // int32 × INLINE: the inline values' slice masks
 
 /**
@@ -90,8 +90,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
    * Per key one record of a buffer seen as doubles and as int32s: newest
    * slice, first and last time, the newest window's bits and count, the
    * inline size and the inline values' masks. The per-user rule touches a
-   * random user's record on every event: one or two cache lines, where an
-   * array per field was a line in each of seven.
+   * random user's record (72 bytes: at most two cache lines) on every event,
+   * where an array per field was a line in each of seven.
    */
   private state = new Float64Array(0);
   private ints = new Int32Array(0);
@@ -172,12 +172,13 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       clearMask = mask;
       map.forEach(clearEntry);
       if (map.size <= INLINE) {
-        // Back to the slot arrays, in the map's (insertion) order.
+        // Back inline, in the map's (insertion) order.
         const base = slot * INLINE;
+        const off = this.bitsOffset(slot);
         let at = base;
         for (const value of map.keys()) {
           this.inlineValues[at] = value;
-          this.ints[at++ + this.bitsOffset(slot)] = map.get(value) as number;
+          this.ints[at++ + off] = map.get(value) as number;
         }
         this.ints[slot * INTS + INLINE_SIZE] = at - base;
         this.maps[slot] = undefined;
@@ -217,6 +218,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     const ints = this.ints;
     const f = slot * STRIDE;
     const n = 2 * f;
+    const off = this.bitsOffset(slot);
     let newest = state[f + NEWEST] as number;
     if (slice > newest) {
       this.advance(slot, newest, slice);
@@ -238,7 +240,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
       for (let i = base, end = base + size; i < end; i++) {
         if (values[i] === value) {
           at = i;
-          bits = ints[i + this.bitsOffset(slot)] as number;
+          bits = ints[i + off] as number;
           break;
         }
       }
@@ -261,15 +263,15 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     if (map !== undefined) {
       map.set(value, bits | bit);
       size = map.size;
-    } else if (at >= 0) ints[at + this.bitsOffset(slot)] = bits | bit;
+    } else if (at >= 0) ints[at + off] = bits | bit;
     else if (size < INLINE) {
       this.inlineValues[base + size] = value;
-      ints[base + size + this.bitsOffset(slot)] = bit;
+      ints[base + size + off] = bit;
       ints[n + INLINE_SIZE] = ++size;
     } else {
       const spilled = new Map<string, number>();
       for (let i = base; i < base + INLINE; i++) {
-        spilled.set(this.inlineValues[i] as string, ints[i + this.bitsOffset(slot)] as number);
+        spilled.set(this.inlineValues[i] as string, ints[i + off] as number);
         this.inlineValues[i] = "";
       }
       ints[n + INLINE_SIZE] = 0;

@@ -229,10 +229,3 @@ export function grownInt(array: Int32Array<ArrayBuffer>, capacity: number): Int3
   out.set(array.subarray(0, Math.min(array.length, capacity)));
   return out;
 }
-
-/** A copy of `array` with room for `capacity` elements. @internal */
-export function grownUint(array: Uint32Array<ArrayBuffer>, capacity: number): Uint32Array<ArrayBuffer> {
-  const out = new Uint32Array(capacity);
-  out.set(array.subarray(0, Math.min(array.length, capacity)));
-  return out;
-}

@@ -177,7 +177,7 @@ export class RuleGate {
  * One rule's evaluation: its {@link RuleGate} (filter, allow-list, group
  * key), bounded per-key state (a {@link KeyTable} over the shared
  * {@link KeyIndex}), cooldowns with summaries, evidence, counters.
- * Subclasses keep the rule-specific state in typed arrays indexed by slot;
+ * Subclasses keep the rule-specific state in typed arrays, a record per slot;
  * what they call per event (the table, the evidence ring) is on objects of
  * one class each, not on the base class, whose field loads would see every
  * subclass.
