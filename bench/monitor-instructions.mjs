@@ -16,7 +16,10 @@
 // so the second count is of misses that go to L3 or memory. It reports data
 // misses (reads and writes) per event at both levels, in total and per
 // function: what a change of memory layout moves, which the host's noise
-// hides in CPU time. Runs about twice as long.
+// hides in CPU time. The totals also count the garbage collector's work,
+// which falls differently in the two runs (a total can even come out
+// negative); the rows of the compiled functions are the steadier figures.
+// Runs about twice as long.
 //   npx tsup && node bench/monitor-instructions.mjs [--rules] [--pseudonymized] [--cache] [dist]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
