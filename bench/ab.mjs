@@ -1,7 +1,11 @@
 // The runner shared by the A/B harnesses (bench/sketches-ab.mjs,
 // bench/top-k-ab.mjs, bench/rules-ab.mjs): runs `script --child <dist>` once per build and
 // round, alternating the builds within each round so machine noise hits
-// every build alike. Each child prints one JSON object of row -> figure.
+// every build alike, in reverse order every other round (A B, B A, A B, …):
+// with the same order each round, a machine that drifts within a round
+// favoured one build (bench/rules-ab.mjs once measured two builds with the
+// same monitor code 8 % apart on its monitor row). Each child prints one
+// JSON object of row -> figure.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +18,7 @@ export function alternateBuilds(scriptUrl, dists, rounds) {
   const self = fileURLToPath(scriptUrl);
   const results = new Map(dists.map((dist) => [dist, {}]));
   for (let r = 0; r < rounds; r++) {
-    for (const dist of dists) {
+    for (const dist of r % 2 === 0 ? dists : [...dists].reverse()) {
       const rows = JSON.parse(execFileSync(process.execPath, [self, "--child", path.resolve(dist)], { encoding: "utf8" }));
       const entry = results.get(dist);
       for (const [row, value] of Object.entries(rows)) (entry[row] ??= []).push(value);
