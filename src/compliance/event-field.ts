@@ -104,6 +104,18 @@ export function readTopLevelField(event: ComplianceEvent, code: number): unknown
 }
 
 /**
+ * What `read` gives for `event`, read through {@link readTopLevelField} when
+ * `code`, its {@link topLevelFieldCode}, is one: the hot loops that read the
+ * fields of many rules (group keys, distinct values, the dispatch) keep the
+ * code beside the reader and read through here.
+ *
+ * @internal
+ */
+export function readCoded(event: ComplianceEvent, code: number, read: FieldReader): unknown {
+  return code >= 0 ? readTopLevelField(event, code) : read(event);
+}
+
+/**
  * Compiles the access to `field` once into a function (no string parsing
  * per event): a top-level field reads the property; `metrics.<name>` reads
  * the named number (`undefined` without metrics or without that name);

@@ -1,5 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
-import { fieldReader, type FieldReader, readTopLevelField, topLevelFieldCode } from "../event-field.js";
+import { fieldReader, type FieldReader, readCoded, topLevelFieldCode } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
 import type { KeyTable } from "./key-table.js";
 import { type EngineContext, thresholdFloor, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
@@ -203,8 +203,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   }
 
   update(event: ComplianceEvent, key: string): void {
-    const code = this.valueCode;
-    const raw = code >= 0 ? readTopLevelField(event, code) : this.value(event);
+    const raw = readCoded(event, this.valueCode, this.value);
     const value = typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "boolean" ? String(raw) : undefined;
     if (value === undefined) {
       this.stats[Stat.MissingField]++;

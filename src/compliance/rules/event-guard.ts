@@ -1,4 +1,4 @@
-import type { ComplianceEvent } from "../event.js";
+import type { ComplianceEvent, EventField } from "../event.js";
 import { fieldReader, topLevelFieldCode } from "../event-field.js";
 import { foldedText } from "../sigma/case-fold.js";
 
@@ -215,7 +215,7 @@ const presence = new WeakMap<object, readonly number[]>();
  *
  * @internal
  */
-export function whenPresent(...fields: readonly ("kind" | "user" | "system" | "ip" | "session" | "status" | "outcome" | "level" | "message" | "value" | "id")[]): (event: ComplianceEvent) => boolean {
+export function whenPresent(...fields: readonly Exclude<EventField, `metrics.${string}` | `raw.${string}`>[]): (event: ComplianceEvent) => boolean {
   const readers = fields.map((field) => fieldReader(field));
   const predicate = (event: ComplianceEvent): boolean => readers.every((read) => read(event) !== undefined);
   presence.set(predicate, readers.map(topLevelFieldCode));

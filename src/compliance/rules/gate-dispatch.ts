@@ -1,5 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
-import { readTopLevelField, topLevelFieldCode } from "../event-field.js";
+import { readCoded, topLevelFieldCode } from "../event-field.js";
 import { dimensionOf, type EventGuard, type FieldGuard, foldedText, type GuardAlternatives } from "./event-guard.js";
 
 /** Classes of a field's value in one dimension; values of the dimension's table are `FIRST_VALUE + index`. */
@@ -48,8 +48,7 @@ class Dimension {
 
   /** The class of `event`'s value. */
   classOf(event: ComplianceEvent): number {
-    const code = this.code;
-    const value = code >= 0 ? readTopLevelField(event, code) : this.read(event);
+    const value = readCoded(event, this.code, this.read);
     if (value === undefined) return ABSENT;
     if (typeof value !== "string") return this.folded ? UNKNOWN : OTHER;
     const table = this.table;

@@ -1,5 +1,5 @@
 import type { ComplianceEvent } from "../event.js";
-import { type FieldReader, readTopLevelField, topLevelFieldCode } from "../event-field.js";
+import { type FieldReader, readCoded, topLevelFieldCode } from "../event-field.js";
 import { grownInt } from "./key-table.js";
 
 /** The key tables an index serves: told when the id space grows. @internal */
@@ -133,26 +133,21 @@ export class KeyIndex {
 /**
  * The group key of `event` (see {@link KeyIndex.keyOf}). Through `codes`
  * (each reader's {@link topLevelFieldCode}), top-level fields are read by
- * `readTopLevelField`'s switch, not by calling the reader: this call site
- * serves every index, and a call of one of many readers is not inlined.
+ * `readCoded`, not by calling the reader: this call site serves every index,
+ * and a call of one of many readers is not inlined.
  *
  * @internal
  */
 export function groupKey(readers: readonly FieldReader[], codes: Int32Array, event: ComplianceEvent): string | undefined {
   if (readers.length === 0) return "";
-  if (readers.length === 1) return keyPart(readGroupField(readers, codes, 0, event), false);
+  if (readers.length === 1) return keyPart(readCoded(event, codes[0] as number, readers[0] as FieldReader), false);
   let key = "";
   for (let i = 0; i < readers.length; i++) {
-    const part = keyPart(readGroupField(readers, codes, i, event), true);
+    const part = keyPart(readCoded(event, codes[i] as number, readers[i] as FieldReader), true);
     if (part === undefined) return undefined;
     key = i === 0 ? part : key + KEY_SEPARATOR + part;
   }
   return key;
-}
-
-function readGroupField(readers: readonly FieldReader[], codes: Int32Array, i: number, event: ComplianceEvent): unknown {
-  const code = codes[i] as number;
-  return code >= 0 ? readTopLevelField(event, code) : (readers[i] as FieldReader)(event);
 }
 
 /** One group-by value as key text: strings as they are, numbers and booleans as `String` gives them, anything else missing. @internal */
