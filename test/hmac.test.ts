@@ -63,6 +63,19 @@ describe("hmacSha256", () => {
     );
   });
 
+  it("hashes string messages as TextEncoder's bytes (lone surrogates included), one keyed instance for strings of every length", () => {
+    const mac = new HmacSha256("a deployment key");
+    const text = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 600 }).map((units) => String.fromCharCode(...units));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), (messages) => {
+        for (const message of messages) {
+          expect(hex(mac.digest(message))).toBe(createHmac("sha256", "a deployment key").update(new TextEncoder().encode(message)).digest("hex"));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("writes into a caller's buffer at an offset", () => {
     const out = new Uint8Array(40);
     new HmacSha256("k").digestInto("m", out, 8);

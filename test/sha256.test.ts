@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Sha256, sha256 } from "../src/hashing/index.js";
-import { sha256NodeInto, sha256PrefixedInto } from "../src/hashing/sha256.js";
+import { sha256Midstate, sha256NodeInto, sha256PrefixedInto, sha256ResumedInto } from "../src/hashing/sha256.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -134,3 +134,40 @@ describe("sha256PrefixedInto and sha256NodeInto (in-place RFC 6962 leaf and node
     );
   });
 });
+
+describe("sha256Midstate and sha256ResumedInto (a first block hashed once, as HMAC's key pads)", () => {
+  it("hash block ‖ data for every data length from 0 to 300, from views at offsets, with the output at an offset", () => {
+    const block = randomBytes(64);
+    const midstate = sha256Midstate(Uint8Array.from(block));
+    for (let length = 0; length <= 300; length++) {
+      const data = randomBytes(length);
+      const buffer = new Uint8Array(length + 7);
+      buffer.set(data, 3);
+      const out = new Uint8Array(40);
+      sha256ResumedInto(midstate, buffer.subarray(2), 1, 1 + length, out, 5);
+      expect(hex(out.subarray(5, 37))).toBe(nodeSha256(Buffer.concat([block, data])));
+    }
+  });
+
+  it("read a midstate's block from a view, keep the midstate for every message, and may overwrite their input", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.nat(16), fc.array(fc.uint8Array({ minLength: 32, maxLength: 150 }), { minLength: 1, maxLength: 4 }), (block, at, messages) => {
+        const holder = new Uint8Array(at + 64 + 9);
+        holder.set(block, at);
+        const midstate = sha256Midstate(holder.subarray(at, at + 64));
+        for (const message of messages) {
+          const expected = nodeSha256(Buffer.concat([block, message]));
+          const copy = Uint8Array.from(message);
+          sha256ResumedInto(midstate, copy, 0, copy.length, copy, 0); // the digest over the message's first 32 bytes
+          expect(hex(copy.subarray(0, 32))).toBe(expected);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("refuses a midstate of anything but one 64-byte block", () => {
+    expect(() => sha256Midstate(new Uint8Array(63))).toThrow(/64-byte block/);
+  });
+});
+

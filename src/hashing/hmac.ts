@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
-import { Sha256 } from "./sha256.js";
+import { Sha256, sha256Midstate, sha256ResumedInto } from "./sha256.js";
+import { Utf8Buffer } from "./utf8.js";
 
 const BLOCK = 64;
 const encoder = new TextEncoder();
@@ -12,13 +13,15 @@ function bytesOf(value: Uint8Array | string, what: string): Uint8Array {
 
 /**
  * HMAC-SHA256 (RFC 2104 with SHA-256, the construction RFC 4231 gives
- * vectors for) with its key fixed: the padded inner and outer key blocks
- * are built once, at construction, and the hasher is reused, so a message
- * costs the two SHA-256 passes (four compressions for a message under 56
- * bytes) and no allocation besides the digest (none with
- * {@link HmacSha256.digestInto}). Synchronous and browser-safe (no Web
- * Crypto, which is asynchronous); a key longer than 64 bytes is hashed
- * first, as the RFC says.
+ * vectors for) with its key fixed. Both SHA-256 passes start with a padded
+ * key block (key XOR ipad, key XOR opad), the same for every message, so the
+ * state after each is computed once, at construction, and restored per
+ * message: a message under 56 bytes costs two compressions instead of four
+ * (RFC 2104 §4 suggests this precomputation), and no allocation besides the
+ * digest (none with {@link HmacSha256.digestInto}; strings are encoded
+ * into a buffer the instance reuses). Synchronous and
+ * browser-safe (no Web Crypto, which is asynchronous); a key longer than
+ * 64 bytes is hashed first, as the RFC says.
  *
  * @example
  * ```ts
@@ -29,31 +32,41 @@ function bytesOf(value: Uint8Array | string, what: string): Uint8Array {
  * ```
  */
 export class HmacSha256 {
-  /** The key block XOR ipad (0x36), and XOR opad (0x5c) below. */
-  private readonly innerKey: Uint8Array;
-  private readonly outerKey: Uint8Array;
-  private readonly hasher = new Sha256();
+  /** The SHA-256 state after the key block XOR ipad (0x36), and after the key block XOR opad (0x5c) below. */
+  private readonly inner: Int32Array;
+  private readonly outer: Int32Array;
   private readonly innerDigest = new Uint8Array(32);
+  /** String messages are encoded here, not into a new array per message. */
+  private readonly utf8 = new Utf8Buffer();
 
   /** @param key - the secret key: bytes, or a string taken as its UTF-8 bytes. Any length (empty too, as RFC 2104 allows). */
   constructor(key: Uint8Array | string) {
     let k = bytesOf(key, "key");
     if (k.length > BLOCK) k = new Sha256().update(k).digest();
-    this.innerKey = new Uint8Array(BLOCK);
-    this.outerKey = new Uint8Array(BLOCK);
+    const innerKey = new Uint8Array(BLOCK);
+    const outerKey = new Uint8Array(BLOCK);
     for (let i = 0; i < BLOCK; i++) {
       const byte = i < k.length ? (k[i] as number) : 0;
-      this.innerKey[i] = byte ^ 0x36;
-      this.outerKey[i] = byte ^ 0x5c;
+      innerKey[i] = byte ^ 0x36;
+      outerKey[i] = byte ^ 0x5c;
     }
+    this.inner = sha256Midstate(innerKey);
+    this.outer = sha256Midstate(outerKey);
   }
 
   /** Writes HMAC(key, message) (32 bytes) at `out[offset]`. */
   digestInto(message: Uint8Array | string, out: Uint8Array, offset = 0): void {
-    const bytes = bytesOf(message, "message");
-    const hasher = this.hasher;
-    hasher.reset().update(this.innerKey).update(bytes).digestInto(this.innerDigest, 0);
-    hasher.update(this.outerKey).update(this.innerDigest).digestInto(out, offset);
+    let bytes: Uint8Array;
+    let length: number;
+    if (typeof message === "string") {
+      length = this.utf8.encode(message);
+      bytes = this.utf8.bytes;
+    } else {
+      bytes = bytesOf(message, "message");
+      length = bytes.length;
+    }
+    sha256ResumedInto(this.inner, bytes, 0, length, this.innerDigest, 0);
+    sha256ResumedInto(this.outer, this.innerDigest, 0, 32, out, offset);
   }
 
   /** HMAC(key, message) as a new 32-byte array. */

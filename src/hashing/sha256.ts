@@ -215,6 +215,39 @@ export function sha256NodeInto(left: Uint8Array, l: number, right: Uint8Array, r
   writeDigest(state, out, offset);
 }
 
+/**
+ * The state after compressing the 64-byte `block` from H(0): a midstate.
+ * With it, {@link sha256ResumedInto} hashes `block ‖ message` one
+ * compression sooner (HMAC's key pads, the first block of both of its
+ * hashes under a fixed key). (Not part of the public API.)
+ */
+export function sha256Midstate(block: Uint8Array): Int32Array<ArrayBuffer> {
+  if (block.length !== 64) throw new RangeError(`a SHA-256 midstate takes one 64-byte block, got ${block.length} bytes`);
+  const state = Int32Array.from(H0);
+  const input = viewOf(block);
+  compress(state, input, block.byteOffset, input.getInt32(block.byteOffset));
+  return state;
+}
+
+/**
+ * Writes SHA-256(B ‖ bytes[start, end)) at `out[offset]`, where `midstate`
+ * is {@link sha256Midstate}`(B)`: the state after B is restored, not
+ * recomputed. Whole blocks of the data are read in place, the last partial
+ * one copied; `out` may overlap the data. (Not part of the public API.)
+ */
+export function sha256ResumedInto(midstate: Int32Array, bytes: Uint8Array, start: number, end: number, out: Uint8Array, offset: number): void {
+  const state = scratchState;
+  state.set(midstate);
+  let i = start;
+  if (end - i >= 64) {
+    const input = viewOf(bytes);
+    for (let at = bytes.byteOffset + i; end - i >= 64; i += 64, at += 64) compress(state, input, at, input.getInt32(at));
+  }
+  let n = 0;
+  while (i < end) scratchBlock[n++] = bytes[i++] as number;
+  finish(state, scratchBlock, scratchView, n, 64 + end - start, out, offset);
+}
+
 const shared = new Sha256();
 
 /**
