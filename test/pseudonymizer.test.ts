@@ -1,0 +1,47 @@
+// The Pseudonymizer's cache (src/compliance/pseudonyms.ts): whatever the
+// cache holds, evicts or is asked with colliding hashes, a pseudonym is the
+// HMAC of its identity (checked against node:crypto), its table hash is
+// topKStringHash of the pseudonym, and an identity seen again while cached
+// costs no second HMAC.
+import { createHmac } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it, vi } from "vitest";
+import { Pseudonymizer, pseudonymOf } from "../src/compliance/index.js";
+import { topKStringHash } from "../src/sketches/top-k.js";
+
+const KEY = "a deployment key of 32+ bytes....";
+const expected = (identity: string): string => createHmac("sha256", KEY).update(identity).digest().subarray(0, 12).toString("base64url");
+
+describe("Pseudonymizer", () => {
+  it("gives node:crypto's HMAC pseudonym and its table hash for every lookup, through evictions and hash collisions", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 4, 8, 64),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.constantFrom("own", "colliding", "unsigned")), { maxLength: 200 }),
+        (cacheSize, lookups) => {
+          const pseudonyms = new Pseudonymizer(KEY, cacheSize);
+          for (const [n, hashing] of lookups) {
+            const identity = `user-${n}@corp.example`;
+            // "colliding": every identity the same hash (one set, one tag); "unsigned": hashes above 2^31.
+            const got =
+              hashing === "own" ? pseudonyms.of(identity) : pseudonyms.ofHashed(identity, hashing === "colliding" ? 12345 : 0x80000000 + n * 2654435761 % 0x7fffffff);
+            expect(got).toBe(expected(identity));
+            expect(pseudonyms.tableHash).toBe(topKStringHash(got));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("computes an identity's HMAC once while it stays cached, whatever 32-bit hash form it is passed with", () => {
+    const pseudonyms = new Pseudonymizer(KEY, 64);
+    const compute = vi.spyOn(pseudonyms as unknown as { compute(identity: string): string }, "compute");
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 8; i++) pseudonyms.ofHashed(`user-${i}`, 0xfffffff0 + i); // unsigned form of a negative int32
+      for (let i = 0; i < 8; i++) pseudonyms.ofHashed(`user-${i}`, (0xfffffff0 + i) | 0); // the same hash, signed
+    }
+    expect(compute).toHaveBeenCalledTimes(8);
+    expect(pseudonyms.of("")).toBe(pseudonymOf(KEY, ""));
+  });
+});
