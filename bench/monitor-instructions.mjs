@@ -20,7 +20,9 @@
 // which falls differently in the two runs (a total can even come out
 // negative); the rows of the compiled functions are the steadier figures.
 // Runs about twice as long.
-//   npx tsup && node bench/monitor-instructions.mjs [--rules] [--pseudonymized] [--cache] [dist]
+// With --users N, the stream has N users (and a quarter as many IPs, at least
+// 50, at most the default 5,000), as bench/monitor-locality.mjs varies them.
+//   npx tsup && node bench/monitor-instructions.mjs [--rules] [--pseudonymized] [--cache] [--users N] [dist]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -34,11 +36,14 @@ const SHORT = 50_000;
 const LONG = 150_000;
 const KEY = "bench deployment key, 32 bytes..";
 
+/** The stream's options for `users` users (0: the default stream); bench/monitor-locality.mjs's IPs per user. */
+const streamOptions = (users) => (users > 0 ? { seed: 3, users, ips: Math.min(5_000, Math.max(50, users >> 2)) } : { seed: 3 });
+
 if (args[0] === "--count") {
-  const [, dist, count, rules, identities] = args;
+  const [, dist, count, rules, identities, users] = args;
   const m = await import(pathToFileURL(path.resolve(dist, "compliance", "index.js")).href);
   const { createSyntheticStream } = await import("./synthetic-stream.mjs");
-  const events = createSyntheticStream({ seed: 3 }).next(WARM_UP + LONG);
+  const events = createSyntheticStream(streamOptions(Number(users))).next(WARM_UP + LONG);
   const monitor = new m.ComplianceMonitor({
     identities,
     pseudonymKey: KEY,
@@ -50,6 +55,9 @@ if (args[0] === "--count") {
   process.exit(0);
 }
 
+const usersAt = args.indexOf("--users");
+const users = usersAt < 0 ? 0 : Number(args.splice(usersAt, 2)[1]);
+if (!Number.isInteger(users) || users < 0) throw new Error("--users takes a whole number of users");
 const rules = args.includes("--rules");
 const cache = args.includes("--cache");
 /** Callgrind's event columns read per function: instructions, then data misses at the first and the last level (reads, writes). */
@@ -77,6 +85,7 @@ function profile(count) {
       String(count),
       rules ? "rules" : "none",
       identities,
+      String(users),
     ],
     // In the scratch folder: --perf-basic-prof also writes V8's isolate-*.log into the working directory.
     { encoding: "utf8", cwd: work },
@@ -147,7 +156,7 @@ const perEvent = (x, y) => {
 };
 const totals = perEvent(a.total, b.total);
 console.log(
-  `monitor${rules ? " + 12 ready rules" : " alone"}, ${identities} identities, ${dist}: ${totals[0].toFixed(0)} instructions per event` +
+  `monitor${rules ? " + 12 ready rules" : " alone"}, ${identities} identities${users > 0 ? `, ${users} users` : ""}, ${dist}: ${totals[0].toFixed(0)} instructions per event` +
     (cache ? `, data misses per event ${totals[1].toFixed(1)} L1 (32 KiB), ${totals[2].toFixed(1)} L2 (1 MiB)` : ""),
 );
 if (cache) console.log("  instr      L1      L2  function");
