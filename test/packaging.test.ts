@@ -548,6 +548,18 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     }
   });
 
+  it("the declarations leave out what the sources mark @internal (tsconfig stripInternal), such as TopK.addStringHashed", () => {
+    const dist = path.join(project, "node_modules", "papertrail", "dist");
+    const declarations = tarballFiles.filter((file) => /\.d\.c?ts$/.test(file));
+    expect(declarations.length).toBeGreaterThan(10);
+    const leaking = declarations.filter((file) => readFileSync(path.join(dist, "..", file), "utf8").includes("@internal"));
+    expect(leaking, "declaration files with @internal members").toEqual([]);
+    const topK = declarations.map((file) => readFileSync(path.join(dist, "..", file), "utf8")).find((text) => text.includes("declare class TopK"));
+    expect(topK, "a declaration file declares TopK").toBeDefined();
+    expect(topK).toContain("add(item: TopKItem, count?: number): this;");
+    expect(topK).not.toContain("addStringHashed");
+  });
+
   it("every file named by main, module, types and the exports map is in the tarball", () => {
     const manifest = JSON.parse(readFileSync(path.join(project, "node_modules/papertrail/package.json"), "utf8")) as {
       main: string;
