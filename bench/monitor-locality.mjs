@@ -6,27 +6,34 @@
 //   - the monitor alone (default metrics, pseudonymized top lists), and
 //   - the monitor with the twelve ready rules (bench/monitor.mjs's addMany row).
 // The code and the instructions per event barely change with the number of
-// users; what changes is how much per-user state the events touch at random
-// (the rules keep a slot per live user in each per-user rule, the monitor a
-// pseudonym per user and a top-list entry per user and system), so the step
-// from 200 to 20,000 users is the cost of missing the caches.
+// users; what changes is how much memory the events touch at random: the
+// state kept per user (a slot per live user in each per-user rule; a
+// pseudonym per user and top-list entries in the monitor) and the stream's
+// own strings (200 names and 50 IPs at 200 users). The step from 200 to
+// 20,000 users is mostly the cost of missing the caches
+// (bench/monitor-instructions.mjs --cache --users N counts the misses).
 //
 // Reported: CPU nanoseconds per event (process.cpuUsage, user + system),
 // median of RUNS runs of EVENTS events after a warm-up of WARM events into
-// the same monitor; within a run the configurations alternate, in reverse
-// order every other run (the machine may be shared: compare rows of one run
-// of this script only; with --expose-gc, the garbage of the runs before is
-// collected before each timed part). Also the live keys of the per-user rules at the end
-// of the last run, and the rules' share: ns of monitor + rules minus ns of
-// the monitor alone.
+// the same monitor. The events are made in batches of 100,000 just before
+// each batch is fed (untimed), as in bench/monitor.mjs, from the seed of
+// bench/monitor-instructions.mjs, so `--users N` there counts the same
+// stream (its events 100,000 to 250,000). Within a run the configurations alternate, in reverse order every
+// other run (the machine may be shared: compare rows of one run of this
+// script only). With --expose-gc, the garbage of the runs before is
+// collected before each timed part. Also reported: the live keys of the
+// per-user rules at the end of the last run, and the rules' share (ns of
+// monitor + rules minus ns of the monitor alone).
 //
 // Run: npx tsup && node --expose-gc bench/monitor-locality.mjs [events per run, default 600000]
+// (npm run bench:monitor-locality)
 import os from "node:os";
 import { ComplianceMonitor, readyRules, RuleEngine } from "../dist/compliance/index.js";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
 
 const EVENTS = Number(process.argv[2] ?? 600_000);
-const WARM = 200_000;
+const WARM = 100_000;
+const BATCH = 100_000;
 const RUNS = 5;
 const KEY = "bench deployment key, 32 bytes..";
 const USERS = [200, 2_000, 20_000];
@@ -37,16 +44,20 @@ const ipsOf = (users) => Math.min(5_000, Math.max(50, users >> 2));
 function run(users, withRules) {
   const engine = withRules ? new RuleEngine({ rules: readyRules(), onAlert: () => {} }) : undefined;
   const monitor = new ComplianceMonitor({ pseudonymKey: KEY, maxFutureSkew: Infinity, ...(engine ? { rules: engine } : {}) });
-  // Made per run (untimed) and dropped after it, so no run's collector marks another's events.
-  const stream = createSyntheticStream({ seed: 7, users, ips: ipsOf(users) });
+  // Made per run and per batch (untimed), as bench/monitor.mjs makes them.
+  const stream = createSyntheticStream({ seed: 3, users, ips: ipsOf(users) });
   monitor.addMany(stream.next(WARM));
-  const timed = stream.next(EVENTS);
   // The runs before left garbage (monitors, streams): collected here, not in this run's timed part.
   globalThis.gc?.();
-  const c0 = process.cpuUsage();
-  monitor.addMany(timed);
-  const c = process.cpuUsage(c0);
-  return { ns: ((c.user + c.system) * 1000) / timed.length, engine };
+  let cpu = 0;
+  for (let done = 0; done < EVENTS; done += BATCH) {
+    const batch = stream.next(Math.min(BATCH, EVENTS - done));
+    const c0 = process.cpuUsage();
+    monitor.addMany(batch);
+    const c = process.cpuUsage(c0);
+    cpu += c.user + c.system;
+  }
+  return { ns: (cpu * 1000) / EVENTS, engine };
 }
 
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores (shared machine); ${EVENTS.toLocaleString("en")} events per run after ${WARM.toLocaleString("en")}`);

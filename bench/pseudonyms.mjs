@@ -2,7 +2,7 @@
 // under the deployment key, the first 12 bytes as 16 base64url characters),
 // against node:crypto's createHmac making the same pseudonyms.
 //
-// Workload: 100,000 identities like "user-12345@corp.example" (21-23
+// Workload: 100,000 identities like "user-123456@corp.example" (19-25
 // characters), built before any timing, hashed 5 times each after a warm-up
 // pass; the median run in millions of pseudonyms per second of CPU time
 // (process.cpuUsage) and per wall second. Rows:

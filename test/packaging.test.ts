@@ -558,6 +558,8 @@ describe("packaging: the packed tarball works for ESM, CommonJS and TypeScript u
     expect(topK, "a declaration file declares TopK").toBeDefined();
     expect(topK).toContain("add(item: TopKItem, count?: number): this;");
     expect(topK).not.toContain("addStringHashed");
+    const all = declarations.map((file) => readFileSync(path.join(dist, "..", file), "utf8")).join("\n");
+    for (const member of ["addStringHashed", "get tableHash", "fromKeyObject"]) expect(all, `declarations should not name ${member}`).not.toContain(member);
   });
 
   it("every file named by main, module, types and the exports map is in the tarball", () => {

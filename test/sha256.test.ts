@@ -166,8 +166,12 @@ describe("sha256Midstate and sha256ResumedInto (a first block hashed once, as HM
     );
   });
 
-  it("refuses a midstate of anything but one 64-byte block", () => {
+  it("refuses a midstate of anything but one 64-byte block, and a range outside the view", () => {
     expect(() => sha256Midstate(new Uint8Array(63))).toThrow(/64-byte block/);
+    const midstate = sha256Midstate(new Uint8Array(64));
+    const view = new Uint8Array(200).subarray(10, 80);
+    expect(() => sha256ResumedInto(midstate, view, 0, 71, new Uint8Array(32), 0)).toThrow(RangeError);
+    expect(() => sha256ResumedInto(midstate, view, 5, 4, new Uint8Array(32), 0)).toThrow(RangeError);
   });
 });
 

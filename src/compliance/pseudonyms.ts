@@ -41,9 +41,9 @@ function keyBytes(key: unknown, where: string): Uint8Array {
  * missed about 1 % of lookups at the default 65,536 entries, a thousand HMACs
  * per 100,000 events; with four, far fewer, see docs/performance.md.)
  * `ComplianceMonitor` passes the hash it already computed for the field.
- * Each entry also keeps its pseudonym's TopK table hash
- * ({@link Pseudonymizer.tableHash}), so the top lists that count
- * pseudonyms never hash one again.
+ * Each entry also keeps its pseudonym's TopK table hash, which the
+ * monitor's top lists take with the pseudonym, so they never hash one
+ * again.
  *
  * @example
  * ```ts

@@ -36,8 +36,8 @@ export class HmacSha256 {
   private readonly inner: Int32Array;
   private readonly outer: Int32Array;
   private readonly innerDigest = new Uint8Array(32);
-  /** String messages are encoded here, not into a new array per message. */
-  private readonly utf8 = new Utf8Buffer();
+  /** String messages are encoded here, not into a new array per message (made at the first one). */
+  private utf8: Utf8Buffer | undefined;
 
   /** @param key - the secret key: bytes, or a string taken as its UTF-8 bytes. Any length (empty too, as RFC 2104 allows). */
   constructor(key: Uint8Array | string) {
@@ -59,8 +59,9 @@ export class HmacSha256 {
     let bytes: Uint8Array;
     let length: number;
     if (typeof message === "string") {
-      length = this.utf8.encode(message);
-      bytes = this.utf8.bytes;
+      const utf8 = (this.utf8 ??= new Utf8Buffer());
+      length = utf8.encode(message);
+      bytes = utf8.bytes;
     } else {
       bytes = bytesOf(message, "message");
       length = bytes.length;

@@ -236,6 +236,8 @@ export function sha256Midstate(block: Uint8Array): Int32Array<ArrayBuffer> {
  * one copied; `out` may overlap the data. (Not part of the public API.)
  */
 export function sha256ResumedInto(midstate: Int32Array, bytes: Uint8Array, start: number, end: number, out: Uint8Array, offset: number): void {
+  // Whole blocks are read from the underlying buffer: a range past the view would read bytes that are not the view's.
+  if (!(start >= 0 && start <= end && end <= bytes.length)) throw new RangeError(`bytes [${start}, ${end}) is not within a view of ${bytes.length} bytes`);
   const state = scratchState;
   state.set(midstate);
   let i = start;
