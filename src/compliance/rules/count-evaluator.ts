@@ -1,6 +1,6 @@
 import type { ComplianceEvent } from "../event.js";
 import type { CountRule } from "../rule.js";
-import type { KeyTable } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, ringPosition, RuleEvaluator, Stat, isFiniteNumber, thresholdFloor, thresholdTest, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -59,11 +59,8 @@ export class CountEvaluator extends RuleEvaluator<CountRule> {
   }
 
   grow(capacity: number): void {
-    const buffer = new ArrayBuffer(capacity * this.stride * 8);
-    const before = this.state;
-    this.state = new Float64Array(buffer);
-    this.state.set(before.subarray(0, Math.min(before.length, this.state.length)));
-    this.words = new Uint32Array(buffer);
+    this.state = grown(this.state, capacity * this.stride);
+    this.words = new Uint32Array(this.state.buffer);
   }
 
   reset(slot: number): void {

@@ -1,7 +1,7 @@
 import type { ComplianceEvent } from "../event.js";
 import { fieldReader, type FieldReader, readCoded, topLevelFieldCode } from "../event-field.js";
 import type { DistinctRule } from "../rule.js";
-import type { KeyTable } from "./key-table.js";
+import { grown, type KeyTable } from "./key-table.js";
 import { type EngineContext, thresholdFloor, thresholdTest, ringPosition, RuleEvaluator, Stat, isFiniteNumber, timeOrNull } from "./rule-evaluator.js";
 import { SliceRing } from "./slice-ring.js";
 
@@ -110,11 +110,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
   }
 
   grow(capacity: number): void {
-    const buffer = new ArrayBuffer(capacity * STRIDE * 8);
-    const before = this.state;
-    this.state = new Float64Array(buffer);
-    this.state.set(before.subarray(0, Math.min(before.length, this.state.length)));
-    this.ints = new Int32Array(buffer);
+    this.state = grown(this.state, capacity * STRIDE);
+    this.ints = new Int32Array(this.state.buffer);
     for (let i = this.inlineValues.length; i < capacity * INLINE; i++) this.inlineValues.push("");
   }
 

@@ -205,10 +205,8 @@ export class KeyTable implements KeyIndexUser {
   }
 
   private growTo(capacity: number): void {
-    const buffer = new ArrayBuffer(capacity * SLOT_BYTES);
-    new Uint8Array(buffer).set(new Uint8Array(this.marks.buffer, 0, Math.min(this.marks.buffer.byteLength, buffer.byteLength)));
-    this.marks = new Float64Array(buffer);
-    this.links = new Int32Array(buffer);
+    this.marks = grown(this.marks, (capacity * SLOT_BYTES) / 8);
+    this.links = new Int32Array(this.marks.buffer);
     this.idOfSlot = grownInt(this.idOfSlot, capacity);
     this.free = grownInt(this.free, capacity);
     this.capacity = capacity;
