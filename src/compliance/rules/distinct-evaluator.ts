@@ -126,8 +126,8 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     this.state[f + NEWEST] = Number.NEGATIVE_INFINITY;
     this.state[f + FIRST] = Number.POSITIVE_INFINITY;
     this.state[f + LAST] = Number.NEGATIVE_INFINITY;
-    this.ints[2 * f + WINDOW_BITS] = 0;
-    this.ints[2 * f + WINDOW_COUNT] = 0;
+    this.ints[slot * INTS + WINDOW_BITS] = 0;
+    this.ints[slot * INTS + WINDOW_COUNT] = 0;
   }
 
   protected override release(slot: number): void {
@@ -213,7 +213,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     const state = this.state;
     const ints = this.ints;
     const f = slot * STRIDE;
-    const n = 2 * f;
+    const n = slot * INTS;
     const off = this.bitsOffset(slot);
     let newest = state[f + NEWEST] as number;
     if (slice > newest) {
@@ -312,7 +312,7 @@ export class DistinctEvaluator extends RuleEvaluator<DistinctRule> {
     let cleared = 0;
     for (let s = Math.max(newest - ring.ring + 1, end - ring.ring + 1); s <= end; s++) cleared |= 1 << ringPosition(s, ring.ring);
     this.clearBits(slot, cleared);
-    this.ints[2 * f + WINDOW_COUNT] = this.countIn(slot, this.ints[2 * f + WINDOW_BITS] as number);
+    this.ints[slot * INTS + WINDOW_COUNT] = this.countIn(slot, this.ints[slot * INTS + WINDOW_BITS] as number);
     state[f + FIRST] = Number.POSITIVE_INFINITY;
     if (end === newest) state[f + LAST] = Number.NEGATIVE_INFINITY;
     if (this.suppressed(event.time, slot)) return; // before the message is made
