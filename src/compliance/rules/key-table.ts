@@ -44,7 +44,7 @@ export class KeyTable implements KeyIndexUser {
    */
   private marks: Float64Array<ArrayBuffer>;
   private links: Int32Array<ArrayBuffer>;
-  head = -1;
+  private head = -1;
   private tail = -1;
   /**
    * Freed slots, a stack in a typed array (`freeCount` of them): a JS array
@@ -79,6 +79,11 @@ export class KeyTable implements KeyIndexUser {
 
   get size(): number {
     return this.live;
+  }
+
+  /** The stalest live slot (the head of the list), -1 when none. */
+  stalest(): number {
+    return this.head;
   }
 
   /** The watermark when `slot` was last touched. */

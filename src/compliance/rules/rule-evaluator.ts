@@ -359,7 +359,7 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
     const table = this.table;
     if (table !== undefined) {
       const limit = watermark - this.horizon;
-      while (table.head !== -1 && table.touchedAt(table.head) < limit) table.evict(table.head, "idle");
+      for (let slot = table.stalest(); slot !== -1 && table.touchedAt(slot) < limit; slot = table.stalest()) table.evict(slot, "idle");
     }
     return this.nextWake();
   }
@@ -367,7 +367,8 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
   /** When the next cooldown ends or the stalest key goes idle. */
   nextWake(): number {
     const table = this.table;
-    const idleAt = table === undefined || table.head === -1 ? Number.POSITIVE_INFINITY : table.touchedAt(table.head) + this.horizon;
+    const stalest = table === undefined ? -1 : table.stalest();
+    const idleAt = stalest === -1 ? Number.POSITIVE_INFINITY : (table as KeyTable).touchedAt(stalest) + this.horizon;
     return Math.min(this.queue.next, idleAt);
   }
 

@@ -1,0 +1,151 @@
+/**
+ * KeyTable: the live keys of one rule and their least-recently-touched
+ * order (key-table.ts). Checked against a plain model (an insertion-ordered
+ * Map re-inserted on every touch) through random sequences of touches, cap
+ * evictions and idle evictions, with tables small enough that slots are
+ * freed, reused and grown many times, and two tables sharing one key index
+ * as the rules grouping by the same fields do.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { KeyIndex } from "../src/compliance/rules/key-index.js";
+import { KeyTable, type KeyTableOwner } from "../src/compliance/rules/key-table.js";
+
+/** The model of one table: key -> touch mark, in touch order (stalest first). */
+class ModelTable {
+  readonly marks = new Map<string, number>();
+  constructor(readonly maxKeys: number) {}
+  /** Touches `key`; returns the key evicted for the cap, if any. */
+  touch(key: string, mark: number): string | undefined {
+    let evicted: string | undefined;
+    if (this.marks.has(key)) this.marks.delete(key);
+    else if (this.marks.size >= this.maxKeys) {
+      evicted = this.marks.keys().next().value as string;
+      this.marks.delete(evicted);
+    }
+    this.marks.set(key, mark);
+    return evicted;
+  }
+  stalest(): string | undefined {
+    return this.marks.keys().next().value;
+  }
+}
+
+/** An owner that records what the table tells it. */
+class RecordingOwner implements KeyTableOwner {
+  capacity = 0;
+  readonly evicted: { slot: number; reason: "idle" | "cap" }[] = [];
+  readonly resets: number[] = [];
+  grow(capacity: number): void {
+    expect(capacity).toBeGreaterThanOrEqual(this.capacity);
+    this.capacity = capacity;
+  }
+  reset(slot: number): void {
+    expect(slot).toBeLessThan(this.capacity);
+    this.resets.push(slot);
+  }
+  firstKey(): void {}
+  evicting(slot: number, reason: "idle" | "cap"): void {
+    this.evicted.push({ slot, reason });
+  }
+}
+
+type Op = { kind: "touch"; table: number; key: number; advance: number } | { kind: "idle"; table: number; horizon: number };
+
+const opArb = (keys: number): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.record({ kind: fc.constant("touch" as const), table: fc.integer({ min: 0, max: 1 }), key: fc.integer({ min: 0, max: keys - 1 }), advance: fc.integer({ min: 0, max: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("idle" as const), table: fc.integer({ min: 0, max: 1 }), horizon: fc.integer({ min: 0, max: 20 }) }) },
+  );
+
+function check(tables: readonly KeyTable[], models: readonly ModelTable[], index: KeyIndex): void {
+  const union = new Set<string>();
+  tables.forEach((table, t) => {
+    const model = models[t] as ModelTable;
+    expect(table.size).toBe(model.marks.size);
+    const order = [...table.slots()].map((slot) => [table.keyOf(slot), table.touchedAt(slot)]);
+    expect(order).toEqual([...model.marks]);
+    const stalest = table.stalest();
+    expect(stalest === -1 ? undefined : table.keyOf(stalest)).toBe(model.stalest());
+    for (const key of model.marks.keys()) union.add(key);
+    for (const key of model.marks.keys()) expect(table.find(key)).toBeGreaterThanOrEqual(0);
+  });
+  // The shared index holds exactly the keys some table holds.
+  expect(index.size).toBe(union.size);
+}
+
+describe("KeyTable", () => {
+  it("keeps the least-recently-touched order, the cap and idle evictions of a plain model, sharing one key index", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 30 }).chain((keys) => fc.array(opArb(keys), { maxLength: 400 })), (capA, capB, ops) => {
+        const clock = { watermark: 0, evaluation: 0 };
+        const index = new KeyIndex([], clock);
+        const owners = [new RecordingOwner(), new RecordingOwner()];
+        const tables = [new KeyTable(capA, owners[0] as RecordingOwner, index, clock), new KeyTable(capB, owners[1] as RecordingOwner, index, clock)];
+        owners.forEach((owner, t) => owner.grow((tables[t] as KeyTable).capacity));
+        const models = [new ModelTable(capA), new ModelTable(capB)];
+        for (const op of ops) {
+          clock.evaluation++;
+          const t = op.table;
+          const table = tables[t] as KeyTable;
+          const model = models[t] as ModelTable;
+          const owner = owners[t] as RecordingOwner;
+          const before = owner.evicted.length;
+          if (op.kind === "touch") {
+            clock.watermark += op.advance;
+            const key = `k${op.key}`;
+            const evicted = model.touch(key, clock.watermark);
+            const evictedSlot = evicted === undefined ? -1 : (table.find(evicted) as number);
+            const slot = table.slotOf(key);
+            expect(table.keyOf(slot)).toBe(key);
+            expect(table.touchedAt(slot)).toBe(clock.watermark);
+            expect(owner.evicted.slice(before)).toEqual(evicted === undefined ? [] : [{ slot: evictedSlot, reason: "cap" }]);
+          } else {
+            // As RuleEvaluator.sweep: evict from the stalest while it is older than the limit.
+            const limit = clock.watermark - op.horizon;
+            for (let slot = table.stalest(); slot !== -1 && table.touchedAt(slot) < limit; slot = table.stalest()) table.evict(slot, "idle");
+            for (const [key, mark] of [...model.marks]) if (mark < limit) model.marks.delete(key);
+            expect(owner.evicted.slice(before).every((entry) => entry.reason === "idle")).toBe(true);
+          }
+          check(tables, models, index);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("touches two keys in turn for a long time in bounded memory", () => {
+    const clock = { watermark: 0, evaluation: 0 };
+    const index = new KeyIndex([], clock);
+    const owner = new RecordingOwner();
+    const table = new KeyTable(1_000, owner, index, clock);
+    owner.grow(table.capacity);
+    for (let i = 0; i < 100_000; i++) {
+      clock.watermark = i;
+      clock.evaluation++;
+      table.slotOf(i % 2 === 0 ? "a" : "b");
+    }
+    expect(table.capacity).toBe(64); // never grew: two keys
+    expect([...table.slots()].map((slot) => table.keyOf(slot))).toEqual(["a", "b"]);
+    expect(table.touchedAt(table.stalest())).toBe(99_998);
+  });
+
+  it("evicts the stalest of a full table after keys were touched again", () => {
+    const clock = { watermark: 0, evaluation: 0 };
+    const index = new KeyIndex([], clock);
+    const owner = new RecordingOwner();
+    const table = new KeyTable(3, owner, index, clock);
+    owner.grow(table.capacity);
+    const touch = (key: string): void => {
+      clock.watermark++;
+      clock.evaluation++;
+      table.slotOf(key);
+    };
+    for (const key of ["a", "b", "c", "a", "a", "b", "a", "c", "b"]) touch(key);
+    expect([...table.slots()].map((slot) => table.keyOf(slot))).toEqual(["a", "c", "b"]);
+    touch("d");
+    expect(owner.evicted).toEqual([{ slot: 0, reason: "cap" }]);
+    expect([...table.slots()].map((slot) => table.keyOf(slot))).toEqual(["c", "b", "d"]);
+    expect(table.find("a")).toBeUndefined();
+  });
+});
