@@ -50,6 +50,15 @@ class RecordingOwner implements KeyTableOwner {
   }
 }
 
+/** A table of at most `maxKeys` keys over a key index of its own, with its clock and owner. */
+function oneTable(maxKeys: number): { clock: { watermark: number; evaluation: number }; owner: RecordingOwner; table: KeyTable } {
+  const clock = { watermark: 0, evaluation: 0 };
+  const owner = new RecordingOwner();
+  const table = new KeyTable(maxKeys, owner, new KeyIndex([], clock), clock);
+  owner.grow(table.capacity);
+  return { clock, owner, table };
+}
+
 type Op = { kind: "touch"; table: number; key: number; advance: number } | { kind: "idle"; table: number; horizon: number };
 
 const opArb = (keys: number): fc.Arbitrary<Op> =>
@@ -115,11 +124,7 @@ describe("KeyTable", () => {
   });
 
   it("touches two keys in turn for a long time in bounded memory", () => {
-    const clock = { watermark: 0, evaluation: 0 };
-    const index = new KeyIndex([], clock);
-    const owner = new RecordingOwner();
-    const table = new KeyTable(1_000, owner, index, clock);
-    owner.grow(table.capacity);
+    const { clock, table } = oneTable(1_000);
     for (let i = 0; i < 100_000; i++) {
       clock.watermark = i;
       clock.evaluation++;
@@ -131,11 +136,7 @@ describe("KeyTable", () => {
   });
 
   it("evicts the stalest of a full table after keys were touched again", () => {
-    const clock = { watermark: 0, evaluation: 0 };
-    const index = new KeyIndex([], clock);
-    const owner = new RecordingOwner();
-    const table = new KeyTable(3, owner, index, clock);
-    owner.grow(table.capacity);
+    const { clock, owner, table } = oneTable(3);
     const touch = (key: string): void => {
       clock.watermark++;
       clock.evaluation++;
