@@ -38,10 +38,11 @@ function keyBytes(key: unknown, where: string): Uint8Array {
  * costs one HMAC when it is first seen and again only after being pushed
  * out. Each entry keeps the identity's hash beside it as a tag, so a lookup
  * costs an index, up to four tag compares and a string compare only where a
- * tag matches. (Comparing with another identity reads its string, anywhere
- * in the heap: a lookup that misses would read four. With identities that
- * all differ, as in an attack from many addresses, a cache without tags
- * measured slower than no cache; docs/performance.md, "fifth round".) (With
+ * tag matches: a lookup that misses reads no other identity's string unless
+ * its tag matches (such a string lies anywhere in the heap; with identities
+ * that all differ, as in an attack from many addresses, four such reads per
+ * miss made the cache slower than none: docs/performance.md, "fifth
+ * round"). (With
  * two candidates, the 25,000 identities of the monitor's bench stream still
  * missed about 1 % of lookups at the default 65,536 entries, a thousand HMACs
  * per 100,000 events; with four, far fewer, see docs/performance.md.)
@@ -66,7 +67,7 @@ export class Pseudonymizer {
   private readonly entries: string[];
   /** Per set of four entries: which one to replace next (round robin). */
   private readonly victim: Uint8Array;
-  /** Entry e's identity hash (its tag) at [2e] and its pseudonym's TopK table hash (`topKStringHash`) at [2e + 1]: a set's in 32 bytes. */
+  /** Entry e's identity hash (its tag) at [2e] and its pseudonym's TopK table hash (`topKStringHash`) at [2e + 1]: the four entries of a set in 32 bytes. */
   private readonly meta: Int32Array;
   /** See {@link Pseudonymizer.tableHash}. */
   private lastTableHash = 0;
