@@ -43,6 +43,25 @@ describe("Pseudonymizer", () => {
     }
     expect(compute).toHaveBeenCalledTimes(8);
     expect(pseudonyms.of("")).toBe(expected(""));
+    // "" is never cached: an empty entry holds "" with tag 0.
+    expect(pseudonyms.ofHashed("", 0)).toBe(expected(""));
     expect(pseudonymOf(KEY, "alice")).toBe(expected("alice"));
+  });
+
+  it("keeps four identities of one set, one HMAC each, and replaces them in turn", () => {
+    const pseudonyms = new Pseudonymizer(KEY, 64);
+    const compute = vi.spyOn(pseudonyms as unknown as { compute(identity: string): string }, "compute");
+    // One hash for all: one set of four entries.
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 4; i++) expect(pseudonyms.ofHashed(`ip-${i}`, 7)).toBe(expected(`ip-${i}`));
+    expect(compute).toHaveBeenCalledTimes(4);
+    // A fifth replaces the first of the four (round robin), the sixth the second; the third and fourth stay.
+    pseudonyms.ofHashed("ip-4", 7);
+    pseudonyms.ofHashed("ip-5", 7);
+    expect(compute).toHaveBeenCalledTimes(6);
+    pseudonyms.ofHashed("ip-2", 7);
+    pseudonyms.ofHashed("ip-3", 7);
+    expect(compute).toHaveBeenCalledTimes(6);
+    pseudonyms.ofHashed("ip-0", 7);
+    expect(compute).toHaveBeenCalledTimes(7);
   });
 });
