@@ -367,8 +367,11 @@ export abstract class RuleEvaluator<R extends RuleDefinition = RuleDefinition> i
   /** When the next cooldown ends or the stalest key goes idle. */
   nextWake(): number {
     const table = this.table;
-    const stalest = table === undefined ? -1 : table.stalest();
-    const idleAt = stalest === -1 ? Number.POSITIVE_INFINITY : (table as KeyTable).touchedAt(stalest) + this.horizon;
+    let idleAt = Number.POSITIVE_INFINITY;
+    if (table !== undefined) {
+      const stalest = table.stalest();
+      if (stalest !== -1) idleAt = table.touchedAt(stalest) + this.horizon;
+    }
     return Math.min(this.queue.next, idleAt);
   }
 
