@@ -19,6 +19,7 @@ import {
   RuleEngine,
   type Alert,
 } from "../src/compliance/index.js";
+import { AddOutcome } from "../src/compliance/monitor.js";
 import { CountMinSketch, HyperLogLog } from "../src/sketches/index.js";
 import { decodesOrRejectsCleanly } from "./support/checks.js";
 import { mulberry32 } from "./support/random.js";
@@ -295,6 +296,35 @@ describe("ComplianceMonitor addMany", () => {
     expect(inChunks.length).toBeGreaterThan(10);
     expect(inChunks).toEqual(oneByOne);
     expect(monitor.toBytes()).toEqual(reference.toBytes());
+  });
+
+  it("addManyExplained (internal): per event the outcome whose refusal count add grows, counting and alerting as add", () => {
+    const systems = new Set(STREAM.map((event) => event.system)).size;
+    // MIXED, and now and then an event of a system past maxSystems.
+    const events = MIXED.slice(0, 4_000).flatMap((event, i) => (i % 331 === 0 ? [event, { ...event, system: `extra-${i}` }] : [event]));
+    const make = (alerts: Alert[]) =>
+      new ComplianceMonitor({ identities: "plain", now: () => CLOCK, maxSystems: systems, rules: new RuleEngine({ rules: readyRules(), onAlert: (alert) => void alerts.push(alert) }) });
+    const oneByOne: Alert[] = [];
+    const reference = make(oneByOne);
+    const expected = Uint8Array.from(events, (event) => {
+      const before = reference.refused;
+      if (reference.add(event)) return AddOutcome.Accepted;
+      const after = reference.refused;
+      if (after.invalid > before.invalid) return AddOutcome.Invalid;
+      if (after.late > before.late) return AddOutcome.Late;
+      return after.future > before.future ? AddOutcome.Future : AddOutcome.SystemLimit;
+    });
+    for (const outcome of [AddOutcome.Invalid, AddOutcome.Late, AddOutcome.Future, AddOutcome.SystemLimit]) expect(expected).toContain(outcome);
+    const inChunks: Alert[] = [];
+    const monitor = make(inChunks);
+    const outcomes = new Uint8Array(events.length);
+    let accepted = 0;
+    for (const [from, to] of [[0, 700], [700, 1800], [1800, events.length]] as const) accepted += monitor.addManyExplained(events.slice(from, to), outcomes.subarray(from));
+    expect(outcomes).toEqual(expected);
+    expect(accepted).toBe(expected.filter((outcome) => outcome === AddOutcome.Accepted).length);
+    expect(inChunks).toEqual(oneByOne);
+    expect(monitor.toBytes()).toEqual(reference.toBytes());
+    expect(() => monitor.addManyExplained(events.slice(0, 3), new Uint8Array(2))).toThrow(/outcomes holds 2 entries for 3 events/);
   });
 
   it("takes any iterable, chunk by chunk, with flags at each event's index", () => {

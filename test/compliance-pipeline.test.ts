@@ -83,6 +83,50 @@ describe("CompliancePipeline on the synthetic stream", () => {
   });
 });
 
+describe("CompliancePipeline batches", () => {
+  it("counts and alerts as one record per ingest call does (the monitor takes a batch in chunks)", () => {
+    const records = stream.records;
+    const batched = new CompliancePipeline(options());
+    const single = new CompliancePipeline(options());
+    const a = run(batched, records, 1000);
+    const b = run(single, records, 1);
+    expect(a.alerts.length).toBeGreaterThan(0);
+    expect(a.alerts.map((alert) => alert.id)).toEqual(b.alerts.map((alert) => alert.id));
+    expect(a.accepted).toBe(b.accepted);
+    expect(Buffer.from(batched.toBytes()).equals(Buffer.from(single.toBytes()))).toBe(true);
+  });
+
+  it("names the reason of each refusal by the monitor, at the record's index, whatever the batch does after it", () => {
+    const pipeline = new CompliancePipeline({ monitor: { identities: "plain", maxSystems: 2 }, now: () => START + 3 * 3_600_000 });
+    const login = (time: number, system: string) => ({ event_type: "login", user_id: "alice", system, timestamp: new Date(time).toISOString(), metadata: { ip: "10.0.0.1", status: "ok" } });
+    const later = START + 2 * 3_600_000;
+    const report = pipeline.ingest([
+      login(START, "a"),
+      login(START + 30 * 60_000, "c"), // the second system
+      login(later, "a"), // moves the watermark two hours on
+      login(START, "a"), // two hours behind it: late
+      login(START + 6 * 3_600_000, "a"), // three hours after the clock: future
+      { user: "bob", amount: 1e61, timestamp: new Date(later).toISOString() }, // beyond the statistics' range: invalid
+      login(later, "b"), // a third system: past maxSystems
+      login(later + 60_000, "a"),
+    ]);
+    expect(report.accepted).toBe(4);
+    expect(report.events.map((event) => event.time)).toEqual([START, START + 30 * 60_000, later, later + 60_000]);
+    expect(report.rejected.map(({ index, field }) => [index, field])).toEqual([
+      [3, "time"],
+      [4, "time"],
+      [5, "value"],
+      [6, "system"],
+    ]);
+    const reasons = report.rejected.map((rejection) => rejection.reason);
+    expect(reasons[0]).toMatch(/too late/);
+    expect(reasons[1]).toMatch(/too far in the future/);
+    expect(reasons[2]).toMatch(/1e\+61 was refused/);
+    expect(reasons[3]).toMatch(/system "b" was refused: the monitor holds maxSystems systems/);
+    expect(pipeline.monitor.refused).toEqual({ total: 4, late: 1, future: 1, invalid: 1, systemLimit: 1 });
+  });
+});
+
 describe("CompliancePipeline snapshots", () => {
   it("restored mid-stream, continues exactly as the pipeline that never stopped", () => {
     const half = Math.floor(stream.records.length / 2);

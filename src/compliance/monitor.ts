@@ -262,6 +262,16 @@ const ANY = 2;
 const MEMO_SIZE = 256;
 /** Events `addMany` counts before the rules evaluate them (see `ComplianceMonitor.addMany`). */
 const ADD_CHUNK = 512;
+
+/**
+ * What {@link ComplianceMonitor.addManyExplained} writes per event: accepted,
+ * or why it was refused (the reasons {@link ComplianceMonitor.refused} counts).
+ *
+ * @internal
+ */
+export const AddOutcome = { Accepted: 1, Invalid: 2, Late: 3, Future: 4, SystemLimit: 5 } as const;
+/** @internal */
+export type AddOutcome = (typeof AddOutcome)[keyof typeof AddOutcome];
 /** System names whose hashes are kept (the cache is emptied when full). */
 const SYSTEM_CACHE_SIZE = 1024;
 /**
@@ -546,7 +556,7 @@ export class ComplianceMonitor {
         throw new InvalidArgumentError(`ComplianceMonitor.addMany: accepted holds ${accepted.length} flags for ${list.length} events`);
       }
       let total = 0;
-      for (let start = 0; start < list.length; start += ADD_CHUNK) total += this.addChunk(list, start, Math.min(list.length, start + ADD_CHUNK), accepted, start);
+      for (let start = 0; start < list.length; start += ADD_CHUNK) total += this.addChunk(list, start, Math.min(list.length, start + ADD_CHUNK), accepted, start, false);
       return total;
     }
     // Another iterable: pulled a chunk at a time into an array of our own.
@@ -557,7 +567,7 @@ export class ComplianceMonitor {
       if (accepted !== undefined && accepted.length < offset + chunk.length) {
         throw new InvalidArgumentError(`ComplianceMonitor.addMany: accepted holds ${accepted.length} flags, and there are more events`);
       }
-      total += this.addChunk(chunk, 0, chunk.length, accepted, offset);
+      total += this.addChunk(chunk, 0, chunk.length, accepted, offset, false);
       offset += chunk.length;
       chunk.length = 0;
     };
@@ -570,20 +580,38 @@ export class ComplianceMonitor {
   }
 
   /**
+   * {@link ComplianceMonitor.addMany} for an array, writing into `outcomes`
+   * (at least as long as `events`) an {@link AddOutcome} per event: accepted,
+   * or why it was refused. For callers that report each refusal, as
+   * `CompliancePipeline.ingest` does.
+   *
+   * @internal
+   */
+  addManyExplained(events: readonly ComplianceEvent[], outcomes: Uint8Array): number {
+    if (outcomes.length < events.length) throw new InvalidArgumentError(`ComplianceMonitor.addManyExplained: outcomes holds ${outcomes.length} entries for ${events.length} events`);
+    let total = 0;
+    for (let start = 0; start < events.length; start += ADD_CHUNK) total += this.addChunk(events, start, Math.min(events.length, start + ADD_CHUNK), outcomes, start, true);
+    return total;
+  }
+
+  /**
    * Counts `list[start..end)`, then has the rules evaluate the accepted ones
    * in order (see {@link ComplianceMonitor.addMany}); flags at `at..` of
-   * `accepted` when given.
+   * `accepted` when given, or with `explain` an {@link AddOutcome} per event.
    */
-  private addChunk(list: readonly ComplianceEvent[], start: number, end: number, accepted: Uint8Array | undefined, at: number): number {
+  private addChunk(list: readonly ComplianceEvent[], start: number, end: number, accepted: Uint8Array | undefined, at: number, explain: boolean): number {
     // A callback may call addMany again while the rules run: that call gets flags of its own.
     const flags = this.rulesRunning === 0 ? this.chunkFlags : new Uint8Array(ADD_CHUNK);
     let total = 0;
-    for (let i = start; i < end; i++) {
-      const ok = this.countEvent(list[i] as ComplianceEvent) ? 1 : 0;
-      flags[i - start] = ok;
-      total += ok;
+    if (explain) total = this.countExplained(list, start, end, flags, accepted as Uint8Array, at);
+    else {
+      for (let i = start; i < end; i++) {
+        const ok = this.countEvent(list[i] as ComplianceEvent) ? 1 : 0;
+        flags[i - start] = ok;
+        total += ok;
+      }
     }
-    if (accepted !== undefined) accepted.set(flags.subarray(0, end - start), at);
+    if (accepted !== undefined && !explain) accepted.set(flags.subarray(0, end - start), at);
     const rules = this.rules;
     if (rules === undefined || total === 0) return total;
     this.rulesRunning++;
@@ -591,6 +619,31 @@ export class ComplianceMonitor {
       for (let i = start; i < end; i++) if (flags[i - start] === 1) rules.evaluate(list[i] as ComplianceEvent);
     } finally {
       this.rulesRunning--;
+    }
+    return total;
+  }
+
+  /**
+   * The counting loop of {@link addChunk} writing an {@link AddOutcome} per
+   * event at `at..` of `outcomes`: a refusal's reason is the refusal count
+   * (the monitor's invalid events, the windows' late, future and system-limit
+   * drops) it made grow.
+   */
+  private countExplained(list: readonly ComplianceEvent[], start: number, end: number, flags: Uint8Array, outcomes: Uint8Array, at: number): number {
+    let before = this.windows.dropped;
+    let total = 0;
+    for (let i = start; i < end; i++) {
+      const invalid = this.invalid;
+      const ok = this.countEvent(list[i] as ComplianceEvent);
+      flags[i - start] = ok ? 1 : 0;
+      let outcome: AddOutcome = AddOutcome.Accepted;
+      if (ok) total++;
+      else {
+        const now = this.windows.dropped;
+        outcome = this.invalid > invalid ? AddOutcome.Invalid : now.late > before.late ? AddOutcome.Late : now.future > before.future ? AddOutcome.Future : now.keyLimit > before.keyLimit ? AddOutcome.SystemLimit : AddOutcome.Invalid;
+        before = now;
+      }
+      outcomes[at + i - start] = outcome;
     }
     return total;
   }

@@ -25,6 +25,7 @@
  */
 import { createEnvelope } from "../codec/envelope.js";
 import { DecodeError, InvalidArgumentError } from "../errors.js";
+import { Moments } from "../sketches/moments.js";
 import { checkOptionKeys } from "../sketches/sketch.js";
 import type { Alert, AlertSink } from "./alert.js";
 import { AllowList } from "./allow-list.js";
@@ -32,7 +33,7 @@ import { Deduplicator, type DeduplicatorOptions } from "./deduplicator.js";
 import type { ComplianceEvent } from "./event.js";
 import type { EventShape } from "./event-shape.js";
 import { APP_LOG_SHAPE, CLOUDTRAIL_SHAPE, COMPLIANCE_API_SHAPE, LOG_LINE_SHAPE, METRIC_SHAPE, TRANSACTION_SHAPE } from "./event-shapes.js";
-import { ComplianceMonitor, type ComplianceMonitorOptions } from "./monitor.js";
+import { AddOutcome, ComplianceMonitor, type ComplianceMonitorOptions } from "./monitor.js";
 import { readyRules } from "./ready-rules.js";
 import { extractRecord } from "./record-extraction.js";
 import type { RuleDefinition } from "./rule.js";
@@ -175,7 +176,14 @@ export class CompliancePipeline {
   /**
    * Normalizes, dedups, counts and evaluates `records`. `shape` names one of
    * the pipeline's shapes for every record; absent, each record's shape is
-   * detected. A record's problems never affect the others.
+   * detected. A record's problems never affect the others: each rejection
+   * names the record's index, the field at fault and why (extraction, or
+   * the monitor's refusal: too late, too far in the future, a system past
+   * `maxSystems`, a value out of range). The events go to the monitor as
+   * {@link ComplianceMonitor.addMany} takes them (in chunks: the same counts,
+   * state and alerts as one at a time), so an alert sink that reads the
+   * monitor during the call may see later events of the batch counted
+   * already, and `toBytes` throws inside such a sink.
    */
   ingest(records: readonly unknown[], shape?: string): PipelineReport {
     if (!Array.isArray(records)) throw new InvalidArgumentError(`ingest expects an array of records, got ${typeof records}`);
@@ -206,17 +214,24 @@ export class CompliancePipeline {
       duplicate = new Uint8Array(extracted.length);
       for (let i = 0, k = 0; i < extracted.length; i++) if ((extracted[i] as (typeof extracted)[number]).event.id !== undefined) duplicate[i] = flags[k++] as number;
     }
+    // The events that are not duplicates go to the monitor in one addManyExplained (chunks: ComplianceMonitor.addMany).
+    const fresh: ComplianceEvent[] = [];
+    const freshIndex: number[] = [];
     for (let i = 0; i < extracted.length; i++) {
       const { index, event } = extracted[i] as (typeof extracted)[number];
-      if (duplicate !== undefined && duplicate[i] === 1) {
-        duplicates++;
-        continue;
+      if (duplicate !== undefined && duplicate[i] === 1) duplicates++;
+      else {
+        fresh.push(event);
+        freshIndex.push(index);
       }
-      if (!this.monitor.add(event)) {
-        rejected.push({ index, field: "time", reason: refusalReason(event, this.monitor) });
-        continue;
-      }
-      events.push(event);
+    }
+    const outcomes = new Uint8Array(fresh.length);
+    this.monitor.addManyExplained(fresh, outcomes);
+    for (let i = 0; i < fresh.length; i++) {
+      const event = fresh[i] as ComplianceEvent;
+      const outcome = outcomes[i] as AddOutcome;
+      if (outcome === AddOutcome.Accepted) events.push(event);
+      else rejected.push({ index: freshIndex[i] as number, ...refusal(event, outcome, this.monitor) });
     }
     rejected.sort((a, b) => a.index - b.index); // refusals by the monitor came after the extraction's
     const alerts = this.collected;
@@ -330,9 +345,18 @@ function readTotals(value: unknown): CompliancePipeline["counters" & keyof Compl
   return totals as never;
 }
 
-function refusalReason(event: ComplianceEvent, monitor: ComplianceMonitor): string {
+/** The rejection of an event the monitor refused with `outcome` (after the batch: the watermark may be later than at the event). */
+function refusal(event: ComplianceEvent, outcome: AddOutcome, monitor: ComplianceMonitor): { field: string; reason: string } {
   const time = new Date(event.time).toISOString();
-  const watermark = monitor.watermark;
-  if (Number.isFinite(watermark) && event.time < watermark) return `event time ${time} is too late (latest event ${new Date(watermark).toISOString()}, beyond the allowed lateness)`;
-  return `event time ${time} was refused (too far in the future, or the system limit is reached)`;
+  switch (outcome) {
+    case AddOutcome.Late:
+      return { field: "time", reason: `event time ${time} is too late (more than the allowed lateness behind the latest event${Number.isFinite(monitor.watermark) ? `, ${new Date(monitor.watermark).toISOString()} after this batch` : ""})` };
+    case AddOutcome.Future:
+      return { field: "time", reason: `event time ${time} is too far in the future (more than maxFutureSkew after the clock)` };
+    case AddOutcome.SystemLimit:
+      return { field: "system", reason: `system ${event.system === undefined ? "(the default system)" : JSON.stringify(event.system)} was refused: the monitor holds maxSystems systems already` };
+    default:
+      if (typeof event.value === "number" && !(Math.abs(event.value) <= Moments.VALUE_LIMIT)) return { field: "value", reason: `value ${event.value} was refused: the monitor's statistics take values within ±${Moments.VALUE_LIMIT}` };
+      return { field: "record", reason: "the monitor refused the event as invalid (a field a metric reads holds a value of the wrong type, or a stats value beyond ±1e60)" };
+  }
 }
