@@ -13,6 +13,7 @@
 import { BlockList } from "node:net";
 import { AllowList, formatIp, parseIpInto } from "../dist/compliance/index.js";
 import { mulberry32 } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const next = mulberry32(7);
 const u32 = () => next();
@@ -59,7 +60,6 @@ for (const a of addresses) {
   if (ours) hits++;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function nsPerCall(fn, items) {
   const start = process.hrtime.bigint();
   let found = 0;

@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuditLog, merkleRoot, verifyConsistency, verifyInclusion } from "../dist/compliance/index.js";
 import { NodeTreeHasher, NoteSigner, NoteVerifier, openCheckpoint, openFileAuditLog, signCheckpoint, verifyAuditFile } from "../dist/compliance/node/index.js";
+import { median } from "./stats.mjs";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const APPENDS = 300_000;
 const RUNS = 3;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = globalThis.gc ?? (() => {});
 const dir = mkdtempSync(join(tmpdir(), "papertrail-audit-bench-"));
 // Wall time, and this process's CPU time (user + system): on a shared

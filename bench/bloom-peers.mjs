@@ -48,6 +48,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeKeys, mulberry32 } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const SCENARIOS = ["user", "k7", "long", "cons", "shared", "nowarm", "string", "addhas"];
 const KEYS = 1_000_000;
@@ -217,11 +218,6 @@ function consKeys(count, seed) {
     all.push(key);
   }
   return all;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 function loadAverage() {

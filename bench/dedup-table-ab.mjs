@@ -84,6 +84,7 @@ const otherAt = process.argv.indexOf("--other");
 const OtherDeduplicator =
   otherAt > 0 ? (await import(pathToFileURL(path.resolve(process.argv[otherAt + 1], "compliance/index.js")).href)).Deduplicator : undefined;
 import { uuids } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const N = 1_000_000;
 const TTL = 3_600_000;
@@ -91,7 +92,6 @@ const RATE = 1e-6;
 const T0 = Date.UTC(2026, 0, 5, 9);
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 5) & 0xff);
 const ROUNDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 6);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = globalThis.gc ?? (() => {});
 
 const ids = uuids(N, 0x5eed);

@@ -50,6 +50,7 @@ import { createClient } from "redis";
 import { Deduplicator } from "../dist/compliance/index.js";
 import { HashedKey, SipHasher } from "../dist/hashing/index.js";
 import { uuids } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const N = 1_000_000;
 const TTL = 3_600_000;
@@ -62,7 +63,6 @@ const RUNS = 5;
 const WARM_UP_RUNS = 3;
 const T0 = Date.UTC(2026, 0, 5, 9);
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 5) & 0xff);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = globalThis.gc ?? (() => {});
 
 const ids = uuids(N, 0x5eed);

@@ -16,6 +16,7 @@ import {
   TRANSACTION_SHAPE,
 } from "../dist/compliance/index.js";
 import { mulberry32 } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const next = mulberry32(12);
 const pick = (list) => list[next() % list.length];
@@ -35,7 +36,6 @@ const makers = {
   "log-line": [LOG_LINE_SHAPE, (i) => `${i % 50 === 0 ? "sometime" : iso(i)} sshd[${i}]: ${i % 4 ? "INFO" : "WARN"} Failed password for ${pick(users)} from ${pick(ips)} port 22 ssh2`],
 };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`normalizeEvent, ${N.toLocaleString("en")} records per shape (1 in 50 invalid), median of 5 runs:`);
 for (const [name, [shape, make]] of Object.entries(makers)) {
   const records = Array.from({ length: N }, (_, i) => make(i));

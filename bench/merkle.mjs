@@ -16,9 +16,9 @@ import { createHash } from "node:crypto";
 import { consistencyProof, inclusionProof, merkleRoot, verifyConsistency, verifyInclusion } from "../dist/compliance/index.js";
 import { sha256 } from "../dist/hashing/index.js";
 import { mulberry32 } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const RUNS = 3;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hex = (bytes) => Buffer.from(bytes).toString("hex");
 
 function leavesOf(count, seed) {

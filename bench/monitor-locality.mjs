@@ -30,6 +30,7 @@
 import os from "node:os";
 import { ComplianceMonitor, readyRules, RuleEngine } from "../dist/compliance/index.js";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
+import { median } from "./stats.mjs";
 
 const EVENTS = Number(process.argv[2] ?? 600_000);
 const WARM = 100_000;
@@ -37,7 +38,6 @@ const BATCH = 100_000;
 const RUNS = 5;
 const KEY = "bench deployment key, 32 bytes..";
 const USERS = [200, 2_000, 20_000];
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const ipsOf = (users) => Math.min(5_000, Math.max(50, users >> 2));
 

@@ -37,6 +37,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { ComplianceMonitor, readyRules, RuleEngine } from "../dist/compliance/index.js";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
+import { median } from "./stats.mjs";
 
 const child = process.argv[2] === "--child" ? process.argv.slice(3) : undefined;
 const EVENTS = Number((child === undefined ? process.argv[2] : child[2]) ?? 400_000);
@@ -47,7 +48,6 @@ const PAIRS = 6;
 const HEAVY = 100;
 const INNER = 1;
 const KEY = "bench deployment key, 32 bytes..";
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ids = readyRules().map((rule) => rule.id);
 /** The configuration of an engine with no rules. */
 const NONE = "-";

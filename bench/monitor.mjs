@@ -32,12 +32,12 @@
 import os from "node:os";
 import { ComplianceMonitor, readyRules, RuleEngine } from "../dist/compliance/index.js";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
+import { median } from "./stats.mjs";
 
 const EVENTS = Number(process.argv[2] ?? 2_000_000);
 const BATCH = 100_000;
 const RUNS = 5;
 const KEY = "bench deployment key, 32 bytes..";
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const CONFIGS = [
   { label: "default metrics, pseudonymized top lists", options: { pseudonymKey: KEY } },

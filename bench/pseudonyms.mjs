@@ -18,12 +18,12 @@
 import { createHmac } from "node:crypto";
 import os from "node:os";
 import { Pseudonymizer } from "../dist/compliance/index.js";
+import { median } from "./stats.mjs";
 
 const KEY = "bench deployment key, 32 bytes..";
 const COUNT = 100_000;
 const RUNS = 5;
 const identities = Array.from({ length: COUNT }, (_, i) => `user-${(i * 7919) % 1_000_003}@corp.example`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const nodePseudonym = (identity) => createHmac("sha256", KEY).update(identity).digest().subarray(0, 12).toString("base64url");
 

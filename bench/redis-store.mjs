@@ -24,12 +24,12 @@ import { runInChild } from "./child-process.mjs";
 import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
 import { makeKeys } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const MERGES = 300;
 const CHECKPOINTS = 300;
 const HASH_KEYS = 1_000_000;
 const HASH_ROUNDS = 3;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 

@@ -20,6 +20,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { alternateBuilds, printAlternation } from "./ab.mjs";
 import { createSyntheticStream } from "./synthetic-stream.mjs";
+import { median } from "./stats.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -30,7 +31,6 @@ const rounds = option("--rounds", 3);
 const events = 1_000_000;
 const KEY = "bench deployment key, 32 bytes..";
 const BATCH = 100_000;
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function child(dist) {
   const m = await import(pathToFileURL(path.join(dist, "compliance", "index.js")).href);

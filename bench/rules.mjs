@@ -32,9 +32,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { RuleEngine, bruteForceRule, readyRules } from "../dist/compliance/index.js";
 import { mulberry32, zipfSampler } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const RUNS = 5;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const T0 = Date.UTC(2026, 0, 5, 9);
 const SYSTEMS = ["api", "db", "auth", "billing", "web"];
 const MESSAGES = ["request served", "cache refreshed", "job done", "login failed for user", "slow query", "unauthorized token", "NullPointerException in handler"];

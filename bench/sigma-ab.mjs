@@ -14,6 +14,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { makeStream, sources } from "./sigma-workload.mjs";
+import { median } from "./stats.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -26,7 +27,6 @@ if (args.length === 0) {
   console.error("usage: node bench/sigma-ab.mjs <dist-a> <dist-b> ... [--rounds 12] [--events 200000]");
   process.exit(2);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const builds = [];
 for (const dist of args) {

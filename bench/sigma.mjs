@@ -23,11 +23,11 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadSigmaRules, RuleEngine } from "../dist/compliance/index.js";
 import { makeStream, sources } from "./sigma-workload.mjs";
+import { median } from "./stats.mjs";
 
 const EVENTS = 200_000;
 const PASSES = 5;
 const RUNS = 5;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---- measure ----
 

@@ -23,6 +23,7 @@ import { createRequire } from "node:module";
 import { Moments, TDigest, TopK } from "papertrail/sketches";
 import { makeZipfRanks, mulberry32 } from "./workloads.mjs";
 import { exactTop10, freshFeeder, ipNames } from "./top-k-ab.mjs";
+import { median } from "./stats.mjs";
 
 const require = createRequire(import.meta.url);
 const bloomFilters = require("bloom-filters");
@@ -32,10 +33,6 @@ const RUNS = 5;
 const rows = [];
 let sink = 0;
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 /** Runs `body` once to warm up, then `runs` times; returns the median milliseconds. */
 function timeIt(body, runs = RUNS) {
   sink += Number(body()) || 0;

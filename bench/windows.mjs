@@ -26,13 +26,10 @@ import { HashedKey } from "papertrail/hashing";
 import { BloomFilter, CountMinSketch, HyperLogLog } from "papertrail/sketches";
 import { TimeWindows } from "papertrail/windows";
 import { windowsWorkload } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const BLOOM = { capacity: 2000, falsePositiveRate: 0.01 };
 const CMS = { width: 272, depth: 3 };
-
-function median(values) {
-  return [...values].sort((a, b) => a - b)[values.length >> 1];
-}
 
 // The workload: times advance over 30 days with up to 2 minutes of disorder
 // (within the default 5-minute lateness), skewed systems and users.
