@@ -263,6 +263,26 @@ describe("ComplianceMonitor refused events", () => {
   });
 });
 
+describe("ComplianceMonitor top lists of plain identities", () => {
+  it("count ASCII identities (table hash from the field hash) and others (hashed by the TopK) alike, across an image and its restore", () => {
+    // ASCII names, and names beyond ASCII: accents, kana, an emoji (a surrogate pair) and a lone surrogate (counted as U+FFFD).
+    const names = ["alice", "bob", "carol@corp.example", "zoë", "ユーザー", "dave-\u{1F600}", "eve-\uD800", "frank"];
+    const counted = (name: string) => name.replace(/[\uD800-\uDFFF]/gu, "\uFFFD");
+    const random = mulberry32(5);
+    const events = Array.from({ length: 3_000 }, (_, i) => blank({ time: START + i * 1_000, user: names[Math.floor(((random() / 4294967296) ** 2) * names.length)] }));
+    const exact = new Map<string, number>();
+    for (const event of events) exact.set(counted(event.user as string), (exact.get(counted(event.user as string)) ?? 0) + 1);
+    const clock = { now: () => START + 2 * HOUR };
+    const first = new ComplianceMonitor({ identities: "plain", ...clock });
+    expect(first.addMany(events.slice(0, 1_500))).toBe(1_500);
+    const restored = ComplianceMonitor.fromBytes(first.toBytes(), clock);
+    expect(restored.addMany(events.slice(1_500))).toBe(1_500);
+    const answer = restored.top("topUsers", "billing", names.length, { from: START, to: START + HOUR });
+    expect(new Map(answer.entries.map((entry) => [entry.item, entry.count]))).toEqual(exact);
+    expect(answer.entries.every((entry) => entry.error === 0)).toBe(true);
+  });
+});
+
 describe("ComplianceMonitor addMany", () => {
   // The stream with refused events mixed in: invalid ones, late ones (two
   // hours behind) and future ones, so chunks have holes for the rules to skip.
