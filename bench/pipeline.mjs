@@ -1,7 +1,7 @@
-// CompliancePipeline ingest benchmark: raw records of every shipped shape
-// (examples/streams/synthetic.mjs: logins in the compliance API shape with
-// attacks inside, application logs, service metrics, transactions,
-// CloudTrail-like events, duplicate ids) through extraction, dedup, the
+// CompliancePipeline ingest benchmark: raw records of five of the six
+// shipped shapes, all but the bare log line (examples/streams/synthetic.mjs:
+// logins in the compliance API shape with attacks inside, application logs,
+// service metrics, transactions, CloudTrail-like events, duplicate ids) through extraction, dedup, the
 // monitor with its default metrics, the twelve ready rules and the
 // allow-list: what `POST /api/v1/events` runs per record.
 //

@@ -80,6 +80,7 @@ import { runInChild } from "./child-process.mjs";
 import { startRedisServer } from "./redis-server.mjs";
 import os from "node:os";
 import { makeKeys, makeZipfRanks } from "./workloads.mjs";
+import { median } from "./stats.mjs";
 
 const KEY_COUNT = 1_000_000;
 const ABSENT_COUNT = 100_000;
@@ -774,7 +775,7 @@ class Bench {
 
   record(id, label, unit, values, checksum, note) {
     const sorted = [...values].sort((a, b) => a - b);
-    const value = sorted[sorted.length >> 1];
+    const value = median(values);
     this.rows.push({ id, label, unit, value, min: sorted[0], max: sorted[sorted.length - 1], checksum, note });
     const digits = unit === "µs" || unit === "%" ? 2 : value < 0.1 ? 5 : 3;
     console.log(

@@ -93,6 +93,9 @@ describe("CompliancePipeline batches", () => {
     expect(a.alerts.length).toBeGreaterThan(0);
     expect(a.alerts.map((alert) => alert.id)).toEqual(b.alerts.map((alert) => alert.id));
     expect(a.accepted).toBe(b.accepted);
+    expect(a.duplicates).toBe(b.duplicates);
+    expect(a.duplicates).toBeGreaterThan(0);
+    expect(a.rejected).toBe(b.rejected);
     expect(Buffer.from(batched.toBytes()).equals(Buffer.from(single.toBytes()))).toBe(true);
   });
 
@@ -107,6 +110,7 @@ describe("CompliancePipeline batches", () => {
       login(START, "a"), // two hours behind it: late
       login(START + 6 * 3_600_000, "a"), // three hours after the clock: future
       { user: "bob", amount: 1e61, timestamp: new Date(later).toISOString() }, // beyond the statistics' range: invalid
+      { ...login(later, "a"), timestamp: "yesterday" }, // refused by the extraction
       login(later, "b"), // a third system: past maxSystems
       login(later + 60_000, "a"),
     ]);
@@ -116,13 +120,15 @@ describe("CompliancePipeline batches", () => {
       [3, "time"],
       [4, "time"],
       [5, "value"],
-      [6, "system"],
+      [6, "time"],
+      [7, "system"],
     ]);
     const reasons = report.rejected.map((rejection) => rejection.reason);
     expect(reasons[0]).toMatch(/too late/);
     expect(reasons[1]).toMatch(/too far in the future/);
     expect(reasons[2]).toMatch(/1e\+61 was refused/);
-    expect(reasons[3]).toMatch(/system "b" was refused: the monitor holds maxSystems systems/);
+    expect(reasons[3]).toMatch(/"yesterday"/);
+    expect(reasons[4]).toMatch(/system "b" was refused: the monitor holds maxSystems systems/);
     expect(pipeline.monitor.refused).toEqual({ total: 4, late: 1, future: 1, invalid: 1, systemLimit: 1 });
   });
 });

@@ -625,22 +625,25 @@ export class ComplianceMonitor {
 
   /**
    * The counting loop of {@link addChunk} writing an {@link AddOutcome} per
-   * event at `at..` of `outcomes`: a refusal's reason is the refusal count
-   * (the monitor's invalid events, the windows' late, future and system-limit
-   * drops) it made grow.
+   * event at `at..` of `outcomes`: a refusal's reason is the windows' drop
+   * count (late, future, system limit) it made grow; a refusal that grew
+   * none of them is invalid (the monitor's own check, or a time the windows
+   * found invalid).
    */
   private countExplained(list: readonly ComplianceEvent[], start: number, end: number, flags: Uint8Array, outcomes: Uint8Array, at: number): number {
     let before = this.windows.dropped;
     let total = 0;
     for (let i = start; i < end; i++) {
-      const invalid = this.invalid;
       const ok = this.countEvent(list[i] as ComplianceEvent);
       flags[i - start] = ok ? 1 : 0;
       let outcome: AddOutcome = AddOutcome.Accepted;
       if (ok) total++;
       else {
         const now = this.windows.dropped;
-        outcome = this.invalid > invalid ? AddOutcome.Invalid : now.late > before.late ? AddOutcome.Late : now.future > before.future ? AddOutcome.Future : now.keyLimit > before.keyLimit ? AddOutcome.SystemLimit : AddOutcome.Invalid;
+        if (now.late > before.late) outcome = AddOutcome.Late;
+        else if (now.future > before.future) outcome = AddOutcome.Future;
+        else if (now.keyLimit > before.keyLimit) outcome = AddOutcome.SystemLimit;
+        else outcome = AddOutcome.Invalid; // the monitor's own invalid count, or the windows' invalid times, grew
         before = now;
       }
       outcomes[at + i - start] = outcome;

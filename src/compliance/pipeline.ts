@@ -9,7 +9,8 @@
  * 2. **dedup** (when configured): a record whose (kind, id) was seen within
  *    the TTL is dropped and counted;
  * 3. **monitor**: the event is counted in every metric of its system and
- *    time bucket, or refused (late, future, invalid) and reported;
+ *    time bucket, or refused (late, future, invalid, past `maxSystems`)
+ *    and reported;
  * 4. **rules**: the monitor feeds every accepted event to the rule engine,
  *    which consults the allow-list and emits alerts.
  *
@@ -181,9 +182,12 @@ export class CompliancePipeline {
    * the monitor's refusal: too late, too far in the future, a system past
    * `maxSystems`, a value out of range). The events go to the monitor as
    * {@link ComplianceMonitor.addMany} takes them (in chunks: the same counts,
-   * state and alerts as one at a time), so an alert sink that reads the
+   * state and alerts as one at a time, as long as no alert sink ingests
+   * into this pipeline or its monitor). So an alert sink that reads the
    * monitor during the call may see later events of the batch counted
-   * already, and `toBytes` throws inside such a sink.
+   * already, and `toBytes` (the pipeline's or the monitor's) throws inside
+   * such a sink: the engine catches a sink's error and counts it in its
+   * `sinkErrors`, so take images between `ingest` calls.
    */
   ingest(records: readonly unknown[], shape?: string): PipelineReport {
     if (!Array.isArray(records)) throw new InvalidArgumentError(`ingest expects an array of records, got ${typeof records}`);
@@ -350,13 +354,15 @@ function refusal(event: ComplianceEvent, outcome: AddOutcome, monitor: Complianc
   const time = new Date(event.time).toISOString();
   switch (outcome) {
     case AddOutcome.Late:
-      return { field: "time", reason: `event time ${time} is too late (more than the allowed lateness behind the latest event${Number.isFinite(monitor.watermark) ? `, ${new Date(monitor.watermark).toISOString()} after this batch` : ""})` };
+      return { field: "time", reason: `event time ${time} is too late (more than the allowed lateness behind the latest event${Number.isFinite(monitor.watermark) ? `; latest event time after this batch: ${new Date(monitor.watermark).toISOString()}` : ""})` };
     case AddOutcome.Future:
       return { field: "time", reason: `event time ${time} is too far in the future (more than maxFutureSkew after the clock)` };
     case AddOutcome.SystemLimit:
       return { field: "system", reason: `system ${event.system === undefined ? "(the default system)" : JSON.stringify(event.system)} was refused: the monitor holds maxSystems systems already` };
     default:
-      if (typeof event.value === "number" && !(Math.abs(event.value) <= Moments.VALUE_LIMIT)) return { field: "value", reason: `value ${event.value} was refused: the monitor's statistics take values within ±${Moments.VALUE_LIMIT}` };
-      return { field: "record", reason: "the monitor refused the event as invalid (a field a metric reads holds a value of the wrong type, or a stats value beyond ±1e60)" };
+      if (typeof event.value === "number" && !(Math.abs(event.value) <= Moments.VALUE_LIMIT) && monitor.metrics.some((metric) => metric.kind === "stats" && metric.field === "value")) {
+        return { field: "value", reason: `value ${event.value} was refused: the monitor's statistics take values within ±${Moments.VALUE_LIMIT}` };
+      }
+      return { field: "record", reason: `the monitor refused the event as invalid (a field a metric reads holds a value of the wrong type, or a statistics value beyond ±${Moments.VALUE_LIMIT})` };
   }
 }
