@@ -1,13 +1,13 @@
 // The Pseudonymizer's cache (src/compliance/pseudonyms.ts): whatever the
 // cache holds, evicts or is asked with colliding hashes, a pseudonym is the
 // HMAC of its identity (checked against node:crypto), its table hash is
-// topKStringHash of the pseudonym, and an identity seen again while cached
+// topKFieldHash of the pseudonym, and an identity seen again while cached
 // costs no second HMAC.
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { Pseudonymizer, pseudonymOf } from "../src/compliance/index.js";
-import { topKStringHash } from "../src/sketches/top-k.js";
+import { topKFieldHash } from "../src/sketches/top-k.js";
 
 const KEY = "a deployment key of 32+ bytes....";
 const expected = (identity: string): string => createHmac("sha256", KEY).update(identity).digest().subarray(0, 12).toString("base64url");
@@ -26,7 +26,7 @@ describe("Pseudonymizer", () => {
             const got =
               hashing === "own" ? pseudonyms.of(identity) : pseudonyms.ofHashed(identity, hashing === "colliding" ? 12345 : 0x80000000 + n * 2654435761 % 0x7fffffff);
             expect(got).toBe(expected(identity));
-            expect(pseudonyms.tableHash).toBe(topKStringHash(got));
+            expect(pseudonyms.tableHash).toBe(topKFieldHash(got));
           }
         },
       ),

@@ -5,7 +5,8 @@ import { InvalidArgumentError, ParameterMismatchError } from "../src/errors.js";
 import { codecLaws, commutativeLaws, monoidLaws } from "../src/laws/index.js";
 import { count as countAll, filter, groupBy, mapInput, aggregate, topK } from "../src/aggregators/index.js";
 import { CountMinSketch, TopK, type TopKEntry, type TopKItem } from "../src/sketches/index.js";
-import { topKStringHash } from "../src/sketches/top-k.js";
+import { topKFieldHash, topKStringHash } from "../src/sketches/top-k.js";
+import { murmurHash64A, REDIS_HLL_SEED } from "../src/hashing/index.js";
 import { Pseudonymizer } from "../src/compliance/pseudonyms.js";
 import { uniform, zipfSampler } from "./support/random.js";
 import { registerLaws, decodeErrorCode, decodesOrRejectsCleanly } from "./support/checks.js";
@@ -396,10 +397,90 @@ describe("TopK addStringHashed (the monitor's pseudonyms, hashed once)", () => {
       for (let i = 0; i < 3_000; i++) {
         const identity = `user-${(i * 7919) % 257}@corp.example`;
         const pseudonym = i % 5 === 0 ? pseudonyms.of(identity) : pseudonyms.ofHashed(identity, i % 11);
-        expect(pseudonyms.tableHash).toBe(topKStringHash(pseudonym));
+        expect(pseudonyms.tableHash).toBe(topKFieldHash(pseudonym));
         expect(pseudonyms.tableHash).toBeGreaterThanOrEqual(0);
       }
     }
+  });
+});
+
+describe("TopK keyed by field hashes (the monitor's top lists)", () => {
+  // Strings of every kind: ASCII, beyond ASCII, surrogate pairs and lone surrogates (counted as U+FFFD).
+  const texts = fc.oneof(fc.string({ unit: "grapheme-ascii", maxLength: 10 }), fc.string({ unit: "binary", maxLength: 6 }), fc.constantFrom("eve-\uD800", "eve-\uFFFD", "\uDC00", "zoë"));
+  const fieldStreams: fc.Arbitrary<Stream> = fc.array(fc.tuple(fc.oneof({ weight: 3, arbitrary: texts }, { weight: 1, arbitrary: items }), fc.oneof(fc.constant(1), fc.integer({ min: 0, max: 20 }))), { maxLength: 60 });
+  const buildFieldKeyed = (capacity: number) => (stream: Stream) => {
+    const sketch = TopK.keyedByFieldHash({ capacity });
+    for (const [item, count] of stream) {
+      // ASCII strings as the monitor hands them over, with their table hash; everything else through add.
+      const hash = typeof item === "string" && count === 1 ? topKFieldHash(item) : -1;
+      if (hash >= 0) sketch.addStringHashed(item as string, hash);
+      else sketch.add(item, count);
+    }
+    return sketch;
+  };
+
+  it("takes as table hash the low 31 bits of the string's MurmurHash64A with Redis's seed, flagged beyond ASCII", () => {
+    const low31 = (text: string) => Number(murmurHash64A(text, REDIS_HLL_SEED) & 0x7fffffffn);
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme-ascii", maxLength: 80 }), (text) => {
+        expect(topKFieldHash(text)).toBe(low31(text));
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme-ascii", maxLength: 70 }), fc.string({ unit: "binary", maxLength: 6 }), (head, tail) => {
+        const hash = topKFieldHash(`${head}\u00e9${tail}`);
+        expect(hash).toBeLessThan(0);
+        expect(~hash).toBe(low31(`${head}\u00e9${tail}`));
+      }),
+      { numRuns: 300 },
+    );
+    expect(topKFieldHash("eve-\uD800")).toBe(topKFieldHash("eve-\uFFFD"));
+  });
+
+  it("counts, answers and writes images exactly as a plain summary", () => {
+    fc.assert(
+      fc.property(fieldStreams, fc.integer({ min: 1, max: 8 }), (stream, capacity) => {
+        const keyed = buildFieldKeyed(capacity)(stream);
+        const plain = build(capacity)(stream);
+        expect(keyed.keyedByFieldHashes).toBe(true);
+        expect(keyed.toBytes()).toEqual(plain.toBytes());
+        expect(keyed.top()).toEqual(plain.top());
+        for (const [item] of stream) expect(keyed.estimate(item)).toEqual(plain.estimate(item));
+        // A clone keeps the hashing (and the layout: it evolves as a plain summary's clone does).
+        const copy = keyed.clone();
+        const plainCopy = plain.clone();
+        expect(copy.keyedByFieldHashes).toBe(true);
+        for (const [item, count] of stream) {
+          copy.add(item, count);
+          plainCopy.add(item, count);
+        }
+        expect(copy.toBytes()).toEqual(plainCopy.toBytes());
+        // A restored image hashes its own way, and finds every item.
+        const restored = TopK.fromBytes(keyed.toBytes());
+        expect(restored.keyedByFieldHashes).toBe(false);
+        for (const [item] of stream) expect(restored.estimate(item)).toEqual(keyed.estimate(item));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("merges with summaries of either hashing as plain summaries merge", () => {
+    fc.assert(
+      fc.property(fieldStreams, fieldStreams, fc.integer({ min: 1, max: 8 }), (a, b, capacity) => {
+        const expected = build(capacity)(a).merge(build(capacity)(b)).toBytes();
+        expect(buildFieldKeyed(capacity)(a).merge(build(capacity)(b)).toBytes()).toEqual(expected);
+        expect(build(capacity)(a).merge(buildFieldKeyed(capacity)(b)).toBytes()).toEqual(expected);
+        const both = buildFieldKeyed(capacity)(a).merge(buildFieldKeyed(capacity)(b));
+        expect(both.toBytes()).toEqual(expected);
+        // After a merge each summary still finds its items by its own hashing.
+        for (const [item, count] of b) both.add(item, count);
+        const again = build(capacity)(a).merge(build(capacity)(b));
+        for (const [item, count] of b) again.add(item, count);
+        expect(both.toBytes()).toEqual(again.toBytes());
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

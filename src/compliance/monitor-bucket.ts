@@ -47,7 +47,8 @@ export function newBucket(plan: MetricPlan, storage: SketchStorage | undefined):
     events: 0,
     distinct: plan.distinct.map((m) => new HyperLogLog(m.options, storage)),
     activity: plan.activity.map((m) => new BloomFilter(m.options, storage)),
-    top: plan.top.map((m) => new TopK(m.options, storage)),
+    // Keyed by field hashes: the monitor hands each item's table hash over (ComplianceMonitor's feed).
+    top: plan.top.map((m) => TopK.keyedByFieldHash(m.options, storage)),
     frequency: plan.frequency.map((m) => new CountMinSketch(m.options, storage)),
     values: plan.frequency.map(() => new Set<string | number>()),
     unlisted: plan.frequency.map(() => 0),

@@ -350,6 +350,8 @@ export class ComplianceMonitor {
   private readonly hashedFields: readonly CompiledField[];
   private readonly hashes: HashedKey[];
   private readonly hashed: Uint8Array;
+  /** Per hashed field: 1 where its value is an ASCII string hashed here (its hash's low 31 bits are then its top lists' table hash: `topKFieldHash`). */
+  private readonly asciiText: Uint8Array;
   /** Per hashed field: TEXT, NUMERIC or ANY (raw: text or a finite number). */
   private readonly fieldTypes: Uint8Array;
   /** Per hashed field: the value read (valid where `hashed` is 1). */
@@ -380,7 +382,7 @@ export class ComplianceMonitor {
   private readonly activityPass: Uint8Array;
   private readonly pairKeys: HashedKey[];
   private readonly topItem: (string | number | undefined)[];
-  /** Per top metric: the TopK table hash of a pseudonymized item, -1 for an item as given. */
+  /** Per top metric: the item's TopK table hash (`topKFieldHash`) when known (a pseudonym, an ASCII identity), else -1. */
   private readonly topHash: Int32Array;
   private readonly frequencySlot: Int32Array;
   private readonly frequencyPass: Uint8Array;
@@ -422,6 +424,7 @@ export class ComplianceMonitor {
     this.hashedFields = plan.hashed;
     this.hashes = plan.hashed.map(() => new HashedKey());
     this.hashed = new Uint8Array(plan.hashed.length);
+    this.asciiText = new Uint8Array(plan.hashed.length);
     this.fieldTypes = Uint8Array.from(plan.hashed, (field) => {
       const type = fieldType(field.code);
       return type === "string" ? TEXT : type === "number" ? NUMERIC : ANY;
@@ -679,6 +682,7 @@ export class ComplianceMonitor {
     const types = this.fieldTypes;
     const hashes = this.hashes;
     const hashed = this.hashed;
+    const ascii = this.asciiText;
     const values = this.fieldValues;
     const caches = this.valueHashes;
     for (let j = 0; j < fields.length; j++) {
@@ -697,12 +701,14 @@ export class ComplianceMonitor {
       }
       // Only text fields have a cache, so its value is a string here.
       const cache = caches[j];
+      let text = 0;
       if (cache !== undefined) cache.hashInto(value as string, key);
       // Strings straight to the string hash, Redis's seed (REDIS_HLL_SEED) as a
       // literal as in HashedKey.set: set's own dispatch on the item's type,
       // inlined here, took inlining budget the rest of this function needs.
-      else if (typeof value === "string") murmurHash64AStringInto(value, 0xadc83b19, key);
+      else if (typeof value === "string") text = murmurHash64AStringInto(value, 0xadc83b19, key) ? 1 : 0;
       else key.set(value);
+      ascii[j] = text;
       values[j] = value;
       hashed[j] = 1;
     }
@@ -744,8 +750,11 @@ export class ComplianceMonitor {
         const filter = filters.top[i];
         if (filter === undefined || filter(event)) {
           const value = values[slot] as string | number;
-          if (pseudonyms === undefined || !metric.pseudonymize) item = value;
-          else {
+          if (pseudonyms === undefined || !metric.pseudonymize) {
+            item = value;
+            // An ASCII identity's table hash is its field hash's low 31 bits (topKFieldHash).
+            if (ascii[slot] === 1) tableHash = (hashes[slot] as HashedKey).lo & 0x7fffffff;
+          } else {
             item = typeof value === "string" ? pseudonyms.ofHashed(value, (hashes[slot] as HashedKey).lo) : pseudonyms.of(String(value));
             tableHash = pseudonyms.tableHash;
           }
@@ -811,10 +820,13 @@ export class ComplianceMonitor {
     for (let i = 0; i < topItem.length; i++) {
       const item = topItem[i];
       if (item === undefined) continue;
-      // A pseudonym comes with its table hash from the pseudonym cache: the TopK does not hash it again.
+      // A pseudonym comes with its table hash from the pseudonym cache, an
+      // ASCII identity with its field hash: the TopK does not hash it again.
+      // (A TopK restored from an image hashes strings its own way.)
       const tableHash = this.topHash[i] as number;
-      if (tableHash >= 0) (bucket.top[i] as TopK).addStringHashed(item as string, tableHash);
-      else (bucket.top[i] as TopK).add(item);
+      const top = bucket.top[i] as TopK;
+      if (tableHash >= 0 && top.keyedByFieldHashes) top.addStringHashed(item as string, tableHash);
+      else top.add(item);
     }
     const frequencyPass = this.frequencyPass;
     for (let i = 0; i < frequencyPass.length; i++) {

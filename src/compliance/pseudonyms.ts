@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { HashedKey } from "../hashing/hashed-key.js";
 import { HmacSha256 } from "../hashing/hmac.js";
 import { describeValue } from "../sketches/sketch.js";
-import { topKStringHash } from "../sketches/top-k.js";
+import { topKFieldHash } from "../sketches/top-k.js";
 
 /** Shortest deployment key accepted, bytes (RFC 2104 §3 advises against keys shorter than the hash output; 16 bytes is the floor here). */
 export const MIN_KEY_BYTES = 16;
@@ -67,7 +67,7 @@ export class Pseudonymizer {
   private readonly entries: string[];
   /** Per set of four entries: which one to replace next (round robin). */
   private readonly victim: Uint8Array;
-  /** Entry e's identity hash (its tag) at [2e] and its pseudonym's TopK table hash (`topKStringHash`) at [2e + 1]: the four entries of a set in 32 bytes. */
+  /** Entry e's identity hash (its tag) at [2e] and its pseudonym's TopK table hash (`topKFieldHash`) at [2e + 1]: the four entries of a set in 32 bytes. */
   private readonly meta: Int32Array;
   /** See {@link Pseudonymizer.tableHash}. */
   private lastTableHash = 0;
@@ -110,7 +110,7 @@ export class Pseudonymizer {
   ofHashed(identity: string, hash: number): string {
     if (this.mask < 0 || identity === "") {
       const pseudonym = this.compute(identity);
-      this.lastTableHash = topKStringHash(pseudonym);
+      this.lastTableHash = topKFieldHash(pseudonym);
       return pseudonym;
     }
     const entries = this.entries;
@@ -131,7 +131,7 @@ export class Pseudonymizer {
       entries[at0 + 2 * way] = identity;
       entries[at0 + 2 * way + 1] = pseudonym;
       meta[at0 + 2 * way] = tag;
-      meta[at0 + 2 * way + 1] = topKStringHash(pseudonym);
+      meta[at0 + 2 * way + 1] = topKFieldHash(pseudonym);
     }
     this.lastTableHash = meta[at0 + 2 * way + 1] as number;
     return entries[at0 + 2 * way + 1] as string;

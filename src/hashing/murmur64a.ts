@@ -132,11 +132,12 @@ const ASCII_PATH_MAX = 64;
  * paths give the same hash for ASCII strings, whose UTF-8 bytes are their
  * char codes. The block mixing repeats {@link murmurHash64ABytesInto}'s on
  * purpose: a shared helper would need an allocation or an out-parameter per
- * block on the hottest path of the library.
+ * block on the hottest path of the library. Returns whether the string is
+ * ASCII (then it holds no surrogate: see `topKFieldHash`).
  *
  * @internal
  */
-export function murmurHash64AStringInto(text: string, seed: number, out: Hash64Out): void {
+export function murmurHash64AStringInto(text: string, seed: number, out: Hash64Out): boolean {
   prototypeProbe.charCodeAt = String.prototype.charCodeAt; // see utf8.ts
   const M_HI = 0xc6a4a793;
   const M_LO = 0x5bd1e995;
@@ -189,11 +190,13 @@ export function murmurHash64AStringInto(text: string, seed: number, out: Hash64O
       hHi = (mulHighM(hLo) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) | 0;
       out.hi = hHi;
       out.lo = low ^ (hHi >>> 15);
-      return;
+      return true;
     }
   }
   const byteLength = utf8.encode(text); // may replace utf8.bytes: read it after
   murmurHash64ABytesInto(utf8.bytes, byteLength, seed, out);
+  // Every char beyond ASCII takes two or more bytes (a surrogate pair, two chars, four).
+  return byteLength === text.length;
 }
 
 const scratchOut: Hash64Out = { hi: 0, lo: 0 };

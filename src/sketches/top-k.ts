@@ -6,7 +6,8 @@ import { ByteWriter } from "../codec/byte-writer.js";
 import type { ImageCodec } from "../codec/image-codec.js";
 import { Family, writePreamble } from "../codec/preamble.js";
 import { DecodeError, InvalidArgumentError } from "../errors.js";
-import { canonicalBigIntBytes } from "../hashing/hashed-key.js";
+import { canonicalBigIntBytes, HashedKey } from "../hashing/hashed-key.js";
+import { murmurHash64AStringInto, REDIS_HLL_SEED } from "../hashing/murmur64a.js";
 import { mergeMonoid, sketchCodec } from "./merge-instances.js";
 import {
   allocate,
@@ -177,6 +178,12 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   /** slot -> hash of a string item (see {@link topKStringHash}); unused for other kinds. */
   private hashes: Int32Array;
   /**
+   * Whether string items are hashed with {@link topKFieldHash} (the low bits
+   * of the MurmurHash64A a caller such as the monitor computed already)
+   * instead of {@link topKStringHash}: see {@link TopK.keyedByFieldHash}.
+   */
+  private fieldHashed = false;
+  /**
    * Open-addressing table of the string items, linear probing from
    * `hash & (length - 1)`: entries are `slot + 1`, 0 is empty. Its length is
    * a power of two at least twice the slots allocated, so it is at most
@@ -222,6 +229,29 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   }
 
   /**
+   * A summary like `new TopK(options, storage)` whose string table is keyed
+   * by {@link topKFieldHash}: a caller that hashed an item with
+   * MurmurHash64A already (the monitor, for each field of an event) hands
+   * the table hash over to {@link TopK.addStringHashed} instead of the
+   * summary reading the string again. `add` on it costs a little more than on
+   * a plain summary (MurmurHash64A instead of the table's own hash). Its
+   * contents, images, merges (with either kind) and answers are those of a
+   * plain summary; `clone` keeps the hashing, `fromBytes` gives a plain one.
+   *
+   * @internal
+   */
+  static keyedByFieldHash(options: TopKOptions, storage?: SketchStorage): TopK {
+    const sketch = new TopK(options, storage);
+    sketch.fieldHashed = true;
+    return sketch;
+  }
+
+  /** Whether {@link TopK.keyedByFieldHash} made this summary (or its original, for a clone). @internal */
+  get keyedByFieldHashes(): boolean {
+    return this.fieldHashed;
+  }
+
+  /**
    * Adds `count` occurrences of `item` (default 1). `count` must be a finite
    * number `>= 0`; adding 0 changes nothing.
    *
@@ -237,11 +267,11 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     if (!(this.sum + count <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total weight would overflow: ${this.sum} + ${count}`);
     if (typeof item === "string") {
       let key = item;
-      let hash = topKStringHash(key);
+      let hash = this.fieldHashed ? topKFieldHash(key) : topKStringHash(key);
       if (hash < 0) {
         // Some code unit may be a surrogate: a lone one counts as U+FFFD.
         key = wellFormed(item);
-        hash = key === item ? ~hash : tableHash(key);
+        hash = key === item ? ~hash : this.keyHash(key);
       }
       const slot = this.findString(key, hash);
       if (slot >= 0) return this.bump(slot, count);
@@ -253,10 +283,12 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
 
   /**
    * `add(key, 1)` of a well-formed string whose table hash the caller
-   * already holds: `hash` must be {@link topKStringHash}`(key)`, which is
-   * non-negative for a string without surrogates (the monitor's pseudonym
-   * cache keeps it beside each pseudonym, so a top list of pseudonyms never
-   * reads a pseudonym's characters again).
+   * already holds: `hash` must be {@link topKFieldHash}`(key)` for a summary
+   * made by {@link TopK.keyedByFieldHash}, else {@link topKStringHash}`(key)`;
+   * either is non-negative for an ASCII string (the monitor hands over its
+   * field hash's low bits for an identity, and the pseudonym cache the hash
+   * it keeps beside each pseudonym, so a top list never reads the
+   * characters again).
    *
    * @internal
    */
@@ -507,10 +539,10 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   private find(item: TopKItem): number {
     if (typeof item === "string") {
       let key = item;
-      let hash = topKStringHash(key);
+      let hash = this.fieldHashed ? topKFieldHash(key) : topKStringHash(key);
       if (hash < 0) {
         key = wellFormed(item);
-        hash = key === item ? ~hash : tableHash(key);
+        hash = key === item ? ~hash : this.keyHash(key);
       }
       return this.findString(key, hash);
     }
@@ -526,6 +558,12 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   }
 
   /** The slot of the item (kind, key) in this summary, or -1; `hash` is the table hash of a string key. */
+  /** The table hash of a well-formed string key in this summary's hashing (`>= 0`). */
+  private keyHash(key: string): number {
+    const hash = this.fieldHashed ? topKFieldHash(key) : topKStringHash(key);
+    return hash < 0 ? ~hash : hash;
+  }
+
   private slotOf(kind: number, key: Key, hash: number): number {
     if (kind === KIND_STRING) return this.findString(key as string, hash);
     return (kind === KIND_BYTES ? this.byteIndex.get(key as string) : this.index.get(key as number | bigint)) ?? -1;
@@ -702,6 +740,8 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     requireCompatible(TopK, this.describe(), other, (o) => o.capacity === this.capacity);
     if (!(this.sum + other.sum <= Number.MAX_VALUE)) throw new InvalidArgumentError(`TopK total weight would overflow: ${this.sum} + ${other.sum}`);
     const source = other === this ? other.clone() : other;
+    // Summaries that hash strings differently (one keyed by field hashes) look each other's keys up by each one's own hash.
+    const rehash = source.fieldHashed !== this.fieldHashed;
     const limit = this.used + source.used;
     const counts = new Float64Array(limit);
     const errors = new Float64Array(limit);
@@ -713,7 +753,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       const kind = this.kinds[slot] as number;
       const key = this.keys[slot] as Key;
       const hash = this.hashes[slot] as number;
-      const there = source.slotOf(kind, key, hash);
+      const there = source.slotOf(kind, key, rehash && kind === KIND_STRING ? source.keyHash(key as string) : hash);
       counts[n] = (this.counts[slot] as number) + (there < 0 ? source.floor : (source.counts[there] as number));
       errors[n] = (this.errors[slot] as number) + (there < 0 ? source.floor : (source.errors[there] as number));
       kinds[n] = kind;
@@ -724,7 +764,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     for (let slot = 0; slot < source.used; slot++) {
       const kind = source.kinds[slot] as number;
       const key = source.keys[slot] as Key;
-      const hash = source.hashes[slot] as number;
+      const hash = rehash && kind === KIND_STRING ? this.keyHash(key as string) : (source.hashes[slot] as number);
       if (this.slotOf(kind, key, hash) >= 0) continue;
       counts[n] = this.floor + (source.counts[slot] as number);
       errors[n] = this.floor + (source.errors[slot] as number);
@@ -775,7 +815,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
       const kind = kinds[slot] as number;
       const key = keys[slot] as Key;
       let hash = hashes === undefined ? 0 : (hashes[slot] as number);
-      if (kind === KIND_STRING && hashes === undefined) hash = tableHash(key as string);
+      if (kind === KIND_STRING && hashes === undefined) hash = this.keyHash(key as string);
       this.link(slot, kind, key, hash);
       // Ascending by count is a valid min-heap: rank i sits at position n - 1 - i.
       this.heap[n - 1 - slot] = slot;
@@ -800,6 +840,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   clone(): TopK {
     // The copy gets its own buffers (never the receiver's storage).
     const copy = new TopK({ capacity: this.capacity });
+    copy.fieldHashed = this.fieldHashed;
     copy.counts = this.counts.slice();
     copy.errors = this.errors.slice();
     copy.heap = this.heap.slice();
@@ -1080,11 +1121,25 @@ function wellFormed(text: string): string {
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\uFFFD") : text;
 }
 
-/** {@link topKStringHash} without its surrogate flag: the table hash, `>= 0`. */
-function tableHash(text: string): number {
-  const hash = topKStringHash(text);
-  return hash < 0 ? ~hash : hash;
+/**
+ * The string table's hash in a summary made by {@link TopK.keyedByFieldHash}:
+ * the low 31 bits of the string's MurmurHash64A with Redis's seed (the hash
+ * `HashedKey` gives and the monitor computes for each field), `>= 0` for an
+ * ASCII string, else its bitwise complement (`< 0`), so that callers look
+ * for lone surrogates only then. It is the hash of the string's UTF-8 bytes,
+ * which encode a lone surrogate as U+FFFD: the same as the well-formed
+ * string's. Not a stored format: it only finds strings in memory.
+ *
+ * @internal
+ */
+export function topKFieldHash(text: string): number {
+  const ascii = murmurHash64AStringInto(text, REDIS_HLL_SEED, fieldHashScratch);
+  const hash = fieldHashScratch.lo & 0x7fffffff;
+  return ascii ? hash : ~hash;
 }
+
+// A HashedKey, as every other caller of the string hash passes: one object shape at its stores.
+const fieldHashScratch = new HashedKey();
 
 /**
  * A hash of a string's UTF-16 code units for the string table: each pair
