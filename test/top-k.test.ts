@@ -460,6 +460,9 @@ describe("TopK keyed by field hashes (the monitor's top lists)", () => {
         const restored = TopK.fromBytes(keyed.toBytes());
         expect(restored.keyedByFieldHashes).toBe(false);
         for (const [item] of stream) expect(restored.estimate(item)).toEqual(keyed.estimate(item));
+        // Equal across the two kinds, both ways; unequal once one differs.
+        expect(keyed.equals(plain) && plain.equals(keyed) && keyed.equals(restored) && restored.equals(keyed)).toBe(true);
+        expect(keyed.equals(plain.clone().add("not in the stream \u00e9"))).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -473,11 +476,18 @@ describe("TopK keyed by field hashes (the monitor's top lists)", () => {
         expect(build(capacity)(a).merge(buildFieldKeyed(capacity)(b)).toBytes()).toEqual(expected);
         const both = buildFieldKeyed(capacity)(a).merge(buildFieldKeyed(capacity)(b));
         expect(both.toBytes()).toEqual(expected);
+        const keyedIntoPlain = build(capacity)(a).merge(buildFieldKeyed(capacity)(b));
+        const plainIntoKeyed = buildFieldKeyed(capacity)(a).merge(build(capacity)(b));
         // After a merge each summary still finds its items by its own hashing.
-        for (const [item, count] of b) both.add(item, count);
         const again = build(capacity)(a).merge(build(capacity)(b));
-        for (const [item, count] of b) again.add(item, count);
+        for (const sketch of [both, keyedIntoPlain, plainIntoKeyed, again]) for (const [item, count] of b) sketch.add(item, count);
         expect(both.toBytes()).toEqual(again.toBytes());
+        expect(keyedIntoPlain.toBytes()).toEqual(again.toBytes());
+        expect(plainIntoKeyed.toBytes()).toEqual(again.toBytes());
+        // A keyed summary merged with itself.
+        const self = buildFieldKeyed(capacity)(a);
+        expect(self.merge(self).toBytes()).toEqual(build(capacity)(a).merge(build(capacity)(a)).toBytes());
+        expect(self.keyedByFieldHashes).toBe(true);
       }),
       { numRuns: 200 },
     );

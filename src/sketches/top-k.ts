@@ -175,7 +175,7 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
   private where: Int32Array;
   /** slot -> item kind. */
   private kinds: Uint8Array;
-  /** slot -> hash of a string item (see {@link topKStringHash}); unused for other kinds. */
+  /** slot -> hash of a string item ({@link topKStringHash}, or {@link topKFieldHash} when `fieldHashed`); unused for other kinds. */
   private hashes: Int32Array;
   /**
    * Whether string items are hashed with {@link topKFieldHash} (the low bits
@@ -557,13 +557,13 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     return slot ?? -1;
   }
 
-  /** The slot of the item (kind, key) in this summary, or -1; `hash` is the table hash of a string key. */
   /** The table hash of a well-formed string key in this summary's hashing (`>= 0`). */
   private keyHash(key: string): number {
     const hash = this.fieldHashed ? topKFieldHash(key) : topKStringHash(key);
     return hash < 0 ? ~hash : hash;
   }
 
+  /** The slot of the item (kind, key) in this summary, or -1; `hash` is the table hash of a string key. */
   private slotOf(kind: number, key: Key, hash: number): number {
     if (kind === KIND_STRING) return this.findString(key as string, hash);
     return (kind === KIND_BYTES ? this.byteIndex.get(key as string) : this.index.get(key as number | bigint)) ?? -1;
@@ -877,8 +877,12 @@ export class TopK implements WeightedSketch<TopK, TopKItem> {
     if (this.capacity !== other.capacity || this.used !== other.used || this.sum !== other.sum || this.floor !== other.floor) {
       return false;
     }
+    // A summary keyed by field hashes and a plain one look each other's keys up by the other's hash.
+    const rehash = other.fieldHashed !== this.fieldHashed;
     for (let slot = 0; slot < this.used; slot++) {
-      const there = other.slotOf(this.kinds[slot] as number, this.keys[slot] as Key, this.hashes[slot] as number);
+      const kind = this.kinds[slot] as number;
+      const key = this.keys[slot] as Key;
+      const there = other.slotOf(kind, key, rehash && kind === KIND_STRING ? other.keyHash(key as string) : (this.hashes[slot] as number));
       if (there < 0 || other.counts[there] !== this.counts[slot] || other.errors[there] !== this.errors[slot]) return false;
     }
     return true;
