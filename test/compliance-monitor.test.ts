@@ -266,15 +266,21 @@ describe("ComplianceMonitor refused events", () => {
 describe("ComplianceMonitor top lists of plain identities", () => {
   it("count ASCII and other identities exactly, across an image and its restore (a guard for any table hash handed to the top lists)", () => {
     // ASCII names, and names beyond ASCII: accents, kana, an emoji (a surrogate pair) and a lone surrogate (counted as U+FFFD).
-    const names = ["alice", "bob", "carol@corp.example", "zoë", "ユーザー", "dave-\u{1F600}", "eve-\uD800", "frank"];
+    const names = ["alice", "bob", "carol@corp.example", "zoë", "ユーザー", "dave-\u{1F600}", "eve-\uD800", "eve-\uFFFD", "frank"];
     const counted = (name: string) => name.replace(/[\uD800-\uDFFF]/gu, "\uFFFD");
     const random = mulberry32(5);
     const events = Array.from({ length: 3_000 }, (_, i) => blank({ time: START + i * 1_000, user: names[Math.floor(((random() / 4294967296) ** 2) * names.length)] }));
-    const exact = new Map<string, number>();
-    for (const event of events) exact.set(counted(event.user as string), (exact.get(counted(event.user as string)) ?? 0) + 1);
+    const exactOf = (list: readonly ComplianceEvent[]) => {
+      const exact = new Map<string, number>();
+      for (const event of list) exact.set(counted(event.user as string), (exact.get(counted(event.user as string)) ?? 0) + 1);
+      return exact;
+    };
+    const exact = exactOf(events);
     const clock = { now: () => START + 2 * HOUR };
     const first = new ComplianceMonitor({ identities: "plain", ...clock });
     expect(first.addMany(events.slice(0, 1_500))).toBe(1_500);
+    const before = first.top("topUsers", "billing", names.length, { from: START, to: START + HOUR });
+    expect(new Map(before.entries.map((entry) => [entry.item, entry.count]))).toEqual(exactOf(events.slice(0, 1_500)));
     const restored = ComplianceMonitor.fromBytes(first.toBytes(), clock);
     expect(restored.addMany(events.slice(1_500))).toBe(1_500);
     const answer = restored.top("topUsers", "billing", names.length, { from: START, to: START + HOUR });

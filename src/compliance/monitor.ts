@@ -9,7 +9,7 @@ import { HyperLogLog } from "../sketches/hyperloglog.js";
 import { Moments } from "../sketches/moments.js";
 import { checkOptionKeys, describeValue } from "../sketches/sketch.js";
 import { TDigest } from "../sketches/t-digest.js";
-import { TopK } from "../sketches/top-k.js";
+import { hasLoneSurrogate, TopK } from "../sketches/top-k.js";
 import { parseWindowLength } from "../windows/granularity.js";
 import type { WindowLevel } from "../windows/levels.js";
 import { TimeWindows, type WindowRange, type WindowResult } from "../windows/time-windows.js";
@@ -382,7 +382,7 @@ export class ComplianceMonitor {
   private readonly activityPass: Uint8Array;
   private readonly pairKeys: HashedKey[];
   private readonly topItem: (string | number | undefined)[];
-  /** Per top metric: the item's TopK table hash (`topKFieldHash`) when known (a pseudonym, an ASCII identity), else -1. */
+  /** Per top metric: the item's TopK table hash (`topKFieldHash`) when known (a pseudonym, a well-formed identity), else -1. */
   private readonly topHash: Int32Array;
   private readonly frequencySlot: Int32Array;
   private readonly frequencyPass: Uint8Array;
@@ -752,8 +752,9 @@ export class ComplianceMonitor {
           const value = values[slot] as string | number;
           if (pseudonyms === undefined || !metric.pseudonymize) {
             item = value;
-            // An ASCII identity's table hash is its field hash's low 31 bits (topKFieldHash).
-            if (ascii[slot] === 1) tableHash = (hashes[slot] as HashedKey).lo & 0x7fffffff;
+            // A well-formed identity's table hash is its field hash's low 31 bits
+            // (topKFieldHash; only one with a lone surrogate goes through add, which counts it as U+FFFD).
+            if (typeof value === "string" && (ascii[slot] === 1 || !hasLoneSurrogate(value))) tableHash = (hashes[slot] as HashedKey).lo & 0x7fffffff;
           } else {
             item = typeof value === "string" ? pseudonyms.ofHashed(value, (hashes[slot] as HashedKey).lo) : pseudonyms.of(String(value));
             tableHash = pseudonyms.tableHash;
@@ -821,7 +822,7 @@ export class ComplianceMonitor {
       const item = topItem[i];
       if (item === undefined) continue;
       // A pseudonym comes with its table hash from the pseudonym cache, an
-      // ASCII identity with its field hash: the TopK does not hash it again.
+      // identity with its field hash: the TopK does not hash it again.
       // (A TopK restored from an image hashes strings its own way.)
       const tableHash = this.topHash[i] as number;
       const top = bucket.top[i] as TopK;

@@ -1125,6 +1125,11 @@ function wellFormed(text: string): string {
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\uFFFD") : text;
 }
 
+/** Whether `text` holds a lone surrogate (TopK counts it as U+FFFD). @internal */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
 /**
  * The string table's hash in a summary made by {@link TopK.keyedByFieldHash}:
  * the low 31 bits of the string's MurmurHash64A with Redis's seed (the hash
