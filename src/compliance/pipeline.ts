@@ -351,7 +351,8 @@ function readTotals(value: unknown): CompliancePipeline["counters" & keyof Compl
 
 /** The rejection of an event the monitor refused with `outcome` (after the batch: the watermark may be later than at the event). */
 function refusal(event: ComplianceEvent, outcome: AddOutcome, monitor: ComplianceMonitor): { field: string; reason: string } {
-  const time = new Date(event.time).toISOString();
+  // toISOString throws outside the Date range (extraction keeps times inside it; a report never throws).
+  const time = Number.isFinite(event.time) && Math.abs(event.time) <= 8.64e15 ? new Date(event.time).toISOString() : String(event.time);
   switch (outcome) {
     case AddOutcome.Late:
       return { field: "time", reason: `event time ${time} is too late (more than the allowed lateness behind the latest event${Number.isFinite(monitor.watermark) ? `; latest event time after this batch: ${new Date(monitor.watermark).toISOString()}` : ""})` };
