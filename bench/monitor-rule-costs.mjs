@@ -21,6 +21,12 @@
 //   so this part leaves out the light rules, and the pairs' range says how
 //   far to trust a share.
 //
+// - The per-user rules (those grouping by user) as a group: all twelve,
+//   the others alone, and the others with each per-user rule added
+//   back, ROUNDS rounds of a process each, alternating. Leaving one rule
+//   out hides what they share (the key index of users, the caches they
+//   evict in turn); this part shows what they cost together.
+//
 // Each measurement is a process of its own, so that no other rule set's
 // type feedback shapes its compiled code: a warm-up run, then INNER runs,
 // each WARM events into a fresh monitor or engine and EVENTS events timed in
@@ -31,7 +37,7 @@
 // may be shared: compare rows of one run of this script.
 //
 // Run: npx tsup && node bench/monitor-rule-costs.mjs [events per run, default 400000]
-// (npm run bench:monitor-rule-costs; about 4 minutes)
+// (npm run bench:monitor-rule-costs; about 7 minutes)
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -49,6 +55,10 @@ const HEAVY = 100;
 const INNER = 1;
 const KEY = "bench deployment key, 32 bytes..";
 const ids = readyRules().map((rule) => rule.id);
+/** The ready rules that keep state per user (they group by `user`). */
+const perUser = readyRules()
+  .filter((rule) => "groupBy" in rule && rule.groupBy?.includes("user"))
+  .map((rule) => rule.id);
 /** The configuration of an engine with no rules. */
 const NONE = "-";
 
@@ -68,8 +78,10 @@ function time(feed, finish, seed) {
   return { ns: (cpu * 1000) / EVENTS, extra: finish() };
 }
 
+/** The monitor with the ready rules but those of `leftOut` (rule ids joined by ","; NONE for none). */
 function pipeline(leftOut, seed) {
-  const engine = new RuleEngine({ rules: readyRules().filter((rule) => rule.id !== leftOut), onAlert: () => {} });
+  const out = new Set(leftOut === NONE ? [] : leftOut.split(","));
+  const engine = new RuleEngine({ rules: readyRules().filter((rule) => !out.has(rule.id)), onAlert: () => {} });
   const monitor = new ComplianceMonitor({ pseudonymKey: KEY, maxFutureSkew: Infinity, rules: engine });
   return time(
     (batch) => monitor.addMany(batch),
@@ -92,7 +104,7 @@ function alone(id, seed) {
 if (child !== undefined) {
   // One measurement: `--child pipeline|alone <rule id or "-"> <events>`; prints { ns, extra } as JSON.
   const [part, id] = child;
-  const once = (seed) => (part === "pipeline" ? pipeline(id === NONE ? undefined : id, seed) : alone(id, seed));
+  const once = (seed) => (part === "pipeline" ? pipeline(id, seed) : alone(id, seed));
   once(99); // warm-up
   const results = Array.from({ length: INNER }, (_, r) => once(r + 1));
   process.stdout.write(JSON.stringify({ ns: median(results.map((result) => result.ns)), extra: results[INNER - 1].extra }));
@@ -152,3 +164,20 @@ heavy.forEach((id, i) => {
   console.log(`  ${id.padEnd(22)} ratio ${ratio.toFixed(3)} (pairs ${pairs[i].map((x) => x.toFixed(2)).join(", ")}): its share ${(100 * (1 - ratio)).toFixed(0).padStart(3)} %, about ${((1 - ratio) * all).toFixed(0).padStart(4)} ns`);
 });
 
+// The per-user rules as a group: leaving one out of the twelve hides what
+// they share (the key index of users, caches they evict in turn), so the
+// other rules are timed alone and with each per-user rule added back.
+const others = `the ${ids.length - perUser.length} others`;
+const groupConfigs = [
+  { label: `all ${ids.length}`, leftOut: NONE },
+  { label: `${others} (without ${perUser.join(", ")})`, leftOut: perUser.join(",") },
+  ...perUser.map((id) => ({ label: `${others} + ${id}`, leftOut: perUser.filter((other) => other !== id).join(",") })),
+];
+const group = alternate(groupConfigs.map((config) => measure("pipeline", config.leftOut)));
+const othersNs = median(group.ns[1]);
+console.log(`\nthe per-user rules as a group, monitor + rules through addMany, ${ROUNDS} rounds of a process each:`);
+groupConfigs.forEach((config, c) => {
+  const ns = median(group.ns[c]);
+  const added = c === 1 ? "" : `; ${(ns - othersNs).toFixed(0).padStart(4)} ns above ${others}`;
+  console.log(`  ${config.label.padEnd(58)} ${ns.toFixed(0).padStart(5)} ns/event (${(1e3 / ns).toFixed(2)} M events/s)${added} (rounds: ${group.ns[c].map((x) => x.toFixed(0)).join(", ")})`);
+});
