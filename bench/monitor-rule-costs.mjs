@@ -37,7 +37,7 @@
 // may be shared: compare rows of one run of this script.
 //
 // Run: npx tsup && node bench/monitor-rule-costs.mjs [events per run, default 400000]
-// (npm run bench:monitor-rule-costs; about 7 minutes)
+// (npm run bench:monitor-rule-costs; about 8 minutes)
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
