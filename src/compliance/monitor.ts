@@ -559,7 +559,7 @@ export class ComplianceMonitor {
         throw new InvalidArgumentError(`ComplianceMonitor.addMany: accepted holds ${accepted.length} flags for ${list.length} events`);
       }
       let total = 0;
-      for (let start = 0; start < list.length; start += ADD_CHUNK) total += this.addChunk(list, start, Math.min(list.length, start + ADD_CHUNK), accepted, start, false);
+      for (let start = 0; start < list.length; start += ADD_CHUNK) total += this.addChunk(list, start, Math.min(list.length, start + ADD_CHUNK), accepted, undefined, start);
       return total;
     }
     // Another iterable: pulled a chunk at a time into an array of our own.
@@ -570,7 +570,7 @@ export class ComplianceMonitor {
       if (accepted !== undefined && accepted.length < offset + chunk.length) {
         throw new InvalidArgumentError(`ComplianceMonitor.addMany: accepted holds ${accepted.length} flags, and there are more events`);
       }
-      total += this.addChunk(chunk, 0, chunk.length, accepted, offset, false);
+      total += this.addChunk(chunk, 0, chunk.length, accepted, undefined, offset);
       offset += chunk.length;
       chunk.length = 0;
     };
@@ -593,20 +593,21 @@ export class ComplianceMonitor {
   addManyExplained(events: readonly ComplianceEvent[], outcomes: Uint8Array): number {
     if (outcomes.length < events.length) throw new InvalidArgumentError(`ComplianceMonitor.addManyExplained: outcomes holds ${outcomes.length} entries for ${events.length} events`);
     let total = 0;
-    for (let start = 0; start < events.length; start += ADD_CHUNK) total += this.addChunk(events, start, Math.min(events.length, start + ADD_CHUNK), outcomes, start, true);
+    for (let start = 0; start < events.length; start += ADD_CHUNK) total += this.addChunk(events, start, Math.min(events.length, start + ADD_CHUNK), undefined, outcomes, start);
     return total;
   }
 
   /**
    * Counts `list[start..end)`, then has the rules evaluate the accepted ones
    * in order (see {@link ComplianceMonitor.addMany}); flags at `at..` of
-   * `accepted` when given, or with `explain` an {@link AddOutcome} per event.
+   * `accepted` when given, or an {@link AddOutcome} per event at `at..` of
+   * `outcomes` when given (one of the two at most).
    */
-  private addChunk(list: readonly ComplianceEvent[], start: number, end: number, accepted: Uint8Array | undefined, at: number, explain: boolean): number {
+  private addChunk(list: readonly ComplianceEvent[], start: number, end: number, accepted: Uint8Array | undefined, outcomes: Uint8Array | undefined, at: number): number {
     // A callback may call addMany again while the rules run: that call gets flags of its own.
     const flags = this.rulesRunning === 0 ? this.chunkFlags : new Uint8Array(ADD_CHUNK);
     let total = 0;
-    if (explain) total = this.countExplained(list, start, end, flags, accepted as Uint8Array, at);
+    if (outcomes !== undefined) total = this.countExplained(list, start, end, flags, outcomes, at);
     else {
       for (let i = start; i < end; i++) {
         const ok = this.countEvent(list[i] as ComplianceEvent) ? 1 : 0;
@@ -614,7 +615,7 @@ export class ComplianceMonitor {
         total += ok;
       }
     }
-    if (accepted !== undefined && !explain) accepted.set(flags.subarray(0, end - start), at);
+    if (accepted !== undefined) accepted.set(flags.subarray(0, end - start), at);
     const rules = this.rules;
     if (rules === undefined || total === 0) return total;
     this.rulesRunning++;

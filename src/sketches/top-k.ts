@@ -1122,7 +1122,7 @@ function compareItems(kindA: number, a: Key, kindB: number, b: Key): number {
 
 /** `text` as TopK counts it: each lone surrogate as U+FFFD (as UTF-8 encoding does). */
 function wellFormed(text: string): string {
-  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\uFFFD") : text;
+  return hasLoneSurrogate(text) ? text.replace(LONE_SURROGATES, "\uFFFD") : text;
 }
 
 /** Whether `text` holds a lone surrogate (TopK counts it as U+FFFD). @internal */
